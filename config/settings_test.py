@@ -1,0 +1,16 @@
+"""The small override the test suite runs with: the environment still chooses the database and
+the broker (so CI runs on PostgreSQL and Redis), everything else is made fast and quiet."""
+
+import os
+
+os.environ.setdefault("DEBUG", "False")
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 40)
+os.environ.setdefault("EMAIL_URL", "memorymail://")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_SSL_REDIRECT = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
