@@ -1,0 +1,24 @@
+from django.db import models
+
+
+class OrganisationKind(models.TextChoices):
+    COMBINED_AUTHORITY = "combined-authority", "Combined authority"
+    CONSTITUENT_AUTHORITY = "constituent-authority", "Constituent authority"
+    NON_CONSTITUENT_AUTHORITY = "non-constituent-authority", "Non-constituent authority"
+    GOVERNMENT_DEPARTMENT = "government-department", "Government department"
+    BUSINESS = "business", "Business"
+    UNIVERSITY = "university", "University"
+    VOLUNTARY_SECTOR = "voluntary-sector", "Voluntary sector"
+    OTHER = "other", "Other"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator (TDD Core Team)"
+    LEAD = "lead", "Workstream lead"
+    SPONSOR = "sponsor", "SLT sponsor"
+    DSG = "dsg", "Devolution Strategy Group member"
+    PARTNER = "partner", "Partner"
+
+
+# Roles that are held for one workstream; the others are held for the whole deal.
+WORKSTREAM_ROLES = (Role.LEAD, Role.SPONSOR)

@@ -1,0 +1,143 @@
+"""People, the organisations they belong to, and the roles they hold in a deal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .choices import WORKSTREAM_ROLES, OrganisationKind, Role
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Email addresses are case-insensitive in practice: sign-in ignores case.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField(max_length=254, unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can sign in to the Django admin site."
+    )
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Membership(models.Model):
+    """A role a person holds in a deal; leads and sponsors hold theirs for one workstream."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    deal = models.ForeignKey("tracker.Deal", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    workstream = models.ForeignKey(
+        "tracker.Workstream",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deal", "role", "user"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=WORKSTREAM_ROLES, workstream__isnull=False)
+                    | (~Q(role__in=WORKSTREAM_ROLES) & Q(workstream__isnull=True))
+                ),
+                name="membership_workstream_only_for_leads_and_sponsors",
+                violation_error_message="Leads and sponsors hold their role for one workstream; "
+                "other roles are for the whole deal.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "deal", "role", "workstream"],
+                name="membership_unique_per_workstream",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "deal", "role"],
+                condition=Q(workstream__isnull=True),
+                name="membership_unique_per_deal",
+            ),
+            # Each workstream has one Strategic Leadership Team sponsor.
+            models.UniqueConstraint(
+                fields=["workstream"],
+                condition=Q(role=Role.SPONSOR),
+                name="membership_one_sponsor_per_workstream",
+                violation_error_message="This workstream already has an SLT sponsor.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.workstream or self.deal
+        return f"{self.user} – {self.get_role_display()} – {where}"

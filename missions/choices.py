@@ -1,0 +1,41 @@
+from django.db import models
+
+
+class Coverage(models.TextChoices):
+    """Where a mission metric is reported, by the 2024 Statement's marks."""
+
+    UK = "uk", "UK-wide (*)"
+    ENGLAND_WALES = "england-wales", "England and Wales only (†)"
+    ENGLAND = "england", "England only (‡)"
+
+
+COVERAGE_MARKS = {"*": Coverage.UK, "†": Coverage.ENGLAND_WALES, "‡": Coverage.ENGLAND}
+
+
+class Unit(models.TextChoices):
+    GBP = "GBP", "Pounds (£)"
+    PERCENT = "percent", "Per cent"
+    YEARS = "years", "Years"
+    COUNT = "count", "Count"
+    SCORE_0_10 = "score 0-10", "Score (0 to 10)"
+    INDEX = "index", "Index"
+    RATE = "rate", "Rate"
+
+
+class Direction(models.TextChoices):
+    HIGHER_IS_BETTER = "higher", "Higher is better"
+    LOWER_IS_BETTER = "lower", "Lower is better"
+
+
+class AreaLevel(models.TextChoices):
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region (ITL1)"
+    COMBINED_AUTHORITY = "combined-authority", "Combined authority area"
+    METROPOLITAN_DISTRICT = "metropolitan-district", "Metropolitan district"
+    LOCAL_AUTHORITY = "local-authority", "Local authority"
+    POLICE_FORCE_AREA = "police-force-area", "Police force area"
+
+
+class TargetKind(models.TextChoices):
+    BASELINE = "baseline", "Baseline"
+    TARGET = "target", "Target"

@@ -1,0 +1,463 @@
+"""The deal and everything negotiated in it: themes, workstreams, governance bodies, meetings,
+proposals, decisions, status updates, milestones and the government departments talked to."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from .choices import (
+    AskType,
+    BodyKind,
+    Cadence,
+    Classification,
+    DecisionOutcome,
+    Direction,
+    MeetingStatus,
+    MilestoneStatus,
+    Outcome,
+    ProposalStage,
+    Rag,
+    WorkstreamStatus,
+)
+
+
+class Deal(models.Model):
+    """A devolution deal: the scope of everything else in this app."""
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    combined_authority = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Where the deal is described.")
+    reporting_cadence = models.CharField(
+        max_length=16, choices=Cadence.choices, default=Cadence.FORTNIGHTLY
+    )
+    # 0 = Monday, as in Python's date.weekday().
+    update_due_weekday = models.PositiveSmallIntegerField(
+        default=4, validators=[MaxValueValidator(6)], help_text="0 is Monday, 6 is Sunday."
+    )
+    reporting_starts_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(update_due_weekday__lte=6), name="deal_due_weekday_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reporting_cadence__in=Cadence.values), name="deal_cadence_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Theme(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["deal", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "name"], name="theme_name_unique_per_deal"),
+            models.UniqueConstraint(fields=["deal", "slug"], name="theme_slug_unique_per_deal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Workstream(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="workstreams")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="workstreams")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    can_proceed_outside_deal = models.BooleanField(
+        default=False,
+        help_text="Marked * in the source: some work can be taken forward outside the deal itself.",
+    )
+    status = models.CharField(
+        max_length=16, choices=WorkstreamStatus.choices, default=WorkstreamStatus.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    ceased_on = models.DateField(null=True, blank=True)
+    ceased_reason = models.TextField(blank=True)
+    missions = models.ManyToManyField("missions.Mission", blank=True, related_name="workstreams")
+    metrics = models.ManyToManyField("missions.Metric", blank=True, related_name="workstreams")
+    indicators = models.ManyToManyField(
+        "missions.Indicator", blank=True, related_name="workstreams"
+    )
+
+    class Meta:
+        ordering = ["deal", "theme__position", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "name"], name="workstream_name_unique_per_deal"),
+            models.UniqueConstraint(fields=["deal", "slug"], name="workstream_slug_unique_per_deal"),
+            models.CheckConstraint(
+                condition=Q(status__in=WorkstreamStatus.values), name="workstream_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=WorkstreamStatus.MERGED, merged_into__isnull=False)
+                    | (~Q(status=WorkstreamStatus.MERGED) & Q(merged_into__isnull=True))
+                ),
+                name="workstream_merged_has_survivor",
+                violation_error_message="A merged workstream names the workstream it merged "
+                "into, and only a merged one does.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("pk")), name="workstream_not_merged_into_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=WorkstreamStatus.CEASED, ceased_on__isnull=False)
+                | ~Q(status=WorkstreamStatus.CEASED),
+                name="workstream_ceased_has_date",
+                violation_error_message="A ceased workstream needs the date it ceased.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GovernmentDepartment(models.Model):
+    """A department of central government that proposals are negotiated with."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=200)
+    abbreviation = models.CharField(max_length=20, blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["deal", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "name"], name="department_name_unique_per_deal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.abbreviation or self.name
+
+
+class GovernanceBody(models.Model):
+    """A board, group or team that discusses or decides on deal business."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="bodies")
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=20, blank=True)
+    slug = models.SlugField(max_length=120)
+    kind = models.CharField(max_length=24, choices=BodyKind.choices)
+    composition = models.TextField(blank=True, help_text="Who sits on it, as the sources say.")
+    remit = models.TextField(blank=True, help_text="What it does, as the sources say.")
+    next_body = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="previous_bodies",
+        help_text="Where work goes next in the escalation chain; empty for the last body.",
+    )
+    is_chain_start = models.BooleanField(
+        default=False, help_text="Proposals submitted by a workstream go here first."
+    )
+    stands_in_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stand_ins",
+        help_text="The body this one stands in for while that body does not meet.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["deal", "position", "name"]
+        verbose_name_plural = "governance bodies"
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "name"], name="body_name_unique_per_deal"),
+            models.UniqueConstraint(fields=["deal", "slug"], name="body_slug_unique_per_deal"),
+            models.UniqueConstraint(
+                fields=["deal"],
+                condition=Q(is_chain_start=True),
+                name="body_one_chain_start_per_deal",
+                violation_error_message="A deal's escalation chain has one first body.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(next_body=F("pk")), name="body_next_is_not_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=BodyKind.values), name="body_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BodyMember(models.Model):
+    """A seat on a governance body, held by a named person or described by the post."""
+
+    body = models.ForeignKey(GovernanceBody, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="body_seats",
+    )
+    name = models.CharField(max_length=150, blank=True)
+    position = models.CharField(max_length=200, help_text="The post, e.g. 'Chief Executive'.")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_chair = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["body", "-is_chair", "position", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.user or 'Vacant'} ({self.position})"
+
+
+class Meeting(models.Model):
+    body = models.ForeignKey(GovernanceBody, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField()
+    location = models.CharField(max_length=300, blank=True, help_text="A room or a link.")
+    status = models.CharField(
+        max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="meetings_attended"
+    )
+    minutes = models.TextField(blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "starts_at"], name="meeting_unique_per_body"),
+            models.CheckConstraint(
+                condition=Q(status__in=MeetingStatus.values), name="meeting_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body} – {self.starts_at:%d %b %Y}"
+
+
+class Milestone(models.Model):
+    """A point on the deal's timeline, with the period as the source wrote it."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=300)
+    when_label = models.CharField(max_length=60, help_text="The period as written, e.g. 'June'.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["deal", "starts_on", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "title"], name="milestone_unique_per_deal"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="milestone_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.when_label}: {self.title}"
+
+
+class Proposal(models.Model):
+    """A policy ask of government, owned by a workstream."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposals")
+    workstream = models.ForeignKey(Workstream, on_delete=models.PROTECT, related_name="proposals")
+    title = models.CharField(max_length=200)
+    ask = models.TextField(help_text="What is asked of government.")
+    ask_type = models.CharField(max_length=16, choices=AskType.choices)
+    challenge = models.TextField(blank=True)
+    progress = models.TextField(blank=True)
+    prize = models.TextField(blank=True, help_text="The benefit if government agrees.")
+    estimated_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Pounds sterling.",
+    )
+    departments = models.ManyToManyField(
+        GovernmentDepartment, blank=True, related_name="proposals"
+    )
+    missions = models.ManyToManyField("missions.Mission", blank=True, related_name="proposals")
+    metrics = models.ManyToManyField("missions.Metric", blank=True, related_name="proposals")
+    indicators = models.ManyToManyField("missions.Indicator", blank=True, related_name="proposals")
+    classification = models.CharField(
+        max_length=24, choices=Classification.choices, default=Classification.OFFICIAL_SENSITIVE
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals_owned",
+    )
+    stage = models.CharField(
+        max_length=24, choices=ProposalStage.choices, default=ProposalStage.DRAFT
+    )
+    awaiting_body = models.ForeignKey(
+        GovernanceBody,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals_awaiting",
+    )
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deal", "workstream", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workstream", "title"], name="proposal_title_unique_per_workstream"
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_value__isnull=True) | Q(estimated_value__gte=0),
+                name="proposal_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="proposal_classification_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(stage=ProposalStage.IN_GOVERNANCE, awaiting_body__isnull=False)
+                    | (~Q(stage=ProposalStage.IN_GOVERNANCE) & Q(awaiting_body__isnull=True))
+                ),
+                name="proposal_awaits_a_body_only_in_governance",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(stage=ProposalStage.CONCLUDED) & ~Q(outcome="")
+                    | ~Q(stage=ProposalStage.CONCLUDED) & Q(outcome="")
+                ),
+                name="proposal_outcome_only_when_concluded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Decision(models.Model):
+    """What a governance body decided about a proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="decisions")
+    body = models.ForeignKey(GovernanceBody, on_delete=models.PROTECT, related_name="decisions")
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField(max_length=16, choices=DecisionOutcome.choices)
+    reasons = models.TextField(blank=True)
+    decided_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decisions_recorded",
+    )
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=DecisionOutcome.REFERRED_BACK) | ~Q(reasons=""),
+                name="decision_referral_has_reasons",
+                violation_error_message="A proposal referred back needs the reasons.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}: {self.get_outcome_display()} – {self.proposal}"
+
+
+class StatusUpdate(models.Model):
+    """A workstream's report for one reporting period. Kept forever; the newest is current."""
+
+    workstream = models.ForeignKey(
+        Workstream, on_delete=models.CASCADE, related_name="status_updates"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    version = models.PositiveSmallIntegerField(
+        default=1, help_text="A second submission in the same period revises the first."
+    )
+    rag = models.CharField(max_length=8, choices=Rag.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    summary = models.TextField(blank=True)
+    progress = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    risks_and_issues = models.TextField(blank=True)
+    asks_of_dsg = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="status_updates",
+    )
+    classification = models.CharField(
+        max_length=24, choices=Classification.choices, default=Classification.OFFICIAL
+    )
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["workstream", "-period_start", "-version"]
+        get_latest_by = ["period_start", "version"]
+        indexes = [models.Index(fields=["workstream", "-period_start", "-version"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workstream", "period_start", "version"],
+                name="status_update_one_version_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="status_update_period_valid"
+            ),
+            models.CheckConstraint(condition=Q(rag__in=Rag.values), name="status_update_rag_valid"),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="status_update_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="status_update_classification_valid",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="status_update_version_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workstream} – {self.period_start:%d %b %Y} – {self.get_rag_display()}"
