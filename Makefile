@@ -1,0 +1,109 @@
+# Everyday tasks for the devolution deal tracker. GNU make; run `make` for the list.
+#
+# Python tools always come from .venv/, so nothing has to be activated first. DATABASE_URL,
+# REDIS_URL and the other settings variables are taken from the environment as they are.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+
+FRONTEND := frontend
+NODE_STAMP := $(FRONTEND)/node_modules/.installed
+CSS := static/dist/app.css
+# Whatever the style build reads: a change to any of these rebuilds static/dist/.
+ASSET_SOURCES := $(shell find $(FRONTEND)/scss -type f 2>/dev/null) \
+	$(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/package.json $(FRONTEND)/build.*)
+
+TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings_test
+PYTEST_ARGS ?=
+
+.PHONY: help venv assets node-check run test lint clean
+
+help: ## Show this list
+	@echo "Usage: make <target>"
+	@echo
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+	@echo
+	@echo "Examples: make run PORT=8001    make test PYTEST_ARGS='-k missions -x'"
+
+# --- Python -----------------------------------------------------------------------------------
+
+venv: $(VENV_STAMP) ## Create .venv/ and install the project with its dev tools
+	@:
+
+# Reinstalls only when pyproject.toml has changed since the last install.
+$(VENV_STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+		if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+			echo "Python 3.11+ is a prerequisite: '$(PYTHON)' was not found." >&2; exit 1; \
+		fi; \
+		if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+			echo "Python 3.11+ is a prerequisite: '$(PYTHON)' is $$($(PYTHON) -V 2>&1)." \
+				"Install a newer one, or point at it with: make venv PYTHON=python3.12" >&2; \
+			exit 1; \
+		fi; \
+		echo "Creating $(VENV)/ with $$($(PYTHON) -V 2>&1)"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# --- Front-end --------------------------------------------------------------------------------
+
+assets: node-check $(CSS) ## Build the GOV.UK Frontend styles and scripts into static/dist/
+
+node-check:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "Node.js 18+ is a prerequisite: install it from your package manager" \
+			"(node and npm were not both found)." >&2; \
+		exit 1; \
+	fi
+	@if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then \
+		echo "Node.js 18+ is a prerequisite: install it from your package manager" \
+			"(found $$(node --version))." >&2; \
+		exit 1; \
+	fi
+
+$(FRONTEND)/package-lock.json:
+	@echo "$@ is missing: run 'npm install --prefix $(FRONTEND)' and commit the lock file." >&2
+	@exit 1
+
+# Reinstalls only when the lock file has changed since the last install.
+$(NODE_STAMP): $(FRONTEND)/package-lock.json | node-check
+	npm ci --prefix $(FRONTEND) --no-audit --no-fund
+	@touch $@
+
+# The install is order-only: the styles are rebuilt when their sources or the lock file change,
+# not merely because node_modules/ was reinstalled.
+$(CSS): $(ASSET_SOURCES) | $(NODE_STAMP)
+	npm run build --prefix $(FRONTEND)
+	@if [ ! -f $@ ]; then \
+		echo "The front-end build did not write $@ (the build script must write static/dist/)." >&2; \
+		exit 1; \
+	fi
+	@touch $@
+
+# --- Running and checking ---------------------------------------------------------------------
+
+run: venv assets ## Run the web app, a Celery worker and beat on http://127.0.0.1:$PORT/ (8000)
+	scripts/run.sh
+
+test: venv assets ## Lint, run Django's checks, check for missing migrations, then pytest
+	$(BIN)/ruff check .
+	$(TEST_SETTINGS) $(BIN)/python manage.py check
+	$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv ## Check the code and its formatting with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean: ## Remove var/ (database, mail, broker files, secret key), static/dist/ and the install stamps
+	rm -rf var static/dist $(VENV_STAMP) $(NODE_STAMP)
