@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from tracker.choices import Classification, Rag
+
+register = template.Library()
+
+# Colour is never the only signal: the tag always carries the word.
+RAG_TAG_CLASSES = {
+    Rag.RED: "govuk-tag--red",
+    Rag.AMBER: "govuk-tag--yellow",
+    Rag.GREEN: "govuk-tag--green",
+}
+
+
+@register.simple_tag
+def rag_tag(rag: str | None) -> str:
+    if not rag:
+        return format_html('<strong class="govuk-tag govuk-tag--grey">No update</strong>')
+    return format_html(
+        '<strong class="govuk-tag {}">{}</strong>', RAG_TAG_CLASSES[Rag(rag)], Rag(rag).label
+    )
+
+
+@register.simple_tag
+def classification_tag(classification: str) -> str:
+    if classification == Classification.OFFICIAL_SENSITIVE:
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--orange">{}</strong>',
+            Classification.OFFICIAL_SENSITIVE.label,
+        )
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--grey">{}</strong>', Classification.OFFICIAL.label
+    )
+
+
+@register.filter
+def people(users: list[object]) -> str:
+    return ", ".join(str(u) for u in users)

@@ -1,0 +1,58 @@
+"""Pages for the deal: home and workstreams. Views are thin: reads come from the selectors."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import selectors
+from .choices import WorkstreamStatus
+
+RECENT_UPDATES_SHOWN = 6
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    themes = selectors.themes_with_workstreams(request.user, deal) if deal else []
+    for theme in themes:
+        for workstream in theme.visible_workstreams:  # type: ignore[attr-defined]
+            workstream.leads, workstream.sponsor = selectors.people_in(workstream)
+    return render(
+        request,
+        "tracker/home.html",
+        {"deal": deal, "deals": selectors.deals_for(request.user), "themes": themes},
+    )
+
+
+def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        return render(request, "tracker/no_deal.html", status=404)
+    workstream = selectors.workstream_detail(request.user, deal, slug)
+    leads, sponsor = selectors.people_in(workstream)
+    updates = list(
+        selectors.status_updates_for(request.user)
+        .filter(workstream=workstream)
+        .select_related("author")
+        .order_by("-period_start", "-version")[:RECENT_UPDATES_SHOWN]
+    )
+    proposals = list(
+        selectors.proposals_for(request.user)
+        .filter(workstream=workstream)
+        .select_related("awaiting_body")
+        .order_by("title")
+    )
+    return render(
+        request,
+        "tracker/workstream_detail.html",
+        {
+            "deal": deal,
+            "workstream": workstream,
+            "leads": leads,
+            "sponsor": sponsor,
+            "current": updates[0] if updates else None,
+            "updates": updates,
+            "proposals": proposals,
+            "WorkstreamStatus": WorkstreamStatus,
+        },
+    )
