@@ -1,0 +1,206 @@
+"""Admin for people, their organisations and the roles they hold in a deal.
+
+The TDD Core Team runs the process from the admin at first, so every list can be filtered by
+the things they ask about (deal, role, organisation, demonstration data) and every foreign key
+that can grow large is picked by search rather than from a long drop-down.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+
+from .choices import WORKSTREAM_ROLES
+from .models import Membership, Organisation, User
+
+
+def normalised_email(form: forms.ModelForm) -> str:
+    """The form's email, lower-cased as sign-in expects, refused if someone else already has it.
+
+    The database refuses a second address that differs only in case; saying so on the form is
+    kinder than the integrity error the constraint would otherwise raise.
+    """
+    email = User.objects.normalize_email(form.cleaned_data["email"]).lower()
+    others = User.objects.filter(email__iexact=email)
+    if form.instance.pk:
+        others = others.exclude(pk=form.instance.pk)
+    if others.exists():
+        raise ValidationError("Someone already signs in with this email address.", code="unique")
+    return email
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+    def clean_email(self) -> str:
+        return normalised_email(self)
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "password",
+            "full_name",
+            "job_title",
+            "organisation",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "is_demo",
+            "groups",
+            "user_permissions",
+        )
+
+    def clean_email(self) -> str:
+        return normalised_email(self)
+
+
+class MembershipForm(forms.ModelForm):
+    """Keeps a membership's workstream inside its deal. (The admin supplies model and fields.)"""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        deal = cleaned.get("deal")
+        deal_id = deal.pk if deal is not None else self.instance.deal_id
+        workstream = cleaned.get("workstream")
+        if deal_id is not None and workstream is not None and workstream.deal_id != deal_id:
+            self.add_error("workstream", "This workstream belongs to another deal.")
+        return cleaned
+
+
+class MembershipByUserFormSet(BaseInlineFormSet):
+    """Refuses the same deal-wide role twice in one save.
+
+    The database allows a deal-wide role once per person and deal; that constraint is
+    conditional, so the admin's own duplicate check between rows does not see it.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[tuple[int, str]] = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or self._should_delete_form(form) or data.get("workstream"):
+                continue
+            deal, role = data.get("deal"), data.get("role")
+            if deal is None or not role:
+                continue
+            if (deal.pk, role) in seen:
+                raise ValidationError("The same role in the same deal is given twice.")
+            seen.add((deal.pk, role))
+
+
+class MembershipByUserInline(admin.TabularInline):
+    """The roles one person holds, edited on their page."""
+
+    model = Membership
+    form = MembershipForm
+    formset = MembershipByUserFormSet
+    fk_name = "user"
+    fields = ("deal", "role", "workstream", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("workstream",)
+    extra = 0
+    verbose_name = "role"
+    verbose_name_plural = "roles in deals (leads and sponsors name their workstream)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("deal", "workstream")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "people_count", "is_demo")
+    list_filter = ("kind", "is_demo")
+    search_fields = ("name",)
+    ordering = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(people_total=Count("people"))
+
+    @admin.display(description="people", ordering="people_total")
+    def people_count(self, obj: Organisation) -> int | None:
+        return getattr(obj, "people_total", None)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("full_name", "job_title", "organisation")}),
+        (
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+            },
+        ),
+        ("Demonstration", {"fields": ("is_demo",)}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = (
+        "email",
+        "full_name",
+        "job_title",
+        "organisation",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "is_demo",
+    )
+    list_filter = ("is_staff", "is_superuser", "is_active", "is_demo", "organisation", "groups")
+    list_select_related = ("organisation",)
+    search_fields = ("email", "full_name", "job_title", "organisation__name")
+    ordering = ("email",)
+    autocomplete_fields = ("organisation",)
+    readonly_fields = ("last_login", "date_joined")
+    inlines = (MembershipByUserInline,)
+
+    def get_inlines(self, request, obj):
+        # Roles are added once the person exists; the add page stays the short form.
+        return self.inlines if obj is not None else ()
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
+    list_display = ("user", "role", "deal", "workstream", "created_at")
+    list_filter = ("deal", "role", "user__is_demo")
+    list_select_related = ("user", "deal", "workstream")
+    search_fields = ("user__email", "user__full_name", "workstream__name", "deal__short_name")
+    ordering = ("deal", "role", "user__email")
+    autocomplete_fields = ("user", "workstream")
+    readonly_fields = ("created_at",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        workstream = form.base_fields.get("workstream")
+        if workstream is not None:
+            roles = ", ".join(str(role.label).lower() for role in WORKSTREAM_ROLES)
+            workstream.help_text = f"Only for {roles}; leave empty for roles across the deal."
+        return form
