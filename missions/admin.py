@@ -1,0 +1,221 @@
+"""Admin for the missions, their metrics, the indicator frameworks, areas and published figures.
+
+Observations and targets grow to many thousands of rows, so their indicator and area are picked
+by search, and their lists can be narrowed by framework and by the level of geography.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.forms.models import BaseInlineFormSet
+from django.utils.text import Truncator
+
+from .models import (
+    Area,
+    Indicator,
+    IndicatorFramework,
+    IndicatorTheme,
+    Metric,
+    Mission,
+    MissionStatement,
+    Observation,
+    Target,
+)
+
+# --- Missions and metrics ---------------------------------------------------------------------
+
+
+class MissionStatementFormSet(BaseInlineFormSet):
+    """Refuses two current wordings in one save (the database allows one per mission)."""
+
+    def clean(self) -> None:
+        super().clean()
+        current = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not self._should_delete_form(form)
+            and form.cleaned_data.get("is_current")
+        ]
+        if len(current) > 1:
+            raise ValidationError("Only one wording of a mission is current.")
+
+
+class MissionStatementInline(admin.StackedInline):
+    model = MissionStatement
+    formset = MissionStatementFormSet
+    fields = ("stated_on", "is_current", "source", "text")
+    extra = 0
+
+
+class MetricInline(admin.TabularInline):
+    model = Metric
+    fields = ("position", "name", "slug", "coverage", "geography")
+    prepopulated_fields = {"slug": ("name",)}
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Mission)
+class MissionAdmin(admin.ModelAdmin):
+    list_display = ("number", "short_name", "current_statement", "metric_count")
+    list_display_links = ("number", "short_name")
+    search_fields = ("short_name", "slug", "statements__text")
+    ordering = ("number",)
+    prepopulated_fields = {"slug": ("short_name",)}
+    inlines = (MissionStatementInline, MetricInline)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(metric_total=Count("metrics", distinct=True))
+            .prefetch_related(
+                Prefetch(
+                    "statements",
+                    queryset=MissionStatement.objects.filter(is_current=True),
+                    to_attr="current_statements",
+                )
+            )
+        )
+
+    @admin.display(description="current wording")
+    def current_statement(self, obj: Mission) -> str:
+        statements = getattr(obj, "current_statements", [])
+        return Truncator(statements[0].text).chars(90) if statements else "–"
+
+    @admin.display(description="metrics", ordering="metric_total")
+    def metric_count(self, obj: Mission) -> int | None:
+        return getattr(obj, "metric_total", None)
+
+
+@admin.register(MissionStatement)
+class MissionStatementAdmin(admin.ModelAdmin):
+    list_display = ("mission", "stated_on", "is_current", "source")
+    list_filter = ("mission", "is_current")
+    list_select_related = ("mission",)
+    search_fields = ("text", "source", "mission__short_name")
+    ordering = ("mission", "-stated_on")
+    date_hierarchy = "stated_on"
+
+
+@admin.register(Metric)
+class MetricAdmin(admin.ModelAdmin):
+    list_display = ("name", "mission", "coverage", "geography", "position")
+    list_filter = ("mission", "coverage")
+    list_select_related = ("mission",)
+    search_fields = ("name", "slug", "description", "geography")
+    ordering = ("mission", "position")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+# --- Indicator frameworks ---------------------------------------------------------------------
+
+
+class IndicatorThemeInline(admin.TabularInline):
+    model = IndicatorTheme
+    fields = ("position", "name")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(IndicatorFramework)
+class IndicatorFrameworkAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "deal",
+        "theme_count",
+        "expected_theme_count",
+        "indicator_count",
+        "expected_indicator_count",
+    )
+    list_filter = ("deal",)
+    list_select_related = ("deal",)
+    search_fields = ("name", "slug", "description", "source")
+    ordering = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (IndicatorThemeInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                theme_total=Count("themes", distinct=True),
+                indicator_total=Count("indicators", distinct=True),
+            )
+        )
+
+    @admin.display(description="themes", ordering="theme_total")
+    def theme_count(self, obj: IndicatorFramework) -> int | None:
+        return getattr(obj, "theme_total", None)
+
+    @admin.display(description="indicators", ordering="indicator_total")
+    def indicator_count(self, obj: IndicatorFramework) -> int | None:
+        return getattr(obj, "indicator_total", None)
+
+
+@admin.register(IndicatorTheme)
+class IndicatorThemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "framework", "position")
+    list_filter = ("framework",)
+    list_select_related = ("framework",)
+    search_fields = ("name", "framework__name")
+    ordering = ("framework", "position", "name")
+
+
+class IndicatorForm(forms.ModelForm):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        framework, theme = cleaned.get("framework"), cleaned.get("theme")
+        if framework is not None and theme is not None and theme.framework_id != framework.pk:
+            self.add_error("theme", "This theme belongs to another framework.")
+        return cleaned
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    form = IndicatorForm
+    list_display = ("code", "name", "framework", "theme", "metric", "unit", "direction")
+    list_filter = ("framework", "unit", "direction", "theme")
+    list_select_related = ("framework", "theme", "metric")
+    search_fields = ("code", "name", "description", "source")
+    ordering = ("framework", "position", "name")
+    autocomplete_fields = ("theme", "metric")
+
+
+# --- Areas and published figures --------------------------------------------------------------
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ("gss_code", "name", "level", "parent")
+    list_filter = ("level",)
+    list_select_related = ("parent",)
+    search_fields = ("gss_code", "name")
+    ordering = ("gss_code",)
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Observation)
+class ObservationAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "area", "period", "value", "source", "is_demo")
+    list_filter = ("indicator__framework", "area__level", "is_demo")
+    list_select_related = ("indicator", "area")
+    search_fields = ("indicator__code", "indicator__name", "area__name", "area__gss_code", "period")
+    ordering = ("indicator", "area", "period_start", "period")
+    autocomplete_fields = ("indicator", "area")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "area", "kind", "year", "value")
+    list_filter = ("kind", "indicator__framework", "area__level")
+    list_select_related = ("indicator", "area")
+    search_fields = ("indicator__code", "indicator__name", "area__name", "area__gss_code")
+    ordering = ("indicator", "area", "kind", "year")
+    autocomplete_fields = ("indicator", "area")
