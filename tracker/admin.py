@@ -1,0 +1,563 @@
+"""Admin for the deal and everything negotiated in it.
+
+Most rows belong to one deal, and several of their foreign keys (theme, survivor workstream,
+next body, awaiting body) must point inside that same deal. The database cannot say so, so the
+forms here do, and rows added under a parent (a workstream under its theme, a lead under their
+workstream) take the parent's deal rather than asking for it again.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.forms.models import BaseInlineFormSet
+
+from accounts.choices import WORKSTREAM_ROLES, Role
+from accounts.models import Membership
+
+from .models import (
+    BodyMember,
+    Deal,
+    Decision,
+    GovernanceBody,
+    GovernmentDepartment,
+    Meeting,
+    Milestone,
+    Proposal,
+    StatusUpdate,
+    Theme,
+    Workstream,
+)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# --- Keeping rows inside their deal -----------------------------------------------------------
+
+
+class SameDealForm(forms.ModelForm):
+    """Refuses a foreign key that points at another deal's row.
+
+    ``same_deal_fields`` names the foreign keys whose target has a ``deal``; the row's own deal
+    comes from the form, or from the parent when the row is edited inline.
+    """
+
+    same_deal_fields: tuple[str, ...] = ()
+
+    def _deal_id(self) -> int | None:
+        deal = self.cleaned_data.get("deal")
+        if deal is not None:
+            return deal.pk
+        return getattr(self.instance, "deal_id", None)
+
+    def _get_validation_exclusions(self):
+        # An inline row's deal is set from its parent, not typed in; it must still take part in
+        # the unique checks (a name is unique per deal), so it is not excluded from them.
+        exclude = super()._get_validation_exclusions()
+        if getattr(self.instance, "deal_id", None) is not None:
+            exclude.discard("deal")
+        return exclude
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        deal_id = self._deal_id()
+        if deal_id is None:
+            return cleaned
+        for name in self.same_deal_fields:
+            target = cleaned.get(name)
+            if target is not None and target.deal_id != deal_id:
+                self.add_error(name, "This belongs to another deal.")
+        return cleaned
+
+
+class ParentDealFormSet(BaseInlineFormSet):
+    """Gives each row added under a parent the parent's deal."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.deal_id is None:
+            form.instance.deal_id = self.instance.deal_id
+        return form
+
+
+# --- Deal, themes, workstreams ----------------------------------------------------------------
+
+
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    fields = ("name", "slug", "position")
+    prepopulated_fields = {"slug": ("name",)}
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_name",
+        "name",
+        "combined_authority",
+        "reporting_cadence",
+        "due_weekday",
+        "reporting_starts_on",
+    )
+    list_filter = ("reporting_cadence",)
+    list_select_related = ("combined_authority",)
+    search_fields = ("name", "short_name", "slug")
+    ordering = ("name",)
+    prepopulated_fields = {"slug": ("short_name",)}
+    autocomplete_fields = ("combined_authority",)
+    inlines = (ThemeInline,)
+
+    @admin.display(description="updates due on", ordering="update_due_weekday")
+    def due_weekday(self, obj: Deal) -> str:
+        return WEEKDAYS[obj.update_due_weekday] if obj.update_due_weekday < 7 else "–"
+
+
+class WorkstreamInlineForm(SameDealForm):
+    class Meta:
+        model = Workstream
+        fields = ("name", "slug", "position", "can_proceed_outside_deal")
+
+
+class WorkstreamInline(admin.TabularInline):
+    """A theme's workstreams. Status (merging, ceasing) is changed on the workstream's own page,
+    where the survivor or the date it ceased can be given with it."""
+
+    model = Workstream
+    form = WorkstreamInlineForm
+    formset = ParentDealFormSet
+    fields = ("name", "slug", "position", "can_proceed_outside_deal", "status")
+    readonly_fields = ("status",)
+    prepopulated_fields = {"slug": ("name",)}
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "deal", "position", "workstream_count")
+    list_filter = ("deal",)
+    list_select_related = ("deal",)
+    search_fields = ("name", "deal__short_name")
+    ordering = ("deal", "position", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (WorkstreamInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(workstream_total=Count("workstreams"))
+
+    @admin.display(description="workstreams", ordering="workstream_total")
+    def workstream_count(self, obj: Theme) -> int | None:
+        return getattr(obj, "workstream_total", None)
+
+
+class WorkstreamForm(SameDealForm):
+    same_deal_fields = ("theme", "merged_into")
+
+
+class WorkstreamMembershipForm(SameDealForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only leads and sponsors hold a role for one workstream.
+        self.fields["role"].choices = [(role.value, role.label) for role in WORKSTREAM_ROLES]
+
+
+class WorkstreamMembershipFormSet(ParentDealFormSet):
+    """Refuses a second sponsor in the same save: the database allows one per workstream, and
+    that constraint is conditional, so the admin's own duplicate check between rows misses it."""
+
+    def clean(self) -> None:
+        super().clean()
+        sponsors = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not self._should_delete_form(form)
+            and form.cleaned_data.get("role") == Role.SPONSOR
+        ]
+        if len(sponsors) > 1:
+            raise ValidationError("A workstream has one SLT sponsor.")
+
+
+class WorkstreamMembershipInline(admin.TabularInline):
+    """The workstream's leads and its SLT sponsor."""
+
+    model = Membership
+    form = WorkstreamMembershipForm
+    formset = WorkstreamMembershipFormSet
+    fk_name = "workstream"
+    fields = ("user", "role")
+    autocomplete_fields = ("user",)
+    extra = 0
+    verbose_name = "lead or sponsor"
+    verbose_name_plural = "leads and sponsor"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+def people(memberships) -> str:
+    return ", ".join(str(membership.user) for membership in memberships) or "–"
+
+
+@admin.register(Workstream)
+class WorkstreamAdmin(admin.ModelAdmin):
+    form = WorkstreamForm
+    list_display = (
+        "name",
+        "theme",
+        "deal",
+        "status",
+        "outside_the_deal",
+        "leads",
+        "sponsor",
+    )
+    list_filter = ("deal", "theme", "status", "can_proceed_outside_deal")
+    list_select_related = ("deal", "theme")
+    search_fields = ("name", "slug", "description", "theme__name")
+    ordering = ("deal", "theme__position", "position", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("merged_into",)
+    filter_horizontal = ("missions", "metrics", "indicators")
+    inlines = (WorkstreamMembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("deal", "theme", "name", "slug", "description", "position")}),
+        ("Status", {"fields": ("status", "merged_into", "ceased_on", "ceased_reason")}),
+        ("Scope", {"fields": ("can_proceed_outside_deal",)}),
+        (
+            "Missions, metrics and indicators it contributes to",
+            {"fields": ("missions", "metrics", "indicators")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        # Leads and sponsor are read from prefetched memberships: two queries for the whole page
+        # rather than two per row.
+        memberships = Membership.objects.select_related("user").order_by("user__email")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=memberships.filter(role=Role.LEAD),
+                    to_attr="lead_memberships",
+                ),
+                Prefetch(
+                    "memberships",
+                    queryset=memberships.filter(role=Role.SPONSOR),
+                    to_attr="sponsor_memberships",
+                ),
+            )
+        )
+
+    @admin.display(
+        description="* outside the deal", boolean=True, ordering="can_proceed_outside_deal"
+    )
+    def outside_the_deal(self, obj: Workstream) -> bool:
+        return obj.can_proceed_outside_deal
+
+    @admin.display(description="lead(s)")
+    def leads(self, obj: Workstream) -> str:
+        return people(getattr(obj, "lead_memberships", []))
+
+    @admin.display(description="SLT sponsor")
+    def sponsor(self, obj: Workstream) -> str:
+        return people(getattr(obj, "sponsor_memberships", []))
+
+
+# --- Government departments -------------------------------------------------------------------
+
+
+@admin.register(GovernmentDepartment)
+class GovernmentDepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "abbreviation", "deal", "is_demo")
+    list_filter = ("deal", "is_demo")
+    list_select_related = ("deal",)
+    search_fields = ("name", "abbreviation")
+    ordering = ("deal", "name")
+
+
+# --- Governance -------------------------------------------------------------------------------
+
+
+class GovernanceBodyForm(SameDealForm):
+    same_deal_fields = ("next_body", "stands_in_for")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Following next_body from here must end, or proposals would escalate for ever.
+        seen = {self.instance.pk} if self.instance.pk else set()
+        body = cleaned.get("next_body")
+        while body is not None:
+            if body.pk in seen:
+                self.add_error("next_body", "This would make the escalation chain a loop.")
+                break
+            seen.add(body.pk)
+            body = body.next_body
+        return cleaned
+
+
+class BodyMemberInline(admin.TabularInline):
+    model = BodyMember
+    fields = ("position", "name", "user", "organisation", "is_chair")
+    autocomplete_fields = ("user", "organisation")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "organisation")
+
+
+@admin.register(GovernanceBody)
+class GovernanceBodyAdmin(admin.ModelAdmin):
+    form = GovernanceBodyForm
+    list_display = (
+        "name",
+        "short_name",
+        "deal",
+        "kind",
+        "next_body",
+        "is_chain_start",
+        "stands_in_for",
+        "position",
+    )
+    list_filter = ("deal", "kind", "is_chain_start")
+    list_select_related = ("deal", "next_body", "stands_in_for")
+    search_fields = ("name", "short_name", "slug")
+    ordering = ("deal", "position", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("next_body", "stands_in_for")
+    readonly_fields = ("escalation_chain",)
+    inlines = (BodyMemberInline,)
+    fieldsets = (
+        (None, {"fields": ("deal", "name", "short_name", "slug", "kind", "position")}),
+        (
+            "Escalation chain",
+            {"fields": ("is_chain_start", "next_body", "escalation_chain", "stands_in_for")},
+        ),
+        ("As the sources describe it", {"fields": ("composition", "remit")}),
+    )
+
+    @admin.display(description="from here, work goes to")
+    def escalation_chain(self, obj: GovernanceBody) -> str:
+        names, seen, body = [], {obj.pk}, obj.next_body
+        while body is not None and body.pk not in seen:
+            names.append(str(body))
+            seen.add(body.pk)
+            body = body.next_body
+        return " → ".join(names) or "– (the last body in the chain)"
+
+
+@admin.register(BodyMember)
+class BodyMemberAdmin(admin.ModelAdmin):
+    list_display = ("position", "name", "user", "body", "organisation", "is_chair")
+    list_filter = ("body__deal", "body", "is_chair")
+    list_select_related = ("body", "user", "organisation")
+    search_fields = ("position", "name", "user__email", "user__full_name", "body__name")
+    ordering = ("body", "-is_chair", "position", "name")
+    autocomplete_fields = ("body", "user", "organisation")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("body", "starts_at", "status", "location", "attendee_count", "is_demo")
+    list_filter = ("body__deal", "body", "status", "is_demo")
+    list_select_related = ("body",)
+    search_fields = ("body__name", "body__short_name", "location", "minutes")
+    ordering = ("-starts_at",)
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("body",)
+    filter_horizontal = ("attendees",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
+
+    @admin.display(description="attendees", ordering="attendee_total")
+    def attendee_count(self, obj: Meeting) -> int | None:
+        return getattr(obj, "attendee_total", None)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ("title", "when_label", "starts_on", "ends_on", "status", "deal")
+    list_filter = ("deal", "status")
+    list_select_related = ("deal",)
+    search_fields = ("title", "when_label")
+    ordering = ("deal", "starts_on", "position")
+    date_hierarchy = "starts_on"
+
+
+# --- Proposals and decisions ------------------------------------------------------------------
+
+
+class ProposalForm(SameDealForm):
+    same_deal_fields = ("workstream", "awaiting_body")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        deal_id = self._deal_id()
+        departments = cleaned.get("departments")
+        if deal_id is not None and any(d.deal_id != deal_id for d in departments or ()):
+            self.add_error("departments", "One of these departments belongs to another deal.")
+        return cleaned
+
+
+class DecisionInline(admin.TabularInline):
+    """The record of what each body decided; decisions are recorded on their own page."""
+
+    model = Decision
+    fields = ("decided_on", "body", "outcome", "reasons", "meeting", "recorded_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("body", "meeting__body", "recorded_by")
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    form = ProposalForm
+    list_display = (
+        "title",
+        "workstream",
+        "deal",
+        "ask_type",
+        "stage",
+        "awaiting_body",
+        "outcome",
+        "classification",
+        "owner",
+        "estimated_value",
+        "is_demo",
+        "updated_at",
+    )
+    list_filter = (
+        "deal",
+        "stage",
+        "outcome",
+        "classification",
+        "ask_type",
+        "is_demo",
+        "workstream__theme",
+    )
+    list_select_related = ("deal", "workstream", "awaiting_body", "owner")
+    search_fields = ("title", "ask", "workstream__name")
+    ordering = ("deal", "workstream", "title")
+    autocomplete_fields = ("workstream", "owner", "awaiting_body")
+    filter_horizontal = ("departments", "missions", "metrics", "indicators")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (DecisionInline,)
+    fieldsets = (
+        (None, {"fields": ("deal", "workstream", "title", "owner", "classification", "is_demo")}),
+        (
+            "The ask",
+            {"fields": ("ask_type", "ask", "challenge", "progress", "prize", "estimated_value")},
+        ),
+        ("Where it stands", {"fields": ("stage", "awaiting_body", "outcome")}),
+        (
+            "Who and what it touches",
+            {"fields": ("departments", "missions", "metrics", "indicators")},
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+
+class DecisionForm(forms.ModelForm):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        proposal, body, meeting = (cleaned.get(k) for k in ("proposal", "body", "meeting"))
+        if proposal is not None and body is not None and body.deal_id != proposal.deal_id:
+            self.add_error("body", "This body belongs to another deal than the proposal.")
+        if meeting is not None and body is not None and meeting.body_id != body.pk:
+            self.add_error("meeting", "This meeting is another body's.")
+        return cleaned
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    form = DecisionForm
+    list_display = (
+        "proposal",
+        "body",
+        "outcome",
+        "decided_on",
+        "meeting",
+        "recorded_by",
+        "is_demo",
+    )
+    list_filter = ("outcome", "body__deal", "body", "is_demo")
+    list_select_related = ("proposal", "body", "meeting__body", "recorded_by")
+    search_fields = ("proposal__title", "reasons", "body__name")
+    ordering = ("-decided_on", "-created_at")
+    date_hierarchy = "decided_on"
+    autocomplete_fields = ("proposal", "body", "meeting", "recorded_by")
+    readonly_fields = ("created_at",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# --- Status updates ---------------------------------------------------------------------------
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(admin.ModelAdmin):
+    list_display = (
+        "workstream",
+        "period_start",
+        "version",
+        "rag",
+        "direction",
+        "classification",
+        "author",
+        "created_at",
+    )
+    list_filter = (
+        "workstream__deal",
+        "rag",
+        "direction",
+        "classification",
+        "is_demo",
+        "workstream__theme",
+    )
+    list_select_related = ("workstream", "author")
+    search_fields = ("workstream__name", "summary", "progress", "risks_and_issues")
+    ordering = ("workstream", "-period_start", "-version")
+    date_hierarchy = "period_start"
+    autocomplete_fields = ("workstream", "author")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("workstream", "period_start", "period_end", "version", "author")}),
+        ("Assessment", {"fields": ("rag", "direction", "classification", "is_demo")}),
+        (
+            "Report",
+            {"fields": ("summary", "progress", "next_steps", "risks_and_issues", "asks_of_dsg")},
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "author" in form.base_fields:
+            form.base_fields["author"].required = False
+            form.base_fields["author"].help_text = "Leave empty to record yourself."
+        return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
