@@ -61,12 +61,12 @@ assets: node-check $(CSS) ## Build the GOV.UK Frontend styles and scripts into s
 
 node-check:
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
-		echo "Node.js 18+ is a prerequisite: install it from your package manager" \
+		echo "Node.js 20+ is a prerequisite: install it from your package manager" \
 			"(node and npm were not both found)." >&2; \
 		exit 1; \
 	fi
-	@if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then \
-		echo "Node.js 18+ is a prerequisite: install it from your package manager" \
+	@if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then \
+		echo "Node.js 20+ is a prerequisite: install it from your package manager" \
 			"(found $$(node --version))." >&2; \
 		exit 1; \
 	fi
