@@ -1,0 +1,46 @@
+"""Load the reference data the source documents give: missions, metrics, indicators, areas, the
+West Midlands deal, its themes, workstreams, governance bodies and timeline.
+
+Safe to run again: rows are matched on their natural keys and only changed values are written,
+so a second run creates and updates nothing. Never marks anything as demonstration data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from missions import reference as missions_reference
+from tracker import reference as tracker_reference
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the reference data from the source documents (missions, metrics, indicators, "
+        "areas, the West Midlands deal and its themes, workstreams, bodies and timeline). "
+        "Idempotent: prints how many rows of each model were created, updated or unchanged."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            counts = missions_reference.merge_counts(
+                missions_reference.load_reference_data(),
+                tracker_reference.load_reference_data(),
+            )
+        if options["verbosity"] < 1:
+            return
+        width = max(len(label) for label in counts)
+        for label, row in counts.items():
+            self.stdout.write(
+                f"{label:<{width}}  {row['created']:>3} created, {row['updated']:>3} updated, "
+                f"{row['unchanged']:>3} unchanged"
+            )
+        created = sum(row["created"] for row in counts.values())
+        updated = sum(row["updated"] for row in counts.values())
+        unchanged = sum(row["unchanged"] for row in counts.values())
+        summary = (
+            f"Reference data loaded: {created} created, {updated} updated, {unchanged} unchanged."
+        )
+        self.stdout.write(self.style.SUCCESS(summary))
