@@ -61,9 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(
-        default=False, help_text="Can sign in to the Django admin site."
-    )
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin site.")
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -104,8 +104,12 @@ class Workstream(models.Model):
     class Meta:
         ordering = ["deal", "theme__position", "position", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["deal", "name"], name="workstream_name_unique_per_deal"),
-            models.UniqueConstraint(fields=["deal", "slug"], name="workstream_slug_unique_per_deal"),
+            models.UniqueConstraint(
+                fields=["deal", "name"], name="workstream_name_unique_per_deal"
+            ),
+            models.UniqueConstraint(
+                fields=["deal", "slug"], name="workstream_slug_unique_per_deal"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=WorkstreamStatus.values), name="workstream_status_valid"
             ),
@@ -144,7 +148,9 @@ class GovernmentDepartment(models.Model):
     class Meta:
         ordering = ["deal", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["deal", "name"], name="department_name_unique_per_deal"),
+            models.UniqueConstraint(
+                fields=["deal", "name"], name="department_name_unique_per_deal"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,12 +200,8 @@ class GovernanceBody(models.Model):
                 name="body_one_chain_start_per_deal",
                 violation_error_message="A deal's escalation chain has one first body.",
             ),
-            models.CheckConstraint(
-                condition=~Q(next_body=F("pk")), name="body_next_is_not_itself"
-            ),
-            models.CheckConstraint(
-                condition=Q(kind__in=BodyKind.values), name="body_kind_valid"
-            ),
+            models.CheckConstraint(condition=~Q(next_body=F("pk")), name="body_next_is_not_itself"),
+            models.CheckConstraint(condition=Q(kind__in=BodyKind.values), name="body_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -302,9 +304,7 @@ class Proposal(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Pounds sterling.",
     )
-    departments = models.ManyToManyField(
-        GovernmentDepartment, blank=True, related_name="proposals"
-    )
+    departments = models.ManyToManyField(GovernmentDepartment, blank=True, related_name="proposals")
     missions = models.ManyToManyField("missions.Mission", blank=True, related_name="proposals")
     metrics = models.ManyToManyField("missions.Metric", blank=True, related_name="proposals")
     indicators = models.ManyToManyField("missions.Indicator", blank=True, related_name="proposals")

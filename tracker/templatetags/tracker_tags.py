@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from tracker.choices import Classification, Rag
 
@@ -18,7 +19,7 @@ RAG_TAG_CLASSES = {
 @register.simple_tag
 def rag_tag(rag: str | None) -> str:
     if not rag:
-        return format_html('<strong class="govuk-tag govuk-tag--grey">No update</strong>')
+        return mark_safe('<strong class="govuk-tag govuk-tag--grey">No update</strong>')  # noqa: S308
     return format_html(
         '<strong class="govuk-tag {}">{}</strong>', RAG_TAG_CLASSES[Rag(rag)], Rag(rag).label
     )
