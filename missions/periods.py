@@ -1,0 +1,100 @@
+"""Turn the period labels that statistical publishers use into the dates they cover.
+
+Only the shapes that our sources use are understood; anything else is a ``ValueError``, so a new
+shape is noticed rather than guessed. A label keeps its wording in ``Observation.period``; the
+dates are for sorting and charting.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+_MONTHS = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+_MONTHS["sept"] = 9
+
+_MONTH = r"([A-Za-z]{3,9})"
+_DASH = r"\s*[-–]\s*"  # a hyphen or an en dash, spaced or not
+# A trailing qualifier that does not change the period: "2021 (provisional)", "2019 (r)".
+_QUALIFIER = re.compile(r"\s*\([^()]*\)$")
+
+_YEAR = re.compile(r"^(\d{4})$")
+_YEAR_RANGE = re.compile(rf"^(\d{{4}}){_DASH}(\d{{4}})$")
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2}|\d{4})$")
+_SPLIT_YEAR = re.compile(rf"^(\d{{4}}){_DASH}(\d{{2}})$")
+_MONTH_YEAR = re.compile(rf"^{_MONTH}\s+(\d{{4}})$")
+_MONTH_RANGE = re.compile(rf"^{_MONTH}\s+(\d{{4}}){_DASH}{_MONTH}\s+(\d{{4}})$")
+_MONTH_RANGE_ONE_YEAR = re.compile(rf"^{_MONTH}{_DASH}{_MONTH}\s+(\d{{4}})$")
+
+
+def parse_period(label: str) -> tuple[date, date]:
+    """The first and last day of the period a label names.
+
+    ``2019``; ``2017-2019`` (whole calendar years); ``2020/21`` (a financial year, April to
+    March); ``May 2021``; ``Apr 2020-Mar 2021``; ``Apr-Dec 2020``; a trailing qualifier in
+    brackets is ignored (``2021 (provisional)``). ``2019-20`` is refused: publishers use it for
+    financial years (April to March) and for academic years (September to August) alike.
+    """
+    text = _QUALIFIER.sub("", label.strip())
+    if match := _YEAR.match(text):
+        year = int(match[1])
+        return date(year, 1, 1), date(year, 12, 31)
+    if match := _YEAR_RANGE.match(text):
+        first, last = int(match[1]), int(match[2])
+        _check_order(label, first, last)
+        return date(first, 1, 1), date(last, 12, 31)
+    if match := _FINANCIAL_YEAR.match(text):
+        first = int(match[1])
+        if not _is_next_year(first, match[2]):
+            raise ValueError(f"{label!r} is not a financial year: the years are not consecutive.")
+        return date(first, 4, 1), date(first + 1, 3, 31)
+    if _SPLIT_YEAR.match(text):
+        raise ValueError(
+            f"{label!r} is ambiguous: a financial year (April to March) or an academic year "
+            "(September to August). Write a financial year as 2020/21, or give the months."
+        )
+    if match := _MONTH_YEAR.match(text):
+        month, year = _month(label, match[1]), int(match[2])
+        return date(year, month, 1), _month_end(year, month)
+    if match := _MONTH_RANGE.match(text):
+        start = date(int(match[2]), _month(label, match[1]), 1)
+        end_year, end_month = int(match[4]), _month(label, match[3])
+        return _checked_range(label, start, _month_end(end_year, end_month))
+    if match := _MONTH_RANGE_ONE_YEAR.match(text):
+        year = int(match[3])
+        start = date(year, _month(label, match[1]), 1)
+        return _checked_range(label, start, _month_end(year, _month(label, match[2])))
+    raise ValueError(f"{label!r} is not a period label this app understands.")
+
+
+def _month(label: str, name: str) -> int:
+    try:
+        return _MONTHS[name.lower()]
+    except KeyError:
+        raise ValueError(f"{label!r}: {name!r} is not a month.") from None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _is_next_year(first: int, second: str) -> bool:
+    if len(second) == 4:
+        return int(second) == first + 1
+    return int(second) == (first + 1) % 100
+
+
+def _check_order(label: str, first: int, last: int) -> None:
+    if last < first:
+        raise ValueError(f"{label!r} ends before it starts.")
+
+
+def _checked_range(label: str, start: date, end: date) -> tuple[date, date]:
+    if end < start:
+        raise ValueError(f"{label!r} ends before it starts.")
+    return start, end

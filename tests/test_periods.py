@@ -1,0 +1,57 @@
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from missions.periods import parse_period
+
+CSV = Path(__file__).resolve().parent.parent / "data" / "ons_subnational_indicators_wmca_2022.csv"
+
+
+@pytest.mark.parametrize(
+    ("label", "start", "end"),
+    [
+        ("2019", date(2019, 1, 1), date(2019, 12, 31)),
+        ("2017-2019", date(2017, 1, 1), date(2019, 12, 31)),
+        ("2017 – 2019", date(2017, 1, 1), date(2019, 12, 31)),
+        ("2021 (provisional)", date(2021, 1, 1), date(2021, 12, 31)),
+        ("May 2021", date(2021, 5, 1), date(2021, 5, 31)),
+        ("February 2020", date(2020, 2, 1), date(2020, 2, 29)),
+        ("Apr 2020-Mar 2021", date(2020, 4, 1), date(2021, 3, 31)),
+        ("Sep 2020-Aug 2021", date(2020, 9, 1), date(2021, 8, 31)),
+        ("Apr-Dec 2020", date(2020, 4, 1), date(2020, 12, 31)),
+        ("2020/21", date(2020, 4, 1), date(2021, 3, 31)),
+        ("1999/00", date(1999, 4, 1), date(2000, 3, 31)),
+        ("2020/2021", date(2020, 4, 1), date(2021, 3, 31)),
+        ("  2019  ", date(2019, 1, 1), date(2019, 12, 31)),
+    ],
+)
+def test_a_period_label_gives_the_first_and_last_day_it_covers(label, start, end):
+    assert parse_period(label) == (start, end)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["", "last year", "Q1 2021", "2021/23", "2019-2017", "Dec-Jan 2020", "Smarch 2020", "20/21"],
+)
+def test_a_label_in_an_unknown_shape_is_refused(label):
+    with pytest.raises(ValueError, match="period|month|financial|before"):
+        parse_period(label)
+
+
+def test_a_split_year_is_refused_because_it_may_be_financial_or_academic():
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_period("2019-20")
+
+
+def test_every_label_in_the_ons_file_is_either_dated_or_refused_as_ambiguous():
+    with CSV.open(newline="", encoding="utf-8") as handle:
+        labels = {row["period"] for row in csv.DictReader(handle)}
+    for label in labels:
+        try:
+            start, end = parse_period(label)
+        except ValueError as error:
+            assert "ambiguous" in str(error), label
+        else:
+            assert start <= end, label
