@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 
 from accounts.choices import OrganisationKind, Role
 from accounts.management.commands.add_user import Command
@@ -268,7 +269,9 @@ def test_a_password_given_instead_of_a_variable_name_is_not_echoed(deal):
 
 
 @pytest.mark.django_db
-def test_an_error_exits_with_a_non_zero_status(deal, capsys):
+def test_an_error_exits_with_a_non_zero_status(deal, capsys, monkeypatch):
+    # run_from_argv closes every connection when it ends, the test's own included.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     with pytest.raises(SystemExit) as exit_:
         Command().run_from_argv(["manage.py", "add_user", "a@example.org", "--role", "sponsor"])
 
