@@ -1,0 +1,378 @@
+import csv
+import re
+import stat
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import Membership, User
+from missions.models import Area, Indicator, Observation
+from missions.periods import parse_period
+from tracker.choices import (
+    Classification,
+    DecisionOutcome,
+    MeetingStatus,
+    Outcome,
+    ProposalStage,
+    Rag,
+    WorkstreamStatus,
+)
+from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, _chain, _period_containing
+from tracker.models import Deal, Decision, Meeting, Proposal, StatusUpdate, Workstream
+
+S = ProposalStage
+# Every model that carries the demo flag: each row the demo loader writes is one of these.
+FLAGGED = [m for m in apps.get_models() if any(f.name == "is_demo" for f in m._meta.fields)]
+# The reference data: the demo may link to it but must never change it.
+REFERENCE_MODELS = [
+    apps.get_model(label)
+    for label in [
+        "tracker.Deal",
+        "tracker.Theme",
+        "tracker.Workstream",
+        "tracker.GovernanceBody",
+        "tracker.BodyMember",
+        "tracker.Milestone",
+        "missions.Mission",
+        "missions.MissionStatement",
+        "missions.Metric",
+        "missions.IndicatorFramework",
+        "missions.IndicatorTheme",
+        "missions.Indicator",
+        "missions.Area",
+        "missions.Target",
+    ]
+]
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def reference(db):
+    call_command("load_reference_data", verbosity=0)
+    return Deal.objects.get(slug=DEMO_DEAL_SLUG)
+
+
+def load(*args):
+    out = StringIO()
+    call_command("load_demo_data", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(reference):
+    return load()
+
+
+def reference_snapshot():
+    rows = {m.__name__: list(m.objects.order_by("pk").values()) for m in REFERENCE_MODELS}
+    for workstream in Workstream.objects.order_by("pk"):
+        rows[f"links {workstream.slug}"] = [
+            sorted(workstream.missions.values_list("pk", flat=True)),
+            sorted(workstream.metrics.values_list("pk", flat=True)),
+            sorted(workstream.indicators.values_list("pk", flat=True)),
+        ]
+    return rows
+
+
+def logins(var_dir: Path) -> list[tuple[str, str, str]]:
+    """(role label, email, password) from the logins file's table."""
+    rows = []
+    for line in (var_dir / "demo-logins.txt").read_text().splitlines():
+        match = re.match(r"^(.+?)\s{2,}(\S+@demo\.example)\s+(\S+)\s{2,}", line)
+        if match:
+            rows.append(match.groups())
+    return rows
+
+
+def content():
+    """What the demo data says, without ids or passwords: equal for equal seeds."""
+    return (
+        sorted(User.objects.filter(is_demo=True).values_list("email", "full_name")),
+        sorted(Proposal.objects.values_list("workstream__slug", "title", "stage", "outcome")),
+        sorted(
+            StatusUpdate.objects.values_list(
+                "workstream__slug", "period_start", "version", "rag", "summary"
+            )
+        ),
+        sorted(
+            Decision.objects.values_list("proposal__title", "body__slug", "outcome", "decided_on")
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_it_needs_the_reference_data_and_says_how_to_load_it():
+    with pytest.raises(CommandError, match="load_reference_data"):
+        load()
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_role_is_present_with_its_memberships(demo, reference):
+    demo_members = Membership.objects.filter(user__is_demo=True)
+    by_role = Counter(demo_members.values_list("role", flat=True))
+    people = {
+        role: demo_members.filter(role=role).values("user").distinct().count() for role in Role
+    }
+    active = Workstream.objects.filter(deal=reference, status=WorkstreamStatus.ACTIVE)
+
+    assert people[Role.ADMIN] == 1
+    assert people[Role.DSG] == 3
+    assert people[Role.PARTNER] == 2
+    assert 4 <= people[Role.SPONSOR] <= 6
+    assert by_role[Role.LEAD] == by_role[Role.SPONSOR] == active.count()
+    for workstream in active:
+        assert demo_members.filter(workstream=workstream, role=Role.LEAD).count() == 1
+        assert demo_members.filter(workstream=workstream, role=Role.SPONSOR).count() == 1
+    assert people[Role.LEAD] < active.count(), "some leads lead two workstreams"
+    assert all(u.is_staff for u in User.objects.filter(memberships__role=Role.ADMIN))
+    assert all(e.endswith("@demo.example") for e in User.objects.values_list("email", flat=True))
+
+
+@pytest.mark.django_db
+def test_every_row_it_writes_is_marked_as_demo_data(reference):
+    real_before = {m.__name__: m.objects.filter(is_demo=False).count() for m in FLAGGED}
+
+    load()
+
+    assert {m.__name__: m.objects.filter(is_demo=False).count() for m in FLAGGED} == real_before
+    for model in FLAGGED:
+        assert model.objects.filter(is_demo=True).exists(), model.__name__
+
+
+@pytest.mark.django_db
+def test_it_leaves_the_reference_data_as_it_was(reference):
+    before = reference_snapshot()
+
+    load()
+    load("--seed", "3")
+
+    assert reference_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_the_logins_file_lists_every_demo_user_with_a_working_password(demo, var_dir, client):
+    path = var_dir / "demo-logins.txt"
+    rows = logins(var_dir)
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(email for _, email, _ in rows) == sorted(
+        User.objects.filter(is_demo=True).values_list("email", flat=True)
+    )
+    assert {label for label, _, _ in rows} == {role.label for role in Role}
+    assert "What they can do" in path.read_text()
+    for _, email, password in rows:
+        assert client.login(email=email, password=password), email
+    assert len({password for _, _, password in rows}) == len(rows)
+
+
+@pytest.mark.django_db
+def test_with_if_empty_a_second_run_changes_nothing(demo, var_dir):
+    before = content(), list(User.objects.values_list("pk", "password"))
+    file_before = (var_dir / "demo-logins.txt").read_text()
+
+    out = load("--if-empty")
+
+    assert "already loaded" in out
+    assert (content(), list(User.objects.values_list("pk", "password"))) == before
+    assert (var_dir / "demo-logins.txt").read_text() == file_before
+
+
+@pytest.mark.django_db
+def test_with_if_empty_a_missing_logins_file_is_explained(demo, var_dir):
+    (var_dir / "demo-logins.txt").unlink()
+
+    out = load("--if-empty")
+
+    assert "logins file is missing" in out and "without --if-empty" in out
+
+
+@pytest.mark.django_db
+def test_with_if_empty_it_loads_when_there_is_no_demo_data(reference):
+    load("--if-empty")
+
+    assert User.objects.filter(is_demo=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_rerun_replaces_the_demo_data_rather_than_adding_to_it(demo, var_dir, client):
+    counts = {m.__name__: m.objects.count() for m in FLAGGED}
+    old_users = set(User.objects.values_list("pk", flat=True))
+    old_logins = logins(var_dir)
+
+    out = load()
+
+    assert "Replaced the previous demo data" in out
+    assert {m.__name__: m.objects.count() for m in FLAGGED} == counts
+    assert not old_users & set(User.objects.values_list("pk", flat=True))
+    _, email, old_password = old_logins[0]
+    assert not client.login(email=email, password=old_password)
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(reference):
+    load("--seed", "5")
+    first = content()
+    load("--seed", "5")
+    again = content()
+    load("--seed", "6")
+
+    assert again == first
+    assert content() != first
+
+
+@pytest.mark.django_db
+def test_a_rerun_never_deletes_a_row_that_is_not_demo_data(demo, reference):
+    proposal = Proposal.objects.filter(stage=S.DRAFT).first()
+    body = _chain(reference)[0]
+    real = Decision.objects.create(
+        proposal=proposal, body=body, outcome=DecisionOutcome.NOTED, decided_on=date.today()
+    )
+    counts = {m.__name__: m.objects.count() for m in FLAGGED}
+
+    with pytest.raises(CommandError, match="not demo data"):
+        load()
+
+    assert Decision.objects.filter(pk=real.pk).exists()
+    assert {m.__name__: m.objects.count() for m in FLAGGED} == counts
+
+
+@pytest.mark.django_db
+def test_observations_are_the_ons_figures_for_the_reference_indicators(demo):
+    with ONS_CSV.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    codes = set(Indicator.objects.values_list("code", flat=True))
+    wanted = [row for row in rows if row["indicator"] in codes]
+
+    assert wanted, "the reference data has indicators that the ONS file reports"
+    assert Observation.objects.count() == len(wanted)
+    for row in wanted[:: max(1, len(wanted) // 10)]:
+        observation = Observation.objects.get(
+            indicator__code=row["indicator"],
+            area=Area.objects.get(gss_code=row["area_code"]),
+            period=row["period"],
+        )
+        assert observation.value == Decimal(row["value"])
+        assert observation.source == row["source"]
+        assert (observation.period_start, observation.period_end) == parse_period(row["period"])
+        assert observation.is_demo
+
+
+@pytest.mark.django_db
+def test_figures_already_in_the_database_are_kept_not_duplicated(reference):
+    indicator = Indicator.objects.get(code="gva_per_hour_worked")
+    birmingham = Area.objects.get(gss_code="E08000025")
+    real = Observation.objects.create(
+        indicator=indicator, area=birmingham, period="2019", value=Decimal("1.5")
+    )
+
+    out = load()
+
+    assert "1 ONS figures were already in the database" in out
+    real.refresh_from_db()
+    assert real.value == Decimal("1.5") and not real.is_demo
+    assert Observation.objects.filter(indicator=indicator, area=birmingham).count() == 1
+
+
+@pytest.mark.django_db
+def test_decisions_follow_the_governance_chain_in_date_order(demo, reference):
+    chain = _chain(reference)
+    position = {body.pk: index for index, body in enumerate(chain)}
+    today = timezone.localdate()
+
+    for proposal in Proposal.objects.all():
+        decisions = list(proposal.decisions.order_by("decided_on", "pk"))
+        endorsed = [position[d.body_id] for d in decisions if d.outcome == "endorsed"]
+        assert endorsed == list(range(len(endorsed))), proposal.title
+        assert [d.decided_on for d in decisions] == sorted(d.decided_on for d in decisions)
+        for decision in decisions:
+            assert decision.body_id in position
+            assert decision.decided_on <= today
+            if decision.outcome in (DecisionOutcome.REFERRED_BACK, DecisionOutcome.REJECTED):
+                assert decision.reasons
+            if decision.meeting:
+                assert decision.meeting.body_id == decision.body_id
+                assert decision.meeting.starts_at.date() == decision.decided_on
+                assert decision.meeting.status != MeetingStatus.PLANNED
+
+        if proposal.stage == S.DRAFT:
+            assert not decisions
+        elif proposal.stage == S.IN_GOVERNANCE:
+            assert position[proposal.awaiting_body_id] == len(endorsed)
+        elif proposal.stage == S.REJECTED:
+            assert decisions[-1].outcome == DecisionOutcome.REJECTED
+            assert position[decisions[-1].body_id] == len(endorsed)
+        else:
+            assert endorsed == list(range(len(chain))), "the WMCA Board endorsed it last"
+            assert decisions[-1].body == chain[-1]
+
+
+@pytest.mark.django_db
+def test_proposals_are_spread_over_the_stages_and_every_outcome(demo):
+    stages = Counter(Proposal.objects.values_list("stage", flat=True))
+    outcomes = set(Proposal.objects.exclude(outcome="").values_list("outcome", flat=True))
+    waiting_at = set(
+        Proposal.objects.filter(stage=S.IN_GOVERNANCE).values_list("awaiting_body", flat=True)
+    )
+    sensitive = Proposal.objects.filter(classification=Classification.OFFICIAL_SENSITIVE).count()
+
+    assert 20 <= Proposal.objects.count() <= 30
+    assert {S.DRAFT, S.IN_GOVERNANCE, S.APPROVED, S.IN_NEGOTIATION, S.CONCLUDED} <= set(stages)
+    assert outcomes == set(Outcome.values)
+    assert len(waiting_at) >= 3
+    assert sensitive > Proposal.objects.count() / 2
+    assert Decision.objects.filter(outcome=DecisionOutcome.REFERRED_BACK).count() >= 2
+    assert Decision.objects.filter(meeting__isnull=False).exists()
+    assert (
+        Proposal.objects.filter(departments__isnull=False).distinct().count()
+        == Proposal.objects.count()
+    )
+    assert Proposal.objects.filter(missions__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_meetings_have_happened_and_some_are_planned(demo):
+    now = timezone.now()
+
+    assert Meeting.objects.filter(status=MeetingStatus.PLANNED, starts_at__gt=now).exists()
+    assert not Meeting.objects.filter(status=MeetingStatus.PLANNED, starts_at__lt=now).exists()
+    assert (
+        not Meeting.objects.exclude(status=MeetingStatus.PLANNED).filter(starts_at__gt=now).exists()
+    )
+
+
+@pytest.mark.django_db
+def test_status_updates_cover_recent_periods_and_leave_some_workstreams_overdue(demo, reference):
+    current = _period_containing(timezone.localdate(), reference)
+    active = Workstream.objects.filter(deal=reference, status=WorkstreamStatus.ACTIVE)
+    up_to_date = active.filter(status_updates__period_start=current[0]).distinct().count()
+    starts = sorted(set(StatusUpdate.objects.values_list("period_start", flat=True)))
+
+    assert 2 <= active.count() - up_to_date <= 3
+    assert len(starts) == 12 and starts[-1] == current[0]
+    assert all(b - a == timedelta(days=14) for a, b in zip(starts, starts[1:], strict=False))
+    for update in StatusUpdate.objects.all()[:50]:
+        assert update.period_end - update.period_start == timedelta(days=13)
+        assert update.created_at <= timezone.now()
+    assert set(StatusUpdate.objects.values_list("rag", flat=True)) == set(Rag.values)
+    assert set(StatusUpdate.objects.values_list("classification", flat=True)) == set(
+        Classification.values
+    )
+    official = StatusUpdate.objects.filter(classification=Classification.OFFICIAL).count()
+    assert official > StatusUpdate.objects.count() / 2
+    assert StatusUpdate.objects.filter(rag=Rag.RED).exclude(asks_of_dsg="").exists()
+    assert StatusUpdate.objects.filter(version=2).exists()

@@ -1,0 +1,1225 @@
+"""Synthetic demonstration data: people in every role, status updates, proposals moving up the
+governance chain with their decisions and meetings, and the real ONS figures as observations.
+
+Every row written here is marked ``is_demo=True`` (memberships and many-to-many links belong to
+a demo row), and reference data is only linked to, never changed. Loading replaces the previous
+demo rows: they are all deleted first, and the load refuses to go on if that would delete or
+depend on a row that is not demo data. The same seed gives the same data relative to the day it
+is loaded on; passwords are new on every load and are written only to the logins file.
+
+This is a loader, like a fixture: besides provisioning people through the accounts services it
+writes rows in bulk, because no workflow (submitting, endorsing, negotiating) is being performed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import os
+import random
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.utils import timezone
+
+from accounts.choices import OrganisationKind, Role
+from accounts.models import Membership, Organisation, User
+from accounts.services import AccountsError, user_provision
+from missions.models import Area, Indicator, Mission, Observation
+from missions.periods import parse_period
+
+from .choices import (
+    AskType,
+    BodyKind,
+    Cadence,
+    Classification,
+    DecisionOutcome,
+    Direction,
+    MeetingStatus,
+    Outcome,
+    ProposalStage,
+    Rag,
+    WorkstreamStatus,
+)
+from .models import (
+    Deal,
+    Decision,
+    GovernanceBody,
+    GovernmentDepartment,
+    Meeting,
+    Proposal,
+    StatusUpdate,
+    Theme,
+    Workstream,
+)
+
+DEMO_DEAL_SLUG = "west-midlands-tdd"
+DEFAULT_SEED = 2022
+EMAIL_DOMAIN = "demo.example"  # reserved for examples (RFC 6761): mail to it goes nowhere
+LOGINS_FILENAME = "demo-logins.txt"
+ONS_CSV = Path(settings.BASE_DIR) / "data" / "ons_subnational_indicators_wmca_2022.csv"
+# When the deal has no reporting start date, periods are counted from the Monday of the week
+# the Overview & Scrutiny Committee was told about the deal (7 March 2022).
+DEFAULT_REPORTING_ANCHOR = date(2022, 3, 7)
+STATUS_PERIODS = 12
+PROPOSAL_COUNT = 25
+
+
+class DemoDataError(Exception):
+    """The demo data cannot be loaded or replaced, and why."""
+
+
+# --- What is loaded --------------------------------------------------------------------------
+
+DEMO_ORGANISATIONS = {
+    OrganisationKind.COMBINED_AUTHORITY: "Example Combined Authority (demo)",
+    OrganisationKind.CONSTITUENT_AUTHORITY: "Example Metropolitan Borough Council (demo)",
+    OrganisationKind.NON_CONSTITUENT_AUTHORITY: "Example District Council (demo)",
+    OrganisationKind.GOVERNMENT_DEPARTMENT: "Example Government Department (demo)",
+    OrganisationKind.BUSINESS: "Example Business Forum (demo)",
+    OrganisationKind.UNIVERSITY: "Example University (demo)",
+    OrganisationKind.VOLUNTARY_SECTOR: "Example Community Trust (demo)",
+    OrganisationKind.OTHER: "Example Partnership (demo)",
+}
+
+DEPARTMENTS = {
+    "HMT": "HM Treasury",
+    "DLUHC": "Department for Levelling Up, Housing and Communities",
+    "DfT": "Department for Transport",
+    "DfE": "Department for Education",
+    "BEIS": "Department for Business, Energy and Industrial Strategy",
+    "DWP": "Department for Work and Pensions",
+    "DHSC": "Department of Health and Social Care",
+    "HO": "Home Office",
+    "DCMS": "Department for Digital, Culture, Media and Sport",
+    "DIT": "Department for International Trade",
+}
+
+FIRST_NAMES = [
+    *["Amara", "Ben", "Chloe", "Dev", "Eleanor", "Farah", "Gareth", "Hannah", "Imran", "Jess"],
+    *["Kwame", "Laura", "Mohammed", "Niamh", "Owen", "Priya", "Rhys", "Sofia", "Tom", "Uzma"],
+    *["Victor", "Wendy", "Yusuf", "Zara"],
+]
+LAST_NAMES = [
+    *["Adeyemi", "Bennett", "Chaudhry", "Davies", "Evans", "Fletcher", "Gill", "Hughes"],
+    *["Iqbal", "Jones", "Kaur", "Lewis", "Mensah", "Nolan", "O'Brien", "Patel", "Quinn"],
+    *["Roberts", "Singh", "Taylor", "Walsh", "Young"],
+]
+
+WHAT_THEY_CAN_DO = {
+    Role.ADMIN: "runs the process: workstreams, boards, meetings, decisions, users; Django admin",
+    Role.LEAD: "records status updates and proposals for {workstreams}",
+    Role.SPONSOR: "sees and signs off updates for {workstreams}",
+    Role.DSG: "reviews dashboards: RAG, proposal pipeline, missions, indicators",
+    Role.PARTNER: "reads the partner view and briefings (OFFICIAL material only)",
+}
+
+M = 1_000_000
+
+
+@dataclass(frozen=True)
+class Ask:
+    title: str
+    ask_type: AskType
+    value: tuple[int, int] | None = None  # a range in pounds, for asks with a price
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a workstream is about, recognised from words in its name or slug."""
+
+    words: tuple[str, ...]
+    asks: tuple[Ask, ...]
+    departments: tuple[str, ...] = ("DLUHC",)
+    missions: tuple[int, ...] = (12,)
+    indicators: tuple[str, ...] = ()
+
+
+A = AskType
+TOPICS = (
+    Topic(
+        ("smart",),
+        (
+            Ask("5G and smart infrastructure testbed follow-on", A.FUNDING, (10 * M, 40 * M)),
+            Ask("Smart city data-sharing standards", A.DATA),
+        ),
+        ("DCMS", "BEIS"),
+        (4, 2),
+        ("gigabit_broadband_premises_pct",),
+    ),
+    Topic(
+        ("innovation",),
+        (
+            Ask("Innovation Accelerator: second-phase funding", A.FUNDING, (30 * M, 100 * M)),
+            Ask("Regional R&D partnership with UKRI", A.OTHER),
+            Ask("Access to place-based innovation data", A.DATA),
+        ),
+        ("BEIS", "HMT"),
+        (2, 1),
+        ("gva_per_hour_worked",),
+    ),
+    Topic(
+        ("lep",),
+        (
+            Ask("Integrate LEP functions into the combined authority", A.POWER),
+            Ask("LEP capital programme flexibilities", A.FREEDOM, (5 * M, 20 * M)),
+        ),
+        ("DLUHC", "BEIS"),
+        (1, 12),
+    ),
+    Topic(
+        ("trade",),
+        (
+            Ask("Joint trade and investment office with DIT", A.OTHER),
+            Ask("Investment zone incentives", A.FREEDOM, (20 * M, 80 * M)),
+        ),
+        ("DIT", "HMT"),
+        (1,),
+        ("gva_per_hour_worked",),
+    ),
+    Topic(
+        ("business",),
+        (
+            Ask("Single front door for business support", A.FUNDING, (10 * M, 30 * M)),
+            Ask("Multi-year Growth Hub funding", A.FUNDING, (3 * M, 10 * M)),
+        ),
+        ("BEIS",),
+        (1,),
+        ("gva_per_hour_worked",),
+    ),
+    Topic(
+        ("ukspf", "multiply"),
+        (
+            Ask("Multiply: flexibility to combine with adult skills", A.FREEDOM),
+            Ask("Multi-year UKSPF allocation", A.FUNDING, (40 * M, 90 * M)),
+        ),
+        ("DLUHC", "DfE"),
+        (6,),
+    ),
+    Topic(
+        ("skills",),
+        (
+            Ask("Full devolution of the Adult Skills Fund", A.POWER, (100 * M, 150 * M)),
+            Ask("Local commissioning of Skills Bootcamps", A.FREEDOM, (10 * M, 30 * M)),
+            Ask("Joint ownership of the local skills improvement plan", A.POWER),
+        ),
+        ("DfE", "DWP"),
+        (6, 1),
+        ("employment_rate_16_64",),
+    ),
+    Topic(
+        ("education",),
+        (
+            Ask("Co-commissioning of the careers hub", A.POWER),
+            Ask("Technical education pilot for 16 to 19 year olds", A.FUNDING, (5 * M, 20 * M)),
+        ),
+        ("DfE",),
+        (5, 6),
+    ),
+    Topic(
+        ("housing", "regen", "planning"),
+        (
+            Ask("Brownfield land remediation fund", A.FUNDING, (100 * M, 250 * M)),
+            Ask("Devolved share of the Affordable Homes Programme", A.FUNDING, (150 * M, 300 * M)),
+            Ask("Compulsory purchase powers for regeneration", A.POWER),
+        ),
+        ("DLUHC", "HMT"),
+        (10, 9),
+    ),
+    Topic(
+        ("transport",),
+        (
+            Ask("Five-year integrated transport settlement", A.FUNDING, (500 * M, 1000 * M)),
+            Ask("Funding for the move to bus franchising", A.FUNDING, (20 * M, 60 * M)),
+            Ask("Devolution of local rail stations", A.POWER),
+        ),
+        ("DfT", "HMT"),
+        (3,),
+    ),
+    Topic(
+        ("net zero", "net-zero", "beis"),
+        (
+            Ask("Single retrofit funding pot", A.FUNDING, (50 * M, 150 * M)),
+            Ask("Duty to prepare local area energy plans", A.POWER),
+            Ask("Net zero neighbourhoods demonstrator", A.FUNDING, (10 * M, 30 * M)),
+        ),
+        ("BEIS", "DLUHC"),
+        (1, 9),
+    ),
+    Topic(
+        ("digital",),
+        (
+            Ask("Regional role in co-ordinating gigabit rollout", A.POWER),
+            Ask("Digital inclusion data-sharing agreement", A.DATA),
+            Ask("Gigabit voucher top-up", A.FUNDING, (5 * M, 15 * M)),
+        ),
+        ("DCMS",),
+        (4,),
+        ("gigabit_broadband_premises_pct",),
+    ),
+    Topic(
+        ("homeless",),
+        (
+            Ask("Pooled homelessness prevention budget", A.FUNDING, (10 * M, 30 * M)),
+            Ask("Enforcement powers in the private rented sector", A.POWER),
+        ),
+        ("DLUHC", "DWP"),
+        (10, 8),
+    ),
+    Topic(
+        ("health",),
+        (
+            Ask("Joint commissioning to reduce health inequalities", A.POWER),
+            Ask("Access to NHS population health data", A.DATA),
+            Ask("Devolved work and health programme", A.FUNDING, (20 * M, 60 * M)),
+        ),
+        ("DHSC", "DWP"),
+        (7, 8),
+        ("healthy_life_expectancy_female", "healthy_life_expectancy_male"),
+    ),
+    Topic(
+        ("crime", "safety"),
+        (
+            Ask("Police and crime commissioner functions for the Mayor", A.POWER),
+            Ask("Multi-year funding for the violence reduction unit", A.FUNDING, (5 * M, 15 * M)),
+        ),
+        ("HO",),
+        (11,),
+    ),
+    Topic(
+        ("social",),
+        (
+            Ask("Social economy growth fund", A.FUNDING, (5 * M, 20 * M)),
+            Ask("Community asset transfer powers", A.POWER),
+        ),
+        ("DCMS", "DLUHC"),
+        (8, 9),
+    ),
+    Topic(
+        ("culture",),
+        (
+            Ask("Cultural investment partnership with Arts Council England", A.OTHER),
+            Ask("Flexibility in the Commonwealth Games legacy fund", A.FREEDOM, (10 * M, 30 * M)),
+        ),
+        ("DCMS",),
+        (9, 8),
+    ),
+    Topic(
+        ("non-constituent", "non constituent"),
+        (
+            Ask("Non-constituent authority access to devolved programmes", A.FREEDOM),
+            Ask("Shared investment fund with non-constituent areas", A.FUNDING, (5 * M, 20 * M)),
+        ),
+        ("DLUHC",),
+        (12,),
+    ),
+    Topic(
+        ("funding",),
+        (
+            Ask("Single departmental-style funding settlement", A.FREEDOM),
+            Ask("Full business rates retention for ten years", A.FREEDOM, (40 * M, 90 * M)),
+            Ask("Power to introduce a tourism levy", A.POWER),
+        ),
+        ("HMT", "DLUHC"),
+        (12,),
+    ),
+    Topic(
+        ("data", "transparency"),
+        (
+            Ask("Access to HMRC and DWP microdata", A.DATA),
+            Ask("Local outcomes framework reporting agreement", A.DATA),
+            Ask("Data-sharing protocol with the Levelling Up Director", A.DATA),
+        ),
+        ("DLUHC", "HMT"),
+        (12,),
+    ),
+)
+
+
+def _generic_topic(workstream: Workstream) -> Topic:
+    return Topic(
+        (),
+        (
+            Ask(f"{workstream.name}: devolved funding", A.FUNDING, (5 * M, 50 * M)),
+            Ask(f"{workstream.name}: new local powers", A.POWER),
+            Ask(f"{workstream.name}: access to government data", A.DATA),
+        ),
+    )
+
+
+SUMMARIES = {
+    Rag.GREEN: (
+        "On track: the draft proposal is agreed with officials and engagement is going well.",
+        "On schedule; the stakeholder engagement plan is in place and partners are involved.",
+        "Good progress at the latest bilateral; no issues for the DSG.",
+    ),
+    Rag.AMBER: (
+        "Some slippage: officials have asked for more evidence before the next bilateral.",
+        "Engagement with the non-constituent authorities is behind plan.",
+        "The costings are taking longer than planned; the timetable is tight but achievable.",
+    ),
+    Rag.RED: (
+        "At risk: government has not yet engaged on the core ask.",
+        "A key dependency on HM Treasury is unresolved; the Proposition timetable is at risk.",
+        "The lead department has changed its position; the ask needs rethinking.",
+    ),
+}
+PROGRESS = (
+    "Bilateral held with departmental officials.",
+    "Stakeholder engagement plan discussed at the thematic board.",
+    "Evidence base refreshed with the latest ONS figures.",
+    "Draft proposal shared with the Senior Local Authority Officers Group.",
+    "Private sector partners confirmed their support in principle.",
+    "Non-constituent authorities briefed at the officer group.",
+)
+NEXT_STEPS = (
+    "Finalise the draft proposal for the Strategic Leadership Team.",
+    "Arrange a follow-up bilateral with officials.",
+    "Complete the costings and the value-for-money case.",
+    "Test the ask against the deal principles with the TDD Core Team.",
+)
+RISKS = (
+    "Capacity in the team while two posts are vacant.",
+    "Government's position may change after the fiscal event.",
+    "Overlap with another workstream's ask needs resolving.",
+    "Local authority partners have not all agreed the approach.",
+    "",
+)
+ASKS_OF_DSG = (
+    "Agree to escalate the core ask to the High Level Negotiating Team.",
+    "Nominate a chief executive to join the next bilateral with government.",
+    "Confirm whether this ask is a priority for the Proposition.",
+    "Help unblock data sharing with the lead department.",
+)
+REFERRAL_REASONS = (
+    "Set out the private sector support or co-investment behind the ask.",
+    "Show how the ask draws powers down from government rather than up from local authorities.",
+    "Link the ask to the mission metrics it moves and give a baseline.",
+    "Describe the double devolution offer to local authorities.",
+)
+REJECTION_REASONS = (
+    "Duplicates an ask in another workstream: to be folded into that proposal.",
+    "Not a priority for this deal; to be pursued outside the TDD.",
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a demo proposal has got to: its stage, and the chain bodies it met on the way."""
+
+    stage: ProposalStage
+    at: int = 0  # the chain body it waits at (in governance) or was rejected by
+    referred_at: int | None = None  # a body that referred it back once on the way
+    outcome: Outcome | None = None
+
+
+S = ProposalStage
+PLANS: tuple[Plan, ...] = (
+    *(Plan(S.DRAFT),) * 5,
+    Plan(S.IN_GOVERNANCE, at=0),
+    Plan(S.IN_GOVERNANCE, at=1),
+    Plan(S.IN_GOVERNANCE, at=1, referred_at=0),
+    Plan(S.IN_GOVERNANCE, at=2, referred_at=2),
+    Plan(S.IN_GOVERNANCE, at=2, referred_at=1),
+    Plan(S.IN_GOVERNANCE, at=3),
+    Plan(S.IN_GOVERNANCE, at=4),
+    Plan(S.REJECTED, at=2),
+    Plan(S.APPROVED),
+    Plan(S.APPROVED),
+    Plan(S.APPROVED, referred_at=2),
+    *(Plan(S.IN_NEGOTIATION),) * 3,
+    Plan(S.IN_NEGOTIATION, referred_at=3),
+    *(Plan(S.CONCLUDED, outcome=outcome) for outcome in Outcome),
+)
+# How long ago, at least, the last endorsement was: negotiation takes time.
+SETTLING_DAYS = {S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}
+
+
+# --- Public entry points ---------------------------------------------------------------------
+
+
+@dataclass
+class DemoLogin:
+    role: Role
+    email: str
+    password: str
+    name: str
+    can_do: str
+
+
+@dataclass
+class DemoSummary:
+    created: Counter[str] = field(default_factory=Counter)
+    deleted: int = 0
+    logins: list[DemoLogin] = field(default_factory=list)
+    logins_path: Path | None = None
+    undated_periods: set[str] = field(default_factory=set)
+    skipped_observations: int = 0
+
+
+def demo_data_exists() -> bool:
+    return User.objects.filter(is_demo=True).exists()
+
+
+def demo_data_load(
+    *, seed: int = DEFAULT_SEED, today: date | None = None, logins_path: Path | None = None
+) -> DemoSummary:
+    """Replace the demo data with a fresh set built from ``seed``, and write the logins file.
+
+    All in one transaction; the logins file is written once it has committed, so it always
+    matches the database.
+    """
+    with transaction.atomic():
+        deal = _deal_required()
+        deleted = demo_data_delete()
+        # Synthetic data that must repeat for a seed, not secrets: passwords use `secrets`.
+        rng = random.Random(seed)  # noqa: S311
+        builder = _Builder(deal=deal, rng=rng, today=today or timezone.localdate())
+        summary = builder.build()
+        summary.deleted = deleted
+    summary.logins_path = demo_logins_write(
+        summary.logins, logins_path or Path(settings.VAR_DIR) / LOGINS_FILENAME
+    )
+    return summary
+
+
+@transaction.atomic
+def demo_data_delete() -> int:
+    """Delete every demo row; refuse (and delete nothing) if a non-demo row would go with them."""
+    deleted = 0
+    # Children first: a decision protects its meeting, a proposal's decisions go with it.
+    for model in (
+        Decision,
+        Proposal,
+        Meeting,
+        StatusUpdate,
+        Observation,
+        User,
+        GovernmentDepartment,
+        Organisation,
+    ):
+        deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
+    return deleted
+
+
+def demo_logins_write(logins: Sequence[DemoLogin], path: Path) -> Path:
+    """Write the logins table readable by its owner only (the passwords are real ones)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(demo_logins_format(logins))
+    os.chmod(partial, 0o600)  # in case an older file had wider permissions
+    os.replace(partial, path)
+    return path
+
+
+def demo_logins_format(logins: Sequence[DemoLogin]) -> str:
+    """A plain-text table; the last column is left unpadded because it is the longest."""
+    header = ["Role", "Email", "Password", "What they can do"]
+    rows = [[login.role.label, login.email, login.password, login.can_do] for login in logins]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    rule = ["-" * width for width in widths] + ["-" * len(header[-1])]
+
+    def line(cells: list[str]) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    title = "Demo logins: synthetic people, with new passwords every time the demo data is loaded."
+    return "\n".join([title, "", line(header), line(rule), *map(line, rows), ""])
+
+
+# --- Deleting --------------------------------------------------------------------------------
+
+
+def _demo_rows_delete(queryset: models.QuerySet[Any]) -> int:
+    collector = Collector(using=queryset.db, origin=queryset)
+    try:
+        collector.collect(queryset)
+    except (ProtectedError, RestrictedError) as error:
+        found = getattr(error, "protected_objects", None) or error.restricted_objects  # type: ignore[union-attr]
+        blockers = sorted({f"{type(obj).__name__} {obj}" for obj in found})
+        raise DemoDataError(
+            f"Cannot replace the demo data: {len(blockers)} record(s) that are not demo data "
+            f"depend on demo {queryset.model._meta.verbose_name_plural}, e.g. {blockers[0]}. "
+            "Delete or change them first."
+        ) from error
+    _refuse_non_demo(collector)
+    count, _ = collector.delete()
+    return count
+
+
+def _refuse_non_demo(collector: Collector) -> None:
+    doomed: list[tuple[type[models.Model], models.QuerySet[Any]]] = [
+        (model, model._base_manager.filter(pk__in=[obj.pk for obj in objs]))
+        for model, objs in collector.data.items()
+    ]
+    doomed += [(qs.model, qs) for qs in collector.fast_deletes]
+    for model, queryset in doomed:
+        if _has_demo_flag(model) and (real := queryset.filter(is_demo=False).first()):
+            raise DemoDataError(
+                f"Cannot replace the demo data: deleting it would also delete "
+                f"{model._meta.verbose_name} {real!s} (id {real.pk}), which is not demo data. "
+                "Move it off the demo rows first."
+            )
+
+
+def _has_demo_flag(model: type[models.Model]) -> bool:
+    return any(f.name == "is_demo" for f in model._meta.concrete_fields)
+
+
+# --- Building --------------------------------------------------------------------------------
+
+
+def _deal_required() -> Deal:
+    deal = Deal.objects.filter(slug=DEMO_DEAL_SLUG).first()
+    if deal is None:
+        raise DemoDataError(
+            f"The deal {DEMO_DEAL_SLUG!r} is missing: load the reference data first "
+            "(python manage.py load_reference_data)."
+        )
+    return deal
+
+
+def _aware(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+class _Builder:
+    def __init__(self, *, deal: Deal, rng: random.Random, today: date) -> None:
+        self.deal = deal
+        self.rng = rng
+        self.today = today
+        self.now = min(timezone.now(), _aware(today, 23, 59))
+        self.summary = DemoSummary()
+        self.chain = _chain(deal)
+        self.themes = list(Theme.objects.filter(deal=deal).order_by("position", "pk"))
+        self.workstreams = list(
+            Workstream.objects.filter(deal=deal, status=WorkstreamStatus.ACTIVE)
+            .select_related("theme")
+            .order_by("theme__position", "position", "pk")
+        )
+        if not self.workstreams:
+            raise DemoDataError(f"{deal} has no active workstreams: load the reference data.")
+        self.organisations: dict[str, Organisation] = {}
+        self.lead_of: dict[int, User] = {}
+        self.admin: User | None = None
+        self.dsg: list[User] = []
+        self.sponsors: list[User] = []
+        self.departments: dict[str, GovernmentDepartment] = {}
+        self.meetings: dict[int, list[Meeting]] = {}
+
+    def build(self) -> DemoSummary:
+        self._organisations()
+        self._people()
+        self._departments()
+        self._meetings()
+        self._status_updates()
+        self._proposals()
+        self._observations()
+        return self.summary
+
+    # People and organisations
+
+    def _organisations(self) -> None:
+        created = Organisation.objects.bulk_create(
+            Organisation(name=name, kind=kind, is_demo=True)
+            for kind, name in DEMO_ORGANISATIONS.items()
+        )
+        self.organisations = {org.kind: org for org in created}
+        self.summary.created["organisations"] += len(created)
+
+    def _people(self) -> None:
+        names = iter(self.rng.sample([f"{f} {s}" for f in FIRST_NAMES for s in LAST_NAMES], 60))
+        staff = self.organisations[OrganisationKind.COMBINED_AUTHORITY]
+        self.admin = self._person(Role.ADMIN, "admin", next(names), staff)
+        for group in self._lead_groups():
+            local = f"lead.{self._short_slug(group[0])}"
+            lead = self._person(Role.LEAD, local, next(names), staff, group)
+            for workstream in group:
+                self.lead_of[workstream.pk] = lead
+        self._sponsors(names, staff)
+        dsg_orgs = [
+            OrganisationKind.CONSTITUENT_AUTHORITY,
+            OrganisationKind.NON_CONSTITUENT_AUTHORITY,
+            OrganisationKind.COMBINED_AUTHORITY,
+        ]
+        for number, kind in enumerate(dsg_orgs, start=1):
+            org = self.organisations[kind]
+            self.dsg.append(self._person(Role.DSG, f"dsg.{number}", next(names), org))
+        for kind in (OrganisationKind.BUSINESS, OrganisationKind.UNIVERSITY):
+            self._person(Role.PARTNER, f"partner.{kind}", next(names), self.organisations[kind])
+        self._passwords_set()
+        self.summary.created["users"] += len(self.summary.logins)
+        self.summary.created["memberships"] += Membership.objects.filter(user__is_demo=True).count()
+
+    def _lead_groups(self) -> list[list[Workstream]]:
+        """One lead per workstream, except that a few lead two neighbouring ones."""
+        by_theme: dict[int, list[Workstream]] = defaultdict(list)
+        for workstream in self.workstreams:
+            by_theme[workstream.theme_id].append(workstream)
+        pairs = [
+            (items[i], items[i + 1])
+            for items in by_theme.values()
+            for i in range(0, len(items) - 1, 2)
+        ]
+        paired = self.rng.sample(pairs, min(4, len(pairs)))
+        second = {b.pk for _, b in paired}
+        partner_of = {a.pk: b for a, b in paired}
+        return [
+            [ws, partner_of[ws.pk]] if ws.pk in partner_of else [ws]
+            for ws in self.workstreams
+            if ws.pk not in second
+        ]
+
+    def _short_slug(self, workstream: Workstream) -> str:
+        """The workstream's slug cut to its first word or two (lead.transport, lead.net-zero),
+        unless another workstream's would be the same."""
+        words = [w for w in workstream.slug.split("-") if w not in {"and", "of", "for", "the"}]
+        short = "-".join(words[:1] if len(words[0]) >= 4 else words[:2])
+        clashes = [ws for ws in self.workstreams if ws != workstream and ws.slug.startswith(short)]
+        return workstream.slug if clashes or not short else short
+
+    def _sponsors(self, names: Iterable[str], staff: Organisation) -> None:
+        """An SLT sponsor per theme, sponsoring the theme's workstreams that have none yet."""
+        taken = set(
+            Membership.objects.filter(workstream__deal=self.deal, role=Role.SPONSOR).values_list(
+                "workstream_id", flat=True
+            )
+        )
+        name_iter = iter(names)
+        for theme in self.themes:
+            group = [
+                ws for ws in self.workstreams if ws.theme_id == theme.pk and ws.pk not in taken
+            ]
+            if group:
+                local = f"sponsor.{theme.slug}"
+                sponsor = self._person(Role.SPONSOR, local, next(name_iter), staff, group)
+                self.sponsors.append(sponsor)
+
+    def _person(
+        self,
+        role: Role,
+        local_part: str,
+        full_name: str,
+        organisation: Organisation,
+        workstreams: Sequence[Workstream] = (),
+    ) -> User:
+        email = f"{local_part[:60]}@{EMAIL_DOMAIN}"
+        if User.objects.filter(email__iexact=email, is_demo=False).exists():
+            raise DemoDataError(
+                f"{email} belongs to a user who is not demo data; the demo data needs that "
+                "address. Change that user's email first."
+            )
+        try:
+            user = user_provision(
+                email=email,
+                role=role,
+                deal=self.deal,
+                workstreams=workstreams,
+                organisation_name=organisation.name,
+                full_name=full_name,
+                is_demo=True,
+            )
+        except AccountsError as error:
+            raise DemoDataError(f"Could not create the demo user {email}: {error}") from error
+        names = ", ".join(ws.name for ws in workstreams)
+        self.summary.logins.append(
+            DemoLogin(
+                role=role,
+                email=email,
+                password=secrets.token_urlsafe(12),
+                name=full_name,
+                can_do=WHAT_THEY_CAN_DO[role].format(workstreams=names),
+            )
+        )
+        return user
+
+    def _passwords_set(self) -> None:
+        """Hash the generated passwords in parallel: each hash takes a noticeable fraction of a
+        second by design, and the hashing releases the GIL."""
+        logins = self.summary.logins
+        with ThreadPoolExecutor() as pool:
+            hashes = list(pool.map(make_password, [login.password for login in logins]))
+        users = {u.email: u for u in User.objects.filter(email__in=[x.email for x in logins])}
+        for login, hashed in zip(logins, hashes, strict=True):
+            users[login.email].password = hashed
+        User.objects.bulk_update(users.values(), ["password"])
+
+    # Government departments and governance meetings
+
+    def _departments(self) -> None:
+        existing = {
+            d.name: d for d in GovernmentDepartment.objects.filter(deal=self.deal, is_demo=False)
+        }
+        new = [
+            GovernmentDepartment(deal=self.deal, name=name, abbreviation=abbr, is_demo=True)
+            for abbr, name in DEPARTMENTS.items()
+            if name not in existing
+        ]
+        GovernmentDepartment.objects.bulk_create(new)
+        for department in [*existing.values(), *new]:
+            abbr = next((a for a, n in DEPARTMENTS.items() if n == department.name), None)
+            if abbr:
+                self.departments[abbr] = department
+        self.summary.created["government departments"] += len(new)
+
+    def _meetings(self) -> None:
+        """Each chain body meets once a cycle, a week after the body before it, so a proposal
+        can climb the whole chain in one cycle. Past meetings are closed (the latest is held,
+        its minutes not yet agreed); one cycle ahead is planned."""
+        weeks = max(len(self.chain), 4)
+        monday = self.today - timedelta(days=self.today.weekday())
+        meetings: list[Meeting] = []
+        for index, body in enumerate(self.chain):
+            days = [
+                monday + timedelta(days=7 * weeks * cycle + 7 * index + (1 + index) % 5)
+                for cycle in range(-8, 2)
+            ]
+            days = [d for d in days if d <= self.today + timedelta(days=7 * weeks)]
+            past = [d for d in days if d < self.today]
+            for day in days:
+                status = (
+                    MeetingStatus.PLANNED
+                    if day >= self.today
+                    else MeetingStatus.HELD
+                    if day == past[-1]
+                    else MeetingStatus.CLOSED
+                )
+                meetings.append(
+                    Meeting(
+                        body=body,
+                        starts_at=_aware(day, 10),
+                        location="Example House, Room 2 (demo)",
+                        status=status,
+                        is_demo=True,
+                    )
+                )
+        Meeting.objects.bulk_create(meetings)
+        for meeting in meetings:
+            self.meetings.setdefault(meeting.body_id, []).append(meeting)
+        self._attendees(meetings)
+        self.summary.created["meetings"] += len(meetings)
+
+    def _attendees(self, meetings: list[Meeting]) -> None:
+        """The Core Team at every meeting, DSG members at the DSG's, sponsors at SLT's."""
+        through = Meeting.attendees.through
+        rows = []
+        for meeting in meetings:
+            if meeting.status == MeetingStatus.PLANNED:
+                continue
+            people = [self.admin]
+            if meeting.body.kind == BodyKind.STRATEGY_GROUP:
+                people += self.dsg
+            if meeting.body.kind == BodyKind.LEADERSHIP_TEAM:
+                people += self.sponsors
+            rows += [through(meeting_id=meeting.pk, user_id=p.pk) for p in people if p]
+        through.objects.bulk_create(rows)
+
+    # Status updates
+
+    def _status_updates(self) -> None:
+        periods = self._periods()
+        order = list(self.workstreams)
+        self.rng.shuffle(order)
+        silent, lapsed = order[0], set(ws.pk for ws in order[1:3])
+        updates: list[StatusUpdate] = []
+        for workstream in self.workstreams:
+            if workstream == silent:
+                continue  # a workstream that has never reported
+            first = self.rng.choice([0, 0, 0, 2, 4])  # some started reporting later
+            last = len(periods) - 2 if workstream.pk in lapsed else len(periods)
+            updates += self._workstream_updates(workstream, periods[first:last])
+        self._revisions(updates)
+        StatusUpdate.objects.bulk_create(updates)
+        for update in updates:
+            due = min(_aware(update.period_end, 15, self.rng.randrange(60)), self.now)
+            update.created_at = update.updated_at = due
+        StatusUpdate.objects.bulk_update(updates, ["created_at", "updated_at"])
+        self.summary.created["status updates"] += len(updates)
+
+    def _periods(self) -> list[tuple[date, date]]:
+        """The last STATUS_PERIODS reporting periods, oldest first, ending with the current."""
+        periods = [_period_containing(self.today, self.deal)]
+        while len(periods) < STATUS_PERIODS:
+            periods.insert(0, _period_containing(periods[0][0] - timedelta(days=1), self.deal))
+        return periods
+
+    def _workstream_updates(
+        self, workstream: Workstream, periods: Sequence[tuple[date, date]]
+    ) -> list[StatusUpdate]:
+        scale = [Rag.RED, Rag.AMBER, Rag.GREEN]
+        level = self.rng.choice([1, 1, 2, 2, 0])
+        previous: int | None = None
+        updates = []
+        for start, end in periods:
+            step = self.rng.choices([-1, 0, 1], weights=[2, 6, 2])[0]
+            level = min(2, max(0, level + step))
+            direction = (
+                Direction.STABLE
+                if previous is None or previous == level
+                else Direction.IMPROVING
+                if level > previous
+                else Direction.WORSENING
+            )
+            updates.append(self._update(workstream, start, end, scale[level], direction))
+            previous = level
+        return updates
+
+    def _update(
+        self, workstream: Workstream, start: date, end: date, rag: Rag, direction: Direction
+    ) -> StatusUpdate:
+        rng = self.rng
+        sensitive = rng.random() < (0.4 if rag == Rag.RED else 0.15)
+        return StatusUpdate(
+            workstream=workstream,
+            period_start=start,
+            period_end=end,
+            rag=rag,
+            direction=direction,
+            summary=rng.choice(SUMMARIES[rag]),
+            progress=" ".join(rng.sample(PROGRESS, 2)),
+            next_steps=rng.choice(NEXT_STEPS),
+            risks_and_issues=rng.choice(RISKS),
+            asks_of_dsg=rng.choice(ASKS_OF_DSG) if rag == Rag.RED and rng.random() < 0.6 else "",
+            author=self.lead_of.get(workstream.pk),
+            classification=(
+                Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL
+            ),
+            is_demo=True,
+        )
+
+    def _revisions(self, updates: list[StatusUpdate]) -> None:
+        """A couple of updates revised within their period, as leads sometimes do."""
+        for original in self.rng.sample(updates, min(2, len(updates))):
+            updates.append(
+                StatusUpdate(
+                    **{
+                        f.attname: getattr(original, f.attname)
+                        for f in StatusUpdate._meta.concrete_fields
+                        if not f.primary_key
+                    }
+                    | {
+                        "version": original.version + 1,
+                        "summary": f"Revised: {original.summary}",
+                    }
+                )
+            )
+
+    # Proposals, decisions, meetings
+
+    def _proposals(self) -> None:
+        missions = {m.number: m for m in Mission.objects.all()}
+        indicators = {i.code: i for i in Indicator.objects.all()}
+        picks = self._proposal_picks()
+        plans = list(PLANS[: len(picks)])
+        self.rng.shuffle(plans)
+        proposals: list[Proposal] = []
+        links: list[tuple[Proposal, Topic]] = []
+        decisions: list[Decision] = []
+        for (workstream, topic, ask), plan in zip(picks, plans, strict=True):
+            proposal, made = self._proposal(workstream, ask, plan)
+            proposals.append(proposal)
+            links.append((proposal, topic))
+            decisions += made
+        Proposal.objects.bulk_create(proposals)
+        for decision in decisions:
+            decision.proposal_id = decision.proposal.pk
+        Decision.objects.bulk_create(decisions)
+        self._link(links, missions, indicators)
+        self._backdate(proposals, decisions)
+        self._minutes(decisions)
+        self.summary.created["proposals"] += len(proposals)
+        self.summary.created["decisions"] += len(decisions)
+
+    def _proposal_picks(self) -> list[tuple[Workstream, Topic, Ask]]:
+        """PROPOSAL_COUNT asks spread over the workstreams: one each first, then seconds."""
+        offers: list[list[tuple[Workstream, Topic, Ask]]] = []
+        for workstream in self.workstreams:
+            topic = _topic_for(workstream)
+            asks = list(topic.asks)
+            self.rng.shuffle(asks)
+            offers.append([(workstream, topic, ask) for ask in asks])
+        self.rng.shuffle(offers)
+        picks: list[tuple[Workstream, Topic, Ask]] = []
+        while len(picks) < PROPOSAL_COUNT and any(offers):
+            for queue in offers:
+                if queue and len(picks) < PROPOSAL_COUNT:
+                    picks.append(queue.pop(0))
+        return picks
+
+    def _proposal(
+        self, workstream: Workstream, ask: Ask, plan: Plan
+    ) -> tuple[Proposal, list[Decision]]:
+        rng = self.rng
+        last = len(self.chain) - 1
+        at = min(plan.at, last)
+        value = None
+        if ask.value:
+            low, high = ask.value
+            value = Decimal(rng.randrange(low // M, high // M + 1) * M)
+        proposal = Proposal(
+            deal=self.deal,
+            workstream=workstream,
+            title=ask.title,
+            ask=f"{ask.title}: we ask government to agree this as part of the deal.",
+            ask_type=ask.ask_type,
+            challenge=f"The {workstream.name.lower()} workstream has found that decisions on "
+            "this are taken nationally, away from the places they affect.",
+            progress="Discussed with officials at a bilateral; evidence pack in preparation.",
+            prize="Decisions taken closer to the people affected, with funding that can be "
+            "planned over several years.",
+            estimated_value=value,
+            classification=(
+                Classification.OFFICIAL if rng.random() < 0.2 else Classification.OFFICIAL_SENSITIVE
+            ),
+            owner=self.lead_of.get(workstream.pk),
+            stage=plan.stage,
+            awaiting_body=self.chain[at] if plan.stage == S.IN_GOVERNANCE else None,
+            outcome=plan.outcome or "",
+            is_demo=True,
+        )
+        return proposal, self._decisions(proposal, plan)
+
+    def _decisions(self, proposal: Proposal, plan: Plan) -> list[Decision]:
+        steps = _steps(plan, len(self.chain))
+        if not steps:
+            return []
+        dated = self._schedule(steps, SETTLING_DAYS.get(plan.stage, 0), plan.stage)
+        decisions = []
+        for (index, outcome), (day, meeting) in zip(steps, dated, strict=True):
+            reasons = ""
+            if outcome == DecisionOutcome.REFERRED_BACK:
+                reasons = self.rng.choice(REFERRAL_REASONS)
+            elif outcome == DecisionOutcome.REJECTED:
+                reasons = self.rng.choice(REJECTION_REASONS)
+            decisions.append(
+                Decision(
+                    proposal=proposal,
+                    body=self.chain[index],
+                    meeting=meeting,
+                    outcome=outcome,
+                    reasons=reasons,
+                    decided_on=day,
+                    recorded_by=self.admin,
+                    is_demo=True,
+                )
+            )
+        return decisions
+
+    def _schedule(
+        self, steps: list[tuple[int, DecisionOutcome]], settling: int, stage: ProposalStage
+    ) -> list[tuple[date, Meeting | None]]:
+        """A meeting for each step, each after the one before, the last ``settling`` days ago.
+        A few decisions are taken by correspondence the day after a meeting instead."""
+        latest = self.today - timedelta(days=settling)
+        first_body = self.chain[steps[0][0]]
+        starts = [m for m in self.meetings.get(first_body.pk, []) if m.starts_at.date() < latest]
+        feasible = []
+        for start in starts:
+            run = self._run_from(start, steps)
+            if run and run[-1].starts_at.date() <= latest:
+                feasible.append(run)
+        if not feasible:
+            # No meetings fit (an unusually short history): weekly decisions without meetings.
+            return [
+                (latest - timedelta(days=7 * (len(steps) - i)), None) for i in range(len(steps))
+            ]
+        # Proposals still in the chain were submitted recently; the others at any time.
+        run = feasible[-1] if stage == S.IN_GOVERNANCE else self.rng.choice(feasible)
+        dated = []
+        for meeting in run:
+            day = meeting.starts_at.date()
+            if self.rng.random() < 0.15:
+                dated.append((min(day + timedelta(days=1), self.today), None))
+            else:
+                dated.append((day, meeting))
+        return dated
+
+    def _run_from(self, start: Meeting, steps: list[tuple[int, DecisionOutcome]]) -> list[Meeting]:
+        run = [start]
+        for index, _ in steps[1:]:
+            after = run[-1].starts_at
+            following = [
+                m
+                for m in self.meetings.get(self.chain[index].pk, [])
+                if m.starts_at > after and m.starts_at.date() < self.today
+            ]
+            if not following:
+                return []
+            run.append(following[0])
+        return run
+
+    def _link(
+        self,
+        links: list[tuple[Proposal, Topic]],
+        missions: dict[int, Mission],
+        indicators: dict[str, Indicator],
+    ) -> None:
+        rows: dict[str, list[models.Model]] = defaultdict(list)
+        for proposal, topic in links:
+            wanted = list(topic.departments[: self.rng.choice([1, 2])])
+            for abbr in wanted:
+                if abbr in self.departments:
+                    rows["departments"].append(
+                        Proposal.departments.through(
+                            proposal_id=proposal.pk,
+                            governmentdepartment_id=self.departments[abbr].pk,
+                        )
+                    )
+            for number in topic.missions:
+                if number in missions:
+                    rows["missions"].append(
+                        Proposal.missions.through(
+                            proposal_id=proposal.pk, mission_id=missions[number].pk
+                        )
+                    )
+            for code in topic.indicators:
+                if code in indicators:
+                    rows["indicators"].append(
+                        Proposal.indicators.through(
+                            proposal_id=proposal.pk, indicator_id=indicators[code].pk
+                        )
+                    )
+        for name, items in rows.items():
+            getattr(Proposal, name).through.objects.bulk_create(items)
+
+    def _backdate(self, proposals: list[Proposal], decisions: list[Decision]) -> None:
+        """Give rows the dates they would have had, so that "what changed since" reads true."""
+        first_decided: dict[int, date] = {}
+        last_decided: dict[int, date] = {}
+        for decision in decisions:
+            decision.created_at = _aware(decision.decided_on, 16, self.rng.randrange(60))
+            pk = decision.proposal_id
+            first_decided[pk] = min(first_decided.get(pk, decision.decided_on), decision.decided_on)
+            last_decided[pk] = max(last_decided.get(pk, decision.decided_on), decision.decided_on)
+        for proposal in proposals:
+            started = first_decided.get(proposal.pk, self.today) - timedelta(
+                days=self.rng.randrange(7, 42)
+            )
+            proposal.created_at = _aware(started, 11)
+            changed = last_decided.get(proposal.pk, started)
+            proposal.updated_at = min(_aware(changed, 17), self.now)
+        Decision.objects.bulk_update(decisions, ["created_at"])
+        Proposal.objects.bulk_update(proposals, ["created_at", "updated_at"])
+
+    def _minutes(self, decisions: list[Decision]) -> None:
+        by_meeting: dict[int, list[Decision]] = defaultdict(list)
+        for decision in decisions:
+            if decision.meeting is not None:
+                by_meeting[decision.meeting.pk].append(decision)
+        closed = [
+            m
+            for meetings in self.meetings.values()
+            for m in meetings
+            if m.status == MeetingStatus.CLOSED
+        ]
+        for meeting in closed:
+            items = by_meeting.get(meeting.pk, [])
+            lines = [f"- {d.proposal.title}: {d.get_outcome_display().lower()}" for d in items]
+            meeting.minutes = "\n".join(
+                ["Demo minutes. Apologies noted; previous minutes agreed.", *lines]
+                if lines
+                else ["Demo minutes. Updates on the workstreams noted; no decisions."]
+            )
+        Meeting.objects.bulk_update(closed, ["minutes"])
+
+    # Observations
+
+    def _observations(self) -> None:
+        indicators = {i.code: i for i in Indicator.objects.all()}
+        areas = {a.gss_code: a for a in Area.objects.all()}
+        taken = set(Observation.objects.values_list("indicator_id", "area_id", "period"))
+        new = []
+        with ONS_CSV.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                indicator = indicators.get(row["indicator"])
+                area = areas.get(row["area_code"])
+                if indicator is None or area is None:
+                    continue
+                if (indicator.pk, area.pk, row["period"]) in taken:
+                    self.summary.skipped_observations += 1
+                    continue
+                start, end = self._period_dates(row["period"])
+                new.append(
+                    Observation(
+                        indicator=indicator,
+                        area=area,
+                        period=row["period"],
+                        period_start=start,
+                        period_end=end,
+                        value=Decimal(row["value"]),
+                        source=row["source"],
+                        is_demo=True,
+                    )
+                )
+        Observation.objects.bulk_create(new)
+        self.summary.created["observations"] += len(new)
+
+    def _period_dates(self, label: str) -> tuple[date | None, date | None]:
+        try:
+            return parse_period(label)
+        except ValueError:
+            # Kept with its label and no dates rather than dated by a guess.
+            self.summary.undated_periods.add(label)
+            return None, None
+
+
+def _chain(deal: Deal) -> list[GovernanceBody]:
+    """The escalation chain, first body to last."""
+    bodies = {b.pk: b for b in GovernanceBody.objects.filter(deal=deal)}
+    body = next((b for b in bodies.values() if b.is_chain_start), None)
+    chain: list[GovernanceBody] = []
+    while body is not None and body not in chain:
+        chain.append(body)
+        body = bodies.get(body.next_body_id) if body.next_body_id else None
+    if not chain:
+        raise DemoDataError(f"{deal} has no governance chain: load the reference data.")
+    return chain
+
+
+def _steps(plan: Plan, length: int) -> list[tuple[int, DecisionOutcome]]:
+    """The decisions a proposal met, in order: (index of the chain body, outcome)."""
+    at = min(plan.at, length - 1)
+    referred = None if plan.referred_at is None else min(plan.referred_at, length - 1)
+    passed = {S.DRAFT: 0, S.IN_GOVERNANCE: at, S.REJECTED: at}.get(plan.stage, length)
+    steps: list[tuple[int, DecisionOutcome]] = []
+    for index in range(passed):
+        if index == referred:
+            steps.append((index, DecisionOutcome.REFERRED_BACK))
+        steps.append((index, DecisionOutcome.ENDORSED))
+    if plan.stage == S.IN_GOVERNANCE and referred == at:
+        steps.append((at, DecisionOutcome.REFERRED_BACK))
+    if plan.stage == S.REJECTED:
+        steps.append((at, DecisionOutcome.REJECTED))
+    return steps
+
+
+def _topic_for(workstream: Workstream) -> Topic:
+    words = f"{workstream.name} {workstream.slug}".lower()
+    for topic in TOPICS:
+        if any(word in words for word in topic.words):
+            return topic
+    return _generic_topic(workstream)
+
+
+def _period_containing(day: date, deal: Deal) -> tuple[date, date]:
+    """The reporting period that contains ``day``, by the deal's cadence."""
+    if deal.reporting_cadence == Cadence.MONTHLY:
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last)
+    length = 7 if deal.reporting_cadence == Cadence.WEEKLY else 14
+    anchor = deal.reporting_starts_on or DEFAULT_REPORTING_ANCHOR
+    start = anchor + timedelta(days=length * ((day - anchor).days // length))
+    return start, start + timedelta(days=length - 1)
