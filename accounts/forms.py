@@ -17,8 +17,8 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Enter a correct email address and password. Both are case-sensitive "
-        "except the email address.",
+        "invalid_login": "Enter a correct email address and password. "
+        "The password is case-sensitive.",
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -202,8 +202,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Devolution deal tracker API",
-    "DESCRIPTION": "Read and manage a devolution deal: themes, workstreams, governance bodies, "
-    "missions, indicators and areas.",
+    "DESCRIPTION": "Read a devolution deal: its themes, workstreams and governance bodies, and the "
+    "Levelling Up missions, indicators and areas.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
