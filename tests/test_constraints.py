@@ -158,7 +158,7 @@ def test_an_indicator_has_one_baseline_per_area(reference: Deal) -> None:
 
 
 def test_gss_codes_have_the_ons_form(reference: Deal) -> None:
-    assert refused(lambda: Area.objects.create(gss_code="BIRMINGHAM", name="B", level="region"))
+    assert refused(lambda: Area.objects.create(gss_code="Q12345678", name="B", level="region"))
 
 
 def test_a_proposal_awaits_a_body_exactly_when_it_is_in_the_governance_chain(
