@@ -28,9 +28,13 @@ def database_state() -> str:
     return "ok"
 
 
+def broker_url() -> str:
+    return str(celery_app.conf.broker_write_url or celery_app.conf.broker_url)
+
+
 def broker_state() -> str:
     try:
-        with celery_app.connection_for_write() as conn:
+        with celery_app.connection_for_write(broker_url()) as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     except Exception:
         logger.exception("Health check: the broker did not answer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from config.celery import app as celery_app
+from config import health
 
 
 @pytest.mark.django_db
@@ -22,8 +22,7 @@ def test_health_reports_a_broker_that_does_not_answer(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Port 1 on loopback refuses connections: a broker that is down.
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(celery_app.conf, "broker_write_url", None)
+    monkeypatch.setattr(health, "broker_url", lambda: "redis://127.0.0.1:1/0")
     response = client.get("/health/")
     assert response.status_code == 503
     assert response.json()["broker"] == "error"
