@@ -6,6 +6,11 @@ The rules, in one place:
   leads, sponsors and Devolution Strategy Group members. Partners see OFFICIAL material only.
 - Reference data that belongs to no deal (missions, metrics, indicators, areas) is visible to
   every signed-in person.
+- Writing: administrators (the TDD Core Team) write anywhere in their deal; a lead writes only to
+  the workstreams they lead; a sponsor signs off updates of the workstreams they sponsor.
+  Merging and ceasing workstreams is for administrators.
+- Whether a workstream has reported (and so whether it is overdue) is a fact about the process,
+  shown to everyone who sees the workstream; what a sensitive update says is not.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from .choices import Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from tracker.models import Deal
+    from tracker.models import Deal, Workstream
 
     from .models import User
 
@@ -30,23 +35,42 @@ M = TypeVar("M", bound=Model)
 SENSITIVE_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.SPONSOR, Role.DSG})
 
 
-def _roles_by_deal(user: User | AnonymousUser) -> dict[int, frozenset[str]]:
-    """The roles a person holds, per deal id; read once per request and kept on the user."""
+def _memberships(user: User | AnonymousUser) -> list[tuple[int, str, int | None]]:
+    """(deal id, role, workstream id) for each role a person holds; read once per request."""
     if not user.is_authenticated:
-        return {}
-    cached: dict[int, frozenset[str]] | None = getattr(user, "_roles_by_deal", None)
+        return []
+    cached: list[tuple[int, str, int | None]] | None = getattr(user, "_policy_memberships", None)
     if cached is None:
-        pairs: dict[int, set[str]] = {}
-        for deal_id, role in user.memberships.values_list("deal_id", "role"):
-            pairs.setdefault(deal_id, set()).add(role)
-        cached = {deal_id: frozenset(roles) for deal_id, roles in pairs.items()}
-        user._roles_by_deal = cached  # type: ignore[union-attr]
+        cached = list(user.memberships.values_list("deal_id", "role", "workstream_id"))
+        user._policy_memberships = cached  # type: ignore[union-attr]
     return cached
+
+
+def forget(user: User | AnonymousUser) -> None:
+    """Drop what was read about a person's roles, after they change."""
+    if hasattr(user, "_policy_memberships"):
+        del user._policy_memberships  # type: ignore[union-attr]
+
+
+def _roles_by_deal(user: User | AnonymousUser) -> dict[int, frozenset[str]]:
+    pairs: dict[int, set[str]] = {}
+    for deal_id, role, _ in _memberships(user):
+        pairs.setdefault(deal_id, set()).add(role)
+    return {deal_id: frozenset(roles) for deal_id, roles in pairs.items()}
+
+
+def workstream_ids_held(user: User | AnonymousUser, role: str) -> set[int]:
+    """The workstreams a person holds a workstream role (lead, sponsor) for."""
+    return {ws for _, r, ws in _memberships(user) if r == role and ws is not None}
 
 
 def roles_in(user: User | AnonymousUser, deal: Deal | int) -> frozenset[str]:
     deal_id = deal if isinstance(deal, int) else deal.pk
     return _roles_by_deal(user).get(deal_id, frozenset())
+
+
+def holds_role(user: User | AnonymousUser, role: str) -> bool:
+    return any(r == role for _, r, _ in _memberships(user))
 
 
 def deal_ids_visible_to(user: User | AnonymousUser) -> set[int] | None:
@@ -99,3 +123,33 @@ def classified_filter(user: User | AnonymousUser, deal_path: str, prefix: str = 
 def visible_classified(qs: QuerySet[M], user: User | AnonymousUser, deal_path: str) -> QuerySet[M]:
     """Restrict a queryset of classified rows (proposals, status updates...) for a person."""
     return qs.filter(classified_filter(user, deal_path))
+
+
+def is_admin(user: User | AnonymousUser, deal: Deal | int) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or Role.ADMIN in roles_in(user, deal)
+
+
+def can_write_workstream(user: User | AnonymousUser, workstream: Workstream) -> bool:
+    """May the person post updates, and keep risks and the engagement plan, for this workstream?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_admin(user, workstream.deal_id) or workstream.pk in workstream_ids_held(
+        user, Role.LEAD
+    )
+
+
+def can_review_updates(user: User | AnonymousUser, workstream: Workstream) -> bool:
+    """May the person sign off (or comment on) this workstream's updates? Its sponsor may."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return workstream.pk in workstream_ids_held(user, Role.SPONSOR)
+
+
+def can_see_record(user: User | AnonymousUser, deal_id: int, classification: str) -> bool:
+    """May the person see one classified record of a deal?"""
+    deal_ids = deal_ids_visible_to(user)
+    if deal_ids is not None and deal_id not in deal_ids:
+        return False
+    return classification == Classification.OFFICIAL or can_see_sensitive(user, deal_id)

@@ -102,6 +102,7 @@ def _update(ws: Workstream, start: dt.date, rag: str, classification: str, autho
         rag=rag,
         direction=Direction.STABLE,
         summary=f"{rag} summary",
+        next_steps="Recovery plan agreed with the sponsor.",
         author=author,
         classification=classification,
     )

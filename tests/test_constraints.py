@@ -213,6 +213,7 @@ def test_one_status_update_version_per_workstream_and_period(people: People) -> 
             version=version,
             rag=Rag.GREEN,
             direction=Direction.STABLE,
+            summary="On track.",
         )
 
     update(1)

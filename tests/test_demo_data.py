@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from simple_history.models import HistoricalChanges
 
 from accounts.choices import Role
 from accounts.models import Membership, User
@@ -31,7 +32,12 @@ from tracker.models import Deal, Decision, Meeting, Proposal, StatusUpdate, Work
 
 S = ProposalStage
 # Every model that carries the demo flag: each row the demo loader writes is one of these.
-FLAGGED = [m for m in apps.get_models() if any(f.name == "is_demo" for f in m._meta.fields)]
+# History tables copy the flag but hold records of changes, not data of their own.
+FLAGGED = [
+    m
+    for m in apps.get_models()
+    if any(f.name == "is_demo" for f in m._meta.fields) and not issubclass(m, HistoricalChanges)
+]
 # The reference data: the demo may link to it but must never change it.
 REFERENCE_MODELS = [
     apps.get_model(label)

@@ -61,6 +61,7 @@ def _update(ws: Workstream, rag: str, classification: str, summary: str) -> Stat
         rag=rag,
         direction=Direction.IMPROVING,
         summary=summary,
+        next_steps="Recovery plan agreed with the sponsor.",
         classification=classification,
     )
 

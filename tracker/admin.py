@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.choices import WORKSTREAM_ROLES, Role
 from accounts.models import Membership
@@ -21,13 +22,16 @@ from .models import (
     BodyMember,
     Deal,
     Decision,
+    EngagementEntry,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,
     Milestone,
     Proposal,
+    Risk,
     StatusUpdate,
     Theme,
+    UpdateReview,
     Workstream,
 )
 
@@ -208,7 +212,7 @@ def people(memberships) -> str:
 
 
 @admin.register(Workstream)
-class WorkstreamAdmin(admin.ModelAdmin):
+class WorkstreamAdmin(SimpleHistoryAdmin):
     form = WorkstreamForm
     list_display = (
         "name",
@@ -427,7 +431,7 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(SimpleHistoryAdmin):
     form = ProposalForm
     list_display = (
         "title",
@@ -515,7 +519,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(admin.ModelAdmin):
+class StatusUpdateAdmin(SimpleHistoryAdmin):
     list_display = (
         "workstream",
         "period_start",
@@ -561,3 +565,78 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+
+class UpdateReviewInline(admin.TabularInline):
+    model = UpdateReview
+    extra = 0
+    fields = ("decision", "comment", "reviewer", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("reviewer",)
+
+
+StatusUpdateAdmin.inlines = (UpdateReviewInline,)
+
+
+@admin.register(UpdateReview)
+class UpdateReviewAdmin(admin.ModelAdmin):
+    list_display = ("status_update", "decision", "reviewer", "created_at")
+    list_filter = ("decision", "status_update__workstream__deal")
+    list_select_related = ("status_update__workstream", "reviewer")
+    search_fields = ("status_update__workstream__name", "comment", "reviewer__email")
+    autocomplete_fields = ("status_update", "reviewer")
+    readonly_fields = ("created_at",)
+
+
+# --- Risks and engagement ---------------------------------------------------------------------
+
+
+@admin.register(Risk)
+class RiskAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "title",
+        "workstream",
+        "likelihood",
+        "impact",
+        "score",
+        "status",
+        "escalated_to_dsg",
+        "classification",
+        "owner",
+    )
+    list_filter = (
+        "workstream__deal",
+        "status",
+        "escalated_to_dsg",
+        "classification",
+        "is_demo",
+        "workstream__theme",
+    )
+    list_select_related = ("workstream", "owner")
+    search_fields = ("title", "description", "mitigation", "workstream__name")
+    ordering = ("workstream", "-score")
+    autocomplete_fields = ("workstream", "owner")
+    readonly_fields = ("score", "revision", "created_at", "updated_at")
+
+
+@admin.register(EngagementEntry)
+class EngagementEntryAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "workstream",
+        "organisation",
+        "channel",
+        "frequency",
+        "last_engaged_on",
+        "classification",
+    )
+    list_filter = (
+        "workstream__deal",
+        "frequency",
+        "classification",
+        "organisation__kind",
+        "is_demo",
+    )
+    list_select_related = ("workstream", "organisation", "channel")
+    search_fields = ("workstream__name", "organisation__name", "notes", "channel_notes")
+    autocomplete_fields = ("workstream", "organisation", "channel")
+    readonly_fields = ("revision", "created_at", "updated_at")

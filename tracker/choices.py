@@ -84,3 +84,21 @@ class MilestoneStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     DONE = "done", "Done"
     MISSED = "missed", "Missed"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class ReviewDecision(models.TextChoices):
+    SIGNED_OFF = "signed-off", "Signed off"
+    COMMENTED = "commented", "Commented"
+
+
+class EngagementFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Fortnightly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    AS_NEEDED = "as-needed", "As needed"

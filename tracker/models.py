@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
+from . import constants
 from .choices import (
     AskType,
     BodyKind,
@@ -15,11 +17,14 @@ from .choices import (
     Classification,
     DecisionOutcome,
     Direction,
+    EngagementFrequency,
     MeetingStatus,
     MilestoneStatus,
     Outcome,
     ProposalStage,
     Rag,
+    ReviewDecision,
+    RiskStatus,
     WorkstreamStatus,
 )
 
@@ -100,6 +105,8 @@ class Workstream(models.Model):
     indicators = models.ManyToManyField(
         "missions.Indicator", blank=True, related_name="workstreams"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deal", "theme__position", "position", "name"]
@@ -333,6 +340,8 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["deal", "workstream", "title"]
         constraints = [
@@ -436,6 +445,8 @@ class StatusUpdate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["workstream", "-period_start", "-version"]
         get_latest_by = ["period_start", "version"]
@@ -457,7 +468,193 @@ class StatusUpdate(models.Model):
                 name="status_update_classification_valid",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="status_update_version_pos"),
+            models.CheckConstraint(
+                condition=~Q(summary=""),
+                name="status_update_has_summary",
+                violation_error_message="A status update needs a summary.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rag=Rag.RED) | ~Q(asks_of_dsg="") | ~Q(next_steps=""),
+                name="status_update_red_has_ask_or_recovery",
+                violation_error_message="A red rating needs an ask of the DSG or the recovery "
+                "action.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.workstream} – {self.period_start:%d %b %Y} – {self.get_rag_display()}"
+
+
+class UpdateReview(models.Model):
+    """A sponsor's sign-off of, or comment on, one version of a status update."""
+
+    status_update = models.ForeignKey(
+        StatusUpdate, on_delete=models.CASCADE, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="update_reviews"
+    )
+    decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status_update", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status_update"],
+                condition=Q(decision=ReviewDecision.SIGNED_OFF),
+                name="update_review_one_sign_off_per_update",
+                violation_error_message="This update is already signed off.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=ReviewDecision.values), name="update_review_decision_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision=ReviewDecision.COMMENTED) | ~Q(comment=""),
+                name="update_review_comment_has_text",
+                violation_error_message="A comment needs some text.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer}"
+
+
+class Risk(models.Model):
+    """A risk or issue in a workstream's log, scored likelihood x impact."""
+
+    workstream = models.ForeignKey(Workstream, on_delete=models.CASCADE, related_name="risks")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    likelihood = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(constants.RISK_SCALE_MIN),
+            MaxValueValidator(constants.RISK_SCALE_MAX),
+        ],
+        help_text="1 (rare) to 5 (almost certain).",
+    )
+    impact = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(constants.RISK_SCALE_MIN),
+            MaxValueValidator(constants.RISK_SCALE_MAX),
+        ],
+        help_text="1 (negligible) to 5 (severe).",
+    )
+    score = models.GeneratedField(
+        expression=F("likelihood") * F("impact"),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="risks_owned",
+    )
+    mitigation = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    escalated_to_dsg = models.BooleanField(default=False, verbose_name="Escalated to the DSG")
+    classification = models.CharField(
+        max_length=24, choices=Classification.choices, default=Classification.OFFICIAL
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["score"])
+
+    class Meta:
+        ordering = ["workstream", "status", "-score", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(likelihood__gte=constants.RISK_SCALE_MIN)
+                & Q(likelihood__lte=constants.RISK_SCALE_MAX),
+                name="risk_likelihood_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__gte=constants.RISK_SCALE_MIN)
+                & Q(impact__lte=constants.RISK_SCALE_MAX),
+                name="risk_impact_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RiskStatus.values), name="risk_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="risk_classification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def rag(self) -> str:
+        return risk_rag(self.likelihood * self.impact)
+
+
+def risk_rag(score: int) -> str:
+    if score >= constants.RISK_RED_FROM:
+        return Rag.RED
+    if score >= constants.RISK_AMBER_FROM:
+        return Rag.AMBER
+    return Rag.GREEN
+
+
+class EngagementEntry(models.Model):
+    """One line of a workstream's stakeholder engagement plan: who, through what, how often."""
+
+    workstream = models.ForeignKey(
+        Workstream, on_delete=models.CASCADE, related_name="engagement_entries"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="engagements"
+    )
+    channel = models.ForeignKey(
+        GovernanceBody,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="engagements",
+        help_text="The existing board, forum or officer group used, if any.",
+    )
+    channel_notes = models.CharField(
+        max_length=300, blank=True, help_text="How, if not through a body listed here."
+    )
+    frequency = models.CharField(max_length=16, choices=EngagementFrequency.choices)
+    last_engaged_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    classification = models.CharField(
+        max_length=24, choices=Classification.choices, default=Classification.OFFICIAL
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["workstream", "organisation__name"]
+        verbose_name_plural = "engagement entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workstream", "organisation"],
+                name="engagement_one_entry_per_organisation",
+                violation_error_message="This organisation is already in the plan.",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=EngagementFrequency.values),
+                name="engagement_frequency_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="engagement_classification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workstream}: {self.organisation}"

@@ -1,0 +1,370 @@
+"""Every write to the tracker goes through here: status updates and their sign-off, risks, the
+engagement plan, and merging or ceasing workstreams.
+
+Each service is atomic, checks the acting person may do it (``accounts.policy``), checks the
+business rules, and saves through the model so that django-simple-history records who changed
+what. Views, the API, the admin and tasks call these; none of them save domain models directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from accounts import policy
+
+from .choices import Classification, ProposalStage, Rag, ReviewDecision, RiskStatus
+from .choices import WorkstreamStatus as Status
+from .models import EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
+from .periods import Period, deal_period
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+
+class TrackerError(Exception):
+    """A request the rules refuse, with a message to show the person as it is."""
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+class StaleEdit(TrackerError):
+    """Someone else saved the record after this person started editing it."""
+
+    def __init__(self, message: str, changes: list[Change]) -> None:
+        super().__init__(message)
+        self.changes = changes
+
+
+def _display(obj: models.Model, field: models.Field[Any, Any], value: Any) -> Any:
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.ForeignKey) and value is not None:
+        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        return str(related) if related else value
+    return value
+
+
+def changes_between(before: models.Model, after: models.Model, fields: list[str]) -> list[Change]:
+    """What differs between two states of a record, field by field, with choices as labels."""
+    changes = []
+    for name in fields:
+        field = after._meta.get_field(name)
+        old, new = getattr(before, field.attname), getattr(after, field.attname)
+        if old != new:
+            label = str(field.verbose_name)
+            label = label[:1].upper() + label[1:]
+            changes.append(
+                Change(name, label, _display(after, field, old), _display(after, field, new))
+            )
+    return changes
+
+
+def _save(obj: M, acting_user: User | None) -> M:
+    obj._history_user = acting_user  # type: ignore[attr-defined]
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+# --- Status updates ---------------------------------------------------------------------------
+
+UPDATE_TEXT_FIELDS = ["summary", "progress", "next_steps", "risks_and_issues", "asks_of_dsg"]
+UPDATE_FIELDS = ["rag", "direction", *UPDATE_TEXT_FIELDS, "classification"]
+
+
+def status_update_errors(*, rag: str, summary: str, next_steps: str, asks_of_dsg: str) -> dict:
+    """The reporting rules, field by field: the form, the API and the service all use these."""
+    errors: dict[str, str] = {}
+    if not summary.strip():
+        errors["summary"] = "Enter a summary of where the workstream stands"
+    if rag == Rag.RED and not (next_steps.strip() or asks_of_dsg.strip()):
+        errors["asks_of_dsg"] = (
+            "A red rating needs an ask of the Devolution Strategy Group or, in next steps, "
+            "the recovery action"
+        )
+    return errors
+
+
+def current_period(workstream: Workstream, today: dt.date | None = None) -> Period:
+    return deal_period(workstream.deal, today or timezone.localdate())
+
+
+def status_update_submit(
+    *,
+    workstream: Workstream,
+    acting_user: User,
+    rag: str,
+    direction: str,
+    summary: str,
+    classification: str = Classification.OFFICIAL,
+    progress: str = "",
+    next_steps: str = "",
+    risks_and_issues: str = "",
+    asks_of_dsg: str = "",
+    period: Period | None = None,
+    based_on_version: int | None = None,
+) -> StatusUpdate:
+    """Post a workstream's update for a period, or revise it: a revision is a new version and
+    the earlier ones stay. ``based_on_version`` is the version the person started from (0 when
+    there was none); if someone has revised the period since, the submission is refused.
+    """
+    if not policy.can_write_workstream(acting_user, workstream):
+        raise PermissionDenied("Only the workstream's lead or an administrator can post updates.")
+    if workstream.status != Status.ACTIVE:
+        raise TrackerError(f"{workstream} is {workstream.get_status_display().lower()}.")
+    errors = status_update_errors(
+        rag=rag, summary=summary, next_steps=next_steps, asks_of_dsg=asks_of_dsg
+    )
+    if errors:
+        raise ValidationError(errors)
+    period = period or current_period(workstream)
+    with transaction.atomic():
+        versions = StatusUpdate.objects.select_for_update().filter(
+            workstream=workstream, period_start=period.start
+        )
+        latest = versions.order_by("-version").first()
+        if based_on_version is not None and (latest.version if latest else 0) != based_on_version:
+            raise _stale_update(workstream, period, based_on_version, latest)
+        update = StatusUpdate(
+            workstream=workstream,
+            period_start=period.start,
+            period_end=period.end,
+            version=(latest.version + 1) if latest else 1,
+            rag=rag,
+            direction=direction,
+            summary=summary,
+            progress=progress,
+            next_steps=next_steps,
+            risks_and_issues=risks_and_issues,
+            asks_of_dsg=asks_of_dsg,
+            classification=classification,
+            author=acting_user,
+        )
+        try:
+            with transaction.atomic():
+                return _save(update, acting_user)
+        except IntegrityError:
+            # Another submission for the same period won the race for this version number.
+            raise _stale_update(workstream, period, based_on_version, None) from None
+
+
+def _stale_update(
+    workstream: Workstream, period: Period, based_on: int | None, latest: StatusUpdate | None
+) -> StaleEdit:
+    latest = latest or (
+        StatusUpdate.objects.filter(workstream=workstream, period_start=period.start)
+        .order_by("-version")
+        .first()
+    )
+    base = (
+        StatusUpdate.objects.filter(
+            workstream=workstream, period_start=period.start, version=based_on
+        ).first()
+        if based_on
+        else None
+    )
+    changes = (
+        changes_between(base, latest, UPDATE_FIELDS)
+        if base and latest
+        else [Change("version", "Update", "none", f"version {latest.version}")]
+        if latest
+        else []
+    )
+    who = f" by {latest.author}" if latest and latest.author else ""
+    return StaleEdit(
+        f"This period's update was changed{who} while you were editing it. Check what changed, "
+        "then submit again if your update is still right.",
+        changes,
+    )
+
+
+def status_update_review(
+    *, status_update: StatusUpdate, acting_user: User, decision: str, comment: str = ""
+) -> UpdateReview:
+    """A sponsor signs off, or comments on, the current version of an update."""
+    workstream = status_update.workstream
+    if not policy.can_review_updates(acting_user, workstream):
+        raise PermissionDenied("Only the workstream's SLT sponsor can sign off its updates.")
+    if decision == ReviewDecision.COMMENTED and not comment.strip():
+        raise ValidationError({"comment": "Enter your comment"})
+    with transaction.atomic():
+        newest = (
+            StatusUpdate.objects.select_for_update()
+            .filter(workstream=workstream, period_start=status_update.period_start)
+            .order_by("-version")
+            .first()
+        )
+        if newest is None or newest.pk != status_update.pk:
+            raise TrackerError("This update has been revised: sign off the latest version.")
+        if (
+            decision == ReviewDecision.SIGNED_OFF
+            and status_update.reviews.filter(decision=ReviewDecision.SIGNED_OFF).exists()
+        ):
+            raise TrackerError("This update is already signed off.")
+        review = UpdateReview(
+            status_update=status_update, reviewer=acting_user, decision=decision, comment=comment
+        )
+        review.full_clean()
+        review.save()
+        return review
+
+
+# --- Risks and the engagement plan ------------------------------------------------------------
+
+RISK_FIELDS = [
+    "title",
+    "description",
+    "likelihood",
+    "impact",
+    "owner",
+    "mitigation",
+    "status",
+    "escalated_to_dsg",
+    "classification",
+]
+ENGAGEMENT_FIELDS = [
+    "organisation",
+    "channel",
+    "channel_notes",
+    "frequency",
+    "last_engaged_on",
+    "notes",
+    "classification",
+]
+
+
+def _require_writer(acting_user: User, workstream: Workstream) -> None:
+    if not policy.can_write_workstream(acting_user, workstream):
+        raise PermissionDenied("Only the workstream's lead or an administrator can change this.")
+
+
+def _create(model: type[M], workstream: Workstream, acting_user: User, fields: dict) -> M:
+    _require_writer(acting_user, workstream)
+    with transaction.atomic():
+        return _save(model(workstream=workstream, **fields), acting_user)
+
+
+def _update(obj: M, acting_user: User, expected_revision: int | None, fields: dict) -> M:
+    """Change a record that carries a ``revision``, refusing an edit made from a stale copy."""
+    _require_writer(acting_user, obj.workstream)  # type: ignore[attr-defined]
+    with transaction.atomic():
+        current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        if expected_revision is not None and current.revision != expected_revision:  # type: ignore[attr-defined]
+            base = current.history.filter(revision=expected_revision).first()  # type: ignore[attr-defined]
+            changes = (
+                changes_between(base.instance, current, list(fields)) if base is not None else []
+            )
+            raise StaleEdit(
+                "Someone else changed this while you were editing it. Check what changed, "
+                "then make your change again.",
+                changes,
+            )
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.revision += 1  # type: ignore[attr-defined]
+        return _save(current, acting_user)
+
+
+def risk_create(*, workstream: Workstream, acting_user: User, **fields: Any) -> Risk:
+    return _create(Risk, workstream, acting_user, fields)
+
+
+def risk_update(
+    *, risk: Risk, acting_user: User, expected_revision: int | None = None, **fields: Any
+) -> Risk:
+    return _update(risk, acting_user, expected_revision, fields)
+
+
+def engagement_entry_create(
+    *, workstream: Workstream, acting_user: User, **fields: Any
+) -> EngagementEntry:
+    return _create(EngagementEntry, workstream, acting_user, fields)
+
+
+def engagement_entry_update(
+    *,
+    entry: EngagementEntry,
+    acting_user: User,
+    expected_revision: int | None = None,
+    **fields: Any,
+) -> EngagementEntry:
+    return _update(entry, acting_user, expected_revision, fields)
+
+
+# --- Workstream lifecycle ---------------------------------------------------------------------
+
+CLOSED_PROPOSAL_STAGES = (ProposalStage.CONCLUDED, ProposalStage.REJECTED)
+
+
+def _require_admin(acting_user: User, workstream: Workstream) -> None:
+    if not policy.is_admin(acting_user, workstream.deal_id):
+        raise PermissionDenied("Only an administrator can merge or cease workstreams.")
+
+
+def workstream_merge(*, workstream: Workstream, into: Workstream, acting_user: User) -> Workstream:
+    """Merge a workstream into another: its open proposals and open risks move to the
+    survivor; its updates, closed work and history stay with it, and it links to the survivor.
+    """
+    _require_admin(acting_user, workstream)
+    if into.pk == workstream.pk:
+        raise ValidationError({"into": "Choose another workstream to merge into"})
+    if into.deal_id != workstream.deal_id:
+        raise ValidationError({"into": "Choose a workstream of the same deal"})
+    with transaction.atomic():
+        workstream = Workstream.objects.select_for_update().get(pk=workstream.pk)
+        into = Workstream.objects.select_for_update().get(pk=into.pk)
+        if workstream.status != Status.ACTIVE:
+            raise TrackerError(
+                f"{workstream} is already {workstream.get_status_display().lower()}."
+            )
+        if into.status != Status.ACTIVE:
+            raise ValidationError({"into": f"{into} is not active: choose an active workstream"})
+        proposals = workstream.proposals.exclude(stage__in=CLOSED_PROPOSAL_STAGES)
+        clash = proposals.filter(title__in=into.proposals.values("title")).first()
+        if clash:
+            raise TrackerError(
+                f"{into} already has a proposal called “{clash.title}”: rename one first."
+            )
+        for proposal in proposals:
+            proposal.workstream = into
+            _save(proposal, acting_user)
+        for risk in workstream.risks.filter(status=RiskStatus.OPEN):
+            risk.workstream = into
+            risk.revision += 1
+            _save(risk, acting_user)
+        workstream.status = Status.MERGED
+        workstream.merged_into = into
+        return _save(workstream, acting_user)
+
+
+def workstream_cease(
+    *, workstream: Workstream, acting_user: User, reason: str, ceased_on: dt.date | None = None
+) -> Workstream:
+    _require_admin(acting_user, workstream)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the workstream has ceased"})
+    with transaction.atomic():
+        workstream = Workstream.objects.select_for_update().get(pk=workstream.pk)
+        if workstream.status != Status.ACTIVE:
+            raise TrackerError(
+                f"{workstream} is already {workstream.get_status_display().lower()}."
+            )
+        workstream.status = Status.CEASED
+        workstream.ceased_on = ceased_on or timezone.localdate()
+        workstream.ceased_reason = reason
+        return _save(workstream, acting_user)
+
