@@ -6,7 +6,6 @@ from rest_framework.routers import DefaultRouter
 from missions import api as missions_api
 from missions import views as missions_views
 from tracker import api as tracker_api
-from tracker import views as tracker_views
 
 from .health import health
 
@@ -20,8 +19,7 @@ router.register("indicators", missions_api.IndicatorViewSet, basename="indicator
 router.register("areas", missions_api.AreaViewSet, basename="area")
 
 urlpatterns = [
-    path("", tracker_views.home, name="home"),
-    path("workstreams/<slug:slug>/", tracker_views.workstream_detail, name="workstream-detail"),
+    path("", include("tracker.urls")),
     path("missions/", missions_views.mission_list, name="mission-list"),
     path("accounts/", include("accounts.urls")),
     path("health/", health, name="health"),

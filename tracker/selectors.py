@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import policy
 from accounts.choices import Role
 from accounts.models import Membership
 
+from .changes import change_of
 from .choices import WorkstreamStatus
 from .models import Deal, GovernanceBody, Proposal, StatusUpdate, Theme, Workstream
+from .periods import Period, deal_period, last_due_period
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -69,6 +75,14 @@ def workstreams_for(user: AnyUser, *, include_inactive: bool = False) -> QuerySe
         .annotate(
             current_rag=Subquery(latest.values("rag")[:1]),
             current_period_start=Subquery(latest.values("period_start")[:1]),
+            last_update_at=Subquery(
+                status_updates_for(user)
+                .filter(workstream=OuterRef("pk"))
+                .order_by("-created_at")
+                .values("created_at")[:1]
+            ),
+            # Whether a workstream has reported is a process fact: every update counts here.
+            last_reported_start=Max("status_updates__period_start"),
         )
     )
     if not include_inactive:
@@ -112,3 +126,81 @@ def people_in(workstream: Workstream) -> tuple[list[object], object | None]:
     leads = [m.user for m in people if m.role == Role.LEAD]
     sponsor = next((m.user for m in people if m.role == Role.SPONSOR), None)
     return leads, sponsor
+
+
+@dataclass(frozen=True)
+class ReportingState:
+    period: Period  # the period now open for updates
+    last_due: Period  # the newest period whose due date has passed
+    overdue: bool
+    reported_this_period: bool
+
+
+def reporting_state(workstream: Workstream, today: dt.date | None = None) -> ReportingState:
+    """Where a workstream fetched by ``workstreams_for`` stands in the reporting cycle."""
+    today = today or timezone.localdate()
+    period = deal_period(workstream.deal, today)
+    last_due = last_due_period(workstream.deal, today)
+    reported: dt.date | None = getattr(workstream, "last_reported_start", None)
+    return ReportingState(
+        period=period,
+        last_due=last_due,
+        overdue=reported is None or reported < last_due.start,
+        reported_this_period=reported is not None and reported >= period.start,
+    )
+
+
+def with_reporting_state(
+    workstreams: Iterable[Workstream], today: dt.date | None = None
+) -> list[Workstream]:
+    rows = list(workstreams)
+    for workstream in rows:
+        workstream.reporting = reporting_state(workstream, today)  # type: ignore[attr-defined]
+    return rows
+
+
+def my_workstreams(user: AnyUser, role: str) -> list[Workstream]:
+    """The workstreams a person leads (or sponsors), with where each stands."""
+    ids = policy.workstream_ids_held(user, role)
+    return with_reporting_state(
+        workstreams_for(user).filter(pk__in=ids).order_by("deal", "theme__position", "position")
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: dt.datetime
+    who: Any
+    kind: str  # "Created", "Changed" or "Deleted"
+    changes: list[Any]
+
+
+HISTORY_KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# Bookkeeping that changes with every save and says nothing to a reader.
+HISTORY_HIDDEN_FIELDS = {"revision", "updated_at"}
+
+
+def history_of(obj: Model, limit: int = 50) -> list[HistoryEntry]:
+    """Who changed a record, when, and what, newest first (from django-simple-history)."""
+    records = list(obj.history.select_related("history_user").order_by("-history_id")[: limit + 1])  # type: ignore[attr-defined]
+    entries = []
+    for record, older in zip(records, [*records[1:], None], strict=False):
+        if len(entries) == limit:
+            break
+        changes = []
+        if older is not None and record.history_type == "~":
+            delta = record.diff_against(older)
+            changes = [
+                change_of(type(obj), c.field, c.old, c.new)
+                for c in delta.changes
+                if c.field not in HISTORY_HIDDEN_FIELDS
+            ]
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                kind=HISTORY_KINDS[record.history_type],
+                changes=changes,
+            )
+        )
+    return entries

@@ -9,7 +9,6 @@ what. Views, the API, the admin and tasks call these; none of them save domain m
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from accounts import policy
 
+from .changes import Change, changes_between
 from .choices import Classification, ProposalStage, Rag, ReviewDecision, RiskStatus
 from .choices import WorkstreamStatus as Status
 from .models import EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
@@ -33,44 +33,12 @@ class TrackerError(Exception):
     """A request the rules refuse, with a message to show the person as it is."""
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    label: str
-    before: Any
-    after: Any
-
-
 class StaleEdit(TrackerError):
     """Someone else saved the record after this person started editing it."""
 
     def __init__(self, message: str, changes: list[Change]) -> None:
         super().__init__(message)
         self.changes = changes
-
-
-def _display(obj: models.Model, field: models.Field[Any, Any], value: Any) -> Any:
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    if isinstance(field, models.ForeignKey) and value is not None:
-        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
-        return str(related) if related else value
-    return value
-
-
-def changes_between(before: models.Model, after: models.Model, fields: list[str]) -> list[Change]:
-    """What differs between two states of a record, field by field, with choices as labels."""
-    changes = []
-    for name in fields:
-        field = after._meta.get_field(name)
-        old, new = getattr(before, field.attname), getattr(after, field.attname)
-        if old != new:
-            label = str(field.verbose_name)
-            label = label[:1].upper() + label[1:]
-            changes.append(
-                Change(name, label, _display(after, field, old), _display(after, field, new))
-            )
-    return changes
 
 
 def _save(obj: M, acting_user: User | None) -> M:
@@ -367,4 +335,3 @@ def workstream_cease(
         workstream.ceased_on = ceased_on or timezone.localdate()
         workstream.ceased_reason = reason
         return _save(workstream, acting_user)
-

@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import selectors
-from .choices import WorkstreamStatus
+from tracker import selectors
+from tracker.choices import WorkstreamStatus
+
+from . import records as records_views
+from . import updates as updates_views
 
 RECENT_UPDATES_SHOWN = 6
 
@@ -46,6 +49,9 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "tracker/workstream_detail.html",
         {
+            **updates_views.workstream_context(request, workstream),
+            **records_views.workstream_context(request, workstream),
+            "history": selectors.history_of(workstream),
             "deal": deal,
             "workstream": workstream,
             "leads": leads,

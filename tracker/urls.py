@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .views import pages, records, updates
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("workstreams/<slug:slug>/", pages.workstream_detail, name="workstream-detail"),
+    *updates.urlpatterns,
+    *records.urlpatterns,
+]
