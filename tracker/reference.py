@@ -7,8 +7,8 @@ Framework, which the West Midlands Levelling Up Growth Prospectus describes but 
 ``load_reference_data()`` loads it idempotently, keyed on natural keys, and returns how many rows
 of each model it created, updated or left unchanged. It needs the missions loaded first (see
 ``missions.reference``); the caller provides the transaction. Values an administrator owns (a
-deal's reporting cadence, a workstream's status, a milestone's status, people in seats) are set
-when a row is created and left alone after.
+deal's reporting cadence and start date, a workstream's status, a milestone's status, people in
+seats) are set when a row is created and left alone after.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ DEAL = {
     "name": "West Midlands Trailblazer Devolution Deal",
     "short_name": "WM TDD",
     "source": SCRUTINY_REPORT,
+    # Reporting periods are counted from the report's date, a Monday. Set when the deal is
+    # created only: the administrators own the reporting calendar after that.
+    "reporting_starts_on": datetime.date(2022, 3, 7),
     # Paragraph 8.
     "description": (
         "However, the offer for the West Midlands goes even further. We, alongside Greater "
@@ -277,18 +280,16 @@ def load_deal(counts: Counts) -> Deal:
         {"name": COMBINED_AUTHORITY["name"]},
         {"kind": COMBINED_AUTHORITY["kind"], "is_demo": False},
     )
-    return upsert(
-        counts,
-        Deal,
-        {"slug": DEAL["slug"]},
-        {
-            "name": DEAL["name"],
-            "short_name": DEAL["short_name"],
-            "combined_authority": organisation,
-            "description": DEAL["description"],
-            "source": DEAL["source"],
-        },
-    )
+    values = {
+        "name": DEAL["name"],
+        "short_name": DEAL["short_name"],
+        "combined_authority": organisation,
+        "description": DEAL["description"],
+        "source": DEAL["source"],
+    }
+    if not Deal.objects.filter(slug=DEAL["slug"]).exists():
+        values["reporting_starts_on"] = DEAL["reporting_starts_on"]
+    return upsert(counts, Deal, {"slug": DEAL["slug"]}, values)
 
 
 def load_workstreams(counts: Counts, deal: Deal) -> None:
