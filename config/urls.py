@@ -5,15 +5,16 @@ from rest_framework.routers import DefaultRouter
 
 from missions import api as missions_api
 from missions import views as missions_views
-from tracker import api as tracker_api
+from tracker.api import deals as deals_api
+from tracker.api import workstreams as workstreams_api
 
 from .health import health
 
 router = DefaultRouter()
-router.register("deals", tracker_api.DealViewSet, basename="deal")
-router.register("themes", tracker_api.ThemeViewSet, basename="theme")
-router.register("workstreams", tracker_api.WorkstreamViewSet, basename="workstream")
-router.register("bodies", tracker_api.GovernanceBodyViewSet, basename="body")
+router.register("deals", deals_api.DealViewSet, basename="deal")
+router.register("themes", deals_api.ThemeViewSet, basename="theme")
+router.register("workstreams", workstreams_api.WorkstreamViewSet, basename="workstream")
+router.register("bodies", deals_api.GovernanceBodyViewSet, basename="body")
 router.register("missions", missions_api.MissionViewSet, basename="mission")
 router.register("indicators", missions_api.IndicatorViewSet, basename="indicator")
 router.register("areas", missions_api.AreaViewSet, basename="area")
