@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from missions import api as missions_api
 from missions import views as missions_views
 from tracker.api import deals as deals_api
+from tracker.api import records as records_api
 from tracker.api import updates as updates_api
 from tracker.api import workstreams as workstreams_api
 
@@ -17,6 +18,8 @@ router.register("themes", deals_api.ThemeViewSet, basename="theme")
 router.register("workstreams", workstreams_api.WorkstreamViewSet, basename="workstream")
 router.register("bodies", deals_api.GovernanceBodyViewSet, basename="body")
 router.register("status-updates", updates_api.StatusUpdateViewSet, basename="status-update")
+router.register("risks", records_api.RiskViewSet, basename="risk")
+router.register("engagement-plans", records_api.EngagementEntryViewSet, basename="engagement-entry")
 router.register("missions", missions_api.MissionViewSet, basename="mission")
 router.register("indicators", missions_api.IndicatorViewSet, basename="indicator")
 router.register("areas", missions_api.AreaViewSet, basename="area")
