@@ -1,0 +1,218 @@
+"""A real browser for the pages: the system's Chromium driven by Playwright, against the live
+server, with axe-core to check each page against WCAG 2.2 AA.
+
+Without Chromium (or Playwright, or axe-core) the browser tests are skipped on a developer's
+machine and fail under CI (``CI`` set), so CI can never pass by silently skipping them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+
+from tracker.choices import Classification, Direction, Rag
+from tracker.models import StatusUpdate, Workstream
+from tracker.periods import deal_period
+from tracker.services import status_update_submit
+
+from ..conftest import PASSWORD, People
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+E2E_DIR = Path(__file__).resolve().parent
+AXE_JS = Path(settings.BASE_DIR) / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA: what UK public sector bodies must meet.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this directory drives the browser: `-m "not browser"` leaves them out."""
+    for item in items:
+        if E2E_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """No browser: fail in CI, where the tests must run, skip anywhere else."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI is set, so the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _chromium_path() -> str | None:
+    path = os.environ.get("CHROMIUM")
+    if path:
+        return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """One Chromium for all the tests here; each test gets its own context (cookies, storage).
+
+    Playwright's sync API keeps an event loop running in this thread while it is started, and
+    Django refuses database access from a thread with a running loop, although the fixtures and
+    tests here still use the database synchronously, one at a time. So Django's check is off
+    while the browser is open, and the browser closes when the last test here has run, so the
+    rest of the suite keeps the check.
+    """
+    executable = _chromium_path()
+    if executable is None:
+        where = os.environ.get("CHROMIUM") or "chromium on the PATH"
+        _unavailable(
+            f"No Chromium browser ({where} not found): install Debian's `chromium` package "
+            "or point CHROMIUM at a Chromium binary"
+        )
+    if not AXE_JS.is_file():
+        _unavailable(f"axe-core is not installed ({AXE_JS} is missing): run `make assets`")
+
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any, status_updates: list[StatusUpdate]) -> Iterator[Page]:
+    """A fresh tab, signed out, on the live server, with the personas and some reporting in the
+    database."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="en-GB"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def open_as(page: Page, people: People) -> Callable[[str | None, str], None]:
+    """Open a URL as a persona: ``open_as("lead", "/")`` signs Alice in through the real sign-in
+    form, which sends her on to the URL; ``None`` opens it signed out. Personas are the keys of
+    ``People.all_roles()``."""
+
+    def open_as(persona: str | None, url: str) -> None:
+        if persona is None:
+            page.goto(url)
+            return
+        user = people.all_roles()[persona]
+        page.goto("/accounts/login/?" + urlencode({"next": url}))
+        page.get_by_label("Email address").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda address: "/accounts/login/" not in address)
+
+    return open_as
+
+
+@pytest.fixture
+def status_updates(people: People) -> list[StatusUpdate]:
+    """A few periods of reporting, so the pages show RAG tags, revisions and both markings."""
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    skills = Workstream.objects.get(deal=people.deal, slug="skills")
+    today = dt.date.today()
+    earlier = deal_period(people.deal, today - dt.timedelta(days=35))
+    last = deal_period(people.deal, today - dt.timedelta(days=14))
+    return [
+        status_update_submit(
+            workstream=transport,
+            acting_user=people.lead,
+            period=earlier,
+            rag=Rag.GREEN,
+            direction=Direction.STABLE,
+            summary="Bus franchising business case agreed with the Department for Transport.",
+            progress="Consultation responses analysed.",
+            next_steps="Draft the funding letter.",
+        ),
+        status_update_submit(
+            workstream=transport,
+            acting_user=people.lead,
+            period=last,
+            rag=Rag.AMBER,
+            direction=Direction.WORSENING,
+            summary="The rail devolution timetable has slipped by a month.",
+            risks_and_issues="HM Treasury sign-off is later than planned.",
+            classification=Classification.OFFICIAL_SENSITIVE,
+        ),
+        status_update_submit(
+            workstream=transport,
+            acting_user=people.admin,
+            period=last,
+            based_on_version=1,
+            rag=Rag.AMBER,
+            direction=Direction.STABLE,
+            summary="The rail devolution timetable has slipped by a month; recovery plan agreed.",
+            next_steps="Confirm the revised dates at the next DSG.",
+        ),
+        status_update_submit(
+            workstream=skills,
+            acting_user=people.other_lead,
+            period=last,
+            rag=Rag.RED,
+            direction=Direction.WORSENING,
+            summary="Adult skills funding formula not yet agreed with DfE.",
+            asks_of_dsg="Escalate the funding formula to the SLT sponsor.",
+        ),
+    ]
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the page as it is now and fail with every WCAG 2.2 A/AA violation."""
+    page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        """tags => axe.run(document, {
+            runOnly: {type: 'tag', values: tags},
+            resultTypes: ['violations'],
+        })""",
+        WCAG_TAGS,
+    )
+    violations = results["violations"]
+    if violations:
+        raise AssertionError(_describe(page.url, violations))
+
+
+def _describe(url: str, violations: list[dict]) -> str:
+    lines = [f"{len(violations)} accessibility violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page picture in var/screenshots/, for people to look at (not compared)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
