@@ -1,0 +1,269 @@
+"""Reads for the risks and issues log, the stakeholder engagement plan, the workstream list and
+merging or ceasing workstreams. Each is a fixed number of queries, whatever the amount of data.
+
+Everything classified passes through ``accounts.policy``: a person who may not see a record
+finds it in no list, no count and no flag, and gets a 404 when they ask for it by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+
+from accounts import policy
+from accounts.choices import OrganisationKind
+from accounts.models import User
+
+from . import constants, selectors
+from .choices import RiskStatus, WorkstreamStatus
+from .models import Deal, EngagementEntry, GovernanceBody, Proposal, Risk, Workstream
+from .services import CLOSED_PROPOSAL_STAGES
+
+if TYPE_CHECKING:
+    from .selectors import AnyUser
+
+TOP_RISKS_SHOWN = 3
+
+
+# --- The workstream a record page belongs to --------------------------------------------------
+
+
+def workstream_of_page(user: AnyUser, deal: Deal | None, slug: str) -> Workstream:
+    """The workstream named in a record page's address, whatever its status, or a 404."""
+    if deal is None:
+        raise Http404("No such workstream.")
+    workstream = (
+        policy.visible_in_deals(Workstream.objects.all(), user, "deal")
+        .select_related("deal", "theme", "merged_into")
+        .filter(deal=deal, slug=slug)
+        .first()
+    )
+    if workstream is None:
+        raise Http404("No such workstream.")
+    return workstream
+
+
+# --- Risks and issues -------------------------------------------------------------------------
+
+
+def risks_for(user: AnyUser) -> QuerySet[Risk]:
+    return policy.visible_classified(Risk.objects.all(), user, "workstream__deal")
+
+
+RISK_STATUS_FILTERS = ("all", RiskStatus.OPEN, RiskStatus.CLOSED)
+
+
+def risk_log(user: AnyUser, workstream: Workstream, status: str = "all") -> list[Risk]:
+    """A workstream's risks the person may see: open ones first, each group by score."""
+    risks = (
+        risks_for(user)
+        .filter(workstream=workstream)
+        .select_related("owner")
+        .annotate(
+            open_first=Case(
+                When(status=RiskStatus.OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", "-score", "title", "pk")
+    )
+    if status in (RiskStatus.OPEN, RiskStatus.CLOSED):
+        risks = risks.filter(status=status)
+    return list(risks)
+
+
+def risk_counts(user: AnyUser, workstream: Workstream) -> dict[str, int]:
+    """How many of the workstream's risks the person may see are open and closed."""
+    return (
+        risks_for(user)
+        .filter(workstream=workstream)
+        .aggregate(
+            open=Count("pk", filter=Q(status=RiskStatus.OPEN)),
+            closed=Count("pk", filter=Q(status=RiskStatus.CLOSED)),
+        )
+    )
+
+
+def risk_detail(user: AnyUser, workstream: Workstream, pk: int) -> Risk:
+    risk = risks_for(user).filter(workstream=workstream, pk=pk).select_related("owner").first()
+    if risk is None:
+        raise Http404("No such risk.")
+    return risk
+
+
+@dataclass(frozen=True)
+class RiskBands:
+    """The rule that turns a score into a RAG rating, for writing on the page."""
+
+    scale_max: int = constants.RISK_SCALE_MAX
+    score_max: int = constants.RISK_SCALE_MAX**2
+    red_from: int = constants.RISK_RED_FROM
+    amber_from: int = constants.RISK_AMBER_FROM
+    amber_to: int = constants.RISK_RED_FROM - 1
+    green_to: int = constants.RISK_AMBER_FROM - 1
+
+
+@dataclass
+class RiskSummary:
+    """Open risks by RAG and the highest scored, of those the person may see."""
+
+    red: int = 0
+    amber: int = 0
+    green: int = 0
+    top: list[Risk] = field(default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return self.red + self.amber + self.green
+
+
+def risk_summary(user: AnyUser, workstream: Workstream) -> RiskSummary:
+    open_risks = risks_for(user).filter(workstream=workstream, status=RiskStatus.OPEN)
+    counts = open_risks.aggregate(
+        red=Count("pk", filter=Q(score__gte=constants.RISK_RED_FROM)),
+        amber=Count(
+            "pk",
+            filter=Q(score__gte=constants.RISK_AMBER_FROM, score__lt=constants.RISK_RED_FROM),
+        ),
+        green=Count("pk", filter=Q(score__lt=constants.RISK_AMBER_FROM)),
+    )
+    top = list(open_risks.order_by("-score", "title", "pk")[:TOP_RISKS_SHOWN])
+    return RiskSummary(top=top, **counts)
+
+
+def deal_people(deal: Deal, also: int | None = None) -> QuerySet[User]:
+    """People who hold a role in the deal, who can own its risks; ``also`` keeps a current
+    owner who has since lost their role choosable, so editing does not force a change."""
+    holds_role = Q(pk__in=User.objects.filter(memberships__deal=deal).values("pk"))
+    return User.objects.filter(holds_role | Q(pk=also) if also else holds_role).order_by(
+        "full_name", "email"
+    )
+
+
+# --- The stakeholder engagement plan ----------------------------------------------------------
+
+
+def engagement_for(user: AnyUser) -> QuerySet[EngagementEntry]:
+    return policy.visible_classified(EngagementEntry.objects.all(), user, "workstream__deal")
+
+
+@dataclass(frozen=True)
+class EngagementPlan:
+    entries: list[EngagementEntry]
+    lacks_non_constituent: bool
+
+
+def engagement_plan(user: AnyUser, workstream: Workstream) -> EngagementPlan:
+    """A workstream's engagement plan as the person may see it, and whether it lacks a
+    non-constituent authority (the sources expect one in every plan: report of 7 March 2022,
+    paragraph 21).
+
+    The flag counts only the entries the person may see. A partner, who sees OFFICIAL entries
+    only, is shown the flag when no OFFICIAL entry names a non-constituent authority, even if an
+    OFFICIAL-SENSITIVE one does. Counting every entry instead would let the flag's absence tell
+    a partner that a sensitive entry exists, and with whom; showing the flag tells them nothing
+    they cannot already see.
+
+    Only an active workstream's plan is flagged: a merged or ceased one's plan is a record of
+    what was done, and nobody is expected to add to it.
+    """
+    entries = list(
+        engagement_for(user)
+        .filter(workstream=workstream)
+        .select_related("organisation", "channel")
+        .order_by("organisation__name", "pk")
+    )
+    flagged = workstream.status == WorkstreamStatus.ACTIVE and lacks_non_constituent(entries)
+    return EngagementPlan(entries=entries, lacks_non_constituent=flagged)
+
+
+def lacks_non_constituent(entries: list[EngagementEntry]) -> bool:
+    return not any(
+        e.organisation.kind == OrganisationKind.NON_CONSTITUENT_AUTHORITY for e in entries
+    )
+
+
+def engagement_detail(user: AnyUser, workstream: Workstream, pk: int) -> EngagementEntry:
+    entry = (
+        engagement_for(user)
+        .filter(workstream=workstream, pk=pk)
+        .select_related("organisation", "channel")
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such engagement entry.")
+    return entry
+
+
+def engagement_channels(deal: Deal) -> QuerySet[GovernanceBody]:
+    """The deal's existing boards, forums and officer groups, in the order of its chain."""
+    return GovernanceBody.objects.filter(deal=deal).order_by("position", "name")
+
+
+# --- Merging and ceasing ----------------------------------------------------------------------
+
+
+def merge_targets(workstream: Workstream) -> QuerySet[Workstream]:
+    """The workstreams another may merge into: the deal's other active ones."""
+    return (
+        Workstream.objects.filter(deal_id=workstream.deal_id, status=WorkstreamStatus.ACTIVE)
+        .exclude(pk=workstream.pk)
+        .select_related("theme")
+        .order_by("theme__position", "position", "name")
+    )
+
+
+@dataclass(frozen=True)
+class WhatMoves:
+    proposals: list[Proposal]
+    risks: list[Risk]
+
+
+def what_moves_on_merge(user: AnyUser, workstream: Workstream) -> WhatMoves:
+    """The open proposals and open risks that a merge takes to the survivor."""
+    proposals = (
+        selectors.proposals_for(user)
+        .filter(workstream=workstream)
+        .exclude(stage__in=CLOSED_PROPOSAL_STAGES)
+        .order_by("title")
+    )
+    risks = (
+        risks_for(user)
+        .filter(workstream=workstream, status=RiskStatus.OPEN)
+        .order_by("-score", "title")
+    )
+    return WhatMoves(proposals=list(proposals), risks=list(risks))
+
+
+# --- The searchable list of workstreams -------------------------------------------------------
+
+WORKSTREAM_STATUS_FILTERS = ("", "active", "merged", "ceased", "all")
+
+
+def workstream_search(
+    user: AnyUser, deal: Deal, query: str = "", status: str = ""
+) -> QuerySet[Workstream]:
+    """The deal's workstreams, searched by name or description (ignoring case).
+
+    Merged and ceased workstreams leave the default list but remain searchable: with no status
+    chosen, the list holds active workstreams only unless there is a search term, which looks
+    through them all. A chosen status ("all" for every one) always applies.
+    """
+    workstreams = (
+        selectors.workstreams_for(user, include_inactive=True)
+        .filter(deal=deal)
+        .select_related("merged_into")
+        .order_by("theme__position", "position", "name")
+    )
+    query = query.strip()
+    if query:
+        workstreams = workstreams.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if status in WorkstreamStatus.values:
+        workstreams = workstreams.filter(status=status)
+    elif status != "all" and not query:
+        workstreams = workstreams.filter(status=WorkstreamStatus.ACTIVE)
+    return workstreams
