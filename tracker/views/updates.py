@@ -1,18 +1,583 @@
-"""Pages for status updates: my workstreams, posting and revising, sign-off, the timeline."""
+"""Pages for status updates: my workstreams, posting and revising, sign-off, the timeline.
+
+Who may do what is decided by ``accounts.policy`` and the services; these views only fetch
+(each page a fixed number of queries), call a service, and show the outcome.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
-from django.urls import URLPattern
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
 
-from tracker.models import Workstream
+from accounts import policy
+from accounts.choices import Role
+from tracker import selectors, services
+from tracker.choices import Rag, ReviewDecision, WorkstreamStatus
+from tracker.forms.updates import StatusUpdateForm, UpdateReviewForm
+from tracker.models import StatusUpdate, UpdateReview, Workstream
+from tracker.periods import deal_period
 
-urlpatterns: list[URLPattern] = []
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+# How many of the latest reported periods the workstream page's timeline and chart show.
+RECENT_PERIODS = 12
+UPDATES_PER_PAGE = 25
+
+
+# --- Reads ------------------------------------------------------------------------------------
+# Small queries this module's pages share. Each is one query, whatever the data.
+
+
+def _multi_deal(user: AnyUser) -> bool:
+    """Whether links must say which deal they mean (workstream slugs are unique per deal)."""
+    deal_ids = policy.deal_ids_visible_to(user)
+    return deal_ids is None or len(deal_ids) > 1
+
+
+def _deal_query(user: AnyUser, workstream: Workstream, sep: str = "?") -> str:
+    return f"{sep}deal={workstream.deal.slug}" if _multi_deal(user) else ""
+
+
+def _workstream_url(user: AnyUser, workstream: Workstream) -> str:
+    return reverse("workstream-detail", args=[workstream.slug]) + _deal_query(user, workstream)
+
+
+def _workstream(request: HttpRequest, slug: str) -> Workstream:
+    """The workstream a page is about, if the person may see it (else 404)."""
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    workstream = (
+        selectors.workstreams_for(request.user, include_inactive=True)
+        .filter(deal=deal, slug=slug)
+        .first()
+        if deal
+        else None
+    )
+    if workstream is None:
+        raise Http404("No such workstream.")
+    return workstream
+
+
+def _signed_off() -> Exists:
+    return Exists(
+        UpdateReview.objects.filter(
+            status_update=OuterRef("pk"), decision=ReviewDecision.SIGNED_OFF
+        )
+    )
+
+
+def _visible_updates(user: AnyUser, workstream: Workstream | int) -> QuerySet[StatusUpdate]:
+    """A workstream's updates the person may see, newest first, marked signed off or not."""
+    return (
+        selectors.status_updates_for(user)
+        .filter(workstream=workstream)
+        .select_related("author")
+        .annotate(signed_off=_signed_off())
+        .order_by("-period_start", "-version")
+    )
+
+
+def _update(request: HttpRequest, slug: str, pk: int) -> StatusUpdate:
+    """One update the person may see, of the workstream in the address (else 404)."""
+    update = (
+        selectors.status_updates_for(request.user)
+        .filter(pk=pk, workstream__slug=slug)
+        .select_related("workstream__deal", "workstream__theme", "author")
+        .first()
+    )
+    if update is None:
+        raise Http404("No such status update.")
+    return update
+
+
+def _before(user: AnyUser, update: StatusUpdate) -> StatusUpdate | None:
+    """The update the person may see that came just before this one."""
+    return (
+        _visible_updates(user, update.workstream_id)
+        .filter(
+            Q(period_start__lt=update.period_start)
+            | Q(period_start=update.period_start, version__lt=update.version)
+        )
+        .first()
+    )
+
+
+def _newest_in_period(user: AnyUser, update: StatusUpdate) -> StatusUpdate | None:
+    return (
+        _visible_updates(user, update.workstream_id)
+        .filter(period_start=update.period_start)
+        .first()
+    )
+
+
+def _latest_per_workstream(user: AnyUser, ids: list[int]) -> dict[int, StatusUpdate]:
+    """The newest update the person may see of each workstream, in one query."""
+    newest = (
+        selectors.status_updates_for(user)
+        .filter(workstream=OuterRef("workstream"))
+        .order_by("-period_start", "-version")
+        .values("pk")[:1]
+    )
+    updates = (
+        selectors.status_updates_for(user)
+        .filter(workstream__in=ids, pk=Subquery(newest))
+        .select_related("author")
+        .annotate(signed_off=_signed_off())
+    )
+    return {u.workstream_id: u for u in updates}
+
+
+def _period_label(workstream: Workstream, update: StatusUpdate) -> str:
+    return deal_period(workstream.deal, update.period_start).label()
+
+
+# --- My workstreams ---------------------------------------------------------------------------
+
+
+def my_workstreams(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    led = selectors.my_workstreams(user, Role.LEAD)
+    sponsored = selectors.my_workstreams(user, Role.SPONSOR)
+    latest = _latest_per_workstream(user, [ws.pk for ws in [*led, *sponsored]])
+    for workstream in [*led, *sponsored]:
+        workstream.latest_update = latest.get(workstream.pk)  # type: ignore[attr-defined]
+        workstream.deal_query = _deal_query(user, workstream)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "tracker/updates/my_workstreams.html",
+        {
+            "led": led,
+            "sponsored": sponsored,
+            "awaiting_sign_off": sum(
+                1 for ws in sponsored if ws.latest_update and not ws.latest_update.signed_off
+            ),
+            "is_admin": _admin_anywhere(user),
+        },
+    )
+
+
+def _admin_anywhere(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_superuser) or policy.holds_role(user, Role.ADMIN)
+
+
+# --- Posting and revising ---------------------------------------------------------------------
+
+
+def update_new(request: HttpRequest, slug: str) -> HttpResponse:
+    workstream = _workstream(request, slug)
+    if not policy.can_write_workstream(request.user, workstream):
+        raise PermissionDenied("Only the workstream's lead or an administrator can post updates.")
+    period = services.current_period(workstream)
+    current = _current_version(request.user, workstream, period.start)
+    changes: list[Any] = []
+    if request.method == "POST":
+        form = StatusUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                update = services.status_update_submit(
+                    workstream=workstream, acting_user=request.user, **form.submission()
+                )
+            except services.StaleEdit as stale:
+                form, changes = _after_stale_edit(request, workstream, period.start, stale)
+                current = _current_version(request.user, workstream, period.start)
+            except ValidationError as error:
+                form.add_error(None, error)
+            except services.TrackerError as error:
+                form.add_error(None, str(error))
+            else:
+                verb = "revised" if update.version > 1 else "posted"
+                messages.success(
+                    request, f"Update {verb} for the period {_period_label(workstream, update)}"
+                )
+                return HttpResponseRedirect(_workstream_url(request.user, workstream))
+    else:
+        form = StatusUpdateForm(initial=_initial(current))
+    return render(
+        request,
+        "tracker/updates/update_form.html",
+        {
+            "workstream": workstream,
+            "form": form,
+            "period": period,
+            "current": current,
+            "changes": changes,
+            "is_active": workstream.status == WorkstreamStatus.ACTIVE,
+            "workstream_url": _workstream_url(request.user, workstream),
+        },
+    )
+
+
+def _current_version(
+    user: AnyUser, workstream: Workstream, period_start: Any
+) -> StatusUpdate | None:
+    return _visible_updates(user, workstream).filter(period_start=period_start).first()
+
+
+def _initial(current: StatusUpdate | None) -> dict[str, Any]:
+    if current is None:
+        return {"based_on_version": 0}
+    return {name: getattr(current, name) for name in services.UPDATE_FIELDS} | {
+        "based_on_version": current.version
+    }
+
+
+def _after_stale_edit(
+    request: HttpRequest, workstream: Workstream, period_start: Any, stale: services.StaleEdit
+) -> tuple[StatusUpdateForm, list[Any]]:
+    """Keep what the person typed, now based on the version that beat them to it, so that
+    submitting again is a deliberate choice made after seeing what changed."""
+    newest = _current_version(request.user, workstream, period_start)
+    data = request.POST.copy()
+    data["based_on_version"] = str(newest.version if newest else 0)
+    form = StatusUpdateForm(data)
+    form.is_valid()
+    form.add_error(None, str(stale))
+    labels = {name: str(field.label) for name, field in form.fields.items()}
+    return form, [replace(c, label=labels.get(c.field, c.label)) for c in stale.changes]
+
+
+# --- One update, its sign-off, all updates ----------------------------------------------------
+
+
+def update_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _render_detail(request, _update(request, slug, pk))
+
+
+@require_POST
+def update_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    update = _update(request, slug, pk)
+    if not policy.can_review_updates(request.user, update.workstream):
+        raise PermissionDenied("Only the workstream's SLT sponsor can sign off its updates.")
+    form = UpdateReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            review = services.status_update_review(
+                status_update=update,
+                acting_user=request.user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            if review.decision == ReviewDecision.SIGNED_OFF:
+                messages.success(request, f"You signed off version {update.version}")
+            else:
+                messages.success(request, "Your comment has been added")
+            return HttpResponseRedirect(
+                reverse("update-detail", args=[update.workstream.slug, update.pk])
+            )
+    return _render_detail(request, update, review_form=form)
+
+
+def _render_detail(
+    request: HttpRequest, update: StatusUpdate, review_form: UpdateReviewForm | None = None
+) -> HttpResponse:
+    user = request.user
+    workstream = update.workstream
+    reviews = list(update.reviews.select_related("reviewer").order_by("created_at"))
+    signed_off = any(r.decision == ReviewDecision.SIGNED_OFF for r in reviews)
+    newest = _newest_in_period(user, update)
+    is_newest = newest is not None and newest.pk == update.pk
+    can_review = is_newest and policy.can_review_updates(user, workstream)
+    if review_form is None:
+        review_form = UpdateReviewForm(signed_off=signed_off) if can_review else None
+    elif signed_off:
+        review_form.hide_decision()
+    return render(
+        request,
+        "tracker/updates/update_detail.html",
+        {
+            "update": update,
+            "workstream": workstream,
+            "period_label": _period_label(workstream, update),
+            "reviews": reviews,
+            "signed_off": signed_off,
+            "newest": newest,
+            "is_newest": is_newest,
+            "previous": _before(user, update),
+            "history": selectors.history_of(update),
+            "can_review": can_review,
+            # A refused review is shown in the error summary even when the form is not offered
+            # any more (the version was revised meanwhile).
+            "form": review_form,
+            "workstream_url": _workstream_url(user, workstream),
+            "deal_query": _deal_query(user, workstream),
+        },
+    )
+
+
+def update_list(request: HttpRequest, slug: str) -> HttpResponse:
+    workstream = _workstream(request, slug)
+    page = Paginator(_visible_updates(request.user, workstream), UPDATES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tracker/updates/update_list.html",
+        {
+            "workstream": workstream,
+            "page": page,
+            "workstream_url": _workstream_url(request.user, workstream),
+            "page_query": _deal_query(request.user, workstream, "&"),
+        },
+    )
+
+
+# --- Compare ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    label: str
+    kind: str  # "rag", "classification", "choice" or "text"
+    before: Any
+    after: Any
+    changed: bool
+    diff: SafeString | None = None
+
+
+# A word with the space after it: so that spaces alone never count as "unchanged" and split a
+# rewritten sentence into confetti.
+_TOKENS = re.compile(r"\s+|\S+\s*")
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    """The words removed and added between two texts, as escaped HTML with <del> and <ins>.
+
+    Words are compared without the space after them (so a last word that gains a following
+    one is still the same word). Screen readers do not announce <del> and <ins> by default, so
+    each change also says what it is in visually hidden text.
+    """
+    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
+    matcher = difflib.SequenceMatcher(
+        None, [t.rstrip() for t in old], [t.rstrip() for t in new], autojunk=False
+    )
+    parts: list[str] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(new[j1:j2])))
+            continue
+        if i2 > i1:
+            parts.append(_marked("del", "removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            parts.append(_marked("ins", "added", "".join(new[j1:j2])))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece was escaped above
+
+
+def _marked(tag: str, what: str, text: str) -> str:
+    return format_html(
+        '<{tag} class="app-diff__{what}"><span class="govuk-visually-hidden">[{what}: </span>'
+        '{text}<span class="govuk-visually-hidden">]</span></{tag}>',
+        tag=mark_safe(tag),  # noqa: S308 - one of two literal tag names
+        what=what,
+        text=text,
+    )
+
+
+def compare(older: StatusUpdate, newer: StatusUpdate) -> list[Comparison]:
+    rows = [
+        Comparison("RAG rating", "rag", older.rag, newer.rag, older.rag != newer.rag),
+        Comparison(
+            "Direction of travel",
+            "choice",
+            older.get_direction_display(),
+            newer.get_direction_display(),
+            older.direction != newer.direction,
+        ),
+    ]
+    for name in services.UPDATE_TEXT_FIELDS:
+        before, after = getattr(older, name), getattr(newer, name)
+        label = str(StatusUpdateForm.base_fields[name].label)
+        rows.append(
+            Comparison(label, "text", before, after, before != after, word_diff(before, after))
+        )
+    rows.append(
+        Comparison(
+            "Classification",
+            "classification",
+            older.classification,
+            newer.classification,
+            older.classification != newer.classification,
+        )
+    )
+    return rows
+
+
+def _pk(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise Http404("No such status update.")
+    return int(value)
+
+
+def update_compare(request: HttpRequest, slug: str) -> HttpResponse:
+    user = request.user
+    to_pk, from_pk = _pk(request.GET.get("to")), _pk(request.GET.get("from"))
+    if to_pk is not None:
+        newer = _update(request, slug, to_pk)
+    else:
+        workstream = _workstream(request, slug)
+        newer = _visible_updates(user, workstream).select_related("workstream__deal").first()
+    if newer is None:
+        raise Http404("This workstream has no updates to compare.")
+    workstream = newer.workstream
+    older = _update(request, slug, from_pk) if from_pk is not None else _before(user, newer)
+    if older is not None and older.workstream_id != newer.workstream_id:
+        raise Http404("These updates are of different workstreams.")
+    return render(
+        request,
+        "tracker/updates/update_compare.html",
+        {
+            "workstream": workstream,
+            "older": older,
+            "newer": newer,
+            "older_period": _period_label(workstream, older) if older else "",
+            "newer_period": _period_label(workstream, newer),
+            "rows": compare(older, newer) if older else [],
+            "choices": list(
+                selectors.status_updates_for(user)
+                .filter(workstream=workstream)
+                .order_by("-period_start", "-version")
+                .values("pk", "period_start", "period_end", "version")
+            ),
+            "workstream_url": _workstream_url(user, workstream),
+        },
+    )
+
+
+# --- The workstream page's section ------------------------------------------------------------
+
+RAG_LEVELS = {Rag.GREEN: 0, Rag.AMBER: 1, Rag.RED: 2}  # rows of the chart, top to bottom
+CHART = {"left": 64, "top": 8, "row": 40, "column": 46, "block_w": 34, "block_h": 30}
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    update: StatusUpdate
+    x: int
+    y: int
+    text_x: int
+    text_y: int
+    letter: str
+    year: str  # shown under the date when the year changes
+
+
+def rag_chart(updates: list[StatusUpdate]) -> dict[str, Any]:
+    """The geometry of the RAG-over-time chart: one block per period, oldest on the left,
+    higher for green and lower for red, each with its RAG letter."""
+    c = CHART
+    points = []
+    previous_year = None
+    for i, update in enumerate(updates):
+        x = c["left"] + i * c["column"] + (c["column"] - c["block_w"]) // 2
+        y = c["top"] + RAG_LEVELS[Rag(update.rag)] * c["row"] + (c["row"] - c["block_h"]) // 2
+        year = update.period_start.strftime("%Y")
+        points.append(
+            ChartPoint(
+                update=update,
+                x=x,
+                y=y,
+                text_x=x + c["block_w"] // 2,
+                text_y=y + c["block_h"] // 2 + 6,
+                letter=Rag(update.rag).label[0],
+                year=year if year != previous_year else "",
+            )
+        )
+        previous_year = year
+    counts = {rag: sum(1 for u in updates if u.rag == rag) for rag in Rag}
+    plot_bottom = c["top"] + 3 * c["row"]
+    return {
+        "points": points,
+        "width": c["left"] + max(len(updates), 1) * c["column"] + 8,
+        "plot_right": c["left"] + max(len(updates), 1) * c["column"],
+        "height": plot_bottom + 40,
+        "plot_bottom": plot_bottom,
+        "date_y": plot_bottom + 16,
+        "year_y": plot_bottom + 32,
+        "rows": [
+            {"label": rag.label, "y": c["top"] + level * c["row"] + c["row"] // 2 + 5}
+            for rag, level in RAG_LEVELS.items()
+        ],
+        "lines": [c["top"] + level * c["row"] + c["row"] // 2 for level in range(3)],
+        "counts": counts,
+        "first": updates[0] if updates else None,
+        "last": updates[-1] if updates else None,
+        "left": c["left"],
+        "axis_x": c["left"] - 8,
+        "block_w": c["block_w"],
+        "block_h": c["block_h"],
+    }
+
+
+def _recent_updates(user: AnyUser, workstream: Workstream) -> list[StatusUpdate]:
+    """Every version the person may see from the last reported periods, newest first, in one
+    query: the timeline lists them all and the chart takes each period's newest."""
+    recent_periods = (
+        selectors.status_updates_for(user)
+        .filter(workstream=workstream)
+        .order_by("-period_start")
+        .values("period_start")
+        .distinct()[:RECENT_PERIODS]
+    )
+    return list(_visible_updates(user, workstream).filter(period_start__in=recent_periods))
+
+
+def _newest_per_period(updates: list[StatusUpdate]) -> list[StatusUpdate]:
+    """Each period's newest version, oldest period first, from updates sorted newest first."""
+    seen: set[Any] = set()
+    newest = []
+    for update in updates:
+        if update.period_start not in seen:
+            seen.add(update.period_start)
+            newest.append(update)
+    return newest[::-1]
 
 
 def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str, Any]:
     """What this module adds to the workstream page (its template is
     tracker/updates/_workstream_section.html)."""
-    return {}
+    user = request.user
+    recent = _recent_updates(user, workstream)
+    chart_updates = _newest_per_period(recent)
+    return {
+        "current_update": recent[0] if recent else None,
+        "update_timeline": recent,
+        "update_timeline_more": len(chart_updates) == RECENT_PERIODS,
+        "update_chart": rag_chart(chart_updates) if chart_updates else None,
+        "update_reporting": selectors.reporting_state(workstream),
+        "update_reporting_active": workstream.status == WorkstreamStatus.ACTIVE,
+        "can_post_update": policy.can_write_workstream(user, workstream)
+        and workstream.status == WorkstreamStatus.ACTIVE,
+        "update_deal_query": _deal_query(user, workstream),
+    }
+
+
+urlpatterns: list[URLPattern] = [
+    path("my-workstreams/", my_workstreams, name="my-workstreams"),
+    path("workstreams/<slug:slug>/updates/", update_list, name="update-list"),
+    path("workstreams/<slug:slug>/updates/new/", update_new, name="update-new"),
+    path("workstreams/<slug:slug>/updates/compare/", update_compare, name="update-compare"),
+    path("workstreams/<slug:slug>/updates/<int:pk>/", update_detail, name="update-detail"),
+    path("workstreams/<slug:slug>/updates/<int:pk>/review/", update_review, name="update-review"),
+]
