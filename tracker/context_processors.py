@@ -1,0 +1,24 @@
+"""Values every page's template can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from accounts import policy
+from accounts.choices import Role
+
+
+def workstream_roles(request: HttpRequest) -> dict[str, Any]:
+    """Whether the person leads or sponsors a workstream, for the "My workstreams" link.
+
+    Lazy, so pages that do not show the navigation (the admin, the API) read nothing.
+    """
+    user = request.user
+    return {
+        "holds_workstream_role": SimpleLazyObject(
+            lambda: policy.holds_role(user, Role.LEAD) or policy.holds_role(user, Role.SPONSOR)
+        )
+    }
