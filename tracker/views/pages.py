@@ -11,8 +11,6 @@ from tracker.choices import WorkstreamStatus
 from . import records as records_views
 from . import updates as updates_views
 
-RECENT_UPDATES_SHOWN = 6
-
 
 def home(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
@@ -33,12 +31,6 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "tracker/no_deal.html", status=404)
     workstream = selectors.workstream_detail(request.user, deal, slug)
     leads, sponsor = selectors.people_in(workstream)
-    updates = list(
-        selectors.status_updates_for(request.user)
-        .filter(workstream=workstream)
-        .select_related("author")
-        .order_by("-period_start", "-version")[:RECENT_UPDATES_SHOWN]
-    )
     proposals = list(
         selectors.proposals_for(request.user)
         .filter(workstream=workstream)
@@ -56,8 +48,6 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "workstream": workstream,
             "leads": leads,
             "sponsor": sponsor,
-            "current": updates[0] if updates else None,
-            "updates": updates,
             "proposals": proposals,
             "WorkstreamStatus": WorkstreamStatus,
         },
