@@ -1,8 +1,9 @@
 """A real browser for the pages: the system's Chromium driven by Playwright, against the live
 server, with axe-core to check each page against WCAG 2.2 AA.
 
-Without Chromium (or Playwright, or axe-core) the browser tests are skipped on a developer's
-machine and fail under CI (``CI`` set), so CI can never pass by silently skipping them.
+Without Chromium (or axe-core's script, which `make assets` installs) the browser tests are
+skipped on a developer's machine and fail under CI (``CI`` set), so CI can never pass by
+silently skipping them.
 """
 
 from __future__ import annotations
@@ -91,8 +92,10 @@ def browser() -> Iterator[Browser]:
     if not AXE_JS.is_file():
         _unavailable(f"axe-core is not installed ({AXE_JS} is missing): run `make assets`")
 
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous waits: a page that loads is what is tested, not how fast a busy machine is.
+    expect.set_options(timeout=10_000)
     with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
         env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
