@@ -205,8 +205,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Devolution deal tracker API",
-    "DESCRIPTION": "Read a devolution deal: its themes, workstreams and governance bodies, and the "
-    "Levelling Up missions, indicators and areas.",
+    "DESCRIPTION": "A devolution deal: its themes, workstreams and governance bodies, status "
+    "updates, risks and engagement plans, and the Levelling Up missions, indicators and areas. "
+    "Writes go through the same rules and permissions as the pages; objects carry an ETag and a "
+    "write with a stale If-Match is refused with 412.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

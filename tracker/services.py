@@ -222,8 +222,15 @@ def _require_writer(acting_user: User, workstream: Workstream) -> None:
 
 def _create(model: type[M], workstream: Workstream, acting_user: User, fields: dict) -> M:
     _require_writer(acting_user, workstream)
-    with transaction.atomic():
-        return _save(model(workstream=workstream, **fields), acting_user)
+    try:
+        with transaction.atomic():
+            return _save(model(workstream=workstream, **fields), acting_user)
+    except IntegrityError:
+        # full_clean() checked the constraints; only a simultaneous save gets here.
+        raise TrackerError(
+            "Someone else added the same record at the same moment: check the list and try "
+            "again."
+        ) from None
 
 
 def _update(obj: M, acting_user: User, expected_revision: int | None, fields: dict) -> M:
