@@ -2,12 +2,13 @@ import csv
 import re
 import stat
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,6 +20,7 @@ from accounts.models import Membership, User
 from missions.models import Area, Indicator, Observation
 from missions.periods import parse_period
 from tracker.choices import (
+    Cadence,
     Classification,
     DecisionOutcome,
     MeetingStatus,
@@ -27,8 +29,11 @@ from tracker.choices import (
     Rag,
     WorkstreamStatus,
 )
-from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, _chain, _period_containing
+from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, _chain
 from tracker.models import Deal, Decision, Meeting, Proposal, StatusUpdate, Workstream
+from tracker.periods import deal_period, last_due_period
+from tracker.selectors import with_reporting_state, workstreams_for
+from tracker.services import status_update_errors
 
 S = ProposalStage
 # Every model that carries the demo flag: each row the demo loader writes is one of these.
@@ -362,18 +367,21 @@ def test_meetings_have_happened_and_some_are_planned(demo):
 
 
 @pytest.mark.django_db
-def test_status_updates_cover_recent_periods_and_leave_some_workstreams_overdue(demo, reference):
-    current = _period_containing(timezone.localdate(), reference)
-    active = Workstream.objects.filter(deal=reference, status=WorkstreamStatus.ACTIVE)
-    up_to_date = active.filter(status_updates__period_start=current[0]).distinct().count()
+def test_status_updates_cover_recent_periods_as_the_app_counts_them(demo, reference):
+    today = timezone.localdate()
     starts = sorted(set(StatusUpdate.objects.values_list("period_start", flat=True)))
 
-    assert 2 <= active.count() - up_to_date <= 3
-    assert len(starts) == 12 and starts[-1] == current[0]
+    assert starts[-1] in (
+        deal_period(reference, today).start,
+        last_due_period(reference, today).start,
+    )
+    assert starts[-1] - starts[0] == timedelta(days=14 * 11), "12 fortnights"
     assert all(b - a == timedelta(days=14) for a, b in zip(starts, starts[1:], strict=False))
-    for update in StatusUpdate.objects.all()[:50]:
-        assert update.period_end - update.period_start == timedelta(days=13)
+    for update in StatusUpdate.objects.all():
+        period = deal_period(reference, update.period_start)
+        assert (update.period_start, update.period_end) == (period.start, period.end)
         assert update.created_at <= timezone.now()
+        assert timezone.localdate(update.created_at) <= period.due_on
     assert set(StatusUpdate.objects.values_list("rag", flat=True)) == set(Rag.values)
     assert set(StatusUpdate.objects.values_list("classification", flat=True)) == set(
         Classification.values
@@ -382,3 +390,60 @@ def test_status_updates_cover_recent_periods_and_leave_some_workstreams_overdue(
     assert official > StatusUpdate.objects.count() / 2
     assert StatusUpdate.objects.filter(rag=Rag.RED).exclude(asks_of_dsg="").exists()
     assert StatusUpdate.objects.filter(version=2).exists()
+
+
+@pytest.mark.django_db
+def test_status_updates_meet_the_reporting_rules(demo):
+    assert not StatusUpdate.objects.filter(summary="").exists()
+    assert not StatusUpdate.objects.filter(rag=Rag.RED, next_steps="", asks_of_dsg="").exists()
+    for update in StatusUpdate.objects.all():
+        assert not status_update_errors(
+            rag=update.rag,
+            summary=update.summary,
+            next_steps=update.next_steps,
+            asks_of_dsg=update.asks_of_dsg,
+        )
+
+
+# A due Friday, the Saturday after it (the current period is the one last due) and the Monday
+# that starts the next period, in Europe/London.
+DUE_FRIDAY = date(2026, 12, 4)
+REPORTING_DAYS = [DUE_FRIDAY, DUE_FRIDAY + timedelta(days=1), DUE_FRIDAY + timedelta(days=3)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", REPORTING_DAYS, ids=["due-friday", "saturday", "monday-after"])
+def test_a_few_workstreams_are_overdue_whatever_the_day(reference, day):
+    assert deal_period(reference, DUE_FRIDAY).due_on == DUE_FRIDAY
+    with time_machine.travel(timezone.make_aware(datetime.combine(day, time(12))), tick=False):
+        load()
+        admin = User.objects.get(email="admin@demo.example")
+        workstreams = with_reporting_state(workstreams_for(admin).filter(deal=reference))
+
+    overdue = [ws for ws in workstreams if ws.reporting.overdue]
+    waiting = [ws for ws in workstreams if not ws.reporting.reported_this_period]
+
+    assert 2 <= len(overdue) <= 3
+    if day == DUE_FRIDAY:
+        # Due today, not yet late: some have still to report for this period.
+        assert len(waiting) > len(overdue)
+    if day == DUE_FRIDAY + timedelta(days=1):
+        assert len(waiting) == len(overdue), "all but the overdue reported by the due date"
+
+
+@pytest.mark.django_db
+def test_the_demo_follows_the_deals_reporting_calendar_as_its_administrators_set_it(reference):
+    Deal.objects.filter(pk=reference.pk).update(
+        reporting_cadence=Cadence.WEEKLY, reporting_starts_on=date(2024, 1, 3)
+    )
+    call_command("load_reference_data", verbosity=0)
+    deal = Deal.objects.get(pk=reference.pk)
+
+    load()
+
+    assert deal.reporting_starts_on == date(2024, 1, 3), "reloading keeps the administrators'"
+    for update in StatusUpdate.objects.all():
+        period = deal_period(deal, update.period_start)
+        assert (update.period_start, update.period_end) == (period.start, period.end)
+        assert update.period_start.weekday() == date(2024, 1, 3).weekday()
+        assert update.period_end - update.period_start == timedelta(days=6)

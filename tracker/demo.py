@@ -13,7 +13,6 @@ writes rows in bulk, because no workflow (submitting, endorsing, negotiating) is
 
 from __future__ import annotations
 
-import calendar
 import csv
 import os
 import random
@@ -42,7 +41,6 @@ from missions.periods import parse_period
 from .choices import (
     AskType,
     BodyKind,
-    Cadence,
     Classification,
     DecisionOutcome,
     Direction,
@@ -63,17 +61,17 @@ from .models import (
     Theme,
     Workstream,
 )
+from .periods import Period, deal_period, last_due_period
 
 DEMO_DEAL_SLUG = "west-midlands-tdd"
 DEFAULT_SEED = 2022
 EMAIL_DOMAIN = "demo.example"  # reserved for examples (RFC 6761): mail to it goes nowhere
 LOGINS_FILENAME = "demo-logins.txt"
 ONS_CSV = Path(settings.BASE_DIR) / "data" / "ons_subnational_indicators_wmca_2022.csv"
-# When the deal has no reporting start date, periods are counted from the Monday of the week
-# the Overview & Scrutiny Committee was told about the deal (7 March 2022).
-DEFAULT_REPORTING_ANCHOR = date(2022, 3, 7)
 STATUS_PERIODS = 12
 PROPOSAL_COUNT = 25
+# The workstreams left overdue: one that has never reported, and some that stopped.
+LAPSED_WORKSTREAMS = 2
 
 
 class DemoDataError(Exception):
@@ -619,6 +617,7 @@ class _Builder:
         self.sponsors: list[User] = []
         self.departments: dict[str, GovernmentDepartment] = {}
         self.meetings: dict[int, list[Meeting]] = {}
+        self.periods = self._periods()
 
     def build(self) -> DemoSummary:
         self._organisations()
@@ -629,6 +628,19 @@ class _Builder:
         self._proposals()
         self._observations()
         return self.summary
+
+    def _periods(self) -> list[Period]:
+        """The last STATUS_PERIODS reporting periods, oldest first, ending with the current."""
+        periods = [deal_period(self.deal, self.today)]
+        while len(periods) < STATUS_PERIODS:
+            periods.insert(0, deal_period(self.deal, periods[0].start - timedelta(days=1)))
+        return periods
+
+    def _some_time(self, first: date, last: date, hours: tuple[int, int] = (9, 18)) -> datetime:
+        """A working-hours moment between two days, never after now."""
+        span = max(0, (last - first).days)
+        day = first + timedelta(days=self.rng.randint(0, span))
+        return min(_aware(day, self.rng.randrange(*hours), self.rng.randrange(60)), self.now)
 
     # People and organisations
 
@@ -829,41 +841,64 @@ class _Builder:
 
     # Status updates
 
-    def _status_updates(self) -> None:
-        periods = self._periods()
+    def _status_updates(self) -> list[StatusUpdate]:
+        """Updates for the last STATUS_PERIODS periods. Whatever the day, a few workstreams are
+        overdue by the app's rule (the newest period whose due date has passed has no update):
+        one has never reported and LAPSED_WORKSTREAMS stopped before that period. While the
+        current period is not yet due, some of the others have reported for it already."""
+        periods = self.periods
+        due = periods.index(last_due_period(self.deal, self.today))
+        early = self._early_reporting_chance(periods[-1])
         order = list(self.workstreams)
         self.rng.shuffle(order)
-        silent, lapsed = order[0], set(ws.pk for ws in order[1:3])
+        silent, lapsed = order[0], {ws.pk for ws in order[1 : 1 + LAPSED_WORKSTREAMS]}
         updates: list[StatusUpdate] = []
         for workstream in self.workstreams:
             if workstream == silent:
                 continue  # a workstream that has never reported
             first = self.rng.choice([0, 0, 0, 2, 4])  # some started reporting later
-            last = len(periods) - 2 if workstream.pk in lapsed else len(periods)
-            updates += self._workstream_updates(workstream, periods[first:last])
-        self._revisions(updates)
+            if workstream.pk in lapsed:
+                last = due - self.rng.choice([1, 2])
+            elif due < len(periods) - 1 and self.rng.random() >= early:
+                last = due  # not reported for the current period yet, and not late
+            else:
+                last = len(periods) - 1
+            updates += self._workstream_updates(workstream, periods[first : last + 1])
+        revisions = self._revisions(updates)
+        updates += revisions
+        made = {id(u): self._submitted_at(u) for u in updates}
+        for revision in revisions:
+            # Revised the same afternoon.
+            original = made[id(revision._revises)]  # type: ignore[attr-defined]
+            made[id(revision)] = min(original + timedelta(hours=3), self.now)
         StatusUpdate.objects.bulk_create(updates)
         for update in updates:
-            due = min(_aware(update.period_end, 15, self.rng.randrange(60)), self.now)
-            update.created_at = update.updated_at = due
+            update.created_at = update.updated_at = made[id(update)]
         StatusUpdate.objects.bulk_update(updates, ["created_at", "updated_at"])
         self.summary.created["status updates"] += len(updates)
+        return updates
 
-    def _periods(self) -> list[tuple[date, date]]:
-        """The last STATUS_PERIODS reporting periods, oldest first, ending with the current."""
-        periods = [_period_containing(self.today, self.deal)]
-        while len(periods) < STATUS_PERIODS:
-            periods.insert(0, _period_containing(periods[0][0] - timedelta(days=1), self.deal))
-        return periods
+    def _early_reporting_chance(self, current: Period) -> float:
+        """How likely a lead is to have reported already for the current period: the further
+        into the period, the likelier."""
+        length = max(1, (current.due_on - current.start).days)
+        return 0.25 + 0.5 * min(1.0, (self.today - current.start).days / length)
+
+    def _submitted_at(self, update: StatusUpdate) -> datetime:
+        """In the last few days before the update was due (before today, for the current one)."""
+        period = deal_period(self.deal, update.period_start)
+        latest = min(period.due_on, self.today)
+        first = max(period.start, latest - timedelta(days=3))
+        return self._some_time(first, latest)
 
     def _workstream_updates(
-        self, workstream: Workstream, periods: Sequence[tuple[date, date]]
+        self, workstream: Workstream, periods: Sequence[Period]
     ) -> list[StatusUpdate]:
         scale = [Rag.RED, Rag.AMBER, Rag.GREEN]
         level = self.rng.choice([1, 1, 2, 2, 0])
         previous: int | None = None
         updates = []
-        for start, end in periods:
+        for period in periods:
             step = self.rng.choices([-1, 0, 1], weights=[2, 6, 2])[0]
             level = min(2, max(0, level + step))
             direction = (
@@ -873,19 +908,21 @@ class _Builder:
                 if level > previous
                 else Direction.WORSENING
             )
-            updates.append(self._update(workstream, start, end, scale[level], direction))
+            updates.append(self._update(workstream, period, scale[level], direction))
             previous = level
         return updates
 
     def _update(
-        self, workstream: Workstream, start: date, end: date, rag: Rag, direction: Direction
+        self, workstream: Workstream, period: Period, rag: Rag, direction: Direction
     ) -> StatusUpdate:
         rng = self.rng
         sensitive = rng.random() < (0.4 if rag == Rag.RED else 0.15)
+        # The database requires a summary, and next steps or an ask of the DSG when red: both
+        # are always given here.
         return StatusUpdate(
             workstream=workstream,
-            period_start=start,
-            period_end=end,
+            period_start=period.start,
+            period_end=period.end,
             rag=rag,
             direction=direction,
             summary=rng.choice(SUMMARIES[rag]),
@@ -900,22 +937,24 @@ class _Builder:
             is_demo=True,
         )
 
-    def _revisions(self, updates: list[StatusUpdate]) -> None:
+    def _revisions(self, updates: list[StatusUpdate]) -> list[StatusUpdate]:
         """A couple of updates revised within their period, as leads sometimes do."""
+        revisions = []
         for original in self.rng.sample(updates, min(2, len(updates))):
-            updates.append(
-                StatusUpdate(
-                    **{
-                        f.attname: getattr(original, f.attname)
-                        for f in StatusUpdate._meta.concrete_fields
-                        if not f.primary_key
-                    }
-                    | {
-                        "version": original.version + 1,
-                        "summary": f"Revised: {original.summary}",
-                    }
-                )
+            revision = StatusUpdate(
+                **{
+                    f.attname: getattr(original, f.attname)
+                    for f in StatusUpdate._meta.concrete_fields
+                    if not f.primary_key
+                }
+                | {
+                    "version": original.version + 1,
+                    "summary": f"Revised: {original.summary}",
+                }
             )
+            revision._revises = original  # type: ignore[attr-defined]
+            revisions.append(revision)
+        return revisions
 
     # Proposals, decisions, meetings
 
@@ -1212,14 +1251,3 @@ def _topic_for(workstream: Workstream) -> Topic:
         if any(word in words for word in topic.words):
             return topic
     return _generic_topic(workstream)
-
-
-def _period_containing(day: date, deal: Deal) -> tuple[date, date]:
-    """The reporting period that contains ``day``, by the deal's cadence."""
-    if deal.reporting_cadence == Cadence.MONTHLY:
-        last = calendar.monthrange(day.year, day.month)[1]
-        return day.replace(day=1), day.replace(day=last)
-    length = 7 if deal.reporting_cadence == Cadence.WEEKLY else 14
-    anchor = deal.reporting_starts_on or DEFAULT_REPORTING_ANCHOR
-    start = anchor + timedelta(days=length * ((day - anchor).days // length))
-    return start, start + timedelta(days=length - 1)
