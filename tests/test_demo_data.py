@@ -30,10 +30,10 @@ from tracker.choices import (
     WorkstreamStatus,
 )
 from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, _chain
-from tracker.models import Deal, Decision, Meeting, Proposal, StatusUpdate, Workstream
+from tracker.models import Deal, Decision, Meeting, Proposal, Risk, StatusUpdate, Workstream
 from tracker.periods import deal_period, last_due_period
-from tracker.selectors import with_reporting_state, workstreams_for
-from tracker.services import status_update_errors
+from tracker.selectors import history_of, with_reporting_state, workstreams_for
+from tracker.services import risk_create, status_update_errors
 
 S = ProposalStage
 # Every model that carries the demo flag: each row the demo loader writes is one of these.
@@ -447,3 +447,71 @@ def test_the_demo_follows_the_deals_reporting_calendar_as_its_administrators_set
         assert (update.period_start, update.period_end) == (period.start, period.end)
         assert update.period_start.weekday() == date(2024, 1, 3).weekday()
         assert update.period_end - update.period_start == timedelta(days=6)
+
+
+# --- History -----------------------------------------------------------------------------------
+
+AUDITED = [StatusUpdate, Proposal]
+
+
+def author_of(obj):
+    if isinstance(obj, StatusUpdate):
+        return obj.author
+    if isinstance(obj, Proposal):
+        return obj.owner
+    return Membership.objects.get(workstream=obj.workstream_id, role=Role.LEAD).user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", AUDITED, ids=lambda m: m.__name__)
+def test_each_audited_demo_record_shows_when_and_by_whom_it_was_created(demo, model):
+    objs = list(model.objects.all())
+    created = {h.id: h for h in model.history.filter(history_type="+")}
+
+    assert len(created) == len(objs)
+    for obj in objs:
+        entry = created[obj.pk]
+        assert entry.history_date == entry.created_at == obj.created_at
+        assert entry.history_user == author_of(obj) and entry.history_user is not None
+        assert entry.is_demo
+        assert history_of(obj)[-1].kind == "Created"
+
+
+def history_counts():
+    return {m.__name__: m.history.count() for m in AUDITED}
+
+
+@pytest.mark.django_db
+def test_a_rerun_leaves_no_history_of_the_previous_demo_records(demo):
+    before = history_counts()
+
+    load()
+
+    assert history_counts() == before
+    for model in AUDITED:
+        ids = set(model.objects.values_list("pk", flat=True))
+        assert set(model.history.values_list("id", flat=True)) == ids, model.__name__
+        assert not model.history.filter(history_type="-").exists()
+
+
+@pytest.mark.django_db
+def test_a_rerun_keeps_the_history_of_real_records_even_deleted_ones(demo, reference):
+    admin = User.objects.create_superuser(email="core@example.org", password="x" * 20)
+    workstream = Workstream.objects.get(deal=reference, slug="transport")
+    kept = risk_create(
+        workstream=workstream, acting_user=admin, title="Real", likelihood=2, impact=3
+    )
+    gone = risk_create(
+        workstream=workstream, acting_user=admin, title="Gone", likelihood=1, impact=1
+    )
+    gone_id = gone.pk
+    gone.delete()
+    real_history = list(Risk.history.filter(is_demo=False).values_list("history_id", flat=True))
+
+    load()
+
+    assert Risk.objects.filter(pk=kept.pk).exists()
+    assert sorted(
+        Risk.history.filter(is_demo=False).values_list("history_id", flat=True)
+    ) == sorted(real_history)
+    assert Risk.history.filter(id=gone_id, history_type="-").exists()

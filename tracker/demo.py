@@ -9,6 +9,9 @@ is loaded on; passwords are new on every load and are written only to the logins
 
 This is a loader, like a fixture: besides provisioning people through the accounts services it
 writes rows in bulk, because no workflow (submitting, endorsing, negotiating) is being performed.
+The audited models (status updates, proposals) get the history entries
+that the services would have written, dated when the rows say they were made, so that their
+pages' history reads true; deleting the demo data deletes those history entries too.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import random
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -29,8 +32,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts.choices import OrganisationKind, Role
 from accounts.models import Membership, Organisation, User
@@ -53,10 +58,12 @@ from .choices import (
 from .models import (
     Deal,
     Decision,
+    EngagementEntry,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,
     Proposal,
+    Risk,
     StatusUpdate,
     Theme,
     Workstream,
@@ -492,10 +499,19 @@ def demo_data_load(
     return summary
 
 
+# The demo models whose changes django-simple-history records.
+AUDITED: tuple[type[models.Model], ...] = (StatusUpdate, Risk, EngagementEntry, Proposal)
+
+
 @transaction.atomic
 def demo_data_delete() -> int:
-    """Delete every demo row; refuse (and delete nothing) if a non-demo row would go with them."""
+    """Delete every demo row and the history of the demo records; refuse (and delete nothing)
+    if a non-demo row would go with them."""
     deleted = 0
+    demo_ids = {
+        model: list(model._default_manager.filter(is_demo=True).values_list("pk", flat=True))
+        for model in AUDITED
+    }
     # Children first: a decision protects its meeting, a proposal's decisions go with it.
     for model in (
         Decision,
@@ -503,10 +519,10 @@ def demo_data_delete() -> int:
         Meeting,
         StatusUpdate,
         Observation,
-        User,
-        GovernmentDepartment,
-        Organisation,
     ):
+        deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
+    deleted += _demo_history_delete(demo_ids)
+    for model in (User, GovernmentDepartment, Organisation):
         deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
     return deleted
 
@@ -558,6 +574,26 @@ def _demo_rows_delete(queryset: models.QuerySet[Any]) -> int:
     return count
 
 
+def _demo_history_delete(deleted: Mapping[type[models.Model], list[int]]) -> int:
+    """Delete the history of demo records that no longer exist: history tables have no foreign
+    keys, so nothing else would, and deleting a record even adds an entry to its history.
+
+    A record's history is demo history if the record was demo data when it was deleted
+    (``deleted``, its ids) or when the entry was written (the entry copies ``is_demo``). The
+    history of records that still exist is kept (a demo record an administrator has made real
+    keeps its past), and so is that of real records deleted earlier: it is the only account of
+    their deletion.
+    """
+    count = 0
+    for model, ids in deleted.items():
+        history = model.history.model  # type: ignore[attr-defined]
+        orphans = history.objects.filter(Q(is_demo=True) | Q(id__in=ids)).exclude(
+            id__in=model._default_manager.values("pk")
+        )
+        count += orphans.delete()[0]
+    return count
+
+
 def _refuse_non_demo(collector: Collector) -> None:
     doomed: list[tuple[type[models.Model], models.QuerySet[Any]]] = [
         (model, model._base_manager.filter(pk__in=[obj.pk for obj in objs]))
@@ -592,6 +628,38 @@ def _deal_required() -> Deal:
 
 def _aware(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _create_with_history(
+    model: type[models.Model], objs: Sequence[models.Model], authors: Sequence[User | None]
+) -> None:
+    """Write the rows, each with the "Created" history entry the services would have written
+    for its author. Date them afterwards with ``_dates_write``."""
+    for obj, author in zip(objs, authors, strict=True):
+        obj._history_user = author  # type: ignore[attr-defined]
+    bulk_create_with_history(objs, model)
+
+
+def _dates_write(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Store the ``created_at`` and ``updated_at`` set on the objects, and date each row's
+    "Created" history entry (and the copy of the row it holds) when the row was created.
+
+    bulk_create stamps both the row and its history entry with the time of loading
+    (``auto_now_add``); left so, the history would say everything was created today, and the
+    first real edit would list "created at" among its changes.
+    """
+    rows = model._default_manager.filter(pk__in=[obj.pk for obj in objs])
+    # bulk_update builds an expression per row and field: write one field where one will do.
+    if all(obj.updated_at == obj.created_at for obj in objs):  # type: ignore[attr-defined]
+        model._default_manager.bulk_update(objs, ["created_at"])
+        rows.update(updated_at=F("created_at"))
+    else:
+        model._default_manager.bulk_update(objs, ["created_at", "updated_at"])
+    made = model._default_manager.filter(pk=OuterRef("id")).values("created_at")[:1]
+    history = model.history.model  # type: ignore[attr-defined]
+    history.objects.filter(id__in=rows.values("pk"), history_type="+").update(
+        history_date=Subquery(made), created_at=Subquery(made), updated_at=Subquery(made)
+    )
 
 
 class _Builder:
@@ -871,10 +939,10 @@ class _Builder:
             # Revised the same afternoon.
             original = made[id(revision._revises)]  # type: ignore[attr-defined]
             made[id(revision)] = min(original + timedelta(hours=3), self.now)
-        StatusUpdate.objects.bulk_create(updates)
+        _create_with_history(StatusUpdate, updates, [u.author for u in updates])
         for update in updates:
             update.created_at = update.updated_at = made[id(update)]
-        StatusUpdate.objects.bulk_update(updates, ["created_at", "updated_at"])
+        _dates_write(StatusUpdate, updates)
         self.summary.created["status updates"] += len(updates)
         return updates
 
@@ -972,7 +1040,7 @@ class _Builder:
             proposals.append(proposal)
             links.append((proposal, topic))
             decisions += made
-        Proposal.objects.bulk_create(proposals)
+        _create_with_history(Proposal, proposals, [p.owner for p in proposals])
         for decision in decisions:
             decision.proposal_id = decision.proposal.pk
         Decision.objects.bulk_create(decisions)
@@ -1151,7 +1219,7 @@ class _Builder:
             changed = last_decided.get(proposal.pk, started)
             proposal.updated_at = min(_aware(changed, 17), self.now)
         Decision.objects.bulk_update(decisions, ["created_at"])
-        Proposal.objects.bulk_update(proposals, ["created_at", "updated_at"])
+        _dates_write(Proposal, proposals)
 
     def _minutes(self, decisions: list[Decision]) -> None:
         by_meeting: dict[int, list[Decision]] = defaultdict(list)
