@@ -12,14 +12,16 @@ import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.choices import OrganisationKind, Role
+from accounts.models import Membership, Organisation, User
 from missions.models import Area, Indicator, Observation
 from missions.periods import parse_period
 from tracker.choices import (
+    BodyKind,
     Cadence,
     Classification,
     DecisionOutcome,
@@ -27,12 +29,26 @@ from tracker.choices import (
     Outcome,
     ProposalStage,
     Rag,
+    ReviewDecision,
+    RiskStatus,
     WorkstreamStatus,
 )
 from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, _chain
-from tracker.models import Deal, Decision, Meeting, Proposal, Risk, StatusUpdate, Workstream
+from tracker.models import (
+    Deal,
+    Decision,
+    EngagementEntry,
+    Meeting,
+    Proposal,
+    Risk,
+    StatusUpdate,
+    UpdateReview,
+    Workstream,
+    risk_rag,
+)
 from tracker.periods import deal_period, last_due_period
 from tracker.selectors import history_of, with_reporting_state, workstreams_for
+from tracker.selectors_records import lacks_non_constituent
 from tracker.services import risk_create, status_update_errors
 
 S = ProposalStage
@@ -449,9 +465,128 @@ def test_the_demo_follows_the_deals_reporting_calendar_as_its_administrators_set
         assert update.period_end - update.period_start == timedelta(days=6)
 
 
+# --- Sponsors' reviews ---------------------------------------------------------------------
+
+
+def sponsor_of(workstream_id):
+    return Membership.objects.get(workstream_id=workstream_id, role=Role.SPONSOR).user
+
+
+@pytest.mark.django_db
+def test_sponsors_sign_off_most_past_updates_and_few_current_ones(demo, reference):
+    today = timezone.localdate()
+    current = deal_period(reference, today).start
+    latest = {}
+    for update in StatusUpdate.objects.order_by("version"):
+        latest[(update.workstream_id, update.period_start)] = update
+    signed = set(
+        UpdateReview.objects.filter(decision=ReviewDecision.SIGNED_OFF).values_list(
+            "status_update", flat=True
+        )
+    )
+    past = [u for (_, start), u in latest.items() if start < current]
+    now = [u for (_, start), u in latest.items() if start == current]
+
+    assert sum(u.pk in signed for u in past) > 0.7 * len(past)
+    assert sum(u.pk in signed for u in now) < 0.5 * max(1, len(now))
+    assert signed <= {u.pk for u in latest.values()}, "only the latest version is signed off"
+    for review in UpdateReview.objects.select_related("status_update"):
+        assert review.reviewer == sponsor_of(review.status_update.workstream_id)
+        assert review.reviewer.is_demo
+        assert review.status_update.created_at <= review.created_at <= timezone.now()
+    comments = UpdateReview.objects.filter(decision=ReviewDecision.COMMENTED)
+    assert comments.count() >= 3
+    assert not comments.filter(comment="").exists()
+    for comment in comments.exclude(status_update__in=[u.pk for u in latest.values()]):
+        earlier = comment.status_update
+        revised = latest[(earlier.workstream_id, earlier.period_start)]
+        assert earlier.created_at <= comment.created_at <= revised.created_at
+
+
+# --- Risks --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_workstream_keeps_a_scored_risk_log(demo, reference):
+    active = Workstream.objects.filter(deal=reference, status=WorkstreamStatus.ACTIVE)
+    risks = list(Risk.objects.select_related("owner"))
+    ratings = Counter(risk_rag(r.likelihood * r.impact) for r in risks)
+    escalated = [r for r in risks if r.escalated_to_dsg]
+    sensitive = [r for r in risks if r.classification == Classification.OFFICIAL_SENSITIVE]
+
+    for workstream in active:
+        assert 3 <= workstream.risks.count() <= 6, workstream.name
+    assert all(r.is_demo for r in risks)
+    assert all(ratings[rag] >= 0.15 * len(risks) for rag in Rag.values), ratings
+    assert (
+        0.1 * len(risks) <= sum(r.status == RiskStatus.CLOSED for r in risks) <= 0.35 * len(risks)
+    )
+    assert 3 <= len(escalated) <= 5
+    assert all(r.status == RiskStatus.OPEN and r.rag == Rag.RED for r in escalated)
+    assert 0.1 * len(risks) <= len(sensitive) <= 0.35 * len(risks)
+    for risk in risks:
+        people = Membership.objects.filter(
+            workstream=risk.workstream_id, role__in=[Role.LEAD, Role.SPONSOR]
+        ).values_list("user", flat=True)
+        assert risk.owner_id in set(people), risk
+        risk.full_clean()
+    assert all(r.score == r.likelihood * r.impact for r in Risk.objects.all())
+
+
+# --- The stakeholder engagement plans ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_engagement_plans_involve_non_constituent_authorities_but_for_a_few(demo, reference):
+    active = Workstream.objects.filter(deal=reference, status=WorkstreamStatus.ACTIVE)
+    entries = EngagementEntry.objects.select_related("organisation", "channel")
+    official = [e for e in entries if e.classification == Classification.OFFICIAL]
+    by_workstream = {ws.pk: [e for e in entries if e.workstream_id == ws.pk] for ws in active}
+    official_by_workstream = {
+        ws.pk: [e for e in official if e.workstream_id == ws.pk] for ws in active
+    }
+
+    assert all(3 <= len(plan) <= 6 for plan in by_workstream.values())
+    assert 2 <= sum(lacks_non_constituent(p) for p in by_workstream.values()) <= 3
+    # A partner sees the OFFICIAL entries only, and the same plans flagged.
+    assert {pk for pk, p in by_workstream.items() if lacks_non_constituent(p)} == {
+        pk for pk, p in official_by_workstream.items() if lacks_non_constituent(p)
+    }
+    benefits = active.get(slug="benefits-for-non-constituent-authorities")
+    assert not lacks_non_constituent(by_workstream[benefits.pk])
+
+
+@pytest.mark.django_db
+def test_engagement_uses_the_deals_bodies_where_they_fit_and_says_how_otherwise(demo, reference):
+    entries = list(EngagementEntry.objects.select_related("organisation", "channel"))
+    kinds = {e.organisation.kind for e in entries}
+
+    assert all(e.is_demo and e.organisation.is_demo for e in entries)
+    assert all(bool(e.channel) != bool(e.channel_notes) for e in entries)
+    assert all(e.channel.deal_id == reference.pk for e in entries if e.channel)
+    assert sum(bool(e.channel) for e in entries) > len(entries) / 4
+    assert sum(bool(e.channel_notes) for e in entries) > len(entries) / 4
+    assert OrganisationKind.COMBINED_AUTHORITY not in kinds
+    assert {
+        OrganisationKind.CONSTITUENT_AUTHORITY,
+        OrganisationKind.NON_CONSTITUENT_AUTHORITY,
+    } < kinds
+    assert Organisation.objects.get(name="Example Shire District Council (demo)").kind == (
+        OrganisationKind.NON_CONSTITUENT_AUTHORITY
+    )
+    assert Organisation.objects.get(name="Example City Council (demo)").kind == (
+        OrganisationKind.CONSTITUENT_AUTHORITY
+    )
+    net_zero = [e for e in entries if e.workstream.slug == "net-zero-beis" and e.channel]
+    assert any(e.channel.kind == BodyKind.THEMATIC_BOARD for e in net_zero)
+    for entry in entries:
+        assert entry.last_engaged_on is None or entry.last_engaged_on <= timezone.localdate()
+        entry.full_clean()
+
+
 # --- History -----------------------------------------------------------------------------------
 
-AUDITED = [StatusUpdate, Proposal]
+AUDITED = [StatusUpdate, Risk, EngagementEntry, Proposal]
 
 
 def author_of(obj):
@@ -475,6 +610,21 @@ def test_each_audited_demo_record_shows_when_and_by_whom_it_was_created(demo, mo
         assert entry.history_user == author_of(obj) and entry.history_user is not None
         assert entry.is_demo
         assert history_of(obj)[-1].kind == "Created"
+
+
+@pytest.mark.django_db
+def test_a_closed_or_escalated_risks_history_shows_the_change(demo):
+    changed = Risk.objects.filter(Q(status=RiskStatus.CLOSED) | Q(escalated_to_dsg=True))
+
+    assert changed.exists()
+    for risk in changed:
+        entries = history_of(risk)
+        assert [e.kind for e in entries] == ["Changed", "Created"]
+        assert entries[0].when == risk.updated_at > entries[1].when == risk.created_at
+        fields = {c.field for c in entries[0].changes}
+        assert fields and fields <= {"status", "escalated_to_dsg"}
+        assert risk.revision == 2
+    assert not Risk.history.filter(history_type="~").exclude(id__in=changed.values("pk")).exists()
 
 
 def history_counts():

@@ -1,5 +1,6 @@
-"""Synthetic demonstration data: people in every role, status updates, proposals moving up the
-governance chain with their decisions and meetings, and the real ONS figures as observations.
+"""Synthetic demonstration data: people in every role, status updates with their sponsors'
+sign-offs, risks, stakeholder engagement plans, proposals moving up the governance chain with
+their decisions and meetings, and the real ONS figures as observations.
 
 Every row written here is marked ``is_demo=True`` (memberships and many-to-many links belong to
 a demo row), and reference data is only linked to, never changed. Loading replaces the previous
@@ -9,7 +10,7 @@ is loaded on; passwords are new on every load and are written only to the logins
 
 This is a loader, like a fixture: besides provisioning people through the accounts services it
 writes rows in bulk, because no workflow (submitting, endorsing, negotiating) is being performed.
-The audited models (status updates, proposals) get the history entries
+The audited models (status updates, risks, engagement entries, proposals) get the history entries
 that the services would have written, dated when the rows say they were made, so that their
 pages' history reads true; deleting the demo data deletes those history entries too.
 """
@@ -35,7 +36,8 @@ from django.db import models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.choices import OrganisationKind, Role
 from accounts.models import Membership, Organisation, User
@@ -43,16 +45,20 @@ from accounts.services import AccountsError, user_provision
 from missions.models import Area, Indicator, Mission, Observation
 from missions.periods import parse_period
 
+from . import reference
 from .choices import (
     AskType,
     BodyKind,
     Classification,
     DecisionOutcome,
     Direction,
+    EngagementFrequency,
     MeetingStatus,
     Outcome,
     ProposalStage,
     Rag,
+    ReviewDecision,
+    RiskStatus,
     WorkstreamStatus,
 )
 from .models import (
@@ -66,7 +72,9 @@ from .models import (
     Risk,
     StatusUpdate,
     Theme,
+    UpdateReview,
     Workstream,
+    risk_rag,
 )
 from .periods import Period, deal_period, last_due_period
 
@@ -79,6 +87,8 @@ STATUS_PERIODS = 12
 PROPOSAL_COUNT = 25
 # The workstreams left overdue: one that has never reported, and some that stopped.
 LAPSED_WORKSTREAMS = 2
+# How many engagement plans leave out the non-constituent authorities, so the flag shows.
+PLANS_WITHOUT_NON_CONSTITUENT = (2, 3)
 
 
 class DemoDataError(Exception):
@@ -152,6 +162,8 @@ class Topic:
 
 
 A = AskType
+NET_ZERO_WORDS = ("net zero", "net-zero", "beis")
+NON_CONSTITUENT_WORDS = ("non-constituent", "non constituent")
 TOPICS = (
     Topic(
         ("smart",),
@@ -253,7 +265,7 @@ TOPICS = (
         (3,),
     ),
     Topic(
-        ("net zero", "net-zero", "beis"),
+        NET_ZERO_WORDS,
         (
             Ask("Single retrofit funding pot", A.FUNDING, (50 * M, 150 * M)),
             Ask("Duty to prepare local area energy plans", A.POWER),
@@ -321,7 +333,7 @@ TOPICS = (
         (9, 8),
     ),
     Topic(
-        ("non-constituent", "non constituent"),
+        NON_CONSTITUENT_WORDS,
         (
             Ask("Non-constituent authority access to devolved programmes", A.FREEDOM),
             Ask("Shared investment fund with non-constituent areas", A.FUNDING, (5 * M, 20 * M)),
@@ -416,6 +428,136 @@ REFERRAL_REASONS = (
 REJECTION_REASONS = (
     "Duplicates an ask in another workstream: to be folded into that proposal.",
     "Not a priority for this deal; to be pursued outside the TDD.",
+)
+REVIEW_COMMENTS = (
+    "Please add the date of the next bilateral before the DSG pack goes out.",
+    "I agree the rating; keep the DSG sighted on the ask.",
+    "Can you say how far the timetable has slipped, in weeks?",
+    "A clear summary. Let's discuss the risk to the timetable at our next catch-up.",
+)
+REVISION_COMMENT = "Please revise: the summary should reflect the latest bilateral."
+
+# (title, description, mitigation)
+RISK_TEMPLATES = (
+    (
+        "Government does not engage on the core ask",
+        "The lead department has not yet agreed a bilateral on the workstream's main ask.",
+        "Escalate through the DSG; ask the government co-ordinating group for a named contact.",
+    ),
+    (
+        "Evidence base not ready in time",
+        "The value-for-money case needs data the workstream does not yet hold.",
+        "Commission the analysis now and agree interim figures with the TDD Core Team.",
+    ),
+    (
+        "Capacity in the workstream team",
+        "Two posts are vacant and the lead also covers another workstream.",
+        "Borrow an analyst from the Core Team until the posts are filled.",
+    ),
+    (
+        "Overlap with another workstream's ask",
+        "Another workstream is asking government for part of the same funding.",
+        "Agree a single joint ask at the Strategic Leadership Team.",
+    ),
+    (
+        "Local authority partners do not agree the approach",
+        "Not all the constituent authorities support the proposed delivery model.",
+        "Take the options to the Senior Local Authority Officers Group.",
+    ),
+    (
+        "The fiscal event changes the funding envelope",
+        "Government may reduce the funding available to the trailblazer deals.",
+        "Prepare a scaled-down version of the ask.",
+    ),
+    (
+        "Data-sharing agreement delayed",
+        "The department's lawyers have not yet reviewed the data-sharing agreement.",
+        "Offer the region's standard template; escalate through the DSG if it slips again.",
+    ),
+    (
+        "Non-constituent authorities not involved in time",
+        "The proposal has not yet been discussed with the non-constituent authorities.",
+        "Brief the non-constituent chief executive on the DSG and add them to the plan.",
+    ),
+    (
+        "The new power needs primary legislation",
+        "The ask may need an Act of Parliament, which would take it past the deal's timetable.",
+        "Ask officials whether secondary legislation or a pilot would do.",
+    ),
+    (
+        "Costs exceed the estimate",
+        "Updated prices put the programme above the value in the proposal.",
+        "Re-phase the programme and test the value-for-money case again.",
+    ),
+    (
+        "Private sector co-investment not secured",
+        "Partners support the ask in principle but have not committed funds.",
+        "Seek letters of commitment through the business forums.",
+    ),
+)
+# Likelihood x impact pairs by the RAG rating their score gives (constants.RISK_*_FROM), and
+# how often each rating is drawn.
+RISK_SCORES = {
+    Rag.RED: ((3, 5), (5, 3), (4, 4), (4, 5), (5, 4), (5, 5)),
+    Rag.AMBER: ((2, 3), (3, 2), (3, 3), (2, 4), (4, 2), (3, 4), (4, 3), (2, 5), (5, 2)),
+    Rag.GREEN: ((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1)),
+}
+RISK_RAG_WEIGHTS = {Rag.RED: 25, Rag.AMBER: 45, Rag.GREEN: 30}
+RISKS_ESCALATED = (3, 5)  # how many open red risks have gone to the DSG
+
+K = OrganisationKind
+# Further organisations that workstreams engage, beyond those the demo people work for.
+ENGAGED_ORGANISATIONS = {
+    "Example City Council (demo)": K.CONSTITUENT_AUTHORITY,
+    "Example Shire District Council (demo)": K.NON_CONSTITUENT_AUTHORITY,
+    "Example Chamber of Commerce (demo)": K.BUSINESS,
+    "Example Metropolitan University (demo)": K.UNIVERSITY,
+    "Example Housing Association (demo)": K.VOLUNTARY_SECTOR,
+    "Example Integrated Care Board (demo)": K.OTHER,
+}
+# How a workstream engages an organisation of each kind when no board or group of the deal
+# is the channel, and how often.
+OTHER_CHANNELS = {
+    K.CONSTITUENT_AUTHORITY: "Officer working group convened by the workstream lead",
+    K.NON_CONSTITUENT_AUTHORITY: "Briefings for the non-constituent authorities' officers",
+    K.GOVERNMENT_DEPARTMENT: "Bilateral meetings with departmental officials",
+    K.BUSINESS: "Quarterly roundtable convened by the workstream lead",
+    K.UNIVERSITY: "Monthly call with the research and enterprise office",
+    K.VOLUNTARY_SECTOR: "Voluntary sector reference group",
+    K.OTHER: "Meetings with the partnership's director",
+}
+# The net zero workstream's boards and forums (paragraph 16), by the kind of organisation met there.
+NET_ZERO_CHANNELS = {
+    K.CONSTITUENT_AUTHORITY: "local-authority-net-zero-directors-officers-group",
+    K.BUSINESS: "net-zero-business-forum",
+    K.UNIVERSITY: "environment-and-energy-board",
+    K.VOLUNTARY_SECTOR: "wm-greener-together-forum",
+    K.OTHER: "energy-capital-partnership",
+}
+FREQUENCIES = {
+    K.CONSTITUENT_AUTHORITY: (EngagementFrequency.FORTNIGHTLY, EngagementFrequency.MONTHLY),
+    K.NON_CONSTITUENT_AUTHORITY: (EngagementFrequency.MONTHLY, EngagementFrequency.FORTNIGHTLY),
+    K.GOVERNMENT_DEPARTMENT: (EngagementFrequency.FORTNIGHTLY, EngagementFrequency.WEEKLY),
+    K.BUSINESS: (EngagementFrequency.MONTHLY, EngagementFrequency.QUARTERLY),
+    K.UNIVERSITY: (EngagementFrequency.MONTHLY, EngagementFrequency.QUARTERLY),
+    K.VOLUNTARY_SECTOR: (EngagementFrequency.QUARTERLY, EngagementFrequency.AS_NEEDED),
+    K.OTHER: (EngagementFrequency.AS_NEEDED, EngagementFrequency.QUARTERLY),
+}
+# The most days between contacts that each frequency allows.
+FREQUENCY_DAYS = {
+    EngagementFrequency.WEEKLY: 7,
+    EngagementFrequency.FORTNIGHTLY: 14,
+    EngagementFrequency.MONTHLY: 31,
+    EngagementFrequency.QUARTERLY: 92,
+    EngagementFrequency.AS_NEEDED: 60,
+}
+ENGAGEMENT_NOTES = (
+    "Shared the draft ask; comments due before the next bilateral.",
+    "Agreed to co-sign the evidence pack.",
+    "Prefers to be kept informed rather than involved in drafting.",
+    "Wants the ask to cover the wider region, not only the metropolitan area.",
+    "Offered data to strengthen the evidence base.",
+    "",
 )
 
 
@@ -512,10 +654,13 @@ def demo_data_delete() -> int:
         model: list(model._default_manager.filter(is_demo=True).values_list("pk", flat=True))
         for model in AUDITED
     }
-    # Children first: a decision protects its meeting, a proposal's decisions go with it.
+    # Children first: a decision protects its meeting, a proposal's decisions go with it, an
+    # engagement entry protects its organisation.
     for model in (
         Decision,
         Proposal,
+        Risk,
+        EngagementEntry,
         Meeting,
         StatusUpdate,
         Observation,
@@ -679,7 +824,9 @@ class _Builder:
         if not self.workstreams:
             raise DemoDataError(f"{deal} has no active workstreams: load the reference data.")
         self.organisations: dict[str, Organisation] = {}
+        self.engageable: list[Organisation] = []
         self.lead_of: dict[int, User] = {}
+        self.sponsor_of: dict[int, User] = {}
         self.admin: User | None = None
         self.dsg: list[User] = []
         self.sponsors: list[User] = []
@@ -692,7 +839,9 @@ class _Builder:
         self._people()
         self._departments()
         self._meetings()
-        self._status_updates()
+        self._reviews(self._status_updates())
+        self._risks()
+        self._engagement()
         self._proposals()
         self._observations()
         return self.summary
@@ -713,11 +862,14 @@ class _Builder:
     # People and organisations
 
     def _organisations(self) -> None:
+        wanted = [(name, kind) for kind, name in DEMO_ORGANISATIONS.items()]
+        wanted += list(ENGAGED_ORGANISATIONS.items())
         created = Organisation.objects.bulk_create(
-            Organisation(name=name, kind=kind, is_demo=True)
-            for kind, name in DEMO_ORGANISATIONS.items()
+            Organisation(name=name, kind=kind, is_demo=True) for name, kind in wanted
         )
-        self.organisations = {org.kind: org for org in created}
+        self.organisations = {org.kind: org for org in created[: len(DEMO_ORGANISATIONS)]}
+        # The combined authority is the workstreams' own organisation, not a stakeholder.
+        self.engageable = [org for org in created if org.kind != K.COMBINED_AUTHORITY]
         self.summary.created["organisations"] += len(created)
 
     def _people(self) -> None:
@@ -787,6 +939,7 @@ class _Builder:
                 local = f"sponsor.{theme.slug}"
                 sponsor = self._person(Role.SPONSOR, local, next(name_iter), staff, group)
                 self.sponsors.append(sponsor)
+                self.sponsor_of.update((ws.pk, sponsor) for ws in group)
 
     def _person(
         self,
@@ -907,7 +1060,7 @@ class _Builder:
             rows += [through(meeting_id=meeting.pk, user_id=p.pk) for p in people if p]
         through.objects.bulk_create(rows)
 
-    # Status updates
+    # Status updates and their sign-off
 
     def _status_updates(self) -> list[StatusUpdate]:
         """Updates for the last STATUS_PERIODS periods. Whatever the day, a few workstreams are
@@ -936,7 +1089,7 @@ class _Builder:
         updates += revisions
         made = {id(u): self._submitted_at(u) for u in updates}
         for revision in revisions:
-            # Revised the same afternoon.
+            # Revised the same afternoon, after the sponsor's comment (see _reviews).
             original = made[id(revision._revises)]  # type: ignore[attr-defined]
             made[id(revision)] = min(original + timedelta(hours=3), self.now)
         _create_with_history(StatusUpdate, updates, [u.author for u in updates])
@@ -1023,6 +1176,204 @@ class _Builder:
             revision._revises = original  # type: ignore[attr-defined]
             revisions.append(revision)
         return revisions
+
+    def _reviews(self, updates: list[StatusUpdate]) -> None:
+        """The demo sponsors sign off most past updates (the latest version of each period) and
+        comment on a few; most of the current period's are still waiting. A workstream whose
+        sponsor is a real person gets no reviews: the demo does not act in their name."""
+        current = self.periods[-1].start
+        latest: dict[tuple[int, date], StatusUpdate] = {}
+        for update in updates:
+            key = (update.workstream_id, update.period_start)
+            if key not in latest or latest[key].version < update.version:
+                latest[key] = update
+        reviews: list[UpdateReview] = []
+        for update in updates:
+            sponsor = self.sponsor_of.get(update.workstream_id)
+            if sponsor is None:
+                continue
+            if latest[(update.workstream_id, update.period_start)] is not update:
+                reviews.append(self._review(update, sponsor, REVISION_COMMENT, hours=1))
+                continue
+            past = update.period_start < current
+            signs = self.rng.random() < (0.85 if past else 0.2)
+            if self.rng.random() < (0.15 if signs else 0.4 if past else 0.1):
+                reviews.append(self._review(update, sponsor, self.rng.choice(REVIEW_COMMENTS)))
+            if signs:
+                reviews.append(self._review(update, sponsor, hours=self.rng.randint(30, 96)))
+        UpdateReview.objects.bulk_create(reviews)
+        for review in reviews:
+            review.created_at = review._made  # type: ignore[attr-defined]
+        UpdateReview.objects.bulk_update(reviews, ["created_at"])
+        self.summary.created["sponsor reviews"] += len(reviews)
+
+    def _review(
+        self, update: StatusUpdate, sponsor: User, comment: str = "", hours: int = 24
+    ) -> UpdateReview:
+        review = UpdateReview(
+            status_update=update,
+            reviewer=sponsor,
+            decision=ReviewDecision.COMMENTED if comment else ReviewDecision.SIGNED_OFF,
+            comment=comment,
+        )
+        review._made = min(update.created_at + timedelta(hours=hours), self.now)  # type: ignore[attr-defined]
+        return review
+
+    # Risks and the stakeholder engagement plans
+
+    def _risks(self) -> None:
+        """3 to 6 risks a workstream, scored to give every RAG rating; some closed since, and a
+        few red ones escalated to the DSG. Each change after creation is in the history."""
+        start = self.periods[0].start
+        risks: list[Risk] = []
+        for workstream in self.workstreams:
+            lead = self.lead_of.get(workstream.pk)
+            owners = [o for o in (lead, lead, self.sponsor_of.get(workstream.pk)) if o]
+            for title, description, mitigation in self.rng.sample(
+                RISK_TEMPLATES, self.rng.randint(3, 6)
+            ):
+                rag = self.rng.choices(list(RISK_RAG_WEIGHTS), list(RISK_RAG_WEIGHTS.values()))[0]
+                likelihood, impact = self.rng.choice(RISK_SCORES[rag])
+                risk = Risk(
+                    workstream=workstream,
+                    title=title,
+                    description=description,
+                    likelihood=likelihood,
+                    impact=impact,
+                    owner=self.rng.choice(owners) if owners else None,
+                    mitigation=mitigation,
+                    classification=(
+                        Classification.OFFICIAL_SENSITIVE
+                        if self.rng.random() < 0.2
+                        else Classification.OFFICIAL
+                    ),
+                    is_demo=True,
+                )
+                risk._made = self._some_time(start, self.today - timedelta(days=21))  # type: ignore[attr-defined]
+                risks.append(risk)
+        _create_with_history(Risk, risks, [self.lead_of.get(r.workstream_id) for r in risks])
+        for risk in risks:
+            risk.created_at = risk.updated_at = risk._made  # type: ignore[attr-defined]
+        _dates_write(Risk, risks)
+        self._risk_changes(risks)
+        self.summary.created["risks"] += len(risks)
+
+    def _risk_changes(self, risks: list[Risk]) -> None:
+        red = [r for r in risks if risk_rag(r.likelihood * r.impact) == Rag.RED]
+        escalated = self.rng.sample(red, min(len(red), self.rng.randint(*RISKS_ESCALATED)))
+        for risk in escalated:
+            risk.escalated_to_dsg = True
+        closed = [r for r in risks if r not in escalated and self.rng.random() < 0.2]
+        for risk in closed:
+            risk.status = RiskStatus.CLOSED
+        changed = escalated + closed
+        for risk in changed:
+            risk.revision += 1
+            since = timezone.localdate(risk.created_at) + timedelta(days=7)
+            risk.updated_at = self._some_time(since, self.today)
+            risk._history_date = risk.updated_at  # type: ignore[attr-defined]
+        fields = ["status", "escalated_to_dsg", "revision", "updated_at"]
+        bulk_update_with_history(changed, Risk, fields)
+
+    def _engagement(self) -> None:
+        """Each workstream engages 3 to 6 organisations: a constituent authority always, a
+        non-constituent one in all but a few plans (so the app's flag shows), through the
+        deal's own boards and groups where one fits and otherwise as the plan describes."""
+        general, net_zero = self._engagement_channels()
+        by_kind: dict[str, list[Organisation]] = defaultdict(list)
+        for org in self.engageable:
+            by_kind[org.kind].append(org)
+        without = self._plans_without_non_constituent()
+        start = self.periods[0].start
+        entries: list[EngagementEntry] = []
+        for workstream in self.workstreams:
+            chosen = [self.rng.choice(by_kind[K.CONSTITUENT_AUTHORITY])]
+            if _is_about(workstream, NON_CONSTITUENT_WORDS):
+                chosen += by_kind[K.NON_CONSTITUENT_AUTHORITY]
+            elif workstream.pk not in without:
+                chosen.append(self.rng.choice(by_kind[K.NON_CONSTITUENT_AUTHORITY]))
+            others = [
+                o
+                for o in self.engageable
+                if o not in chosen and o.kind != K.NON_CONSTITUENT_AUTHORITY
+            ]
+            wanted = max(0, self.rng.randint(3, 6) - len(chosen))
+            chosen += self.rng.sample(others, min(wanted, len(others)))
+            made = self._some_time(start, start + timedelta(days=42))
+            channels = net_zero if _is_about(workstream, NET_ZERO_WORDS) else general
+            entries += [self._entry(workstream, org, channels, made) for org in chosen]
+        _create_with_history(
+            EngagementEntry, entries, [self.lead_of.get(e.workstream_id) for e in entries]
+        )
+        for entry in entries:
+            entry.created_at = entry.updated_at = entry._made  # type: ignore[attr-defined]
+        _dates_write(EngagementEntry, entries)
+        self.summary.created["engagement entries"] += len(entries)
+
+    def _plans_without_non_constituent(self) -> set[int]:
+        candidates = [ws for ws in self.workstreams if not _is_about(ws, NON_CONSTITUENT_WORDS)]
+        count = min(len(candidates), self.rng.randint(*PLANS_WITHOUT_NON_CONSTITUENT))
+        return {ws.pk for ws in self.rng.sample(candidates, count)}
+
+    def _engagement_channels(
+        self,
+    ) -> tuple[dict[str, GovernanceBody], dict[str, GovernanceBody]]:
+        """The deal's bodies that serve as the channel to each kind of organisation: for any
+        workstream, and for the net zero workstream, which has boards and forums of its own.
+        A body the deal lacks leaves the channel to the plan's own words."""
+        bodies = {b.slug: b for b in GovernanceBody.objects.filter(deal=self.deal)}
+        officers = bodies.get(slugify(reference.SLAOG))
+        general = {
+            K.CONSTITUENT_AUTHORITY: officers,
+            K.NON_CONSTITUENT_AUTHORITY: officers,
+            K.GOVERNMENT_DEPARTMENT: next(
+                (b for b in bodies.values() if b.kind == BodyKind.GOVERNMENT_GROUP), None
+            ),
+        }
+        net_zero = general | {kind: bodies.get(slug) for kind, slug in NET_ZERO_CHANNELS.items()}
+        return (
+            {kind: body for kind, body in general.items() if body is not None},
+            {kind: body for kind, body in net_zero.items() if body is not None},
+        )
+
+    def _entry(
+        self,
+        workstream: Workstream,
+        org: Organisation,
+        channels: Mapping[str, GovernanceBody],
+        made: datetime,
+    ) -> EngagementEntry:
+        rng = self.rng
+        channel = channels.get(org.kind)
+        frequency = rng.choice(FREQUENCIES[org.kind])
+        entry = EngagementEntry(
+            workstream=workstream,
+            organisation=org,
+            channel=channel,
+            channel_notes="" if channel else OTHER_CHANNELS[org.kind],
+            frequency=frequency,
+            last_engaged_on=self._last_engaged(frequency, timezone.localdate(made)),
+            notes=rng.choice(ENGAGEMENT_NOTES),
+            # A partner's view flags a plan with no OFFICIAL entry for a non-constituent
+            # authority: keep those entries OFFICIAL so the flag shows only where intended.
+            classification=(
+                Classification.OFFICIAL_SENSITIVE
+                if org.kind != K.NON_CONSTITUENT_AUTHORITY and rng.random() < 0.15
+                else Classification.OFFICIAL
+            ),
+            is_demo=True,
+        )
+        entry._made = made  # type: ignore[attr-defined]
+        return entry
+
+    def _last_engaged(self, frequency: str, since: date) -> date | None:
+        """Mostly within the frequency; some overdue for contact; a few not yet engaged."""
+        roll = self.rng.random()
+        if roll < 0.08:
+            return None
+        days = FREQUENCY_DAYS[EngagementFrequency(frequency)]
+        back = self.rng.randrange(days, 2 * days) if roll < 0.2 else self.rng.randrange(days)
+        return max(since, self.today - timedelta(days=back))
 
     # Proposals, decisions, meetings
 
@@ -1311,6 +1662,10 @@ def _steps(plan: Plan, length: int) -> list[tuple[int, DecisionOutcome]]:
     if plan.stage == S.REJECTED:
         steps.append((at, DecisionOutcome.REJECTED))
     return steps
+
+
+def _is_about(workstream: Workstream, words: tuple[str, ...]) -> bool:
+    return _topic_for(workstream).words == words
 
 
 def _topic_for(workstream: Workstream) -> Topic:

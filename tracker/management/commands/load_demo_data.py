@@ -19,9 +19,10 @@ from tracker.demo import (
 
 class Command(BaseCommand):
     help = (
-        "Load demo people, status updates, proposals, decisions, meetings and the ONS "
-        "observations, all marked as demo data. Any demo data already loaded is replaced; "
-        "nothing else is changed. Writes the demo logins (with new passwords) to "
+        "Load demo people, status updates and their sign-offs, risks, engagement plans, "
+        "proposals, decisions, meetings and the ONS observations, all marked as demo data. Any "
+        "demo data already loaded is replaced, with its history; nothing else is changed. "
+        "Writes the demo logins (with new passwords) to "
         "VAR_DIR/demo-logins.txt. Needs the reference data (load_reference_data)."
     )
 
