@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
+from accounts import policy
 from accounts.choices import OrganisationKind, Role
 from accounts.models import Membership, Organisation, User
 from missions.models import Area, Indicator, Observation
@@ -529,6 +530,7 @@ def test_every_workstream_keeps_a_scored_risk_log(demo, reference):
             workstream=risk.workstream_id, role__in=[Role.LEAD, Role.SPONSOR]
         ).values_list("user", flat=True)
         assert risk.owner_id in set(people), risk
+        assert policy.can_see_record(risk.owner, reference.pk, risk.classification)
         risk.full_clean()
     assert all(r.score == r.likelihood * r.impact for r in Risk.objects.all())
 
