@@ -855,7 +855,7 @@ def _more_risks(people: People, n: int) -> None:
             title=f"Risk {i}",
             likelihood=1 + i % 5,
             impact=1 + (i // 5) % 5,
-            owner=[people.lead, people.admin, people.partner][i % 3],
+            owner=[people.lead, people.admin, people.sponsor][i % 3],
             classification=[OFFICIAL, SENSITIVE][i % 2],
             status=[RiskStatus.OPEN, RiskStatus.CLOSED][i % 4 == 0],
         )

@@ -273,3 +273,39 @@ def test_a_sensitive_update_is_kept_from_partners_by_the_selectors(people: Peopl
     submit(people, people.lead, classification=Classification.OFFICIAL_SENSITIVE)
     assert selectors.status_updates_for(people.partner).count() == 0
     assert selectors.status_updates_for(people.dsg).count() == 1
+
+
+def test_a_merged_or_ceased_workstreams_log_is_read_only(people: People) -> None:
+    culture = Workstream.objects.get(slug="culture")
+    services.workstream_cease(workstream=culture, acting_user=people.admin, reason="Done")
+    with pytest.raises(services.TrackerError, match="read-only"):
+        services.risk_create(
+            workstream=culture, acting_user=people.admin, title="Late", likelihood=1, impact=1
+        )
+
+
+def test_a_risk_is_owned_by_someone_in_the_deal_who_may_see_it(people: People) -> None:
+    transport = Workstream.objects.get(slug="transport")
+    values = {"workstream": transport, "acting_user": people.lead, "likelihood": 2, "impact": 2}
+    with pytest.raises(ValidationError) as error:
+        services.risk_create(title="Outsider", owner=people.nobody, **values)
+    assert "owner" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.risk_create(
+            title="Position",
+            owner=people.partner,
+            classification=Classification.OFFICIAL_SENSITIVE,
+            **values,
+        )
+    assert "owner" in error.value.message_dict
+    risk = services.risk_create(title="Shared", owner=people.partner, **values)
+    with pytest.raises(ValidationError):
+        services.risk_update(
+            risk=risk, acting_user=people.lead, classification=Classification.OFFICIAL_SENSITIVE
+        )
+    services.risk_create(
+        title="Ours",
+        owner=people.sponsor,
+        classification=Classification.OFFICIAL_SENSITIVE,
+        **values,
+    )

@@ -18,6 +18,8 @@ class Change:
 
 
 def _display(field: Any, value: Any) -> Any:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if isinstance(field, models.ForeignKey) and value is not None:

@@ -92,8 +92,6 @@ def status_update_submit(
     """
     if not policy.can_write_workstream(acting_user, workstream):
         raise PermissionDenied("Only the workstream's lead or an administrator can post updates.")
-    if workstream.status != Status.ACTIVE:
-        raise TrackerError(f"{workstream} is {workstream.get_status_display().lower()}.")
     errors = status_update_errors(
         rag=rag, summary=summary, next_steps=next_steps, asks_of_dsg=asks_of_dsg
     )
@@ -101,6 +99,9 @@ def status_update_submit(
         raise ValidationError(errors)
     period = period or current_period(workstream)
     with transaction.atomic():
+        workstream = _locked(workstream)
+        if workstream.status != Status.ACTIVE:
+            raise TrackerError(f"{workstream} is {workstream.get_status_display().lower()}.")
         versions = StatusUpdate.objects.select_for_update().filter(
             workstream=workstream, period_start=period.start
         )
@@ -215,29 +216,53 @@ ENGAGEMENT_FIELDS = [
 ]
 
 
+def _locked(workstream: Workstream) -> Workstream:
+    """The workstream as it is now, locked until the transaction ends, so that a merge or a
+    ceasing cannot slip in between the check and the write."""
+    return Workstream.objects.select_for_update().select_related("deal").get(pk=workstream.pk)
+
+
 def _require_writer(acting_user: User, workstream: Workstream) -> None:
     if not policy.can_write_workstream(acting_user, workstream):
         raise PermissionDenied("Only the workstream's lead or an administrator can change this.")
+    if workstream.status != Status.ACTIVE:
+        raise TrackerError(
+            f"{workstream} is {workstream.get_status_display().lower()}: its log is read-only."
+        )
+
+
+def _check_owner(workstream: Workstream, fields: dict) -> None:
+    """A risk's owner holds a role in the deal and may see the risk they own."""
+    owner = fields.get("owner")
+    if owner is None:
+        return
+    if not policy.roles_in(owner, workstream.deal_id) and not owner.is_superuser:
+        raise ValidationError({"owner": "Choose someone with a role in this deal"})
+    classification = fields.get("classification", Classification.OFFICIAL)
+    if not policy.can_see_record(owner, workstream.deal_id, classification):
+        raise ValidationError(
+            {"owner": "Choose someone who may see OFFICIAL-SENSITIVE material to own this risk"}
+        )
 
 
 def _create(model: type[M], workstream: Workstream, acting_user: User, fields: dict) -> M:
-    _require_writer(acting_user, workstream)
     try:
         with transaction.atomic():
+            workstream = _locked(workstream)
+            _require_writer(acting_user, workstream)
             return _save(model(workstream=workstream, **fields), acting_user)
     except IntegrityError:
         # full_clean() checked the constraints; only a simultaneous save gets here.
         raise TrackerError(
-            "Someone else added the same record at the same moment: check the list and try "
-            "again."
+            "Someone else added the same record at the same moment: check the list and try again."
         ) from None
 
 
 def _update(obj: M, acting_user: User, expected_revision: int | None, fields: dict) -> M:
     """Change a record that carries a ``revision``, refusing an edit made from a stale copy."""
-    _require_writer(acting_user, obj.workstream)  # type: ignore[attr-defined]
     with transaction.atomic():
         current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        _require_writer(acting_user, _locked(current.workstream))  # type: ignore[attr-defined]
         if expected_revision is not None and current.revision != expected_revision:  # type: ignore[attr-defined]
             base = current.history.filter(revision=expected_revision).first()  # type: ignore[attr-defined]
             changes = (
@@ -255,12 +280,17 @@ def _update(obj: M, acting_user: User, expected_revision: int | None, fields: di
 
 
 def risk_create(*, workstream: Workstream, acting_user: User, **fields: Any) -> Risk:
+    _check_owner(workstream, fields)
     return _create(Risk, workstream, acting_user, fields)
 
 
 def risk_update(
     *, risk: Risk, acting_user: User, expected_revision: int | None = None, **fields: Any
 ) -> Risk:
+    _check_owner(
+        risk.workstream,
+        {"owner": risk.owner, "classification": risk.classification} | fields,
+    )
     return _update(risk, acting_user, expected_revision, fields)
 
 
