@@ -369,6 +369,8 @@ def test_the_deal_is_the_west_midlands_trailblazer_described_by_paragraph_8(deal
     assert deal.combined_authority.kind == "combined-authority"
     assert deal.source == "WMCA Overview & Scrutiny Committee report, 7 March 2022"
     assert deal.reporting_cadence == Cadence.FORTNIGHTLY
+    # Reporting periods are counted from the report's own date, 7 March 2022 (a Monday).
+    assert deal.reporting_starts_on == datetime.date(2022, 3, 7)
     assert normalise(deal.description) == normalise(paragraph(SCRUTINY_REPORT, 8))
 
 
