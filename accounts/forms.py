@@ -12,6 +12,10 @@ class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
 
@@ -24,3 +28,4 @@ class EmailAuthenticationForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        self.fields["password"].error_messages["required"] = "Enter your password"

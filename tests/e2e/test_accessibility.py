@@ -42,10 +42,35 @@ PAGES = [
     Visit("workstream-as-partner", "partner", "/workstreams/transport/"),
     Visit("missions", "partner", "/missions/"),
     Visit("not-found", "dsg", "/no-such-page/"),
+    Visit("workstream-list", "dsg", "/workstreams/?q=transport&status=all"),
+    Visit("my-workstreams-lead", "lead", "/my-workstreams/"),
+    Visit("my-workstreams-sponsor", "sponsor", "/my-workstreams/"),
+    Visit("update-form", "lead", "/workstreams/transport/updates/new/"),
+    Visit("updates-all", "dsg", "/workstreams/transport/updates/"),
+    Visit("updates-compare", "dsg", "/workstreams/transport/updates/compare/"),
+    Visit("risks", "lead", "/workstreams/transport/risks/"),
+    Visit("risk-form", "lead", "/workstreams/transport/risks/new/"),
+    Visit("engagement", "lead", "/workstreams/transport/engagement/"),
+    Visit("engagement-form", "lead", "/workstreams/transport/engagement/new/"),
+    Visit("merge", "admin", "/workstreams/transport/merge/"),
+    Visit("cease", "admin", "/workstreams/transport/cease/"),
 ]
 
 FORMS_SUBMITTED_EMPTY = [
     EmptyForm("login-empty", None, "/accounts/login/", "main button[type=submit]"),
+    EmptyForm(
+        "update-empty", "lead", "/workstreams/transport/updates/new/", "main button[type=submit]"
+    ),
+    EmptyForm(
+        "risk-empty", "lead", "/workstreams/transport/risks/new/", "main button[type=submit]"
+    ),
+    EmptyForm(
+        "engagement-empty",
+        "lead",
+        "/workstreams/transport/engagement/new/",
+        "main button[type=submit]",
+    ),
+    EmptyForm("cease-empty", "admin", "/workstreams/transport/cease/", "main button[type=submit]"),
 ]
 
 
@@ -128,3 +153,45 @@ def test_the_check_names_each_violation_and_where_it_is(browser: Browser) -> Non
     finally:
         page.close()
     assert "label" in str(failure.value) and "#unlabelled" in str(failure.value)
+
+
+def test_record_pages_have_no_accessibility_violations(
+    page: Page, open_as, people, status_updates
+) -> None:
+    """Pages of one record, which need its id: an update as its sponsor (with the sign-off
+    form), a risk and an engagement entry as the lead."""
+    from accounts.models import Organisation
+    from tracker import services
+    from tracker.models import StatusUpdate, Workstream
+
+    transport = Workstream.objects.get(slug="transport")
+    update = StatusUpdate.objects.filter(workstream=transport).order_by("-period_start").first()
+    risk = services.risk_create(
+        workstream=transport,
+        acting_user=people.lead,
+        title="Officials move on",
+        likelihood=4,
+        impact=4,
+        classification="official",
+    )
+    organisation = Organisation.objects.create(
+        name="Example District Council", kind="non-constituent-authority"
+    )
+    entry = services.engagement_entry_create(
+        workstream=transport,
+        acting_user=people.lead,
+        organisation=organisation,
+        frequency="monthly",
+        classification="official",
+    )
+    for name, persona, url in [
+        ("update-detail-sponsor", "sponsor", f"/workstreams/transport/updates/{update.pk}/"),
+        ("risk-detail", "lead", f"/workstreams/transport/risks/{risk.pk}/"),
+        ("risk-edit", "lead", f"/workstreams/transport/risks/{risk.pk}/edit/"),
+        ("engagement-detail", "lead", f"/workstreams/transport/engagement/{entry.pk}/"),
+    ]:
+        page.context.clear_cookies()
+        open_as(persona, url)
+        expect(page.locator("h1")).to_have_count(1)
+        screenshot(page, name)
+        assert_accessible(page)
