@@ -87,6 +87,23 @@ def test_home_lists_themes_and_workstreams_with_lead_sponsor_and_rag(
     assert body.count(">No update</strong>") == 19
 
 
+def test_home_shows_whether_each_current_update_is_signed_off(
+    client: Client, people: People
+) -> None:
+    from tracker import services
+
+    transport = Workstream.objects.get(slug="transport")
+    update = _update(transport, Rag.GREEN, Classification.OFFICIAL, "Fine")
+    _update(Workstream.objects.get(slug="skills"), Rag.GREEN, Classification.OFFICIAL, "Fine")
+    client.force_login(people.dsg)
+    assert client.get("/").content.decode().count("not signed off") == 2
+    services.status_update_review(
+        status_update=update, acting_user=people.sponsor, decision="signed-off"
+    )
+    body = client.get("/").content.decode()
+    assert body.count("not signed off") == 1 and body.count(", signed off") == 1
+
+
 def test_home_leaves_out_merged_and_ceased_workstreams(client: Client, people: People) -> None:
     Workstream.objects.filter(slug="lep-integration").update(
         status=WorkstreamStatus.CEASED, ceased_on=dt.date(2026, 1, 1)

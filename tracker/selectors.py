@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max, Model, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, Max, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,8 +16,16 @@ from accounts.choices import Role
 from accounts.models import Membership
 
 from .changes import change_of
-from .choices import WorkstreamStatus
-from .models import Deal, GovernanceBody, Proposal, StatusUpdate, Theme, Workstream
+from .choices import ReviewDecision, WorkstreamStatus
+from .models import (
+    Deal,
+    GovernanceBody,
+    Proposal,
+    StatusUpdate,
+    Theme,
+    UpdateReview,
+    Workstream,
+)
 from .periods import Period, deal_period, last_due_period
 
 if TYPE_CHECKING:
@@ -81,8 +89,17 @@ def workstreams_for(user: AnyUser, *, include_inactive: bool = False) -> QuerySe
                 .order_by("-created_at")
                 .values("created_at")[:1]
             ),
+            current_update_id=Subquery(latest.values("pk")[:1]),
             # Whether a workstream has reported is a process fact: every update counts here.
             last_reported_start=Max("status_updates__period_start"),
+        )
+        .annotate(
+            current_signed_off=Exists(
+                UpdateReview.objects.filter(
+                    status_update=OuterRef("current_update_id"),
+                    decision=ReviewDecision.SIGNED_OFF,
+                )
+            )
         )
     )
     if not include_inactive:
