@@ -131,6 +131,13 @@ def is_admin(user: User | AnonymousUser, deal: Deal | int) -> bool:
     return user.is_superuser or Role.ADMIN in roles_in(user, deal)
 
 
+def is_admin_anywhere(user: User | AnonymousUser) -> bool:
+    """Is the person an administrator of any deal (or a superuser)?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or holds_role(user, Role.ADMIN)
+
+
 def can_write_workstream(user: User | AnonymousUser, workstream: Workstream) -> bool:
     """May the person post updates, and keep risks and the engagement plan, for this workstream?"""
     if not user.is_authenticated or not user.is_active:

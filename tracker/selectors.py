@@ -116,13 +116,20 @@ def themes_with_workstreams(user: AnyUser, deal: Deal) -> list[Theme]:
     )
 
 
-def workstream_detail(user: AnyUser, deal: Deal, slug: str) -> Workstream:
+def workstream_for_page(
+    user: AnyUser, slug: str, deal_slug: str | None = None, *, prefetch: tuple[str, ...] = ()
+) -> Workstream:
+    """The workstream a page's address names, whatever its status, if the person may see it;
+    else 404. ``deal_slug`` picks the deal for people in several (slugs are unique per deal)."""
+    deal = deal_for(user, deal_slug)
     workstream = (
         workstreams_for(user, include_inactive=True)
         .filter(deal=deal, slug=slug)
         .select_related("merged_into")
-        .prefetch_related("missions", "indicators__framework")
+        .prefetch_related(*prefetch)
         .first()
+        if deal
+        else None
     )
     if workstream is None:
         raise Http404("No such workstream.")

@@ -31,21 +31,6 @@ TOP_RISKS_SHOWN = 3
 # --- The workstream a record page belongs to --------------------------------------------------
 
 
-def workstream_of_page(user: AnyUser, deal: Deal | None, slug: str) -> Workstream:
-    """The workstream named in a record page's address, whatever its status, or a 404."""
-    if deal is None:
-        raise Http404("No such workstream.")
-    workstream = (
-        policy.visible_in_deals(Workstream.objects.all(), user, "deal")
-        .select_related("deal", "theme", "merged_into")
-        .filter(deal=deal, slug=slug)
-        .first()
-    )
-    if workstream is None:
-        raise Http404("No such workstream.")
-    return workstream
-
-
 # --- Risks and issues -------------------------------------------------------------------------
 
 

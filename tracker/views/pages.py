@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tracker import selectors
@@ -26,10 +26,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    deal = selectors.deal_for(request.user, request.GET.get("deal"))
-    if deal is None:
-        return render(request, "tracker/no_deal.html", status=404)
-    workstream = selectors.workstream_detail(request.user, deal, slug)
+    try:
+        workstream = selectors.workstream_for_page(
+            request.user,
+            slug,
+            request.GET.get("deal"),
+            prefetch=("missions", "indicators__framework"),
+        )
+    except Http404:
+        if selectors.deal_for(request.user, request.GET.get("deal")) is None:
+            return render(request, "tracker/no_deal.html", status=404)
+        raise
+    deal = workstream.deal
     leads, sponsor = selectors.people_in(workstream)
     proposals = list(
         selectors.proposals_for(request.user)

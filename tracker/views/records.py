@@ -36,8 +36,7 @@ def _deal_query(request: HttpRequest) -> str:
 
 
 def _workstream(request: HttpRequest, slug: str) -> Workstream:
-    deal = selectors.deal_for(request.user, request.GET.get("deal"))
-    return selectors_records.workstream_of_page(request.user, deal, slug)
+    return selectors.workstream_for_page(request.user, slug, request.GET.get("deal"))
 
 
 def _require_writer(request: HttpRequest, workstream: Workstream) -> None:

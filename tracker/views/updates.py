@@ -62,17 +62,7 @@ def _workstream_url(user: AnyUser, workstream: Workstream) -> str:
 
 def _workstream(request: HttpRequest, slug: str) -> Workstream:
     """The workstream a page is about, if the person may see it (else 404)."""
-    deal = selectors.deal_for(request.user, request.GET.get("deal"))
-    workstream = (
-        selectors.workstreams_for(request.user, include_inactive=True)
-        .filter(deal=deal, slug=slug)
-        .first()
-        if deal
-        else None
-    )
-    if workstream is None:
-        raise Http404("No such workstream.")
-    return workstream
+    return selectors.workstream_for_page(request.user, slug, request.GET.get("deal"))
 
 
 def _signed_off() -> Exists:
@@ -168,13 +158,9 @@ def my_workstreams(request: HttpRequest) -> HttpResponse:
             "awaiting_sign_off": sum(
                 1 for ws in sponsored if ws.latest_update and not ws.latest_update.signed_off
             ),
-            "is_admin": _admin_anywhere(user),
+            "is_admin": policy.is_admin_anywhere(user),
         },
     )
-
-
-def _admin_anywhere(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_superuser) or policy.holds_role(user, Role.ADMIN)
 
 
 # --- Posting and revising ---------------------------------------------------------------------
