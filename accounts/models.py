@@ -64,6 +64,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin site.")
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     date_joined = models.DateTimeField(default=timezone.now)
+    calendar_token = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The secret in the person's calendar feed address; reset to revoke it.",
+    )
 
     objects = UserManager()
 

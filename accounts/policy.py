@@ -11,6 +11,13 @@ The rules, in one place:
   Merging and ceasing workstreams is for administrators.
 - Whether a workstream has reported (and so whether it is overdue) is a fact about the process,
   shown to everyone who sees the workstream; what a sensitive update says is not.
+- Proposals: their workstream's lead (and administrators) write them and log talks with
+  government about them. Administrators run the governance: they record decisions, skip a
+  level with a reason, submit approved proposals to government, record outcomes, and keep
+  meetings, the Proposition and the milestones. A proposal's decisions and agenda items are seen
+  by whoever may see the proposal; a negotiation entry needs both the proposal's and its own
+  marking to allow it. A meeting is seen by everyone in the deal; its minutes and attendance
+  only by those its marking allows.
 """
 
 from __future__ import annotations
@@ -160,3 +167,44 @@ def can_see_record(user: User | AnonymousUser, deal_id: int, classification: str
     if deal_ids is not None and deal_id not in deal_ids:
         return False
     return classification == Classification.OFFICIAL or can_see_sensitive(user, deal_id)
+
+
+# --- Proposals, governance and negotiation --------------------------------------------------
+
+
+def can_edit_proposal(user: User | AnonymousUser, workstream: Workstream) -> bool:
+    """May the person draft, edit, submit into the chain and log negotiations for proposals of
+    this workstream? Its lead and administrators may."""
+    return can_write_workstream(user, workstream)
+
+
+def can_run_governance(user: User | AnonymousUser, deal: Deal | int) -> bool:
+    """Decisions, skips, submission to government, outcomes, meetings, the Proposition and the
+    milestones are for administrators (the TDD Core Team)."""
+    return is_admin(user, deal)
+
+
+def visible_decisions(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    return qs.filter(classified_filter(user, "deal", prefix="proposal__"))
+
+
+def visible_negotiations(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """Negotiation entries: the entry's marking and its proposal's must both allow it."""
+    return qs.filter(classified_filter(user, "proposal__deal")).filter(
+        classified_filter(user, "deal", prefix="proposal__")
+    )
+
+
+def visible_meetings(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    return visible_in_deals(qs, user, "body__deal")
+
+
+def visible_agenda_items(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """An item about a proposal follows the proposal's marking as well as its own."""
+    return qs.filter(classified_filter(user, "meeting__body__deal")).filter(
+        Q(proposal__isnull=True) | classified_filter(user, "deal", prefix="proposal__")
+    )
+
+
+def visible_proposition_items(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    return qs.filter(classified_filter(user, "version__deal"))

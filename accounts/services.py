@@ -6,6 +6,7 @@ callers (the ``add_user`` command, the admin, the API) show that message as it i
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth import password_validation
@@ -227,3 +228,18 @@ def _sponsor_vacancy_check(*, workstream: Workstream, user: User) -> None:
             f"{workstream} already has an SLT sponsor, {current.user.email}: a workstream has "
             "one sponsor. Revoke theirs first."
         )
+
+
+def calendar_token_reset(*, user: User) -> str:
+    """Give the person a new secret calendar feed address; the old one stops working."""
+    token = secrets.token_urlsafe(32)
+    User.objects.filter(pk=user.pk).update(calendar_token=token)
+    user.calendar_token = token
+    return token
+
+
+def user_for_calendar_token(token: str) -> User | None:
+    """The active person whose calendar feed address carries this secret, if any."""
+    if not token or len(token) > 64:
+        return None
+    return User.objects.filter(calendar_token=token, is_active=True).first()

@@ -37,6 +37,7 @@ from tracker.choices import (
 )
 from tracker.choices import Direction as UpdateDirection
 from tracker.models import (
+    AgendaItem,
     BodyMember,
     Deal,
     Decision,
@@ -45,7 +46,12 @@ from tracker.models import (
     GovernmentDepartment,
     Meeting,
     Milestone,
+    NegotiationEntry,
+    Principle,
+    PrincipleResponse,
     Proposal,
+    PropositionItem,
+    PropositionVersion,
     Risk,
     StatusUpdate,
     Theme,
@@ -178,6 +184,34 @@ def one_of_each(superuser: User, deal: Deal, theme: Theme) -> dict[str, Model]:
         decided_on=dt.date(2025, 6, 2),
         recorded_by=superuser,
     )
+    principle = Principle.objects.create(
+        deal=deal, slug="double-devolution", short_name="Double devolution", question="Does it?"
+    )
+    response = PrincipleResponse.objects.create(
+        proposal=proposal, principle=principle, answer="yes", note="A note"
+    )
+    agenda_item = AgendaItem.objects.create(
+        meeting=meeting, title="Apologies", workstream=workstream, position=1
+    )
+    negotiation = NegotiationEntry.objects.create(
+        proposal=proposal,
+        department=department,
+        held_on=dt.date(2025, 7, 1),
+        attendees="Officials of both sides",
+        summary="A first bilateral",
+    )
+    version = PropositionVersion.objects.create(deal=deal, number=1, title="TDD Proposition")
+    item = PropositionItem.objects.create(
+        version=version,
+        proposal=proposal,
+        position=1,
+        theme_name=theme.name,
+        workstream_name=workstream.name,
+        title=proposal.title,
+        ask_type=proposal.ask_type,
+        ask=proposal.ask,
+        classification=proposal.classification,
+    )
     update = StatusUpdate.objects.create(
         workstream=workstream,
         period_start=dt.date(2025, 6, 2),
@@ -213,6 +247,12 @@ def one_of_each(superuser: User, deal: Deal, theme: Theme) -> dict[str, Model]:
         milestone,
         proposal,
         decision,
+        principle,
+        response,
+        agenda_item,
+        negotiation,
+        version,
+        item,
         update,
         mission,
         statement,
@@ -254,9 +294,31 @@ def test_searching_the_list_of_every_model_works(client, one_of_each, label):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("label", REGISTERED)
+# Written only through services that check the governance rules: shown in the admin, not added.
+VIEW_ONLY = {
+    "tracker.decision",
+    "tracker.negotiationentry",
+    "tracker.principleresponse",
+    "tracker.propositionitem",
+    "tracker.propositionversion",
+}
+
+
+@pytest.mark.parametrize("label", sorted(set(REGISTERED) - VIEW_ONLY))
 def test_the_add_page_of_every_model_loads(client, db, label):
     assert client.get(url(label, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("label", sorted(VIEW_ONLY))
+def test_records_the_governance_rules_write_cannot_be_added_or_changed_in_the_admin(
+    client, one_of_each, label
+):
+    row = one_of_each[label]
+    assert client.get(url(label, "add")).status_code == 403
+    page = client.get(url(label, "change", row.pk))
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    assert client.post(url(label, "delete", row.pk), {"post": "yes"}).status_code == 403
 
 
 @pytest.mark.parametrize("label", REGISTERED)

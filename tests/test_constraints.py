@@ -183,7 +183,7 @@ def test_a_proposal_awaits_a_body_exactly_when_it_is_in_the_governance_chain(
     assert refused(lambda: proposal(outcome="agreed"))
     assert refused(lambda: proposal(estimated_value=Decimal("-1")))
     proposal(stage=ProposalStage.IN_GOVERNANCE, awaiting_body=board)
-    proposal(stage=ProposalStage.CONCLUDED, outcome="agreed")
+    proposal(stage=ProposalStage.CONCLUDED, outcome="withdrawn", outcome_on=dt.date(2026, 1, 1))
 
 
 def test_a_referral_back_records_its_reasons(people: People) -> None:

@@ -21,7 +21,15 @@ from accounts.models import Organisation
 from missions.choices import COVERAGE_MARKS, AreaLevel, Direction, Unit
 from missions.models import Area, Indicator, IndicatorFramework, Metric, Mission
 from tracker.choices import BodyKind, Cadence, MilestoneStatus
-from tracker.models import BodyMember, Deal, GovernanceBody, Milestone, Theme, Workstream
+from tracker.models import (
+    BodyMember,
+    Deal,
+    GovernanceBody,
+    Milestone,
+    Principle,
+    Theme,
+    Workstream,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SOURCES = DATA / "sources"
@@ -523,6 +531,85 @@ def test_the_milestones_are_dated_from_the_reports_date_in_2022(deal):
         "Autumn": (datetime.date(2022, 9, 1), datetime.date(2022, 11, 30)),
     }
     assert report_date() == datetime.date(2022, 3, 7)
+
+
+def test_a_milestone_waits_for_the_one_before_it_from_the_proposition_to_the_fiscal_event(deal):
+    titles = [title for _, title in timeline()]
+    needs = {
+        m.title: sorted(d.title for d in m.depends_on.all())
+        for m in Milestone.objects.filter(deal=deal)
+    }
+
+    assert needs == {
+        titles[0]: [],
+        titles[1]: [],
+        titles[2]: [],
+        titles[3]: [titles[0]],  # the Proposition goes to the Board once it is developed
+        titles[4]: [titles[3]],
+        titles[5]: [titles[4]],
+    }
+
+
+def test_milestone_dependencies_are_set_on_the_first_load_only(deal):
+    by_title = {m.title: m for m in Milestone.objects.filter(deal=deal)}
+    titles = [title for _, title in timeline()]
+    to_the_board = by_title[titles[3]]
+    to_the_board.depends_on.set([by_title[titles[1]]])  # an administrator's judgement
+    by_title[titles[5]].depends_on.clear()
+
+    load()
+
+    assert [m.title for m in to_the_board.depends_on.all()] == [titles[1]]
+    assert not by_title[titles[5]].depends_on.exists()
+
+
+# --- Principles (paragraph 10) -----------------------------------------------------------------
+
+
+def principles_in_paragraph_10() -> list[str]:
+    """The bulleted principles of paragraph 10, each as one line of text."""
+    bullets = re.findall(r"^\s*- (.+)$", paragraph(SCRUTINY_REPORT, 10), re.MULTILINE)
+    return [normalise(bullet) for bullet in bullets]
+
+
+def test_the_six_principles_are_paragraph_10s_word_for_word_in_its_order(deal):
+    principles = list(Principle.objects.filter(deal=deal).order_by("position"))
+
+    assert len(principles_in_paragraph_10()) == 6
+    assert [normalise(p.text) for p in principles] == principles_in_paragraph_10()
+    assert [p.position for p in principles] == [1, 2, 3, 4, 5, 6]
+    for principle in principles:
+        assert principle.short_name and principle.question.endswith("?")
+        assert principle.slug == slugify(principle.slug)
+    assert Principle.objects.count() == 6
+
+
+def test_the_principles_ask_what_the_issue_asks_of_each_proposal(deal):
+    questions = " ".join(p.question.casefold() for p in Principle.objects.filter(deal=deal))
+
+    for words in (
+        "levelling up missions",
+        "local authorities and wider stakeholders",
+        "private sector support",
+        "double-devolution",
+        "draw powers down from government, rather than up from local authorities",
+        "shown with data",
+    ):
+        assert words in questions, words
+
+
+def test_loading_again_keeps_one_set_of_principles_and_restores_their_words(deal):
+    Principle.objects.filter(deal=deal, position=1).update(text="Anything goes.")
+
+    counts = counts_in(load())
+    load()
+
+    assert counts["tracker.Principle"] == (0, 1)
+    assert Principle.objects.count() == 6
+    assert (
+        normalise(Principle.objects.get(deal=deal, position=1).text)
+        == (principles_in_paragraph_10()[0])
+    )
 
 
 # --- Loading again -----------------------------------------------------------------------------

@@ -198,7 +198,14 @@ def test_merging_moves_open_proposals_and_open_risks_and_keeps_history(people: P
     digital = Workstream.objects.get(slug="digital")
     submit(people, people.lead)
     open_proposal = _proposal(people, transport, "Bus franchising")
-    closed = _proposal(people, transport, "Rail", stage=ProposalStage.CONCLUDED, outcome="agreed")
+    closed = _proposal(
+        people,
+        transport,
+        "Rail",
+        stage=ProposalStage.CONCLUDED,
+        outcome="withdrawn",
+        outcome_on=dt.date(2026, 1, 5),
+    )
     open_risk = services.risk_create(
         workstream=transport, acting_user=people.lead, title="Open", likelihood=2, impact=2
     )

@@ -19,6 +19,7 @@ from accounts.choices import WORKSTREAM_ROLES, Role
 from accounts.models import Membership
 
 from .models import (
+    AgendaItem,
     BodyMember,
     Deal,
     Decision,
@@ -27,13 +28,44 @@ from .models import (
     GovernmentDepartment,
     Meeting,
     Milestone,
+    NegotiationEntry,
+    Principle,
+    PrincipleResponse,
     Proposal,
+    PropositionItem,
+    PropositionVersion,
     Risk,
     StatusUpdate,
     Theme,
     UpdateReview,
     Workstream,
 )
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """For records that only a service may write, because it checks rules the admin's forms
+    cannot (the governance chain, the Proposition's versions): shown here, changed elsewhere."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ViewOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -369,16 +401,43 @@ class BodyMemberAdmin(admin.ModelAdmin):
     autocomplete_fields = ("body", "user", "organisation")
 
 
+class AgendaItemInline(admin.TabularInline):
+    """Items built from what awaits the body are kept in step by the app; others are added here
+    or on the meeting's page."""
+
+    model = AgendaItem
+    fields = ("position", "title", "workstream", "classification", "notes", "generated")
+    readonly_fields = ("generated",)
+    autocomplete_fields = ("workstream",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("workstream", "proposal")
+
+
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
-    list_display = ("body", "starts_at", "status", "location", "attendee_count", "is_demo")
-    list_filter = ("body__deal", "body", "status", "is_demo")
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "body",
+        "starts_at",
+        "status",
+        "classification",
+        "location",
+        "attendee_count",
+        "is_demo",
+    )
+    list_filter = ("body__deal", "body", "status", "classification", "is_demo")
     list_select_related = ("body",)
     search_fields = ("body__name", "body__short_name", "location", "minutes")
     ordering = ("-starts_at",)
     date_hierarchy = "starts_at"
     autocomplete_fields = ("body",)
     filter_horizontal = ("attendees",)
+    inlines = (AgendaItemInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A meeting moves from planned to held to closed on its page, where the rules are.
+        return ("status",) if obj is not None else ()
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
@@ -386,6 +445,17 @@ class MeetingAdmin(admin.ModelAdmin):
     @admin.display(description="attendees", ordering="attendee_total")
     def attendee_count(self, obj: Meeting) -> int | None:
         return getattr(obj, "attendee_total", None)
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ("title", "meeting", "position", "proposal", "workstream", "generated")
+    list_filter = ("meeting__body__deal", "meeting__body", "generated", "classification")
+    list_select_related = ("meeting__body", "proposal", "workstream")
+    search_fields = ("title", "notes", "proposal__title", "workstream__name")
+    ordering = ("-meeting__starts_at", "position")
+    autocomplete_fields = ("meeting", "workstream", "proposal")
+    readonly_fields = ("generated",)
 
 
 @admin.register(Milestone)
@@ -396,13 +466,14 @@ class MilestoneAdmin(admin.ModelAdmin):
     search_fields = ("title", "when_label")
     ordering = ("deal", "starts_on", "position")
     date_hierarchy = "starts_on"
+    filter_horizontal = ("depends_on",)
 
 
 # --- Proposals and decisions ------------------------------------------------------------------
 
 
 class ProposalForm(SameDealForm):
-    same_deal_fields = ("workstream", "awaiting_body")
+    same_deal_fields = ("workstream",)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -417,7 +488,7 @@ class DecisionInline(admin.TabularInline):
     """The record of what each body decided; decisions are recorded on their own page."""
 
     model = Decision
-    fields = ("decided_on", "body", "outcome", "reasons", "meeting", "recorded_by")
+    fields = ("decided_on", "body", "outcome", "notes", "meeting", "recorded_by")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -459,9 +530,22 @@ class ProposalAdmin(SimpleHistoryAdmin):
     list_select_related = ("deal", "workstream", "awaiting_body", "owner")
     search_fields = ("title", "ask", "workstream__name")
     ordering = ("deal", "workstream", "title")
-    autocomplete_fields = ("workstream", "owner", "awaiting_body")
+    autocomplete_fields = ("workstream", "owner")
     filter_horizontal = ("departments", "missions", "metrics", "indicators")
-    readonly_fields = ("created_at", "updated_at")
+    # Where a proposal stands changes only by decisions, submission and outcomes, on its page
+    # or through the API, where the chain's rules are checked.
+    readonly_fields = (
+        "stage",
+        "awaiting_body",
+        "board_endorsement",
+        "submitted_on",
+        "outcome",
+        "outcome_on",
+        "outcome_notes",
+        "moved_at",
+        "created_at",
+        "updated_at",
+    )
     inlines = (DecisionInline,)
     fieldsets = (
         (None, {"fields": ("deal", "workstream", "title", "owner", "classification", "is_demo")}),
@@ -469,7 +553,21 @@ class ProposalAdmin(SimpleHistoryAdmin):
             "The ask",
             {"fields": ("ask_type", "ask", "challenge", "progress", "prize", "estimated_value")},
         ),
-        ("Where it stands", {"fields": ("stage", "awaiting_body", "outcome")}),
+        (
+            "Where it stands",
+            {
+                "fields": (
+                    "stage",
+                    "awaiting_body",
+                    "board_endorsement",
+                    "submitted_on",
+                    "outcome",
+                    "outcome_on",
+                    "outcome_notes",
+                    "moved_at",
+                )
+            },
+        ),
         (
             "Who and what it touches",
             {"fields": ("departments", "missions", "metrics", "indicators")},
@@ -478,20 +576,11 @@ class ProposalAdmin(SimpleHistoryAdmin):
     )
 
 
-class DecisionForm(forms.ModelForm):
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        proposal, body, meeting = (cleaned.get(k) for k in ("proposal", "body", "meeting"))
-        if proposal is not None and body is not None and body.deal_id != proposal.deal_id:
-            self.add_error("body", "This body belongs to another deal than the proposal.")
-        if meeting is not None and body is not None and meeting.body_id != body.pk:
-            self.add_error("meeting", "This meeting is another body's.")
-        return cleaned
-
-
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
-    form = DecisionForm
+class DecisionAdmin(ViewOnlyAdmin):
+    """Decisions are recorded on the proposal's and the meeting's pages or through the API,
+    where only the body a proposal awaits may decide on it."""
+
     list_display = (
         "proposal",
         "body",
@@ -503,16 +592,68 @@ class DecisionAdmin(admin.ModelAdmin):
     )
     list_filter = ("outcome", "body__deal", "body", "is_demo")
     list_select_related = ("proposal", "body", "meeting__body", "recorded_by")
-    search_fields = ("proposal__title", "reasons", "body__name")
+    search_fields = ("proposal__title", "notes", "body__name")
     ordering = ("-decided_on", "-created_at")
     date_hierarchy = "decided_on"
-    autocomplete_fields = ("proposal", "body", "meeting", "recorded_by")
-    readonly_fields = ("created_at",)
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change and obj.recorded_by_id is None:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+
+@admin.register(Principle)
+class PrincipleAdmin(admin.ModelAdmin):
+    list_display = ("short_name", "deal", "position", "question")
+    list_filter = ("deal",)
+    list_select_related = ("deal",)
+    search_fields = ("short_name", "question", "text")
+    ordering = ("deal", "position")
+    prepopulated_fields = {"slug": ("short_name",)}
+
+
+@admin.register(PrincipleResponse)
+class PrincipleResponseAdmin(ViewOnlyAdmin):
+    list_display = ("proposal", "principle", "answer", "answered_by", "updated_at")
+    list_filter = ("principle__deal", "principle", "answer")
+    list_select_related = ("proposal", "principle", "answered_by")
+    search_fields = ("proposal__title", "note")
+    ordering = ("proposal", "principle__position")
+
+
+@admin.register(NegotiationEntry)
+class NegotiationEntryAdmin(SimpleHistoryAdmin, ViewOnlyAdmin):
+    """Logged on the proposal's page or through the API: the first entry moves a submitted
+    proposal into negotiation."""
+
+    list_display = ("proposal", "department", "held_on", "classification", "recorded_by")
+    list_filter = ("proposal__deal", "department", "classification", "is_demo")
+    list_select_related = ("proposal", "department", "recorded_by")
+    search_fields = ("proposal__title", "summary", "attendees", "next_steps")
+    ordering = ("-held_on",)
+    date_hierarchy = "held_on"
+
+
+class PropositionItemInline(ViewOnlyInline):
+    model = PropositionItem
+    fields = ("position", "theme_name", "workstream_name", "title", "ask_type", "classification")
+    readonly_fields = fields
+
+
+@admin.register(PropositionVersion)
+class PropositionVersionAdmin(ViewOnlyAdmin):
+    """Versions are made and approved on the Proposition page: each is a fixed copy."""
+
+    list_display = ("title", "number", "deal", "status", "approved_on", "approved_by")
+    list_filter = ("deal", "status")
+    list_select_related = ("deal", "approved_by")
+    search_fields = ("title", "introduction")
+    ordering = ("deal", "-number")
+    inlines = (PropositionItemInline,)
+
+
+@admin.register(PropositionItem)
+class PropositionItemAdmin(ViewOnlyAdmin):
+    list_display = ("title", "version", "position", "workstream_name", "classification")
+    list_filter = ("version__deal", "version", "classification")
+    list_select_related = ("version",)
+    search_fields = ("title", "ask", "workstream_name")
+    ordering = ("version", "position")
 
 
 # --- Status updates ---------------------------------------------------------------------------

@@ -57,18 +57,29 @@ class AskType(models.TextChoices):
 
 
 class ProposalStage(models.TextChoices):
+    """Where a proposal is on its way from a workstream to the deal. The transitions are in
+    ``tracker.services.proposals``; the hard rule (nothing is submitted to government or agreed
+    without the last body's endorsement) is also a database constraint."""
+
     DRAFT = "draft", "Draft"
-    IN_GOVERNANCE = "in-governance", "In the governance chain"
-    APPROVED = "approved", "Approved by the WMCA Board"
+    IN_GOVERNANCE = "in_governance", "In the governance chain"
+    APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
-    IN_NEGOTIATION = "in-negotiation", "In negotiation with government"
+    SUBMITTED = "submitted", "Submitted to government"
+    IN_NEGOTIATION = "in_negotiation", "In negotiation"
     CONCLUDED = "concluded", "Concluded"
+
+
+# Stages in which nothing more happens to a proposal.
+CLOSED_STAGES = (ProposalStage.REJECTED, ProposalStage.CONCLUDED)
+# Stages that only a proposal the last body of the chain endorsed can reach.
+ENDORSED_STAGES = (ProposalStage.APPROVED, ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
 
 
 class Outcome(models.TextChoices):
     AGREED = "agreed", "Agreed"
-    PARTIALLY_AGREED = "partially-agreed", "Partially agreed"
-    NOT_AGREED = "not-agreed", "Not agreed"
+    PARTIALLY_AGREED = "partially_agreed", "Partially agreed"
+    NOT_AGREED = "not_agreed", "Not agreed"
     DEFERRED = "deferred", "Deferred"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -78,6 +89,29 @@ class DecisionOutcome(models.TextChoices):
     REFERRED_BACK = "referred_back", "Referred back"
     REJECTED = "rejected", "Rejected"
     NOTED = "noted", "Noted"
+    # Not a body's decision: an administrator moved the proposal past the body, with a reason.
+    SKIPPED = "skipped", "Skipped by an administrator"
+
+
+# What a body may decide; a skip is recorded by its own service.
+BODY_DECISIONS = (
+    DecisionOutcome.ENDORSED,
+    DecisionOutcome.REFERRED_BACK,
+    DecisionOutcome.REJECTED,
+    DecisionOutcome.NOTED,
+)
+
+
+class PrincipleAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class PropositionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    APPROVED = "approved", "Approved by the board"
+    SUPERSEDED = "superseded", "Superseded"
 
 
 class MilestoneStatus(models.TextChoices):

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from . import constants
 from .choices import (
+    ENDORSED_STAGES,
     AskType,
     BodyKind,
     Cadence,
@@ -21,7 +22,9 @@ from .choices import (
     MeetingStatus,
     MilestoneStatus,
     Outcome,
+    PrincipleAnswer,
     ProposalStage,
+    PropositionStatus,
     Rag,
     ReviewDecision,
     RiskStatus,
@@ -241,8 +244,11 @@ class BodyMember(models.Model):
 
 
 class Meeting(models.Model):
+    """A meeting of a governance body. Its decisions are locked once it is closed."""
+
     body = models.ForeignKey(GovernanceBody, on_delete=models.CASCADE, related_name="meetings")
     starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Two hours on when empty.")
     location = models.CharField(max_length=300, blank=True, help_text="A room or a link.")
     status = models.CharField(
         max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
@@ -251,7 +257,16 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="meetings_attended"
     )
     minutes = models.TextField(blank=True)
+    classification = models.CharField(
+        max_length=24,
+        choices=Classification.choices,
+        default=Classification.OFFICIAL,
+        help_text="Of the meeting's record: its minutes and attendance.",
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
     is_demo = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-starts_at"]
@@ -259,6 +274,15 @@ class Meeting(models.Model):
             models.UniqueConstraint(fields=["body", "starts_at"], name="meeting_unique_per_body"),
             models.CheckConstraint(
                 condition=Q(status__in=MeetingStatus.values), name="meeting_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="meeting_ends_after_start",
+                violation_error_message="A meeting ends after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="meeting_classification_valid",
             ),
         ]
 
@@ -277,6 +301,14 @@ class Milestone(models.Model):
     status = models.CharField(
         max_length=16, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )
+    depends_on = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="needed_by",
+        help_text="Milestones that must be done before this one can be.",
+    )
+    notes = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -285,6 +317,9 @@ class Milestone(models.Model):
             models.UniqueConstraint(fields=["deal", "title"], name="milestone_unique_per_deal"),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="milestone_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MilestoneStatus.values), name="milestone_status_valid"
             ),
         ]
 
@@ -298,8 +333,8 @@ class Proposal(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposals")
     workstream = models.ForeignKey(Workstream, on_delete=models.PROTECT, related_name="proposals")
     title = models.CharField(max_length=200)
-    ask = models.TextField(help_text="What is asked of government.")
-    ask_type = models.CharField(max_length=16, choices=AskType.choices)
+    ask = models.TextField(blank=True, help_text="What is asked of government.")
+    ask_type = models.CharField(max_length=16, choices=AskType.choices, blank=True)
     challenge = models.TextField(blank=True)
     progress = models.TextField(blank=True)
     prize = models.TextField(blank=True, help_text="The benefit if government agrees.")
@@ -335,7 +370,22 @@ class Proposal(models.Model):
         on_delete=models.PROTECT,
         related_name="proposals_awaiting",
     )
+    board_endorsement = models.OneToOneField(
+        "Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The last body's endorsement, without which nothing goes to government.",
+    )
+    submitted_on = models.DateField(null=True, blank=True, help_text="Submitted to government.")
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    outcome_on = models.DateField(null=True, blank=True)
+    outcome_notes = models.TextField(blank=True, help_text="What was agreed, or why not.")
+    moved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the proposal last changed stage or body."
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -365,15 +415,57 @@ class Proposal(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(stage=ProposalStage.CONCLUDED) & ~Q(outcome="")
-                    | ~Q(stage=ProposalStage.CONCLUDED) & Q(outcome="")
+                    Q(stage=ProposalStage.CONCLUDED, outcome_on__isnull=False) & ~Q(outcome="")
+                    | ~Q(stage=ProposalStage.CONCLUDED) & Q(outcome="", outcome_on__isnull=True)
                 ),
                 name="proposal_outcome_only_when_concluded",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=ProposalStage.values), name="proposal_stage_valid"
+            ),
+            # A draft may be incomplete; what goes to the governance bodies says what it asks.
+            models.CheckConstraint(
+                condition=Q(stage=ProposalStage.DRAFT)
+                | Q(stage=ProposalStage.CONCLUDED, outcome=Outcome.WITHDRAWN)
+                | ~Q(ask="") & Q(ask_type__in=AskType.values),
+                name="proposal_ask_stated_beyond_draft",
+                violation_error_message="Say what is asked of government, and the type of ask.",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=Outcome.values),
+                name="proposal_outcome_valid",
+            ),
+            # "No final deal will be agreed without the endorsement of the WMCA Board": nothing
+            # is approved, goes to government or has an outcome other than withdrawn without
+            # the last body's endorsement on record.
+            models.CheckConstraint(
+                condition=~(
+                    Q(stage__in=ENDORSED_STAGES)
+                    | Q(stage=ProposalStage.CONCLUDED) & ~Q(outcome=Outcome.WITHDRAWN)
+                )
+                | Q(board_endorsement__isnull=False),
+                name="proposal_needs_board_endorsement",
+                violation_error_message=(
+                    "No proposal goes further without the endorsement of the last body in the "
+                    "governance chain."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~(
+                    Q(stage__in=[ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION])
+                    | Q(stage=ProposalStage.CONCLUDED) & ~Q(outcome=Outcome.WITHDRAWN)
+                )
+                | Q(submitted_on__isnull=False),
+                name="proposal_submitted_has_date",
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in (ProposalStage.REJECTED, ProposalStage.CONCLUDED)
 
 
 class Decision(models.Model):
@@ -385,7 +477,7 @@ class Decision(models.Model):
         Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
     )
     outcome = models.CharField(max_length=16, choices=DecisionOutcome.choices)
-    reasons = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="The reasons, for a referral back or a skip.")
     decided_on = models.DateField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -404,14 +496,240 @@ class Decision(models.Model):
                 condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(outcome=DecisionOutcome.REFERRED_BACK) | ~Q(reasons=""),
+                condition=~Q(outcome=DecisionOutcome.REFERRED_BACK) | ~Q(notes=""),
                 name="decision_referral_has_reasons",
                 violation_error_message="A proposal referred back needs the reasons.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=DecisionOutcome.SKIPPED) | ~Q(notes=""),
+                name="decision_skip_has_reason",
+                violation_error_message="Skipping a body needs a recorded reason.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.body}: {self.get_outcome_display()} – {self.proposal}"
+
+
+class Principle(models.Model):
+    """One of the principles a deal asks every proposal to answer (paragraph 10 for the West
+    Midlands deal). Data, so that another deal can set its own."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="principles")
+    slug = models.SlugField(max_length=60)
+    short_name = models.CharField(max_length=80, help_text="A few words, for tables.")
+    text = models.TextField(help_text="The principle as the source states it.")
+    question = models.CharField(max_length=200, help_text="What a proposal answers.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["deal", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "slug"], name="principle_slug_unique_per_deal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class PrincipleResponse(models.Model):
+    """A proposal's answer to one principle: yes, no or not applicable, with a note."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="principle_responses"
+    )
+    principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="responses")
+    answer = models.CharField(max_length=16, choices=PrincipleAnswer.choices)
+    note = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposal", "principle__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "principle"], name="principle_answered_once_per_proposal"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer__in=PrincipleAnswer.values), name="principle_answer_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principle}: {self.get_answer_display()}"
+
+
+class AgendaItem(models.Model):
+    """An item on a meeting's agenda: a proposal awaiting the body, a workstream's ask of the
+    body, or anything else the secretariat adds. Items built from what awaits the body are
+    ``generated`` and kept in step with it until the meeting is held."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=300)
+    notes = models.TextField(blank=True)
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    workstream = models.ForeignKey(
+        Workstream, null=True, blank=True, on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    classification = models.CharField(
+        max_length=24,
+        choices=Classification.choices,
+        default=Classification.OFFICIAL,
+        help_text="For an item about a proposal, the proposal's own marking applies as well.",
+    )
+    generated = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "proposal"],
+                condition=Q(proposal__isnull=False),
+                name="agenda_proposal_once_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "workstream"],
+                condition=Q(generated=True, workstream__isnull=False, proposal__isnull=True),
+                name="agenda_generated_workstream_item_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="agenda_item_classification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NegotiationEntry(models.Model):
+    """A bilateral engagement with a government department about a proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="negotiations")
+    department = models.ForeignKey(
+        GovernmentDepartment, on_delete=models.PROTECT, related_name="negotiations"
+    )
+    held_on = models.DateField()
+    attendees = models.TextField(help_text="Who attended, from both sides.")
+    summary = models.TextField()
+    next_steps = models.TextField(blank=True)
+    classification = models.CharField(
+        max_length=24, choices=Classification.choices, default=Classification.OFFICIAL_SENSITIVE
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on", "-created_at"]
+        verbose_name_plural = "negotiation entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(summary=""),
+                name="negotiation_has_summary",
+                violation_error_message="Say what was discussed.",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="negotiation_classification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} – {self.held_on:%d %b %Y}"
+
+
+class PropositionVersion(models.Model):
+    """A version of the composite TDD Proposition: the approved proposals as they stood when
+    the version was made. Versions never change; the board approves one."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposition_versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=PropositionStatus.choices, default=PropositionStatus.DRAFT
+    )
+    approved_on = models.DateField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        GovernanceBody, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["deal", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="proposition_version_unique"),
+            models.UniqueConstraint(
+                fields=["deal"],
+                condition=Q(status=PropositionStatus.APPROVED),
+                name="proposition_one_approved_version",
+                violation_error_message="Only one version of the Proposition stands approved.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PropositionStatus.values),
+                name="proposition_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PropositionStatus.DRAFT, approved_on__isnull=True)
+                | ~Q(status=PropositionStatus.DRAFT)
+                & Q(approved_on__isnull=False, approved_by__isnull=False),
+                name="proposition_approval_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.number})"
+
+
+class PropositionItem(models.Model):
+    """A proposal in a version of the Proposition, copied as it stood when the version was made."""
+
+    version = models.ForeignKey(PropositionVersion, on_delete=models.CASCADE, related_name="items")
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    theme_name = models.CharField(max_length=120)
+    workstream_name = models.CharField(max_length=120)
+    title = models.CharField(max_length=200)
+    ask_type = models.CharField(max_length=16, choices=AskType.choices)
+    ask = models.TextField()
+    challenge = models.TextField(blank=True)
+    prize = models.TextField(blank=True)
+    estimated_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    departments = models.CharField(max_length=500, blank=True)
+    missions = models.CharField(max_length=500, blank=True)
+    classification = models.CharField(max_length=24, choices=Classification.choices)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "proposal"], name="proposition_proposal_once_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class StatusUpdate(models.Model):

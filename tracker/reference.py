@@ -1,6 +1,7 @@
 """Reference data for the West Midlands Trailblazer Devolution Deal, as the WMCA Overview &
 Scrutiny Committee report of 7 March 2022 gives it: the combined authority, the deal, its 5
-themes and 20 workstreams (paragraph 12), its governance bodies and how work flows up through
+themes and 20 workstreams (paragraph 12), the principles every proposal answers (paragraph
+10), its governance bodies and how work flows up through
 them (paragraphs 15 to 21), and its timeline (paragraph 23); and the West Midlands Outcomes
 Framework, which the West Midlands Levelling Up Growth Prospectus describes but does not list.
 
@@ -24,7 +25,7 @@ from missions.models import IndicatorFramework
 from missions.reference import CREATED, UNCHANGED, UPDATED, Counts, new_counts, tally, upsert
 
 from .choices import BodyKind
-from .models import BodyMember, Deal, GovernanceBody, Milestone, Theme, Workstream
+from .models import BodyMember, Deal, GovernanceBody, Milestone, Principle, Theme, Workstream
 
 SCRUTINY_REPORT = "WMCA Overview & Scrutiny Committee report, 7 March 2022"
 
@@ -83,6 +84,61 @@ THEMES: list[tuple[str, list[str]]] = [
     (
         "Cross-cutting",
         ["Funding", "Benefits for non-constituent authorities", "Data and transparency"],
+    ),
+]
+
+# --- Principles (paragraph 10) -----------------------------------------------------------------
+
+# "A number of principles have been articulated to help guide the TDD process": each proposal
+# answers every one. The text is the paragraph's own; the short name and the question are how
+# the app asks it.
+PRINCIPLES: list[tuple[str, str, str, str]] = [
+    (
+        "aligns-with-plans-and-missions",
+        "Aligns with plans and missions",
+        "Does it align with local and regional plans and the levelling up missions?",
+        "It is essential that we are very clear about our priorities and focus our efforts on "
+        "those matters that align with local and regional plans which align with the levelling "
+        "up missions.",
+    ),
+    (
+        "involves-partners",
+        "Involves local authorities and stakeholders",
+        "Are local authorities and wider stakeholders, including the private and voluntary "
+        "sectors, involved?",
+        "There needs to be extensive involvement of local authorities and wider stakeholders, "
+        "including the private and voluntary sectors, throughout the policy development and "
+        "negotiation process.",
+    ),
+    (
+        "private-sector-support",
+        "Private sector support",
+        "Does it have private sector support and, where relevant, co-investment?",
+        "It will be essential to secure private sector support for many of our devolution "
+        "propositions and, where relevant, demonstrate their co-investment in key priorities.",
+    ),
+    (
+        "double-devolution",
+        "Double devolution",
+        "Does it provide for the ‘double-devolution’ of powers and resources within the region?",
+        "In order to address intra-regional inequalities and local pockets of deprivation, it is "
+        "important that the devolution process makes provision for the ‘double-devolution’ of "
+        "certain powers and resources.",
+    ),
+    (
+        "draws-powers-down",
+        "Draws powers down",
+        "Does it draw powers down from government, rather than up from local authorities?",
+        "The opportunity provided by the TDD should be focused on drawing powers down from "
+        "government and not ‘sucking powers up’ from local authorities.",
+    ),
+    (
+        "data-and-accountability",
+        "Data and accountability",
+        "Can its progress on the levelling up missions be shown with data?",
+        "There will be a strong emphasis on data and accountability and the ability to "
+        "demonstrate progress on achieving the levelling up missions for any devolution "
+        "proposition.",
     ),
 ]
 
@@ -251,6 +307,15 @@ MILESTONES: list[tuple[str, tuple[str, datetime.date, datetime.date]]] = [
     ),
 ]
 
+# The paragraph lists the timeline in order, each step building on the one before: the
+# Proposition is developed, then submitted to the Board, then announced, then detailed. Set
+# when the milestones are first loaded; administrators own the dependencies after that.
+MILESTONE_DEPENDENCIES: list[tuple[str, str]] = [
+    (MILESTONES[3][0], MILESTONES[0][0]),
+    (MILESTONES[4][0], MILESTONES[3][0]),
+    (MILESTONES[5][0], MILESTONES[4][0]),
+]
+
 # --- The West Midlands Outcomes Framework ------------------------------------------------------
 #
 # The Prospectus gives its size, not its contents: no themes or indicators are loaded, and
@@ -383,7 +448,18 @@ def load_seats(counts: Counts, body: GovernanceBody, seats: list[Seat]) -> None:
             tally(counts, BodyMember, CREATED)
 
 
+def load_principles(counts: Counts, deal: Deal) -> None:
+    for position, (slug, short_name, question, text) in enumerate(PRINCIPLES, start=1):
+        upsert(
+            counts,
+            Principle,
+            {"deal": deal, "slug": slug},
+            {"short_name": short_name, "question": question, "text": text, "position": position},
+        )
+
+
 def load_milestones(counts: Counts, deal: Deal) -> None:
+    new = not Milestone.objects.filter(deal=deal).exists()
     for position, (title, (when_label, starts_on, ends_on)) in enumerate(MILESTONES, start=1):
         upsert(
             counts,
@@ -396,6 +472,10 @@ def load_milestones(counts: Counts, deal: Deal) -> None:
                 "position": position,
             },
         )
+    if new:
+        by_title = {m.title: m for m in Milestone.objects.filter(deal=deal)}
+        for milestone, needs in MILESTONE_DEPENDENCIES:
+            by_title[milestone].depends_on.add(by_title[needs])
 
 
 def load_outcomes_framework(counts: Counts, deal: Deal) -> None:
@@ -427,6 +507,7 @@ def load_reference_data() -> Counts:
             GovernanceBody,
             BodyMember,
             Milestone,
+            Principle,
             IndicatorFramework,
         ]
     )
@@ -434,5 +515,6 @@ def load_reference_data() -> Counts:
     load_workstreams(counts, deal)
     load_bodies(counts, deal)
     load_milestones(counts, deal)
+    load_principles(counts, deal)
     load_outcomes_framework(counts, deal)
     return counts

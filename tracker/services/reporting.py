@@ -1,51 +1,27 @@
-"""Every write to the tracker goes through here: status updates and their sign-off, risks, the
-engagement plan, and merging or ceasing workstreams.
-
-Each service is atomic, checks the acting person may do it (``accounts.policy``), checks the
-business rules, and saves through the model so that django-simple-history records who changed
-what. Views, the API, the admin and tasks call these; none of them save domain models directly.
-"""
+"""Reporting: status updates and their sign-off, risks, the engagement plan, and merging or
+ceasing workstreams."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import policy
 
-from .changes import Change, changes_between
-from .choices import Classification, ProposalStage, Rag, ReviewDecision, RiskStatus
-from .choices import WorkstreamStatus as Status
-from .models import EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
-from .periods import Period, deal_period
+from ..changes import Change, changes_between
+from ..choices import CLOSED_STAGES, Classification, Rag, ReviewDecision, RiskStatus
+from ..choices import WorkstreamStatus as Status
+from ..models import EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
+from ..periods import Period, deal_period
+from .base import M, StaleEdit, TrackerError, _save
+from .governance import agenda_sync_asks
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-M = TypeVar("M", bound=models.Model)
-
-
-class TrackerError(Exception):
-    """A request the rules refuse, with a message to show the person as it is."""
-
-
-class StaleEdit(TrackerError):
-    """Someone else saved the record after this person started editing it."""
-
-    def __init__(self, message: str, changes: list[Change]) -> None:
-        super().__init__(message)
-        self.changes = changes
-
-
-def _save(obj: M, acting_user: User | None) -> M:
-    obj._history_user = acting_user  # type: ignore[attr-defined]
-    obj.full_clean()
-    obj.save()
-    return obj
 
 
 # --- Status updates ---------------------------------------------------------------------------
@@ -125,10 +101,13 @@ def status_update_submit(
         )
         try:
             with transaction.atomic():
-                return _save(update, acting_user)
+                _save(update, acting_user)
         except IntegrityError:
             # Another submission for the same period won the race for this version number.
             raise _stale_update(workstream, period, based_on_version, None) from None
+        # The asks of the DSG in current updates go on its next agenda.
+        agenda_sync_asks(workstream.deal_id)
+        return update
 
 
 def _stale_update(
@@ -219,7 +198,7 @@ ENGAGEMENT_FIELDS = [
 def _locked(workstream: Workstream) -> Workstream:
     """The workstream as it is now, locked until the transaction ends, so that a merge or a
     ceasing cannot slip in between the check and the write."""
-    return Workstream.objects.select_for_update().select_related("deal").get(pk=workstream.pk)
+    return Workstream.objects.select_for_update(of=("self",)).select_related("deal").get(pk=workstream.pk)
 
 
 def _require_writer(acting_user: User, workstream: Workstream) -> None:
@@ -312,7 +291,7 @@ def engagement_entry_update(
 
 # --- Workstream lifecycle ---------------------------------------------------------------------
 
-CLOSED_PROPOSAL_STAGES = (ProposalStage.CONCLUDED, ProposalStage.REJECTED)
+CLOSED_PROPOSAL_STAGES = CLOSED_STAGES
 
 
 def _require_admin(acting_user: User, workstream: Workstream) -> None:

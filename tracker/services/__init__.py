@@ -1,0 +1,99 @@
+"""Every write to the tracker goes through here.
+
+Each service is atomic, checks the acting person may do it (``accounts.policy``), checks the
+business rules, and saves through the model so that django-simple-history records who changed
+what. Views, the API, the admin and tasks call these; none of them save domain models directly.
+
+- ``reporting``: status updates and their sign-off, risks, the engagement plan, merging and
+  ceasing workstreams.
+- ``proposals``: drafting, the principles checklist, the governance chain, submission to
+  government, negotiation and outcomes.
+- ``governance``: meetings and agendas, the TDD Proposition, milestones.
+"""
+
+from .base import StaleEdit, TrackerError
+from .governance import (
+    agenda_item_add,
+    agenda_item_remove,
+    agenda_sync,
+    agenda_sync_asks,
+    meeting_advance,
+    meeting_create,
+    meeting_update,
+    milestone_update,
+    next_meeting,
+    proposition_approve,
+    proposition_proposals,
+    proposition_version_create,
+)
+from .proposals import (
+    chain_of,
+    decision_record,
+    negotiation_log,
+    negotiation_update,
+    principles_answer,
+    proposal_conclude,
+    proposal_create,
+    proposal_skip,
+    proposal_submit,
+    proposal_update,
+)
+from .reporting import (
+    CLOSED_PROPOSAL_STAGES,
+    ENGAGEMENT_FIELDS,
+    RISK_FIELDS,
+    UPDATE_FIELDS,
+    UPDATE_TEXT_FIELDS,
+    current_period,
+    engagement_entry_create,
+    engagement_entry_update,
+    risk_create,
+    risk_update,
+    status_update_errors,
+    status_update_review,
+    status_update_submit,
+    workstream_cease,
+    workstream_merge,
+)
+
+__all__ = [
+    "CLOSED_PROPOSAL_STAGES",
+    "ENGAGEMENT_FIELDS",
+    "RISK_FIELDS",
+    "UPDATE_FIELDS",
+    "UPDATE_TEXT_FIELDS",
+    "StaleEdit",
+    "TrackerError",
+    "agenda_item_add",
+    "agenda_item_remove",
+    "agenda_sync",
+    "agenda_sync_asks",
+    "chain_of",
+    "current_period",
+    "decision_record",
+    "engagement_entry_create",
+    "engagement_entry_update",
+    "meeting_advance",
+    "meeting_create",
+    "meeting_update",
+    "milestone_update",
+    "negotiation_log",
+    "negotiation_update",
+    "next_meeting",
+    "principles_answer",
+    "proposal_conclude",
+    "proposal_create",
+    "proposal_skip",
+    "proposal_submit",
+    "proposal_update",
+    "proposition_approve",
+    "proposition_proposals",
+    "proposition_version_create",
+    "risk_create",
+    "risk_update",
+    "status_update_errors",
+    "status_update_review",
+    "status_update_submit",
+    "workstream_cease",
+    "workstream_merge",
+]
