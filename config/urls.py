@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 from missions import api as missions_api
 from missions import views as missions_views
 from tracker.api import deals as deals_api
+from tracker.api import governance as governance_api
+from tracker.api import proposals as proposals_api
 from tracker.api import records as records_api
 from tracker.api import updates as updates_api
 from tracker.api import workstreams as workstreams_api
@@ -20,6 +22,12 @@ router.register("bodies", deals_api.GovernanceBodyViewSet, basename="body")
 router.register("status-updates", updates_api.StatusUpdateViewSet, basename="status-update")
 router.register("risks", records_api.RiskViewSet, basename="risk")
 router.register("engagement-plans", records_api.EngagementEntryViewSet, basename="engagement-entry")
+router.register("proposals", proposals_api.ProposalViewSet, basename="proposal")
+router.register("decisions", proposals_api.DecisionViewSet, basename="decision")
+router.register("negotiations", proposals_api.NegotiationEntryViewSet, basename="negotiation")
+router.register("meetings", governance_api.MeetingViewSet, basename="meeting")
+router.register("milestones", governance_api.MilestoneViewSet, basename="milestone")
+router.register("propositions", governance_api.PropositionVersionViewSet, basename="proposition")
 router.register("missions", missions_api.MissionViewSet, basename="mission")
 router.register("indicators", missions_api.IndicatorViewSet, basename="indicator")
 router.register("areas", missions_api.AreaViewSet, basename="area")
