@@ -663,7 +663,11 @@ def test_merging_moves_open_proposals_and_open_risks_and_leaves_the_rest(
     transport, skills = _ws("transport"), _ws("skills")
     draft = _proposal(transport, "Bus settlement")
     agreed = _proposal(
-        transport, "Rail fares pilot", ProposalStage.CONCLUDED, outcome=Outcome.AGREED
+        transport,
+        "Rail fares pilot",
+        ProposalStage.CONCLUDED,
+        outcome=Outcome.WITHDRAWN,
+        outcome_on=dt.date(2026, 1, 5),
     )
     open_risk = _risk(people, title="Still open")
     closed_risk = _risk(people, title="Dealt with", status=RiskStatus.CLOSED)

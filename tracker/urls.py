@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import pages, records, updates
+from .views import governance, pages, proposals, records, updates
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("workstreams/<slug:slug>/", pages.workstream_detail, name="workstream-detail"),
     *updates.urlpatterns,
     *records.urlpatterns,
+    *proposals.urlpatterns,
+    *governance.urlpatterns,
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from tracker import selectors
 from tracker.choices import WorkstreamStatus
 
+from . import proposals as proposals_views
 from . import records as records_views
 from . import updates as updates_views
 
@@ -51,6 +52,7 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             **updates_views.workstream_context(request, workstream),
             **records_views.workstream_context(request, workstream),
+            **proposals_views.workstream_context(request, workstream),
             "history": selectors.history_of(workstream),
             "deal": deal,
             "workstream": workstream,

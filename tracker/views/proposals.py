@@ -1,0 +1,658 @@
+"""Pages for proposals: the list with its filters, one proposal with its journey through the
+governance chain, drafting and editing, the principles checklist, submitting, the decisions of
+the bodies, skipping a level, the outcome, and the log of talks with government.
+
+Views are thin: reads come from ``selectors_proposals``, writes go through ``services``, and who
+may do what is asked of ``accounts.policy``. A proposal the person may not see is a 404; one
+they may see but a change they may not make is a 403. A change the rules refuse (a
+``TrackerError``) is shown on the page as the service words it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+
+from accounts import policy
+from accounts.choices import Role
+from missions.models import Mission
+from tracker import selectors, selectors_proposals, services
+from tracker.choices import (
+    Classification,
+    MeetingStatus,
+    ProposalStage,
+    WorkstreamStatus,
+)
+from tracker.forms import proposals as forms
+from tracker.models import (
+    Deal,
+    GovernanceBody,
+    GovernmentDepartment,
+    Meeting,
+    NegotiationEntry,
+    Proposal,
+    Workstream,
+)
+from tracker.selectors_records import deal_people
+
+PROPOSALS_PER_PAGE = 25
+SEARCH_MAX_LENGTH = 200
+NEGOTIATING = (ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
+STEP_WORDS = {
+    "passed": "Endorsed",
+    "skipped": "Skipped",
+    "awaiting": "Awaiting its decision",
+    "ahead": "Not reached yet",
+    "rejected": "Rejected",
+}
+STAGE_TAG_CLASSES = {
+    ProposalStage.DRAFT: "govuk-tag--grey",
+    ProposalStage.IN_GOVERNANCE: "govuk-tag--blue",
+    ProposalStage.APPROVED: "govuk-tag--turquoise",
+    ProposalStage.REJECTED: "govuk-tag--red",
+    ProposalStage.SUBMITTED: "govuk-tag--purple",
+    ProposalStage.IN_NEGOTIATION: "govuk-tag--yellow",
+    ProposalStage.CONCLUDED: "govuk-tag--green",
+}
+
+
+# --- Helpers shared by the pages --------------------------------------------------------------
+
+
+def _deal(request: HttpRequest) -> Deal:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        raise Http404("You do not have a role in a deal yet.")
+    return deal
+
+
+def _deal_query(request: HttpRequest) -> str:
+    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
+    slug = request.GET.get("deal")
+    if not slug:
+        return ""
+    query = QueryDict(mutable=True)
+    query["deal"] = slug
+    return f"?{query.urlencode()}"
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _to_proposal(request: HttpRequest, proposal: Proposal) -> HttpResponse:
+    return redirect(reverse("proposal-detail", args=[proposal.pk]) + _deal_query(request))
+
+
+def _require_editor(request: HttpRequest, proposal: Proposal) -> None:
+    if not policy.can_edit_proposal(request.user, proposal.workstream):
+        raise PermissionDenied("Only the workstream's lead or an administrator can do this.")
+
+
+def _require_admin(request: HttpRequest, proposal: Proposal) -> None:
+    if not policy.can_run_governance(request.user, proposal.deal_id):
+        raise PermissionDenied("Only an administrator can do this.")
+
+
+def _page(request: HttpRequest, template: str, proposal: Proposal, **context: Any) -> HttpResponse:
+    return render(
+        request,
+        f"tracker/proposals/{template}",
+        {
+            "proposal": proposal,
+            "deal": proposal.deal,
+            "deal_query": _deal_query(request),
+            "stage_tag": STAGE_TAG_CLASSES[ProposalStage(proposal.stage)],
+            **context,
+        },
+    )
+
+
+def _writable_workstreams(request: HttpRequest) -> QuerySet[Workstream]:
+    """The active workstreams the person may add proposals to: every one in a deal they
+    administer, and those they lead."""
+    user = request.user
+    visible = _workstreams(request).filter(status=WorkstreamStatus.ACTIVE)
+    deal_ids = policy.deal_ids_visible_to(user)
+    if deal_ids is None:
+        return visible
+    admin_of = [d for d in deal_ids if policy.can_run_governance(user, d)]
+    led = policy.workstream_ids_held(user, Role.LEAD)
+    return visible.filter(Q(deal_id__in=admin_of) | Q(pk__in=led))
+
+
+def _workstreams(request: HttpRequest) -> QuerySet[Workstream]:
+    """Workstreams the person may see, with their themes, in the order of the deal's paper."""
+    return (
+        policy.visible_in_deals(Workstream.objects.all(), request.user, "deal")
+        .select_related("theme")
+        .order_by("theme__position", "position")
+    )
+
+
+def _departments(deal_id: int) -> QuerySet[GovernmentDepartment]:
+    return GovernmentDepartment.objects.filter(deal_id=deal_id).order_by("name")
+
+
+def _stage(proposal: Proposal) -> str:
+    return proposal.get_stage_display().lower()
+
+
+def _closed_notice(request: HttpRequest, proposal: Proposal) -> HttpResponse:
+    messages.info(
+        request,
+        f"“{proposal}” is {proposal.get_stage_display().lower()}: it is closed, so it cannot "
+        "be changed.",
+    )
+    return _to_proposal(request, proposal)
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    label: str
+    choices: list[tuple[str, str]]
+    value: str
+
+
+def _filters(request: HttpRequest, deal: Deal) -> list[Filter]:
+    workstreams = list(_workstreams(request).filter(deal=deal))
+    themes = {(w.theme.slug, w.theme.name): None for w in workstreams}
+    options: list[tuple[str, str, list[tuple[str, str]]]] = [
+        ("theme", "Theme", list(themes)),
+        ("workstream", "Workstream", [(w.slug, w.name) for w in workstreams]),
+        ("stage", "Stage", list(ProposalStage.choices)),
+        ("body", "Awaiting", [(b.slug, b.name) for b in services.chain_of(deal)]),
+        ("mission", "Mission", [(str(m.number), str(m)) for m in Mission.objects.all()]),
+        ("department", "Department", [(str(d.pk), d.name) for d in _departments(deal.pk)]),
+        ("classification", "Classification", list(Classification.choices)),
+    ]
+    filters = []
+    for name, label, choices in options:
+        value = request.GET.get(name, "")
+        filters.append(
+            Filter(name, label, choices, value if value in {c for c, _ in choices} else "")
+        )
+    return filters
+
+
+LOOKUPS = {
+    "theme": "workstream__theme__slug",
+    "workstream": "workstream__slug",
+    "stage": "stage",
+    "body": "awaiting_body__slug",
+    "mission": "missions__number",
+    "department": "departments__pk",
+    "classification": "classification",
+}
+
+
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        return render(request, "tracker/no_deal.html", status=404)
+    filters = _filters(request, deal)
+    proposals = selectors_proposals.proposal_list(request.user).filter(deal=deal)
+    for chosen in filters:
+        if chosen.value:
+            proposals = proposals.filter(**{LOOKUPS[chosen.name]: chosen.value})
+    unanswered = request.GET.get("unanswered") == "yes"
+    if unanswered:
+        proposals = selectors_proposals.with_unanswered_principles(proposals)
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    if query:
+        proposals = proposals.filter(Q(title__icontains=query) | Q(ask__icontains=query))
+    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    kept = QueryDict(mutable=True)
+    for name in ["deal", "q", "unanswered", *LOOKUPS]:
+        if request.GET.get(name):
+            kept[name] = request.GET[name]
+    return render(
+        request,
+        "tracker/proposals/proposal_list.html",
+        {
+            "deal": deal,
+            "deal_query": _deal_query(request),
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_ends=1),
+            "proposals": [(p, STAGE_TAG_CLASSES[ProposalStage(p.stage)]) for p in page],
+            "filters": filters,
+            "unanswered": unanswered,
+            "query": query,
+            "search_max_length": SEARCH_MAX_LENGTH,
+            "page_query": f"&{kept.urlencode()}" if kept else "",
+            "filtered": any(name != "deal" for name in kept),
+            "can_create": _writable_workstreams(request).filter(deal=deal).exists(),
+            "on_list_page": True,
+        },
+    )
+
+
+# --- One proposal -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrincipleLine:
+    question: str
+    text: str
+    answer: str
+    note: str
+
+
+def _principle_lines(proposal: Proposal) -> list[PrincipleLine]:
+    responses = {r.principle_id: r for r in proposal.principle_responses.all()}
+    lines = []
+    for principle in selectors_proposals.principles_of(proposal.deal_id):
+        response = responses.get(principle.pk)
+        lines.append(
+            PrincipleLine(
+                question=principle.question,
+                text=principle.text,
+                answer=response.get_answer_display() if response else "",
+                note=response.note if response else "",
+            )
+        )
+    return lines
+
+
+def _actions(request: HttpRequest, proposal: Proposal) -> dict[str, bool]:
+    """Which buttons the person sees: only those they may use at this stage."""
+    edits = policy.can_edit_proposal(request.user, proposal.workstream)
+    runs = policy.can_run_governance(request.user, proposal.deal_id)
+    stage = proposal.stage
+    in_governance = stage == ProposalStage.IN_GOVERNANCE
+    return {
+        "edit": edits and not proposal.is_closed,
+        "principles": edits and not proposal.is_closed,
+        "submit_to_chain": edits and stage == ProposalStage.DRAFT,
+        "submit_to_government": runs and stage == ProposalStage.APPROVED,
+        "decide": runs and in_governance,
+        "skip": runs
+        and in_governance
+        and proposal.awaiting_body is not None
+        and proposal.awaiting_body.next_body_id is not None,
+        "negotiate": edits and stage in NEGOTIATING,
+        "outcome": runs and not proposal.is_closed,
+        "edit_negotiations": edits and not proposal.is_closed,
+    }
+
+
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    steps = selectors_proposals.journey(proposal, services.chain_of(proposal.deal_id))
+    principles = _principle_lines(proposal)
+    return _page(
+        request,
+        "proposal_detail.html",
+        proposal,
+        steps=[(step, STEP_WORDS[step.state]) for step in steps],
+        decisions=list(proposal.decisions.all()),
+        principles=principles,
+        unanswered=[line for line in principles if not line.answer],
+        negotiations=proposal.visible_negotiations,  # type: ignore[attr-defined]
+        actions=_actions(request, proposal),
+        history=selectors.history_of(proposal),
+        on_proposal_page=True,
+    )
+
+
+# --- Drafting and editing ---------------------------------------------------------------------
+
+
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    slug = request.GET.get("workstream")
+    if slug:
+        chosen = selectors.workstream_for_page(request.user, slug, request.GET.get("deal"))
+        if not policy.can_edit_proposal(request.user, chosen):
+            raise PermissionDenied("Only the workstream's lead or an administrator can do this.")
+        deal = chosen.deal
+    else:
+        deal = _deal(request)
+    workstreams = _writable_workstreams(request).filter(deal=deal)
+    if not workstreams.exists():
+        raise PermissionDenied("Only a workstream's lead or an administrator can add proposals.")
+    form = forms.ProposalForm(
+        _posted(request),
+        initial={"workstream": workstreams.filter(slug=slug).first() if slug else None},
+        workstreams=workstreams,
+        people=deal_people(deal),
+        departments=_departments(deal.pk),
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            proposal = services.proposal_create(
+                workstream=form.cleaned_data["workstream"],
+                acting_user=request.user,
+                **form.values(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Proposal “{proposal}” drafted")
+            return _to_proposal(request, proposal)
+    return render(
+        request,
+        "tracker/proposals/proposal_form.html",
+        {"form": form, "deal": deal, "deal_query": _deal_query(request), "proposal": None},
+    )
+
+
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    _require_editor(request, proposal)
+    if proposal.is_closed:
+        return _closed_notice(request, proposal)
+    kw = {
+        "locked": proposal.stage != ProposalStage.DRAFT,
+        "people": deal_people(proposal.deal, also=proposal.owner_id),
+        "departments": _departments(proposal.deal_id),
+    }
+    stale: services.StaleEdit | None = None
+    if request.method != "POST":
+        form = forms.ProposalEditForm(initial=forms.proposal_initial(proposal), **kw)
+    else:
+        form = forms.ProposalEditForm(request.POST, **kw)
+        if form.is_valid():
+            try:
+                proposal = services.proposal_update(
+                    proposal=proposal,
+                    acting_user=request.user,
+                    expected_revision=form.cleaned_data["revision"],
+                    **form.values(),
+                )
+            except services.StaleEdit as error:
+                stale = error
+                proposal = selectors_proposals.proposal_for_page(request.user, pk)
+                data = request.POST.copy()
+                data["revision"] = str(proposal.revision)
+                form = forms.ProposalEditForm(data, **kw)
+                form.is_valid()
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except services.TrackerError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Proposal “{proposal}” saved")
+                return _to_proposal(request, proposal)
+    return _page(request, "proposal_form.html", proposal, form=form, stale=stale)
+
+
+def proposal_principles(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    _require_editor(request, proposal)
+    if proposal.is_closed:
+        return _closed_notice(request, proposal)
+    principles = selectors_proposals.principles_of(proposal.deal_id)
+    initial = forms.principles_initial(list(proposal.principle_responses.all()))
+    form = forms.PrinciplesForm(_posted(request), initial=initial, principles=principles)
+    if form.is_bound and form.is_valid():
+        try:
+            services.principles_answer(
+                proposal=proposal, acting_user=request.user, answers=form.answers()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Answers to the principles saved")
+            return _to_proposal(request, proposal)
+    return _page(request, "principles_form.html", proposal, form=form)
+
+
+# --- Through the chain ------------------------------------------------------------------------
+
+
+def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then submit: a draft into the governance chain, an approved proposal to
+    government."""
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    if proposal.stage == ProposalStage.APPROVED:
+        _require_admin(request, proposal)
+    else:
+        _require_editor(request, proposal)
+    chain = services.chain_of(proposal.deal_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            proposal = services.proposal_submit(proposal=proposal, acting_user=request.user)
+        except ValidationError as error:
+            errors = [m for ms in error.message_dict.values() for m in ms]
+        except services.TrackerError as error:
+            errors = [str(error)]
+        else:
+            if proposal.stage == ProposalStage.SUBMITTED:
+                messages.success(request, f"“{proposal}” submitted to government")
+            else:
+                messages.success(request, f"“{proposal}” sent to the {proposal.awaiting_body}")
+            return _to_proposal(request, proposal)
+    return _page(
+        request,
+        "submit_confirm.html",
+        proposal,
+        first_body=chain[0] if chain else None,
+        errors=errors,
+    )
+
+
+def _meetings_of(request: HttpRequest, body: GovernanceBody | None) -> QuerySet[Meeting]:
+    """The body's meetings a decision can be recorded at: started and not closed."""
+    return (
+        selectors_proposals.meetings_for(request.user)
+        .filter(body=body, starts_at__lte=timezone.now())
+        .exclude(status=MeetingStatus.CLOSED)
+        .order_by("-starts_at")
+    )
+
+
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    _require_admin(request, proposal)
+    bodies = GovernanceBody.objects.filter(deal_id=proposal.deal_id)
+    body = proposal.awaiting_body
+    if request.method == "POST":
+        body = bodies.filter(pk=request.POST.get("body") or 0).first() or body
+    initial = {"body": body, "meeting": request.GET.get("meeting")}
+    form = forms.DecisionForm(
+        _posted(request), initial=initial, bodies=bodies, meetings=_meetings_of(request, body)
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            decision = services.decision_record(
+                proposal=proposal,
+                body=form.cleaned_data["body"],
+                acting_user=request.user,
+                **form.values(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"{decision.get_outcome_display()} by the {decision.body}: decision recorded",
+            )
+            return _to_proposal(request, proposal)
+    refusal = ""
+    if proposal.stage != ProposalStage.IN_GOVERNANCE:
+        refusal = f"“{proposal}” is not awaiting a decision: it is {_stage(proposal)}."
+    return _page(request, "decision_form.html", proposal, form=form, body=body, refusal=refusal)
+
+
+def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    _require_admin(request, proposal)
+    form = forms.SkipForm(_posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            decision = services.proposal_skip(
+                proposal=proposal, acting_user=request.user, **form.values()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The {decision.body} skipped")
+            return _to_proposal(request, proposal)
+    body = proposal.awaiting_body
+    refusal = ""
+    if body is None:
+        refusal = f"“{proposal}” is not in the governance chain: it is {_stage(proposal)}."
+    elif body.next_body_id is None:
+        refusal = (
+            f"The {body} is the last body in the chain and cannot be skipped: no final deal is "
+            "agreed without its endorsement."
+        )
+    return _page(
+        request,
+        "skip_form.html",
+        proposal,
+        form=form,
+        body=body,
+        next_body=body.next_body if body and body.next_body_id else None,
+        refusal=refusal,
+    )
+
+
+def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    _require_admin(request, proposal)
+    form = forms.OutcomeForm(_posted(request), stage=proposal.stage)
+    if form.is_bound and form.is_valid():
+        try:
+            proposal = services.proposal_conclude(
+                proposal=proposal, acting_user=request.user, **form.values()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Outcome recorded: {proposal.get_outcome_display()}")
+            return _to_proposal(request, proposal)
+    refusal = f"“{proposal}” is already {_stage(proposal)}." if proposal.is_closed else ""
+    return _page(request, "outcome_form.html", proposal, form=form, refusal=refusal)
+
+
+# --- Talks with government --------------------------------------------------------------------
+
+
+def negotiation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    _require_editor(request, proposal)
+    form = forms.NegotiationForm(_posted(request), departments=_departments(proposal.deal_id))
+    if form.is_bound and form.is_valid():
+        try:
+            entry = services.negotiation_log(
+                proposal=proposal, acting_user=request.user, **form.values()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.TrackerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Talks with {entry.department} logged")
+            return _to_proposal(request, proposal)
+    refusal = ""
+    if proposal.stage not in NEGOTIATING:
+        refusal = (
+            f"“{proposal}” is {_stage(proposal)}: talks with government are logged once it has "
+            "been submitted to government."
+        )
+    return _page(request, "negotiation_form.html", proposal, form=form, entry=None, refusal=refusal)
+
+
+def _entry_initial(entry: NegotiationEntry) -> dict[str, Any]:
+    return {
+        **{name: getattr(entry, name) for name in services.proposals.NEGOTIATION_FIELDS},
+        "department": entry.department_id,
+        "revision": entry.revision,
+    }
+
+
+def negotiation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = (
+        selectors_proposals.negotiations_for(request.user)
+        .select_related("proposal__deal", "proposal__workstream")
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such entry.")
+    proposal = entry.proposal
+    _require_editor(request, proposal)
+    if proposal.is_closed:
+        return _closed_notice(request, proposal)
+    kw = {"departments": _departments(proposal.deal_id)}
+    stale: services.StaleEdit | None = None
+    if request.method != "POST":
+        form = forms.NegotiationEditForm(initial=_entry_initial(entry), **kw)
+    else:
+        form = forms.NegotiationEditForm(request.POST, **kw)
+        if form.is_valid():
+            try:
+                entry = services.negotiation_update(
+                    entry=entry,
+                    acting_user=request.user,
+                    expected_revision=form.cleaned_data["revision"],
+                    **form.values(),
+                )
+            except services.StaleEdit as error:
+                stale = error
+                entry.refresh_from_db()
+                data = request.POST.copy()
+                data["revision"] = str(entry.revision)
+                form = forms.NegotiationEditForm(data, **kw)
+                form.is_valid()
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except services.TrackerError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Talks with {entry.department} saved")
+                return _to_proposal(request, proposal)
+    return _page(request, "negotiation_form.html", proposal, form=form, entry=entry, stale=stale)
+
+
+# --- Routes and the workstream page's section -------------------------------------------------
+
+urlpatterns: list[URLPattern] = [
+    path("proposals/", proposal_list, name="proposal-list"),
+    path("proposals/new/", proposal_create, name="proposal-create"),
+    path("proposals/<int:pk>/", proposal_detail, name="proposal-detail"),
+    path("proposals/<int:pk>/edit/", proposal_edit, name="proposal-edit"),
+    path("proposals/<int:pk>/principles/", proposal_principles, name="proposal-principles"),
+    path("proposals/<int:pk>/submit/", proposal_submit, name="proposal-submit"),
+    path("proposals/<int:pk>/decide/", proposal_decide, name="proposal-decide"),
+    path("proposals/<int:pk>/skip/", proposal_skip, name="proposal-skip"),
+    path("proposals/<int:pk>/outcome/", proposal_outcome, name="proposal-outcome"),
+    path("proposals/<int:pk>/negotiations/new/", negotiation_create, name="negotiation-create"),
+    path("negotiations/<int:pk>/edit/", negotiation_edit, name="negotiation-edit"),
+]
+
+
+def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str, Any]:
+    """What this module adds to the workstream page: whether its proposals section offers to
+    draft a new one. Asks nothing of the database beyond the roles already read."""
+    return {
+        "proposals_can_create": workstream.status == WorkstreamStatus.ACTIVE
+        and policy.can_edit_proposal(request.user, workstream),
+    }
