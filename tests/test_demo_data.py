@@ -22,25 +22,34 @@ from accounts.models import Membership, Organisation, User
 from missions.models import Area, Indicator, Observation
 from missions.periods import parse_period
 from tracker.choices import (
+    ENDORSED_STAGES,
     BodyKind,
     Cadence,
     Classification,
     DecisionOutcome,
     MeetingStatus,
     Outcome,
+    PrincipleAnswer,
     ProposalStage,
+    PropositionStatus,
     Rag,
     ReviewDecision,
     RiskStatus,
     WorkstreamStatus,
 )
-from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, _chain
+from tracker.demo import DEMO_DEAL_SLUG, ONS_CSV, demo_data_delete
 from tracker.models import (
+    AgendaItem,
     Deal,
     Decision,
     EngagementEntry,
     Meeting,
+    NegotiationEntry,
+    Principle,
+    PrincipleResponse,
     Proposal,
+    PropositionItem,
+    PropositionVersion,
     Risk,
     StatusUpdate,
     UpdateReview,
@@ -48,9 +57,18 @@ from tracker.models import (
     risk_rag,
 )
 from tracker.periods import deal_period, last_due_period
-from tracker.selectors import history_of, with_reporting_state, workstreams_for
+from tracker.selectors import history_of, proposals_for, with_reporting_state, workstreams_for
+from tracker.selectors_proposals import negotiations_for, proposal_list, with_unanswered_principles
 from tracker.selectors_records import lacks_non_constituent
-from tracker.services import risk_create, status_update_errors
+from tracker.services import (
+    chain_of,
+    next_meeting,
+    proposal_create,
+    proposal_submit,
+    proposition_version_create,
+    risk_create,
+    status_update_errors,
+)
 
 S = ProposalStage
 # Every model that carries the demo flag: each row the demo loader writes is one of these.
@@ -60,6 +78,8 @@ FLAGGED = [
     for m in apps.get_models()
     if any(f.name == "is_demo" for f in m._meta.fields) and not issubclass(m, HistoricalChanges)
 ]
+# Rows without the flag that belong to demo rows.
+CHILDREN = [PrincipleResponse, AgendaItem, PropositionItem]
 # The reference data: the demo may link to it but must never change it.
 REFERENCE_MODELS = [
     apps.get_model(label)
@@ -139,6 +159,15 @@ def content():
         sorted(
             Decision.objects.values_list("proposal__title", "body__slug", "outcome", "decided_on")
         ),
+        sorted(
+            NegotiationEntry.objects.values_list(
+                "proposal__title", "department__name", "held_on", "classification"
+            )
+        ),
+        sorted(
+            PrincipleResponse.objects.values_list("proposal__title", "principle__slug", "answer")
+        ),
+        sorted(Proposal.objects.values_list("title", "submitted_on", "outcome_on", "moved_at")),
     )
 
 
@@ -238,14 +267,14 @@ def test_with_if_empty_it_loads_when_there_is_no_demo_data(reference):
 
 @pytest.mark.django_db
 def test_a_rerun_replaces_the_demo_data_rather_than_adding_to_it(demo, var_dir, client):
-    counts = {m.__name__: m.objects.count() for m in FLAGGED}
+    counts = {m.__name__: m.objects.count() for m in [*FLAGGED, *CHILDREN]}
     old_users = set(User.objects.values_list("pk", flat=True))
     old_logins = logins(var_dir)
 
     out = load()
 
     assert "Replaced the previous demo data" in out
-    assert {m.__name__: m.objects.count() for m in FLAGGED} == counts
+    assert {m.__name__: m.objects.count() for m in [*FLAGGED, *CHILDREN]} == counts
     assert not old_users & set(User.objects.values_list("pk", flat=True))
     _, email, old_password = old_logins[0]
     assert not client.login(email=email, password=old_password)
@@ -266,7 +295,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(reference
 @pytest.mark.django_db
 def test_a_rerun_never_deletes_a_row_that_is_not_demo_data(demo, reference):
     proposal = Proposal.objects.filter(stage=S.DRAFT).first()
-    body = _chain(reference)[0]
+    body = chain_of(reference)[0]
     real = Decision.objects.create(
         proposal=proposal, body=body, outcome=DecisionOutcome.NOTED, decided_on=date.today()
     )
@@ -316,37 +345,61 @@ def test_figures_already_in_the_database_are_kept_not_duplicated(reference):
     assert Observation.objects.filter(indicator=indicator, area=birmingham).count() == 1
 
 
+def climbs(decisions, position):
+    """The chain positions passed (endorsed or skipped) on each climb: a referral back sends
+    a proposal to draft, and it climbs again from the first body."""
+    runs = [[]]
+    for decision in decisions:
+        if decision.outcome == DecisionOutcome.REFERRED_BACK:
+            assert position[decision.body_id] == len(runs[-1]), "referred by the awaited body"
+            runs.append([])
+        elif decision.outcome in (DecisionOutcome.ENDORSED, DecisionOutcome.SKIPPED):
+            runs[-1].append(position[decision.body_id])
+    return runs
+
+
 @pytest.mark.django_db
 def test_decisions_follow_the_governance_chain_in_date_order(demo, reference):
-    chain = _chain(reference)
+    chain = chain_of(reference)
     position = {body.pk: index for index, body in enumerate(chain)}
     today = timezone.localdate()
 
     for proposal in Proposal.objects.all():
         decisions = list(proposal.decisions.order_by("decided_on", "pk"))
-        endorsed = [position[d.body_id] for d in decisions if d.outcome == "endorsed"]
-        assert endorsed == list(range(len(endorsed))), proposal.title
+        runs = climbs(decisions, position)
+        passed = runs[-1]
+        assert all(run == list(range(len(run))) for run in runs), proposal.title
         assert [d.decided_on for d in decisions] == sorted(d.decided_on for d in decisions)
         for decision in decisions:
             assert decision.body_id in position
             assert decision.decided_on <= today
-            if decision.outcome in (DecisionOutcome.REFERRED_BACK, DecisionOutcome.REJECTED):
-                assert decision.reasons
+            if decision.outcome in (
+                DecisionOutcome.REFERRED_BACK,
+                DecisionOutcome.REJECTED,
+                DecisionOutcome.SKIPPED,
+            ):
+                assert decision.notes
+            if decision.outcome == DecisionOutcome.SKIPPED:
+                assert decision.meeting is None and decision.body != chain[-1]
             if decision.meeting:
                 assert decision.meeting.body_id == decision.body_id
                 assert decision.meeting.starts_at.date() == decision.decided_on
                 assert decision.meeting.status != MeetingStatus.PLANNED
 
         if proposal.stage == S.DRAFT:
-            assert not decisions
+            assert not decisions or decisions[-1].outcome == DecisionOutcome.REFERRED_BACK
         elif proposal.stage == S.IN_GOVERNANCE:
-            assert position[proposal.awaiting_body_id] == len(endorsed)
+            assert position[proposal.awaiting_body_id] == len(passed)
         elif proposal.stage == S.REJECTED:
             assert decisions[-1].outcome == DecisionOutcome.REJECTED
-            assert position[decisions[-1].body_id] == len(endorsed)
+            assert position[decisions[-1].body_id] == len(passed)
+        elif proposal.board_endorsement_id is None:
+            assert (proposal.stage, proposal.outcome) == (S.CONCLUDED, Outcome.WITHDRAWN)
+            assert len(passed) < len(chain), "withdrawn before the WMCA Board"
         else:
-            assert endorsed == list(range(len(chain))), "the WMCA Board endorsed it last"
+            assert passed == list(range(len(chain))), "the WMCA Board endorsed it last"
             assert decisions[-1].body == chain[-1]
+            assert proposal.board_endorsement == decisions[-1]
 
 
 @pytest.mark.django_db
@@ -359,11 +412,12 @@ def test_proposals_are_spread_over_the_stages_and_every_outcome(demo):
     sensitive = Proposal.objects.filter(classification=Classification.OFFICIAL_SENSITIVE).count()
 
     assert 20 <= Proposal.objects.count() <= 30
-    assert {S.DRAFT, S.IN_GOVERNANCE, S.APPROVED, S.IN_NEGOTIATION, S.CONCLUDED} <= set(stages)
+    assert set(stages) == set(S.values)
     assert outcomes == set(Outcome.values)
     assert len(waiting_at) >= 3
     assert sensitive > Proposal.objects.count() / 2
     assert Decision.objects.filter(outcome=DecisionOutcome.REFERRED_BACK).count() >= 2
+    assert Decision.objects.filter(outcome=DecisionOutcome.SKIPPED).exists()
     assert Decision.objects.filter(meeting__isnull=False).exists()
     assert (
         Proposal.objects.filter(departments__isnull=False).distinct().count()
@@ -464,6 +518,235 @@ def test_the_demo_follows_the_deals_reporting_calendar_as_its_administrators_set
         assert (update.period_start, update.period_end) == (period.start, period.end)
         assert update.period_start.weekday() == date(2024, 1, 3).weekday()
         assert update.period_end - update.period_start == timedelta(days=6)
+
+
+# --- Proposals past the chain: the stage invariants, talks with government, the Proposition --
+
+
+@pytest.mark.django_db
+def test_every_demo_proposal_meets_the_rules_of_its_stage(demo, reference):
+    board = chain_of(reference)[-1]
+    today = timezone.localdate()
+    proposals = Proposal.objects.select_related("board_endorsement").prefetch_related("decisions")
+
+    for proposal in proposals:
+        proposal.full_clean()  # the database's constraints, as the model states them
+        endorsed = proposal.stage in ENDORSED_STAGES or (
+            proposal.stage == S.CONCLUDED and proposal.outcome != Outcome.WITHDRAWN
+        )
+        decisions = sorted(proposal.decisions.all(), key=lambda d: (d.decided_on, d.pk))
+        if endorsed:
+            endorsement = proposal.board_endorsement
+            assert endorsement is not None, proposal.title
+            assert endorsement.proposal_id == proposal.pk
+            assert (endorsement.body, endorsement.outcome) == (board, DecisionOutcome.ENDORSED)
+        if endorsed and proposal.stage != S.APPROVED:
+            assert proposal.board_endorsement.decided_on < proposal.submitted_on <= today
+        if proposal.stage in (S.DRAFT, S.IN_GOVERNANCE, S.REJECTED):
+            assert proposal.submitted_on is None and proposal.board_endorsement_id is None
+        if proposal.stage == S.APPROVED:
+            assert proposal.submitted_on is None
+        if proposal.stage == S.CONCLUDED:
+            assert proposal.outcome_on <= today and proposal.outcome_notes
+            assert proposal.submitted_on is None or proposal.submitted_on < proposal.outcome_on
+        else:
+            assert (proposal.outcome, proposal.outcome_on) == ("", None)
+        assert proposal.created_at <= proposal.moved_at <= timezone.now()
+        if decisions and proposal.stage in (S.DRAFT, S.IN_GOVERNANCE, S.APPROVED, S.REJECTED):
+            assert proposal.moved_at == decisions[-1].created_at, "its last move was a decision"
+        assert proposal.updated_at == proposal.moved_at
+
+
+@pytest.mark.django_db
+def test_talks_with_government_are_logged_only_for_proposals_that_reached_it(demo):
+    talks = list(NegotiationEntry.objects.select_related("proposal", "department"))
+    talked = {t.proposal_id for t in talks}
+    sensitive = [t for t in talks if t.classification == Classification.OFFICIAL_SENSITIVE]
+
+    assert talks and all(t.is_demo and t.department.is_demo for t in talks)
+    assert len(sensitive) > len(talks) / 2
+    assert len(sensitive) < len(talks), "some talks are OFFICIAL"
+    for talk in talks:
+        proposal = talk.proposal
+        assert proposal.submitted_on is not None and proposal.board_endorsement_id is not None
+        assert proposal.stage in (S.IN_NEGOTIATION, S.CONCLUDED)
+        assert proposal.submitted_on < talk.held_on < timezone.localdate()
+        if proposal.outcome_on:
+            assert talk.held_on < proposal.outcome_on
+        assert proposal.departments.filter(pk=talk.department_id).exists()
+        assert talk.summary and talk.attendees and talk.recorded_by == proposal.owner
+        talk.full_clean()
+    negotiated = Proposal.objects.filter(
+        Q(stage=S.IN_NEGOTIATION) | Q(stage=S.CONCLUDED, submitted_on__isnull=False)
+    )
+    assert set(negotiated.values_list("pk", flat=True)) == talked
+    assert not Proposal.objects.filter(stage=S.SUBMITTED, pk__in=talked).exists()
+    for proposal in Proposal.objects.filter(stage=S.IN_NEGOTIATION):
+        first = proposal.negotiations.order_by("held_on", "created_at").first()
+        assert proposal.moved_at == first.created_at, "the first talk moved it into negotiation"
+
+
+@pytest.mark.django_db
+def test_partners_see_some_proposals_that_went_to_government_and_some_talks(demo):
+    partner = User.objects.filter(is_demo=True, memberships__role=Role.PARTNER).first()
+    visible = proposals_for(partner)
+    talks = negotiations_for(partner)
+
+    assert visible.filter(submitted_on__isnull=False).count() >= 3
+    assert not visible.exclude(classification=Classification.OFFICIAL).exists()
+    assert talks.exists()
+    assert not talks.exclude(classification=Classification.OFFICIAL).exists()
+    assert not talks.exclude(proposal__classification=Classification.OFFICIAL).exists()
+
+
+@pytest.mark.django_db
+def test_most_proposals_answer_every_principle_and_a_few_open_ones_leave_some(demo, reference):
+    admin = User.objects.get(email="admin@demo.example")
+    principles = Principle.objects.filter(deal=reference).count()
+    listed = proposal_list(admin)
+    unanswered = with_unanswered_principles(listed)
+
+    assert principles == 6
+    assert 2 <= unanswered.count() <= 4
+    assert listed.filter(principles_answered=principles).count() > 0.8 * listed.count()
+    assert not unanswered.filter(stage__in=[S.REJECTED, S.CONCLUDED]).exists()
+    answers = PrincipleResponse.objects.select_related("proposal", "principle")
+    assert {a.answer for a in answers} == set(PrincipleAnswer.values)
+    for answer in answers:
+        assert answer.answered_by == answer.proposal.owner
+        assert answer.proposal.created_at < answer.updated_at <= timezone.now()
+        assert answer.note
+    created = PrincipleResponse.history.filter(history_type="+")
+    assert created.count() == answers.count()
+
+
+@pytest.mark.django_db
+def test_the_wmca_board_approved_a_proposition_of_the_proposals_it_had_endorsed(demo, reference):
+    board = chain_of(reference)[-1]
+    version = PropositionVersion.objects.get()
+    items = list(version.items.select_related("proposal__workstream"))
+
+    assert version.is_demo and version.number == 1
+    assert version.status == PropositionStatus.APPROVED
+    assert version.approved_by == board
+    assert version.approved_at.body == board
+    assert version.approved_at.status != MeetingStatus.PLANNED
+    assert version.approved_on == timezone.localdate(version.approved_at.starts_at)
+    assert items
+    endorsed_by_then = Proposal.objects.filter(
+        board_endorsement__decided_on__lte=version.approved_on
+    ).exclude(stage=S.CONCLUDED, outcome=Outcome.WITHDRAWN)
+    assert {i.proposal_id for i in items} == set(endorsed_by_then.values_list("pk", flat=True))
+    assert [i.position for i in items] == list(range(1, len(items) + 1))
+    for item in items:
+        proposal = item.proposal
+        assert (item.title, item.ask, item.ask_type, item.classification) == (
+            proposal.title,
+            proposal.ask,
+            proposal.ask_type,
+            proposal.classification,
+        )
+        assert item.workstream_name == proposal.workstream.name
+
+
+@pytest.mark.django_db
+def test_the_next_meeting_of_each_body_in_the_chain_lists_what_awaits_it(demo, reference):
+    chain = chain_of(reference)
+    for body in chain:
+        meeting = next_meeting(body)
+        awaiting = set(Proposal.objects.filter(awaiting_body=body).values_list("pk", flat=True))
+        on_agenda = set(
+            meeting.agenda_items.filter(proposal__isnull=False).values_list("proposal", flat=True)
+        )
+        assert meeting.is_demo and meeting.status == MeetingStatus.PLANNED
+        assert on_agenda == awaiting, body.name
+    dsg = chain[2]
+    asks = next_meeting(dsg).agenda_items.filter(proposal__isnull=True, generated=True)
+    assert dsg.kind == BodyKind.STRATEGY_GROUP and asks.exists()
+    assert AgendaItem.objects.filter(proposal__isnull=False).count() == (
+        Proposal.objects.filter(stage=S.IN_GOVERNANCE).count()
+    )
+
+
+@pytest.mark.django_db
+def test_meetings_end_after_they_start_and_the_negotiating_teams_record_is_sensitive(demo):
+    meetings = list(Meeting.objects.select_related("body"))
+
+    assert all(m.ends_at > m.starts_at for m in meetings)
+    for meeting in meetings:
+        sensitive = meeting.body.kind == BodyKind.NEGOTIATING_TEAM
+        assert (meeting.classification == Classification.OFFICIAL_SENSITIVE) == sensitive
+    created = {h.id: h for h in Meeting.history.filter(history_type="+")}
+    assert set(created) == {m.pk for m in meetings}
+    assert all(created[m.pk].history_date < m.starts_at for m in meetings)
+    assert {h.history_user.email for h in created.values()} == {"admin@demo.example"}
+
+
+@pytest.mark.django_db
+def test_a_moved_proposals_history_shows_it_drafted_and_then_moved_on(demo):
+    moved = Proposal.objects.exclude(stage=S.DRAFT)
+    assert moved.exists()
+    for proposal in moved:
+        entries = history_of(proposal)
+        assert [e.kind for e in entries] == ["Changed", "Created"]
+        assert entries[0].when == proposal.moved_at
+        assert "stage" in {c.field for c in entries[0].changes}
+        assert proposal.revision == 2
+        created = proposal.history.get(history_type="+")
+        assert created.stage == S.DRAFT and created.board_endorsement_id is None
+        latest = proposal.history.get(history_type="~")
+        assert (latest.stage, latest.board_endorsement_id, latest.outcome) == (
+            proposal.stage,
+            proposal.board_endorsement_id,
+            proposal.outcome,
+        )
+    movers = {
+        p.stage: p.history.get(history_type="~").history_user
+        for p in Proposal.objects.filter(stage__in=[S.APPROVED, S.IN_NEGOTIATION])
+    }
+    assert movers[S.APPROVED].email == "admin@demo.example", "an administrator records decisions"
+    assert movers[S.IN_NEGOTIATION].email.startswith("lead."), "the lead logged the first talk"
+
+
+@pytest.mark.django_db
+def test_deleting_the_demo_data_leaves_no_demo_row_or_history_and_keeps_real_ones(demo, reference):
+    admin = User.objects.create_superuser(email="core@example.org", password="x" * 20)
+    transport = Workstream.objects.get(deal=reference, slug="transport")
+    real = proposal_create(
+        workstream=transport,
+        acting_user=admin,
+        title="A real proposal",
+        classification=Classification.OFFICIAL,
+        ask="Something of government",
+        ask_type="power",
+    )
+    proposal_submit(proposal=real, acting_user=admin)
+
+    demo_data_delete()
+
+    for model in FLAGGED:
+        assert not model.objects.filter(is_demo=True).exists(), model.__name__
+    assert not PrincipleResponse.objects.exists()
+    assert not PrincipleResponse.history.exists()
+    assert not PropositionItem.objects.exists()
+    for model in (*AUDITED, Meeting):
+        assert not model.history.filter(is_demo=True).exists(), model.__name__
+    assert list(Proposal.objects.all()) == [real]
+    assert real.history.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_rerun_is_refused_while_a_real_proposition_holds_demo_proposals(demo, reference):
+    admin = User.objects.create_superuser(email="core@example.org", password="x" * 20)
+    version = proposition_version_create(deal=reference, acting_user=admin)
+    counts = {m.__name__: m.objects.count() for m in [*FLAGGED, *CHILDREN]}
+
+    with pytest.raises(CommandError, match="not demo data"):
+        load()
+
+    assert PropositionVersion.objects.filter(pk=version.pk).exists()
+    assert {m.__name__: m.objects.count() for m in [*FLAGGED, *CHILDREN]} == counts
+    assert Proposal.objects.filter(board_endorsement__isnull=False).exists()
 
 
 # --- Sponsors' reviews ---------------------------------------------------------------------
@@ -588,7 +871,7 @@ def test_engagement_uses_the_deals_bodies_where_they_fit_and_says_how_otherwise(
 
 # --- History -----------------------------------------------------------------------------------
 
-AUDITED = [StatusUpdate, Risk, EngagementEntry, Proposal]
+AUDITED = [StatusUpdate, Risk, EngagementEntry, Proposal, NegotiationEntry]
 
 
 def author_of(obj):
@@ -596,6 +879,8 @@ def author_of(obj):
         return obj.author
     if isinstance(obj, Proposal):
         return obj.owner
+    if isinstance(obj, NegotiationEntry):
+        return obj.recorded_by
     return Membership.objects.get(workstream=obj.workstream_id, role=Role.LEAD).user
 
 
@@ -630,7 +915,7 @@ def test_a_closed_or_escalated_risks_history_shows_the_change(demo):
 
 
 def history_counts():
-    return {m.__name__: m.history.count() for m in AUDITED}
+    return {m.__name__: m.history.count() for m in [*AUDITED, Meeting, PrincipleResponse]}
 
 
 @pytest.mark.django_db
@@ -640,7 +925,7 @@ def test_a_rerun_leaves_no_history_of_the_previous_demo_records(demo):
     load()
 
     assert history_counts() == before
-    for model in AUDITED:
+    for model in [*AUDITED, Meeting, PrincipleResponse]:
         ids = set(model.objects.values_list("pk", flat=True))
         assert set(model.history.values_list("id", flat=True)) == ids, model.__name__
         assert not model.history.filter(history_type="-").exists()

@@ -1,18 +1,22 @@
 """Synthetic demonstration data: people in every role, status updates with their sponsors'
-sign-offs, risks, stakeholder engagement plans, proposals moving up the governance chain with
-their decisions and meetings, and the real ONS figures as observations.
+sign-offs, risks, stakeholder engagement plans, proposals at every stage (up the governance
+chain by their decisions at meetings, to government, through talks with its departments to an
+outcome) with their answers to the deal's principles, a TDD Proposition the WMCA Board
+approved, the next meetings' agendas, and the real ONS figures as observations.
 
-Every row written here is marked ``is_demo=True`` (memberships and many-to-many links belong to
-a demo row), and reference data is only linked to, never changed. Loading replaces the previous
-demo rows: they are all deleted first, and the load refuses to go on if that would delete or
-depend on a row that is not demo data. The same seed gives the same data relative to the day it
-is loaded on; passwords are new on every load and are written only to the logins file.
+Every row written here is marked ``is_demo=True`` (memberships, many-to-many links, principle
+answers, agenda items and the Proposition's items belong to a demo row), and reference data is
+only linked to, never changed. Loading replaces the previous demo rows: they are all deleted
+first, and the load refuses to go on if that would delete or depend on a row that is not demo
+data. The same seed gives the same data relative to the day it is loaded on; passwords are new
+on every load and are written only to the logins file.
 
 This is a loader, like a fixture: besides provisioning people through the accounts services it
 writes rows in bulk, because no workflow (submitting, endorsing, negotiating) is being performed.
-The audited models (status updates, risks, engagement entries, proposals) get the history entries
-that the services would have written, dated when the rows say they were made, so that their
-pages' history reads true; deleting the demo data deletes those history entries too.
+The audited models (status updates, risks, engagement entries, proposals and their principle
+answers, talks with government, meetings) get the history entries that the services would have
+written, dated when the rows say they were made, so that their pages' history reads true;
+deleting the demo data deletes those history entries too.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ from missions.periods import parse_period
 
 from . import reference
 from .choices import (
+    CLOSED_STAGES,
+    ENDORSED_STAGES,
     AskType,
     BodyKind,
     Classification,
@@ -55,20 +61,28 @@ from .choices import (
     EngagementFrequency,
     MeetingStatus,
     Outcome,
+    PrincipleAnswer,
     ProposalStage,
+    PropositionStatus,
     Rag,
     ReviewDecision,
     RiskStatus,
     WorkstreamStatus,
 )
 from .models import (
+    AgendaItem,
     Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,
+    NegotiationEntry,
+    Principle,
+    PrincipleResponse,
     Proposal,
+    PropositionItem,
+    PropositionVersion,
     Risk,
     StatusUpdate,
     Theme,
@@ -77,6 +91,8 @@ from .models import (
     risk_rag,
 )
 from .periods import Period, deal_period, last_due_period
+from .services import agenda_sync, chain_of, proposition_proposals
+from .services.governance import _snapshot
 
 DEMO_DEAL_SLUG = "west-midlands-tdd"
 DEFAULT_SEED = 2022
@@ -84,7 +100,7 @@ EMAIL_DOMAIN = "demo.example"  # reserved for examples (RFC 6761): mail to it go
 LOGINS_FILENAME = "demo-logins.txt"
 ONS_CSV = Path(settings.BASE_DIR) / "data" / "ons_subnational_indicators_wmca_2022.csv"
 STATUS_PERIODS = 12
-PROPOSAL_COUNT = 25
+PROPOSAL_COUNT = 28  # one for each of PLANS
 # The workstreams left overdue: one that has never reported, and some that stopped.
 LAPSED_WORKSTREAMS = 2
 # How many engagement plans leave out the non-constituent authorities, so the flag shows.
@@ -429,6 +445,67 @@ REJECTION_REASONS = (
     "Duplicates an ask in another workstream: to be folded into that proposal.",
     "Not a priority for this deal; to be pursued outside the TDD.",
 )
+# What was agreed, or why not: the outcome's notes.
+OUTCOME_NOTES = {
+    Outcome.AGREED: (
+        "Agreed in full: government will devolve this as asked from the next financial year, "
+        "set out in the deal document and a memorandum of understanding with the department."
+    ),
+    Outcome.PARTIALLY_AGREED: (
+        "Agreed in part: government accepts the principle for a three-year pilot and a smaller "
+        "sum; the rest of the ask is to be revisited at the next spending review."
+    ),
+    Outcome.NOT_AGREED: (
+        "Not agreed: the department will not devolve this ahead of its own national reforms."
+    ),
+    Outcome.DEFERRED: (
+        "Deferred to the autumn fiscal event: officials want the evaluation of the current "
+        "programme first."
+    ),
+    Outcome.WITHDRAWN: (
+        "Withdrawn by the workstream: folded into a wider ask on the single funding settlement."
+    ),
+}
+WITHDRAWN_IN_CHAIN = (
+    "Withdrawn by the workstream before it reached government: overtaken by a national "
+    "announcement that meets most of the ask."
+)
+TALK_SUMMARIES = (
+    "Walked officials through the ask and the evidence pack; they asked for the costings by "
+    "local authority area.",
+    "Discussed the delivery model and the assurance the department would need.",
+    "Officials tested the value-for-money case and the risk of overlap with national schemes.",
+    "Agreed the scope of what can be offered now and what needs a spending review.",
+    "Went through the department's draft wording for the deal document.",
+)
+TALK_NEXT_STEPS = (
+    "Send the costings by local authority area before the next bilateral.",
+    "Officials to confirm the department's position with ministers.",
+    "Share the draft assurance framework with the department.",
+    "Agree the wording of the deal document at official level.",
+    "",
+)
+# A note for each principle a proposal says yes to, by the principle's slug.
+PRINCIPLE_NOTES = {
+    "aligns-with-plans-and-missions": "It delivers a priority of the regional plan and moves "
+    "the missions the proposal names.",
+    "involves-partners": "Discussed with the constituent authorities and the business and "
+    "voluntary sector forums.",
+    "private-sector-support": "Letters of support from business partners; co-investment is "
+    "being discussed.",
+    "double-devolution": "The local authorities would commission delivery in their own areas.",
+    "draws-powers-down": "The powers sit with government today; nothing moves from the local "
+    "authorities.",
+    "data-and-accountability": "Progress reported through the indicators the proposal names.",
+}
+PRINCIPLE_NO = "Not yet: to be addressed before the proposal goes to the Devolution Strategy Group."
+PRINCIPLE_NOT_APPLICABLE = "Not applicable to an ask of this type."
+# Open proposals that leave some principles unanswered, so that the dashboard shows them.
+PARTLY_ANSWERED = 4
+PROPOSITION_INTRODUCTION = (
+    "The proposals endorsed by the WMCA Board, brought together as one Proposition to "
+    "government (demo data)."
+)
 REVIEW_COMMENTS = (
     "Please add the date of the next bilateral before the DSG pack goes out.",
     "I agree the rating; keep the DSG sighted on the ask.",
@@ -566,31 +643,76 @@ class Plan:
     """Where a demo proposal has got to: its stage, and the chain bodies it met on the way."""
 
     stage: ProposalStage
-    at: int = 0  # the chain body it waits at (in governance) or was rejected by
+    at: int = 0  # the chain body it waits at (in governance), was rejected by or withdrawn at
     referred_at: int | None = None  # a body that referred it back once on the way
     outcome: Outcome | None = None
+    withdrawn_in_chain: bool = False  # withdrawn while awaiting body ``at``, never submitted
+    skipped_at: int | None = None  # a body an administrator skipped, with a reason
+
+    @property
+    def board_endorsed(self) -> bool:
+        """Did the last body of the chain endorse it (so that it went to government)?"""
+        return self.stage in ENDORSED_STAGES or (
+            self.stage == S.CONCLUDED and not self.withdrawn_in_chain
+        )
+
+    @property
+    def submitted(self) -> bool:
+        return self.board_endorsed and self.stage != S.APPROVED
+
+    @property
+    def negotiated(self) -> bool:
+        return self.stage == S.IN_NEGOTIATION or (self.stage == S.CONCLUDED and self.submitted)
 
 
 S = ProposalStage
 PLANS: tuple[Plan, ...] = (
-    *(Plan(S.DRAFT),) * 5,
+    *(Plan(S.DRAFT),) * 4,
+    Plan(S.DRAFT, referred_at=1),
     Plan(S.IN_GOVERNANCE, at=0),
     Plan(S.IN_GOVERNANCE, at=1),
     Plan(S.IN_GOVERNANCE, at=1, referred_at=0),
     Plan(S.IN_GOVERNANCE, at=2, referred_at=2),
     Plan(S.IN_GOVERNANCE, at=2, referred_at=1),
-    Plan(S.IN_GOVERNANCE, at=3),
+    Plan(S.IN_GOVERNANCE, at=3, skipped_at=1),
     Plan(S.IN_GOVERNANCE, at=4),
     Plan(S.REJECTED, at=2),
     Plan(S.APPROVED),
     Plan(S.APPROVED),
     Plan(S.APPROVED, referred_at=2),
+    *(Plan(S.SUBMITTED),) * 2,
     *(Plan(S.IN_NEGOTIATION),) * 3,
     Plan(S.IN_NEGOTIATION, referred_at=3),
     *(Plan(S.CONCLUDED, outcome=outcome) for outcome in Outcome),
+    Plan(S.CONCLUDED, at=3, outcome=Outcome.WITHDRAWN, withdrawn_in_chain=True),
 )
-# How long ago, at least, the last endorsement was: negotiation takes time.
-SETTLING_DAYS = {S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}
+# How long ago, at least, the last endorsement was: submission and negotiation take time.
+SETTLING_DAYS = {S.SUBMITTED: 14, S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}
+# How many bilateral talks a proposal in negotiation, or concluded, has had.
+TALKS = {S.IN_NEGOTIATION: (1, 3), S.CONCLUDED: (2, 4)}
+# At least this many of the proposals that went to government are OFFICIAL, for partners.
+OFFICIAL_IN_GOVERNMENT = 3
+# What moving a proposal on changes.
+MOVED_FIELDS = [
+    "stage",
+    "awaiting_body",
+    "board_endorsement",
+    "submitted_on",
+    "outcome",
+    "outcome_on",
+    "outcome_notes",
+    "moved_at",
+    "revision",
+    "created_at",
+    "updated_at",
+]
+SKIP_REASON = (
+    "The Senior Local Authority Officers Group did not meet this cycle; the chief executives on "
+    "the Devolution Strategy Group cover its view."
+)
+# How long before a meeting an administrator arranges it.
+ARRANGED_DAYS_AHEAD = 28
+MEETING_HOURS = 2
 
 
 # --- Public entry points ---------------------------------------------------------------------
@@ -641,8 +763,16 @@ def demo_data_load(
     return summary
 
 
-# The demo models whose changes django-simple-history records.
-AUDITED: tuple[type[models.Model], ...] = (StatusUpdate, Risk, EngagementEntry, Proposal)
+# The demo models whose changes django-simple-history records (and that carry the demo flag;
+# a proposal's principle answers are audited too, and go with the proposal).
+AUDITED: tuple[type[models.Model], ...] = (
+    StatusUpdate,
+    Risk,
+    EngagementEntry,
+    Proposal,
+    NegotiationEntry,
+    Meeting,
+)
 
 
 @transaction.atomic
@@ -654,11 +784,26 @@ def demo_data_delete() -> int:
         model: list(model._default_manager.filter(is_demo=True).values_list("pk", flat=True))
         for model in AUDITED
     }
-    # Children first: a decision protects its meeting, a proposal's decisions go with it, an
-    # engagement entry protects its organisation.
+    # The Proposition's items protect their proposals, and its approval the board's meeting.
+    deleted += _demo_rows_delete(PropositionVersion.objects.filter(is_demo=True))
+    # A proposal protects the last body's endorsement, one of its own decisions, so neither
+    # could go: back to draft (which the database allows without one), then both go together.
+    # Nothing is written if the deletion is refused: it is one transaction.
+    Proposal.objects.filter(is_demo=True).update(
+        stage=ProposalStage.DRAFT,
+        awaiting_body=None,
+        board_endorsement=None,
+        submitted_on=None,
+        outcome="",
+        outcome_on=None,
+    )
+    # Children first: a decision protects its meeting, a proposal's decisions, answers,
+    # agenda items and talks go with it, a talk protects its department, an engagement entry
+    # protects its organisation.
     for model in (
-        Decision,
         Proposal,
+        Decision,
+        NegotiationEntry,
         Risk,
         EngagementEntry,
         Meeting,
@@ -667,6 +812,7 @@ def demo_data_delete() -> int:
     ):
         deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
     deleted += _demo_history_delete(demo_ids)
+    deleted += _answers_history_delete(demo_ids[Proposal])
     for model in (User, GovernmentDepartment, Organisation):
         deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
     return deleted
@@ -737,6 +883,16 @@ def _demo_history_delete(deleted: Mapping[type[models.Model], list[int]]) -> int
         )
         count += orphans.delete()[0]
     return count
+
+
+def _answers_history_delete(proposal_ids: list[int]) -> int:
+    """The history of the principle answers of deleted demo proposals (the answers carry no
+    demo flag of their own: they belong to their proposal)."""
+    history = PrincipleResponse.history.model  # type: ignore[attr-defined]
+    orphans = history.objects.filter(proposal_id__in=proposal_ids).exclude(
+        id__in=PrincipleResponse.objects.values("pk")
+    )
+    return int(orphans.delete()[0])
 
 
 def _refuse_non_demo(collector: Collector) -> None:
@@ -814,7 +970,9 @@ class _Builder:
         self.today = today
         self.now = min(timezone.now(), _aware(today, 23, 59))
         self.summary = DemoSummary()
-        self.chain = _chain(deal)
+        self.chain = chain_of(deal)
+        if not self.chain:
+            raise DemoDataError(f"{deal} has no governance chain: load the reference data.")
         self.themes = list(Theme.objects.filter(deal=deal).order_by("position", "pk"))
         self.workstreams = list(
             Workstream.objects.filter(deal=deal, status=WorkstreamStatus.ACTIVE)
@@ -843,6 +1001,8 @@ class _Builder:
         self._risks()
         self._engagement()
         self._proposals()
+        self._meeting_history()
+        self._agendas()
         self._observations()
         return self.summary
 
@@ -1030,12 +1190,20 @@ class _Builder:
                     if day == past[-1]
                     else MeetingStatus.CLOSED
                 )
+                starts_at = _aware(day, 10)
                 meetings.append(
                     Meeting(
                         body=body,
-                        starts_at=_aware(day, 10),
+                        starts_at=starts_at,
+                        ends_at=starts_at + timedelta(hours=MEETING_HOURS),
                         location="Example House, Room 2 (demo)",
                         status=status,
+                        # What the negotiating team discusses is a negotiating position.
+                        classification=(
+                            Classification.OFFICIAL_SENSITIVE
+                            if body.kind == BodyKind.NEGOTIATING_TEAM
+                            else Classification.OFFICIAL
+                        ),
                         is_demo=True,
                     )
                 )
@@ -1378,6 +1546,13 @@ class _Builder:
     # Proposals, decisions, meetings
 
     def _proposals(self) -> None:
+        """Proposals at every stage, with the decisions that took them there, their answers to
+        the principles and their talks with government.
+
+        The database refuses a proposal past the last body of the chain without that body's
+        endorsement, which is a decision about the proposal: so the proposals are written as
+        drafts, then their decisions, then moved to where they have got to. Their history says
+        the same: drafted by the lead, then moved on by whoever made the last move."""
         missions = {m.number: m for m in Mission.objects.all()}
         indicators = {i.code: i for i in Indicator.objects.all()}
         picks = self._proposal_picks()
@@ -1391,13 +1566,18 @@ class _Builder:
             proposals.append(proposal)
             links.append((proposal, topic))
             decisions += made
-        _create_with_history(Proposal, proposals, [p.owner for p in proposals])
+        self._some_official(proposals)
+        Proposal.objects.bulk_create(proposals)
         for decision in decisions:
             decision.proposal_id = decision.proposal.pk
         Decision.objects.bulk_create(decisions)
         self._link(links, missions, indicators)
         self._backdate(proposals, decisions)
+        talks = self._move_on(proposals, decisions)
+        self._principles(proposals)
+        self._talks(talks)
         self._minutes(decisions)
+        self._proposition(proposals)
         self.summary.created["proposals"] += len(proposals)
         self.summary.created["decisions"] += len(decisions)
 
@@ -1420,9 +1600,8 @@ class _Builder:
     def _proposal(
         self, workstream: Workstream, ask: Ask, plan: Plan
     ) -> tuple[Proposal, list[Decision]]:
+        """The proposal as its lead drafted it (``_move_on`` takes it where ``plan`` says)."""
         rng = self.rng
-        last = len(self.chain) - 1
-        at = min(plan.at, last)
         value = None
         if ask.value:
             low, high = ask.value
@@ -1443,12 +1622,20 @@ class _Builder:
                 Classification.OFFICIAL if rng.random() < 0.2 else Classification.OFFICIAL_SENSITIVE
             ),
             owner=self.lead_of.get(workstream.pk),
-            stage=plan.stage,
-            awaiting_body=self.chain[at] if plan.stage == S.IN_GOVERNANCE else None,
-            outcome=plan.outcome or "",
+            stage=S.DRAFT,
             is_demo=True,
         )
+        proposal._plan = plan  # type: ignore[attr-defined]
         return proposal, self._decisions(proposal, plan)
+
+    def _some_official(self, proposals: list[Proposal]) -> None:
+        """Partners see OFFICIAL proposals only: make sure a few that went to government are."""
+        gone = [p for p in proposals if p._plan.submitted]  # type: ignore[attr-defined]
+        official = [p for p in gone if p.classification == Classification.OFFICIAL]
+        sensitive = [p for p in gone if p not in official]
+        wanted = min(len(sensitive), max(0, OFFICIAL_IN_GOVERNMENT - len(official)))
+        for proposal in self.rng.sample(sensitive, wanted):
+            proposal.classification = Classification.OFFICIAL
 
     def _decisions(self, proposal: Proposal, plan: Plan) -> list[Decision]:
         steps = _steps(plan, len(self.chain))
@@ -1457,18 +1644,21 @@ class _Builder:
         dated = self._schedule(steps, SETTLING_DAYS.get(plan.stage, 0), plan.stage)
         decisions = []
         for (index, outcome), (day, meeting) in zip(steps, dated, strict=True):
-            reasons = ""
+            notes = ""
             if outcome == DecisionOutcome.REFERRED_BACK:
-                reasons = self.rng.choice(REFERRAL_REASONS)
+                notes = self.rng.choice(REFERRAL_REASONS)
             elif outcome == DecisionOutcome.REJECTED:
-                reasons = self.rng.choice(REJECTION_REASONS)
+                notes = self.rng.choice(REJECTION_REASONS)
+            elif outcome == DecisionOutcome.SKIPPED:
+                notes = SKIP_REASON
+                meeting = None  # an administrator's step, not a body's decision
             decisions.append(
                 Decision(
                     proposal=proposal,
                     body=self.chain[index],
                     meeting=meeting,
                     outcome=outcome,
-                    reasons=reasons,
+                    notes=notes,
                     decided_on=day,
                     recorded_by=self.admin,
                     is_demo=True,
@@ -1494,8 +1684,10 @@ class _Builder:
             return [
                 (latest - timedelta(days=7 * (len(steps) - i)), None) for i in range(len(steps))
             ]
-        # Proposals still in the chain were submitted recently; the others at any time.
-        run = feasible[-1] if stage == S.IN_GOVERNANCE else self.rng.choice(feasible)
+        # Proposals still in the chain, or waiting to go to government or for talks to start,
+        # moved recently; the others at any time.
+        recent = stage in (S.IN_GOVERNANCE, S.APPROVED, S.SUBMITTED)
+        run = feasible[-1] if recent else self.rng.choice(feasible)
         dated = []
         for meeting in run:
             day = meeting.starts_at.date()
@@ -1528,14 +1720,14 @@ class _Builder:
         rows: dict[str, list[models.Model]] = defaultdict(list)
         for proposal, topic in links:
             wanted = list(topic.departments[: self.rng.choice([1, 2])])
-            for abbr in wanted:
-                if abbr in self.departments:
-                    rows["departments"].append(
-                        Proposal.departments.through(
-                            proposal_id=proposal.pk,
-                            governmentdepartment_id=self.departments[abbr].pk,
-                        )
-                    )
+            chosen = [self.departments[abbr] for abbr in wanted if abbr in self.departments]
+            proposal._departments = chosen  # type: ignore[attr-defined]
+            rows["departments"] += [
+                Proposal.departments.through(
+                    proposal_id=proposal.pk, governmentdepartment_id=department.pk
+                )
+                for department in chosen
+            ]
             for number in topic.missions:
                 if number in missions:
                     rows["missions"].append(
@@ -1554,23 +1746,183 @@ class _Builder:
             getattr(Proposal, name).through.objects.bulk_create(items)
 
     def _backdate(self, proposals: list[Proposal], decisions: list[Decision]) -> None:
-        """Give rows the dates they would have had, so that "what changed since" reads true."""
+        """Give rows the dates they would have had, so that "what changed since" reads true:
+        each proposal drafted a week or more before its first decision."""
         first_decided: dict[int, date] = {}
-        last_decided: dict[int, date] = {}
         for decision in decisions:
-            decision.created_at = _aware(decision.decided_on, 16, self.rng.randrange(60))
+            decision.created_at = min(
+                _aware(decision.decided_on, 16, self.rng.randrange(60)), self.now
+            )
             pk = decision.proposal_id
             first_decided[pk] = min(first_decided.get(pk, decision.decided_on), decision.decided_on)
-            last_decided[pk] = max(last_decided.get(pk, decision.decided_on), decision.decided_on)
         for proposal in proposals:
             started = first_decided.get(proposal.pk, self.today) - timedelta(
                 days=self.rng.randrange(7, 42)
             )
-            proposal.created_at = _aware(started, 11)
-            changed = last_decided.get(proposal.pk, started)
-            proposal.updated_at = min(_aware(changed, 17), self.now)
+            proposal.created_at = proposal.updated_at = proposal.moved_at = _aware(started, 11)
         Decision.objects.bulk_update(decisions, ["created_at"])
-        _dates_write(Proposal, proposals)
+
+    def _move_on(
+        self, proposals: list[Proposal], decisions: list[Decision]
+    ) -> list[NegotiationEntry]:
+        """Take each proposal where its plan says, with the history entries the services would
+        have written: "Created" as its lead drafted it, and one change for where it is now.
+        Returns the talks with government to log."""
+        by_proposal: dict[int, list[Decision]] = defaultdict(list)
+        for decision in decisions:
+            by_proposal[decision.proposal_id].append(decision)
+        for proposal in proposals:
+            proposal._history_user = proposal.owner  # type: ignore[attr-defined]
+            proposal._history_date = proposal.created_at  # type: ignore[attr-defined]
+        Proposal.history.bulk_history_create(proposals)  # type: ignore[attr-defined]
+        talks: list[NegotiationEntry] = []
+        for proposal in proposals:
+            talks += self._move(proposal, by_proposal[proposal.pk])
+        moved = [p for p in proposals if p.moved_at != p.created_at]
+        for proposal in moved:
+            proposal.revision += 1
+            proposal.updated_at = proposal._history_date = proposal.moved_at  # type: ignore[attr-defined]
+        Proposal.objects.bulk_update(proposals, MOVED_FIELDS)
+        Proposal.history.bulk_history_create(moved, update=True)  # type: ignore[attr-defined]
+        return talks
+
+    def _move(self, proposal: Proposal, decisions: list[Decision]) -> list[NegotiationEntry]:
+        """Set the proposal's stage and what goes with it, ``moved_at`` and who moved it last."""
+        plan: Plan = proposal._plan  # type: ignore[attr-defined]
+        rng = self.rng
+        last = decisions[-1] if decisions else None
+        proposal.stage = plan.stage
+        proposal._history_user = self.admin  # type: ignore[attr-defined]
+        if last is not None:
+            proposal.moved_at = last.created_at
+        if plan.stage == S.IN_GOVERNANCE:
+            proposal.awaiting_body = self.chain[min(plan.at, len(self.chain) - 1)]
+            if last is None:  # submitted by its lead, not yet decided on
+                submitted = proposal.created_at + timedelta(days=rng.randint(3, 6), hours=2)
+                proposal.moved_at = min(submitted, self.now)
+                proposal._history_user = proposal.owner  # type: ignore[attr-defined]
+        if plan.stage == S.CONCLUDED:
+            proposal.outcome = plan.outcome or Outcome.WITHDRAWN
+            proposal.outcome_notes = OUTCOME_NOTES[Outcome(proposal.outcome)]
+        if plan.withdrawn_in_chain:
+            assert last is not None
+            proposal.outcome_on = last.decided_on + timedelta(days=rng.randint(7, 30))
+            proposal.outcome_notes = WITHDRAWN_IN_CHAIN
+            proposal.moved_at = min(_aware(proposal.outcome_on, 15), self.now)
+        if not plan.board_endorsed:
+            return []
+        assert last is not None and last.body == self.chain[-1]
+        proposal.board_endorsement = last
+        if plan.submitted:
+            return self._to_government(proposal, plan, last.decided_on)
+        return []
+
+    def _to_government(
+        self, proposal: Proposal, plan: Plan, endorsed_on: date
+    ) -> list[NegotiationEntry]:
+        """Submitted some days after the last body's endorsement; then (SETTLING_DAYS allow
+        for it) talks with the departments, and for some an outcome."""
+        rng = self.rng
+        room = (self.today - endorsed_on).days
+        submitted_on = endorsed_on + timedelta(days=rng.randint(1, max(1, min(10, room // 4))))
+        proposal.submitted_on = submitted_on
+        proposal.moved_at = min(_aware(submitted_on, 12), self.now)
+        if not plan.negotiated:
+            return []
+        until = self.today
+        if plan.stage == S.CONCLUDED:
+            proposal.outcome_on = self.today - timedelta(days=rng.randint(3, 21))
+            proposal.moved_at = min(_aware(proposal.outcome_on, 15), self.now)
+            until = proposal.outcome_on
+        low, high = TALKS[plan.stage] if plan.outcome != Outcome.WITHDRAWN else (1, 1)
+        span = (until - submitted_on).days - 1
+        offsets = sorted(rng.sample(range(1, span + 1), min(span, rng.randint(low, high))))
+        talks = [
+            self._talk(proposal, submitted_on + timedelta(days=d), first=i == 0)
+            for i, d in enumerate(offsets)
+        ]
+        if plan.stage == S.IN_NEGOTIATION:
+            # Logging the first talk moved it into negotiation; the lead logs talks.
+            proposal.moved_at = talks[0]._made  # type: ignore[attr-defined]
+            proposal._history_user = proposal.owner  # type: ignore[attr-defined]
+        return talks
+
+    def _talk(self, proposal: Proposal, day: date, *, first: bool) -> NegotiationEntry:
+        """Mostly OFFICIAL-SENSITIVE; the first talk about an OFFICIAL proposal is OFFICIAL,
+        so that partners see some of the log."""
+        rng = self.rng
+        departments = getattr(proposal, "_departments", None) or list(self.departments.values())
+        department = rng.choice(departments)
+        lead = proposal.owner
+        if proposal.classification == Classification.OFFICIAL:
+            sensitive = not first and rng.random() < 0.5
+        else:
+            sensitive = rng.random() < 0.9
+        entry = NegotiationEntry(
+            proposal=proposal,
+            department=department,
+            held_on=day,
+            attendees=f"{department.name} officials; "
+            + (f"{lead.full_name} (workstream lead); " if lead else "")
+            + "TDD Core Team",
+            summary=rng.choice(TALK_SUMMARIES),
+            next_steps=rng.choice(TALK_NEXT_STEPS),
+            classification=(
+                Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL
+            ),
+            recorded_by=lead,
+            is_demo=True,
+        )
+        entry._made = min(_aware(day, 17, rng.randrange(60)), self.now)  # type: ignore[attr-defined]
+        return entry
+
+    def _talks(self, talks: list[NegotiationEntry]) -> None:
+        _create_with_history(NegotiationEntry, talks, [t.recorded_by for t in talks])
+        for talk in talks:
+            talk.created_at = talk.updated_at = talk._made  # type: ignore[attr-defined]
+        _dates_write(NegotiationEntry, talks)
+        self.summary.created["negotiation entries"] += len(talks)
+
+    def _principles(self, proposals: list[Proposal]) -> None:
+        """Each proposal's lead answers the deal's principles soon after drafting it; a few
+        open proposals leave some unanswered, so that the dashboard has them to show."""
+        rng = self.rng
+        principles = list(Principle.objects.filter(deal=self.deal).order_by("position"))
+        if not principles:
+            return
+        open_ = [p for p in proposals if p.stage not in CLOSED_STAGES]
+        partly = {p.pk for p in rng.sample(open_, min(PARTLY_ANSWERED, len(open_)))}
+        responses = []
+        for proposal in proposals:
+            chosen = principles
+            if proposal.pk in partly:
+                fewest = 0 if proposal.stage == S.DRAFT else 1
+                count = rng.randint(fewest, len(principles) - 1)
+                chosen = sorted(rng.sample(principles, count), key=lambda p: p.position)
+            for principle in chosen:
+                answer = rng.choices(list(PrincipleAnswer), weights=[75, 10, 15])[0]
+                note = {
+                    PrincipleAnswer.YES: PRINCIPLE_NOTES.get(principle.slug, ""),
+                    PrincipleAnswer.NO: PRINCIPLE_NO,
+                    PrincipleAnswer.NOT_APPLICABLE: PRINCIPLE_NOT_APPLICABLE,
+                }[answer]
+                response = PrincipleResponse(
+                    proposal=proposal,
+                    principle=principle,
+                    answer=answer,
+                    note=note,
+                    answered_by=proposal.owner,
+                )
+                answered = proposal.created_at + timedelta(hours=rng.randint(2, 72))
+                response._history_user = proposal.owner  # type: ignore[attr-defined]
+                response._history_date = min(answered, self.now)  # type: ignore[attr-defined]
+                responses.append(response)
+        PrincipleResponse.objects.bulk_create(responses)
+        for response in responses:
+            response.updated_at = response._history_date  # type: ignore[attr-defined]
+        PrincipleResponse.objects.bulk_update(responses, ["updated_at"])
+        PrincipleResponse.history.bulk_history_create(responses)  # type: ignore[attr-defined]
+        self.summary.created["principle answers"] += len(responses)
 
     def _minutes(self, decisions: list[Decision]) -> None:
         by_meeting: dict[int, list[Decision]] = defaultdict(list)
@@ -1592,6 +1944,63 @@ class _Builder:
                 else ["Demo minutes. Updates on the workstreams noted; no decisions."]
             )
         Meeting.objects.bulk_update(closed, ["minutes"])
+
+    def _meeting_history(self) -> None:
+        """The "Created" history entry of each meeting, as the administrator arranged it some
+        weeks ahead (recorded as it stands now, minutes and all)."""
+        meetings = [m for items in self.meetings.values() for m in items]
+        for meeting in meetings:
+            arranged = meeting.starts_at - timedelta(days=ARRANGED_DAYS_AHEAD, hours=1)
+            meeting._history_user = self.admin  # type: ignore[attr-defined]
+            meeting._history_date = min(arranged, self.now)  # type: ignore[attr-defined]
+        Meeting.history.bulk_history_create(meetings)  # type: ignore[attr-defined]
+
+    def _proposition(self, proposals: list[Proposal]) -> None:
+        """A version of the TDD Proposition, approved by the last body of the chain at its
+        latest meeting: the demo proposals it had endorsed by then, copied as the services
+        copy them. A deal whose administrators have made versions of their own gets none, so
+        that the demo takes no place in their numbering or their approval."""
+        if PropositionVersion.objects.filter(deal=self.deal).exists():
+            return
+        board = self.chain[-1]
+        held = [m for m in self.meetings.get(board.pk, []) if m.status != MeetingStatus.PLANNED]
+        meeting = max(held, key=lambda m: m.starts_at) if held else None
+        approved_on = timezone.localdate(meeting.starts_at) if meeting else self.today
+        by_then = {
+            p.pk
+            for p in proposals
+            if p.board_endorsement is not None and p.board_endorsement.decided_on <= approved_on
+        }
+        endorsed = [p for p in proposition_proposals(self.deal) if p.pk in by_then]
+        if not endorsed:
+            return
+        version = PropositionVersion.objects.create(
+            deal=self.deal,
+            number=1,
+            title="TDD Proposition",
+            introduction=PROPOSITION_INTRODUCTION,
+            status=PropositionStatus.APPROVED,
+            approved_on=approved_on,
+            approved_by=board,
+            approved_at=meeting,
+            created_by=self.admin,
+            is_demo=True,
+        )
+        PropositionVersion.objects.filter(pk=version.pk).update(
+            created_at=min(_aware(approved_on, 9), self.now)
+        )
+        PropositionItem.objects.bulk_create(
+            _snapshot(version, position, p) for position, p in enumerate(endorsed, start=1)
+        )
+        self.summary.created["approved Proposition"] += 1
+
+    def _agendas(self) -> None:
+        """The next planned meeting of each body lists what awaits it, as the services keep it."""
+        for body in GovernanceBody.objects.filter(deal=self.deal):
+            agenda_sync(body)
+        self.summary.created["agenda items"] += AgendaItem.objects.filter(
+            meeting__is_demo=True
+        ).count()
 
     # Observations
 
@@ -1634,31 +2043,25 @@ class _Builder:
             return None, None
 
 
-def _chain(deal: Deal) -> list[GovernanceBody]:
-    """The escalation chain, first body to last."""
-    bodies = {b.pk: b for b in GovernanceBody.objects.filter(deal=deal)}
-    body = next((b for b in bodies.values() if b.is_chain_start), None)
-    chain: list[GovernanceBody] = []
-    while body is not None and body not in chain:
-        chain.append(body)
-        body = bodies.get(body.next_body_id) if body.next_body_id else None
-    if not chain:
-        raise DemoDataError(f"{deal} has no governance chain: load the reference data.")
-    return chain
-
-
 def _steps(plan: Plan, length: int) -> list[tuple[int, DecisionOutcome]]:
-    """The decisions a proposal met, in order: (index of the chain body, outcome)."""
+    """The decisions a proposal met, in order: (index of the chain body, outcome). A referral
+    back sends it to draft, and once redrafted it climbs the chain again from the first body."""
     at = min(plan.at, length - 1)
     referred = None if plan.referred_at is None else min(plan.referred_at, length - 1)
-    passed = {S.DRAFT: 0, S.IN_GOVERNANCE: at, S.REJECTED: at}.get(plan.stage, length)
+    if plan.stage == S.DRAFT:
+        passed = 0
+    elif plan.stage in (S.IN_GOVERNANCE, S.REJECTED) or plan.withdrawn_in_chain:
+        passed = at
+    else:
+        passed = length
     steps: list[tuple[int, DecisionOutcome]] = []
-    for index in range(passed):
-        if index == referred:
-            steps.append((index, DecisionOutcome.REFERRED_BACK))
-        steps.append((index, DecisionOutcome.ENDORSED))
-    if plan.stage == S.IN_GOVERNANCE and referred == at:
-        steps.append((at, DecisionOutcome.REFERRED_BACK))
+    if referred is not None:
+        steps += [(index, DecisionOutcome.ENDORSED) for index in range(referred)]
+        steps.append((referred, DecisionOutcome.REFERRED_BACK))
+    steps += [
+        (index, DecisionOutcome.SKIPPED if index == plan.skipped_at else DecisionOutcome.ENDORSED)
+        for index in range(passed)
+    ]
     if plan.stage == S.REJECTED:
         steps.append((at, DecisionOutcome.REJECTED))
     return steps
