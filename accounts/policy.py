@@ -207,4 +207,8 @@ def visible_agenda_items(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySe
 
 
 def visible_proposition_items(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
-    return qs.filter(classified_filter(user, "version__deal"))
+    """An item is a copy of its proposal's words: it follows the proposal's marking now as well
+    as the marking copied with it, as an agenda item does."""
+    return qs.filter(classified_filter(user, "version__deal")).filter(
+        classified_filter(user, "deal", prefix="proposal__")
+    )

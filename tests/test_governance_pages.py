@@ -348,7 +348,7 @@ def test_two_meetings_of_a_body_at_the_same_time_are_refused_at_the_field(
     _meeting(people, days=14)
     client.force_login(people.admin)
     response = client.post("/meetings/new/", _meeting_post(people))
-    assert "The body already has a meeting at that time" in _body(response)
+    assert "already has a meeting at that time" in _body(response)
     assert Meeting.objects.count() == 1
 
 
@@ -567,7 +567,10 @@ def test_a_partner_never_sees_sensitive_agenda_items_or_sensitive_minutes(
     assert "for WMCA roles only" in page
     listing = client.get("/meetings/")
     assert "Rail powers" not in _text(listing)
+    # Counts of the agenda are of what the person may see: they give nothing hidden away.
+    assert [m.agenda_size for m in listing.context["upcoming"]] == [1]
     client.force_login(people.dsg)
+    assert [m.agenda_size for m in client.get("/meetings/").context["upcoming"]] == [3]
     page = _text(client.get(f"/meetings/{meeting.pk}/"))
     for shown in ["Rail powers", "Our fallback position", "Treasury will not move", "Dan DSG"]:
         assert shown in page
@@ -596,6 +599,11 @@ def test_a_partner_does_not_see_decisions_on_sensitive_proposals(
     response = client.get(f"/meetings/{meeting.pk}/")
     assert list(response.context["decisions"]) == []
     assert "Rail powers" not in _text(response)
+    listing = client.get("/meetings/")
+    assert [m.decision_count for m in listing.context["page"].object_list] == [0]
+    client.force_login(people.dsg)
+    listing = client.get("/meetings/")
+    assert [m.decision_count for m in listing.context["page"].object_list] == [1]
 
 
 # --- The governance chain ---------------------------------------------------------------------
@@ -797,6 +805,22 @@ def test_a_partner_never_sees_a_sensitive_proposition_item_on_the_page_or_in_the
     assert 'id="marking">OFFICIAL-SENSITIVE</p>' in before_title
     header, text = _docx_text(client.get(f"/proposition/{version.number}.docx"))
     assert "Rail powers" in text and header == "OFFICIAL-SENSITIVE"
+
+
+def test_an_item_follows_its_proposal_when_the_proposal_is_marked_sensitive_later(
+    client: Client, people: People
+) -> None:
+    _approved(people, "Bus funding")
+    later = _approved(people, "Rail powers")
+    version = _version(people)
+    services.proposal_update(proposal=later, acting_user=people.admin, classification=SENSITIVE)
+
+    client.force_login(people.partner)
+    assert "Rail powers" not in _text(client.get(f"/proposition/{version.number}/"))
+    assert client.get("/proposition/").context["versions"][0].item_count == 1
+    assert "Rail powers" not in _docx_text(client.get(f"/proposition/{version.number}.docx"))[1]
+    client.force_login(people.dsg)
+    assert "Rail powers" in _text(client.get(f"/proposition/{version.number}/"))
 
 
 def test_an_unknown_version_is_not_found(client: Client, people: People) -> None:

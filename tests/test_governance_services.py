@@ -380,9 +380,14 @@ def test_a_meeting_ends_after_it_starts_and_a_body_meets_once_at_a_time(
     assert set(error.value.message_dict) == {"ends_at"}
     with pytest.raises(ValidationError) as error:
         meeting(people, chain[0], days=7)
-    # The database's rule words it as an error of the whole meeting, not of its start.
-    assert set(error.value.message_dict) <= {"starts_at", "__all__"}
+    assert error.value.message_dict == {
+        "starts_at": [f"{chain[0]} already has a meeting at that time"]
+    }
     assert Meeting.objects.filter(body=chain[0]).count() == 1
+    other = meeting(people, chain[0], days=21)
+    with pytest.raises(ValidationError) as error:
+        services.meeting_update(meeting=other, acting_user=people.admin, starts_at=made.starts_at)
+    assert set(error.value.message_dict) == {"starts_at"}
     with pytest.raises(ValidationError) as error:
         services.meeting_update(
             meeting=made, acting_user=people.admin, ends_at=made.starts_at - dt.timedelta(hours=1)
@@ -421,6 +426,7 @@ def test_moving_the_next_meeting_later_gives_its_proposals_to_the_new_next_meeti
     )
 
     assert agenda(second) == [("Proposal: Bus franchising funding", made.pk)]
+    assert agenda(first) == []
 
 
 # --- The TDD Proposition ----------------------------------------------------------------------

@@ -893,6 +893,26 @@ def test_a_referral_back_returns_the_proposal_to_draft_with_its_reasons(
     assert "Cost it." in _plain(client.get(f"/proposals/{proposal.pk}/"))
 
 
+def test_the_journey_follows_the_order_decisions_were_recorded_not_their_dates(
+    client: Client, people: People
+) -> None:
+    proposal = _in_chain(people)
+    first = Proposal.objects.get(pk=proposal.pk).awaiting_body
+    assert first is not None
+    earlier = _meeting(people, first, days=-3)
+    _decide(people, proposal, DecisionOutcome.REFERRED_BACK, notes="Cost it.")
+    services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    # Endorsed at a meeting held before the referral back was recorded.
+    _decide(people, proposal, DecisionOutcome.ENDORSED, meeting=earlier)
+
+    client.force_login(people.admin)
+    steps = client.get(f"/proposals/{proposal.pk}/").context["steps"]
+    assert [(step.body, step.state) for step, _words in steps[:2]] == [
+        (first, "passed"),
+        (Proposal.objects.get(pk=proposal.pk).awaiting_body, "awaiting"),
+    ]
+
+
 # --- Skipping ---------------------------------------------------------------------------------
 
 

@@ -740,6 +740,21 @@ def test_a_draft_can_change_what_it_asks(people: People) -> None:
     assert (fresh(proposal).title, fresh(proposal).ask) == ("Bus franchising", "Fund it.")
 
 
+def test_a_workstream_uses_a_title_once_and_says_so_on_the_title(people: People) -> None:
+    first = draft(people)
+    other = draft(people, title="Rail stations")
+
+    with pytest.raises(ValidationError) as error:
+        draft(people, title=first.title)
+    assert error.value.message_dict == {
+        "title": ["This workstream already has a proposal with this title"]
+    }
+    with pytest.raises(ValidationError) as error:
+        services.proposal_update(proposal=other, acting_user=people.lead, title=first.title)
+    assert set(error.value.message_dict) == {"title"}
+    assert fresh(other).title == "Rail stations"
+
+
 def test_an_edit_based_on_an_old_revision_is_refused_with_what_changed(people: People) -> None:
     proposal = draft(people)
     seen = proposal.revision

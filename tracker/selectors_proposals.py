@@ -87,8 +87,10 @@ def proposal_for_page(user: AnyUser, pk: int) -> Proposal:
             ),
             Prefetch(
                 "decisions",
+                # In the order they were recorded, which is the order they moved the proposal
+                # (a decision dated by an earlier meeting can be recorded after a referral back).
                 queryset=Decision.objects.select_related("body", "meeting", "recorded_by").order_by(
-                    "decided_on", "created_at"
+                    "created_at", "pk"
                 ),
             ),
             Prefetch(
@@ -162,11 +164,22 @@ def negotiations_for(user: AnyUser) -> QuerySet[NegotiationEntry]:
 # --- Meetings ---------------------------------------------------------------------------------
 
 
+def _count_of(visible: QuerySet) -> Coalesce:
+    """The number of rows of ``visible`` (filtered by ``meeting=OuterRef("pk")``), as a
+    subquery: counts the person may see, so that they give nothing hidden away."""
+    return Coalesce(
+        Subquery(visible.order_by().values("meeting").annotate(n=Count("pk")).values("n")), 0
+    )
+
+
 def meetings_for(user: AnyUser) -> QuerySet[Meeting]:
+    """Meetings the person may see, each with ``agenda_size`` and ``decision_count``: the
+    agenda items and decisions the person may see."""
+    items = policy.visible_agenda_items(AgendaItem.objects.filter(meeting=OuterRef("pk")), user)
+    decisions = policy.visible_decisions(Decision.objects.filter(meeting=OuterRef("pk")), user)
     return policy.visible_meetings(
         Meeting.objects.select_related("body", "body__deal").annotate(
-            agenda_size=Count("agenda_items", distinct=True),
-            decision_count=Count("decisions", distinct=True),
+            agenda_size=_count_of(items), decision_count=_count_of(decisions)
         ),
         user,
     )

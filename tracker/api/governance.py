@@ -128,20 +128,6 @@ class MeetingSerializer(serializers.ModelSerializer[Meeting]):
             raise PermissionDenied("Only an administrator can arrange meetings.")
         return body
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # The service words this refusal too, but its model validation meets the clash first.
-        body = attrs.get("body") or getattr(self.instance, "body", None)
-        starts_at = attrs.get("starts_at")
-        if body is not None and starts_at is not None:
-            clashes = Meeting.objects.filter(body=body, starts_at=starts_at)
-            if self.instance is not None:
-                clashes = clashes.exclude(pk=self.instance.pk)
-            if clashes.exists():
-                raise serializers.ValidationError(
-                    {"starts_at": f"{body} already has a meeting at that time"}
-                )
-        return attrs
-
     def validate_minutes(self, minutes: str | None) -> str:
         return minutes or ""
 
@@ -423,9 +409,6 @@ class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion
     def get_queryset(self) -> QuerySet[PropositionVersion]:
         user = self.request.user
         items = policy.visible_proposition_items(PropositionItem.objects.all(), user)
-        # An item is a copy of its proposal's words: it follows the proposal's marking now as
-        # well as the marking copied with it, as an agenda item does.
-        items = items.filter(policy.classified_filter(user, "deal", prefix="proposal__"))
         return selectors_proposals.proposition_versions_for(user).prefetch_related(
             Prefetch("items", queryset=items.order_by("position"), to_attr="visible_items")
         )

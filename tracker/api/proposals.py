@@ -225,7 +225,7 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
             "created_at",
             "updated_at",
         ]
-        # A title used twice in a workstream is refused in validate(), with a field message.
+        # A title used twice in a workstream: the service says so, with a field message.
         validators: ClassVar[list[Any]] = []
 
     def validate_workstream(self, workstream: Any) -> Any:
@@ -238,19 +238,6 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
         if not policy.can_edit_proposal(_user(self.context), workstream):
             raise PermissionDenied(EDITORS_ONLY)
         return workstream
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        title = attrs.get("title")
-        workstream = attrs.get("workstream") or getattr(self.instance, "workstream", None)
-        if title is not None and workstream is not None:
-            others = Proposal.objects.filter(workstream=workstream, title=title)
-            if self.instance is not None:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise serializers.ValidationError(
-                    {"title": "This workstream already has a proposal with this title"}
-                )
-        return attrs
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         attrs = super().to_internal_value(data)

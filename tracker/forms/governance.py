@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -134,16 +134,6 @@ class MeetingForm(RecordForm):
         if hasattr(error, "error_dict"):
             moved = {"starts_at": "starts_at_time", "ends_at": "ends_at_time"}
             errors = {moved.get(name, name): errs for name, errs in error.error_dict.items()}
-            # The model's own check of one meeting per body and time words it for developers
-            # ("Meeting with this Body and Starts at already exists"): say it plainly.
-            whole = errors.pop(NON_FIELD_ERRORS, [])
-            if any(e.code in ("unique", "unique_together") for e in whole):
-                errors.setdefault("starts_at_time", []).append(
-                    ValidationError("The body already has a meeting at that time")
-                )
-                whole = [e for e in whole if e.code not in ("unique", "unique_together")]
-            if whole:
-                errors[NON_FIELD_ERRORS] = whole
             error = ValidationError(errors)
         super().add_service_errors(error)
 

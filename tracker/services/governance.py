@@ -73,6 +73,14 @@ def _check_meeting_fields(fields: dict[str, Any]) -> None:
         raise ValidationError({"ends_at": "The meeting must end after it starts"})
 
 
+def _refuse_clash(body: GovernanceBody, starts_at: dt.datetime, meeting_pk: int | None) -> None:
+    clashes = Meeting.objects.filter(body=body, starts_at=starts_at)
+    if meeting_pk is not None:
+        clashes = clashes.exclude(pk=meeting_pk)
+    if clashes.exists():
+        raise ValidationError({"starts_at": f"{body} already has a meeting at that time"})
+
+
 def meeting_create(
     *, body: GovernanceBody, acting_user: User, starts_at: dt.datetime, **fields: Any
 ) -> Meeting:
@@ -82,6 +90,7 @@ def meeting_create(
     attendees = fields.pop("attendees", None)
     try:
         with transaction.atomic():
+            _refuse_clash(body, starts_at, None)
             meeting = _save(Meeting(body=body, **fields), acting_user)
             if attendees is not None:
                 meeting.attendees.set(attendees)
@@ -118,6 +127,8 @@ def meeting_update(
                 changes_between(base.instance, current, names) if base else [],
             )
         attendees = fields.pop("attendees", None)
+        if "starts_at" in fields:
+            _refuse_clash(current.body, fields["starts_at"], current.pk)
         for name, value in fields.items():
             setattr(current, name, value)
         current.revision += 1
@@ -191,10 +202,18 @@ def _current_asks(body: GovernanceBody) -> list[StatusUpdate]:
 
 def agenda_sync(body: GovernanceBody) -> Meeting | None:
     """Bring the generated items of the body's next planned meeting in step with what awaits
-    the body. Items added by hand are left alone. Returns the meeting, if there is one."""
+    the body; the body's later planned meetings have none until they are next (a meeting moved
+    later gives its items up). Items added by hand are left alone. Returns the meeting, if there
+    is one."""
     meeting = next_meeting(body)
     if meeting is None:
         return None
+    AgendaItem.objects.filter(
+        meeting__body=body,
+        meeting__status=MeetingStatus.PLANNED,
+        meeting__starts_at__gt=meeting.starts_at,
+        generated=True,
+    ).delete()
     awaiting = list(
         Proposal.objects.filter(awaiting_body=body, stage=ProposalStage.IN_GOVERNANCE)
         .select_related("workstream")

@@ -144,6 +144,14 @@ def _set_links(proposal: Proposal, fields: Mapping[str, Any]) -> None:
             getattr(proposal, name).set(fields[name])
 
 
+def _refuse_duplicate_title(workstream: Workstream, title: str, proposal_pk: int | None) -> None:
+    others = Proposal.objects.filter(workstream=workstream, title=title)
+    if proposal_pk is not None:
+        others = others.exclude(pk=proposal_pk)
+    if others.exists():
+        raise ValidationError({"title": "This workstream already has a proposal with this title"})
+
+
 def proposal_create(
     *,
     workstream: Workstream,
@@ -165,6 +173,7 @@ def proposal_create(
                     f"{workstream} is {workstream.get_status_display().lower()}: "
                     "it takes no new proposals."
                 )
+            _refuse_duplicate_title(workstream, title, None)
             proposal = Proposal(
                 deal_id=workstream.deal_id,
                 workstream=workstream,
@@ -214,6 +223,8 @@ def proposal_update(
                     "are deciding on, so its title, ask, type, challenge, prize and value are "
                     "fixed. A body can refer it back to draft for changes."
                 )
+        if "title" in fields:
+            _refuse_duplicate_title(current.workstream, fields["title"], current.pk)
         for name, value in fields.items():
             if name not in LINK_FIELDS:
                 setattr(current, name, value)

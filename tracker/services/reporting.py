@@ -198,7 +198,11 @@ ENGAGEMENT_FIELDS = [
 def _locked(workstream: Workstream) -> Workstream:
     """The workstream as it is now, locked until the transaction ends, so that a merge or a
     ceasing cannot slip in between the check and the write."""
-    return Workstream.objects.select_for_update(of=("self",)).select_related("deal").get(pk=workstream.pk)
+    return (
+        Workstream.objects.select_for_update(of=("self",))
+        .select_related("deal")
+        .get(pk=workstream.pk)
+    )
 
 
 def _require_writer(acting_user: User, workstream: Workstream) -> None:
