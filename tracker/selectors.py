@@ -15,7 +15,7 @@ from accounts import policy
 from accounts.choices import Role
 from accounts.models import Membership
 
-from .changes import change_of
+from .changes import change_of, related_labels
 from .choices import ReviewDecision, WorkstreamStatus
 from .models import (
     Deal,
@@ -200,31 +200,51 @@ class HistoryEntry:
 
 
 HISTORY_KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
-# Bookkeeping that changes with every save and says nothing to a reader.
-HISTORY_HIDDEN_FIELDS = {"revision", "updated_at"}
+# Bookkeeping that changes with every save, which a reader learns nothing from.
+HISTORY_HIDDEN_FIELDS = {"revision", "updated_at", "moved_at"}
 
 
-def history_of(obj: Model, limit: int = 50) -> list[HistoryEntry]:
-    """Who changed a record, when, and what, newest first (from django-simple-history)."""
+def history_of(obj: Model, user: User | AnonymousUser, limit: int = 50) -> list[HistoryEntry]:
+    """Who changed a record, when, and what, newest first (from django-simple-history).
+
+    A record that was OFFICIAL-SENSITIVE for part of its life shows a person who may not see
+    such material only the states in which it was marked OFFICIAL: the change out of a state
+    they may not see says only that the record was marked OFFICIAL, not what it was before."""
     records = list(obj.history.select_related("history_user").order_by("-history_id")[: limit + 1])  # type: ignore[attr-defined]
-    entries = []
-    for record, older in zip(records, [*records[1:], None], strict=False):
-        if len(entries) == limit:
-            break
-        changes = []
-        if older is not None and record.history_type == "~":
-            delta = record.diff_against(older)
-            changes = [
-                change_of(type(obj), c.field, c.old, c.new)
-                for c in delta.changes
-                if c.field not in HISTORY_HIDDEN_FIELDS
-            ]
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=record.history_user,
-                kind=HISTORY_KINDS[record.history_type],
-                changes=changes,
-            )
+    hidden: set[int] = set()
+    if hasattr(obj, "classification"):
+        deal_id = obj.deal_id if hasattr(obj, "deal_id") else obj.workstream.deal_id  # type: ignore[attr-defined]
+        hidden = {
+            r.pk for r in records if not policy.can_see_record(user, deal_id, r.classification)
+        }
+    model = type(obj)
+    pairs = [
+        (record, older)
+        for record, older in zip(records[:limit], [*records[1:], None], strict=False)
+        if record.pk not in hidden
+    ]
+    deltas = {
+        record.pk: [
+            c for c in record.diff_against(older).changes if c.field not in HISTORY_HIDDEN_FIELDS
+        ]
+        for record, older in pairs
+        if older is not None and older.pk not in hidden and record.history_type == "~"
+    }
+    labels = related_labels(
+        model, ((c.field, c.old, c.new) for changes in deltas.values() for c in changes)
+    )
+    return [
+        HistoryEntry(
+            when=record.history_date,
+            who=record.history_user,
+            kind=(
+                "Marked OFFICIAL"
+                if older is not None and older.pk in hidden
+                else HISTORY_KINDS[record.history_type]
+            ),
+            changes=[
+                change_of(model, c.field, c.old, c.new, labels) for c in deltas.get(record.pk, [])
+            ],
         )
-    return entries
+        for record, older in pairs
+    ]

@@ -53,7 +53,7 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **updates_views.workstream_context(request, workstream),
             **records_views.workstream_context(request, workstream),
             **proposals_views.workstream_context(request, workstream),
-            "history": selectors.history_of(workstream),
+            "history": selectors.history_of(workstream, request.user),
             "deal": deal,
             "workstream": workstream,
             "leads": leads,

@@ -112,7 +112,7 @@ def risk_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         risk=risk,
         likelihood_label=forms.LIKELIHOOD_LABELS.get(risk.likelihood, ""),
         impact_label=forms.IMPACT_LABELS.get(risk.impact, ""),
-        history=selectors.history_of(risk),
+        history=selectors.history_of(risk, request.user),
     )
 
 
@@ -195,7 +195,7 @@ def engagement_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "engagement_detail.html",
         workstream,
         entry=entry,
-        history=selectors.history_of(entry),
+        history=selectors.history_of(entry, request.user),
     )
 
 

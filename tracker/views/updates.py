@@ -301,7 +301,7 @@ def _render_detail(
             "newest": newest,
             "is_newest": is_newest,
             "previous": _before(user, update),
-            "history": selectors.history_of(update),
+            "history": selectors.history_of(update, request.user),
             "can_review": can_review,
             # A refused review is shown in the error summary even when the form is not offered
             # any more (the version was revised meanwhile).
