@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .models import Area, Indicator, Metric, Mission, MissionStatement
 
@@ -16,6 +16,12 @@ def missions_with_statements_and_metrics() -> QuerySet[Mission]:
 
 def indicators() -> QuerySet[Indicator]:
     return Indicator.objects.select_related("framework", "theme", "metric__mission")
+
+
+def indicators_of_deal(deal_id: int) -> QuerySet[Indicator]:
+    """The indicators a deal's work can claim to move: its own frameworks' and the national
+    ones every deal uses."""
+    return indicators().filter(Q(framework__deal_id=deal_id) | Q(framework__deal__isnull=True))
 
 
 def areas() -> QuerySet[Area]:

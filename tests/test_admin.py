@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, ProtectedError
 from django.test import Client
 from django.urls import reverse
 from simple_history.models import HistoricalChanges
@@ -32,6 +32,7 @@ from tracker.choices import (
     AskType,
     BodyKind,
     DecisionOutcome,
+    ProposalStage,
     Rag,
     WorkstreamStatus,
 )
@@ -319,6 +320,34 @@ def test_records_the_governance_rules_write_cannot_be_added_or_changed_in_the_ad
     assert page.status_code == 200
     assert not page.context["has_change_permission"]
     assert client.post(url(label, "delete", row.pk), {"post": "yes"}).status_code == 403
+
+
+def test_a_proposal_a_body_has_decided_on_is_withdrawn_not_deleted(client, one_of_each):
+    """A version of the Proposition holds it, and its decisions are records the admin cannot
+    delete, so neither can it be; the Board's endorsing decision is protected in the database
+    as well."""
+    proposal, decision = one_of_each["tracker.proposal"], one_of_each["tracker.decision"]
+    delete = url("tracker.proposal", "delete", proposal.pk)
+    refused = client.post(delete, {"post": "yes"})
+    assert refused.status_code == 200 and refused.context["protected"]
+    PropositionItem.objects.filter(proposal=proposal).delete()
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Proposal.objects.filter(pk=proposal.pk).exists()
+    Proposal.objects.filter(pk=proposal.pk).update(
+        stage=ProposalStage.APPROVED, board_endorsement=decision, awaiting_body=None
+    )
+    with pytest.raises(ProtectedError):
+        Decision.objects.filter(pk=decision.pk).delete()
+    draft = Proposal.objects.create(
+        deal=proposal.deal,
+        workstream=proposal.workstream,
+        title="A mistake",
+        classification="official",
+    )
+    assert (
+        client.post(url("tracker.proposal", "delete", draft.pk), {"post": "yes"}).status_code == 302
+    )
+    assert not Proposal.objects.filter(pk=draft.pk).exists()
 
 
 @pytest.mark.parametrize("label", REGISTERED)

@@ -10,10 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from missions.models import Mission
+from missions.choices import Direction, Unit
+from missions.models import Indicator, IndicatorFramework, Metric, Mission
 from tracker import services
 from tracker.choices import (
     AskType,
@@ -25,6 +29,7 @@ from tracker.choices import (
     ProposalStage,
 )
 from tracker.models import (
+    Deal,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,
@@ -347,6 +352,31 @@ def test_a_partner_never_sees_a_sensitive_negotiation_entry_of_an_official_propo
     assert "Our fallback is a five-year deal." in _text(client.get(f"/proposals/{proposal.pk}/"))
 
 
+def test_a_partner_reads_no_history_from_when_a_proposal_was_sensitive(
+    client: Client, people: People
+) -> None:
+    proposal = _draft(people, classification=SENSITIVE, ask="Our opening bid is 900 million.")
+    services.proposal_update(
+        proposal=proposal,
+        acting_user=people.admin,
+        ask="A ten-year funding settlement.",
+        classification=OFFICIAL,
+    )
+    services.proposal_update(proposal=proposal, acting_user=people.admin, progress="Costed.")
+
+    client.force_login(people.partner)
+    history = client.get(f"/proposals/{proposal.pk}/").context["history"]
+    assert [(e.kind, [c.field for c in e.changes]) for e in history] == [
+        ("Changed", ["progress"]),
+        ("Marked OFFICIAL", []),
+    ]
+    assert "900 million" not in _text(client.get(f"/proposals/{proposal.pk}/"))
+    client.force_login(people.dsg)
+    history = client.get(f"/proposals/{proposal.pk}/").context["history"]
+    assert [e.kind for e in history] == ["Changed", "Changed", "Created"]
+    assert "900 million" in _text(client.get(f"/proposals/{proposal.pk}/"))
+
+
 # --- The list ---------------------------------------------------------------------------------
 
 
@@ -545,12 +575,26 @@ def test_an_approved_proposal_offers_the_administrator_submission_to_government(
 def test_the_page_asks_a_bounded_number_of_queries(
     client: Client, people: People, django_assert_max_num_queries: Any
 ) -> None:
-    proposal = _walked(people)
+    walked = _walked(people)
+    fresh = _draft(people, title="A new draft")
     client.force_login(people.admin)
-    # The audit history names each body the proposal moved to with one query per change
-    # (tracker.changes), so this walked proposal's page costs more than a new one's.
+    with CaptureQueriesContext(connection) as new_page:
+        assert client.get(f"/proposals/{fresh.pk}/").status_code == 200
+    # The audit history reads the rows its changes name with one query per kind of row: the
+    # bodies it moved between, and the Board's endorsing decision (with its body and proposal).
+    with django_assert_max_num_queries(len(new_page) + 4):
+        assert client.get(f"/proposals/{walked.pk}/").status_code == 200
+    # However long the history grows.
+    owners = [people.lead, people.admin]
+    services.proposal_update(proposal=walked, acting_user=people.admin, owner=owners[0])
+    with CaptureQueriesContext(connection) as short:
+        assert client.get(f"/proposals/{walked.pk}/").status_code == 200
+    for n in range(6):
+        services.proposal_update(proposal=walked, acting_user=people.admin, owner=owners[n % 2])
+    with django_assert_max_num_queries(len(short)):
+        assert client.get(f"/proposals/{walked.pk}/").status_code == 200
     with django_assert_max_num_queries(30):
-        assert client.get(f"/proposals/{proposal.pk}/").status_code == 200
+        assert client.get(f"/proposals/{walked.pk}/").status_code == 200
 
 
 # --- Creating and editing ---------------------------------------------------------------------
@@ -571,6 +615,48 @@ def test_a_lead_drafts_a_proposal_with_every_field(client: Client, people: Peopl
     assert list(proposal.departments.all()) == [dft]
     assert list(proposal.missions.all()) == [mission]
     assert "drafted" in _text(client.get(response["Location"]))
+
+
+def _indicator(name: str, deal: Any = None) -> Indicator:
+    framework, _ = IndicatorFramework.objects.get_or_create(
+        slug=f"framework-{deal.pk if deal else 'national'}",
+        defaults={"name": f"Framework {deal or 'national'}", "deal": deal},
+    )
+    return Indicator.objects.create(
+        framework=framework,
+        code="test_" + name.lower().replace(" ", "_").replace("'", ""),
+        name=name,
+        unit=Unit.GBP,
+        direction=Direction.HIGHER_IS_BETTER,
+    )
+
+
+def test_a_lead_links_a_proposal_to_the_metrics_and_indicators_it_moves(
+    client: Client, people: People
+) -> None:
+    other_deal = Deal.objects.create(name="Greater Manchester TDD", short_name="GM TDD", slug="gm")
+    metric = Metric.objects.select_related("mission").order_by("mission__number", "pk").first()
+    national = _indicator("Bus journeys per head")
+    elsewhere = _indicator("Another region's indicator", deal=other_deal)
+    client.force_login(people.lead)
+    form = client.get("/proposals/new/?workstream=transport").context["form"]
+    offered = list(form.fields["indicators"].queryset)
+    assert national in offered and elsewhere not in offered
+    assert f"Mission {metric.mission.number}: {metric.name}" in [
+        label for _value, label in form.fields["metrics"].choices
+    ]
+    post = _proposal_post(people, metrics=[str(metric.pk)], indicators=[str(national.pk)])
+    response = client.post("/proposals/new/?workstream=transport", post)
+    assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert (list(proposal.metrics.all()), list(proposal.indicators.all())) == ([metric], [national])
+    page = _plain(client.get(response["Location"]))
+    assert metric.name in page and "Bus journeys per head" in page
+    edit = client.get(f"/proposals/{proposal.pk}/edit/").context["form"]
+    assert edit["indicators"].value() == [national.pk]
+    with pytest.raises(ValidationError) as error:
+        services.proposal_update(proposal=proposal, acting_user=people.lead, indicators=[elsewhere])
+    assert set(error.value.message_dict) == {"indicators"}
 
 
 def test_the_create_form_preselects_the_workstream_it_was_opened_for(

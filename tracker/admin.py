@@ -547,6 +547,7 @@ class ProposalAdmin(SimpleHistoryAdmin):
         "updated_at",
     )
     inlines = (DecisionInline,)
+
     fieldsets = (
         (None, {"fields": ("deal", "workstream", "title", "owner", "classification", "is_demo")}),
         (

@@ -92,7 +92,7 @@ from .models import (
 )
 from .periods import Period, deal_period, last_due_period
 from .services import agenda_sync, chain_of, proposition_proposals
-from .services.governance import _snapshot
+from .services.governance import proposition_item_snapshot
 
 DEMO_DEAL_SLUG = "west-midlands-tdd"
 DEFAULT_SEED = 2022
@@ -1990,7 +1990,8 @@ class _Builder:
             created_at=min(_aware(approved_on, 9), self.now)
         )
         PropositionItem.objects.bulk_create(
-            _snapshot(version, position, p) for position, p in enumerate(endorsed, start=1)
+            proposition_item_snapshot(version, position, p)
+            for position, p in enumerate(endorsed, start=1)
         )
         self.summary.created["approved Proposition"] += 1
 

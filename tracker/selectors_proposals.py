@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import policy
+from missions.models import Metric
 
 from .choices import CLOSED_STAGES, DecisionOutcome, MeetingStatus
 from .models import (
@@ -79,7 +80,7 @@ def proposal_for_page(user: AnyUser, pk: int) -> Proposal:
         .prefetch_related(
             "departments",
             "missions",
-            "metrics",
+            Prefetch("metrics", queryset=Metric.objects.select_related("mission")),
             "indicators",
             Prefetch(
                 "principle_responses",

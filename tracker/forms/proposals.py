@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from missions.models import Mission
+from missions.models import Indicator, Metric, Mission
 from tracker import services
 from tracker.choices import (
     BODY_DECISIONS,
@@ -105,6 +105,11 @@ class MeetingChoiceField(forms.ModelChoiceField):
 # --- Drafting and editing ---------------------------------------------------------------------
 
 
+class MetricsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"Mission {obj.mission.number}: {obj.name}"
+
+
 class ProposalForm(RecordForm):
     """A new proposal. Only the workstream, the title and the marking are needed to start a
     draft; what it asks and the type of ask are needed before it is submitted."""
@@ -122,6 +127,8 @@ class ProposalForm(RecordForm):
         "owner",
         "departments",
         "missions",
+        "metrics",
+        "indicators",
     ]
 
     workstream = WorkstreamChoiceField(
@@ -184,6 +191,18 @@ class ProposalForm(RecordForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    metrics = MetricsField(
+        queryset=Metric.objects.select_related("mission").order_by("mission__number", "position"),
+        label="The missions' metrics it moves (optional)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    indicators = forms.ModelMultipleChoiceField(
+        queryset=Indicator.objects.none(),
+        label="Outcome indicators it moves (optional)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(
         self,
@@ -191,9 +210,11 @@ class ProposalForm(RecordForm):
         workstreams: QuerySet[Workstream] | None,
         people: QuerySet[User],
         departments: QuerySet[GovernmentDepartment],
+        indicators: QuerySet[Indicator],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["indicators"].queryset = indicators  # type: ignore[attr-defined]
         if workstreams is None:
             del self.fields["workstream"]
         else:
@@ -225,6 +246,8 @@ def proposal_initial(proposal: Proposal) -> dict[str, Any]:
         "owner": proposal.owner_id,
         "departments": [d.pk for d in proposal.departments.all()],
         "missions": [m.pk for m in proposal.missions.all()],
+        "metrics": [m.pk for m in proposal.metrics.all()],
+        "indicators": [i.pk for i in proposal.indicators.all()],
         "revision": proposal.revision,
     }
 

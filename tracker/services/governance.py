@@ -366,12 +366,16 @@ def proposition_version_create(
         version.full_clean()
         version.save()
         PropositionItem.objects.bulk_create(
-            _snapshot(version, position, p) for position, p in enumerate(proposals, start=1)
+            proposition_item_snapshot(version, position, p)
+            for position, p in enumerate(proposals, start=1)
         )
         return version
 
 
-def _snapshot(version: PropositionVersion, position: int, proposal: Proposal) -> PropositionItem:
+def proposition_item_snapshot(
+    version: PropositionVersion, position: int, proposal: Proposal
+) -> PropositionItem:
+    """The proposal as it stands, copied into a version of the Proposition (unsaved)."""
     return PropositionItem(
         version=version,
         proposal=proposal,

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import policy
+from missions.selectors import indicators_of_deal
 
 from ..changes import changes_between
 from ..choices import (
@@ -120,10 +121,22 @@ def _require_governance(acting_user: User, deal_id: int, what: str) -> None:
 
 
 def _check_fields(deal_id: int, fields: Mapping[str, Any]) -> None:
-    """Field rules a form cannot know: departments of this deal, an owner who may see it."""
+    """Field rules a form cannot know: departments and indicators of this deal, an owner who
+    may see it."""
     departments = fields.get("departments")
     if departments is not None and any(d.deal_id != deal_id for d in departments):
         raise ValidationError({"departments": "Choose departments this deal negotiates with"})
+    indicators = fields.get("indicators")
+    if indicators:
+        allowed = set(
+            indicators_of_deal(deal_id)
+            .filter(pk__in=[i.pk for i in indicators])
+            .values_list("pk", flat=True)
+        )
+        if any(i.pk not in allowed for i in indicators):
+            raise ValidationError(
+                {"indicators": "Choose indicators of this deal's frameworks or national ones"}
+            )
     owner = fields.get("owner")
     if owner is not None:
         if not policy.roles_in(owner, deal_id) and not owner.is_superuser:

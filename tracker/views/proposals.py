@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.choices import Role
 from missions.models import Mission
+from missions.selectors import indicators_of_deal
 from tracker import selectors, selectors_proposals, services
 from tracker.choices import (
     Classification,
@@ -303,7 +304,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         unanswered=[line for line in principles if not line.answer],
         negotiations=proposal.visible_negotiations,  # type: ignore[attr-defined]
         actions=_actions(request, proposal),
-        history=selectors.history_of(proposal),
+        history=selectors.history_of(proposal, request.user),
         on_proposal_page=True,
     )
 
@@ -329,6 +330,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         workstreams=workstreams,
         people=deal_people(deal),
         departments=_departments(deal.pk),
+        indicators=indicators_of_deal(deal.pk).order_by("name"),
     )
     if form.is_bound and form.is_valid():
         try:
@@ -360,6 +362,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "locked": proposal.stage != ProposalStage.DRAFT,
         "people": deal_people(proposal.deal, also=proposal.owner_id),
         "departments": _departments(proposal.deal_id),
+        "indicators": indicators_of_deal(proposal.deal_id).order_by("name"),
     }
     stale: services.StaleEdit | None = None
     if request.method != "POST":

@@ -20,7 +20,9 @@ from tracker.demo import (
 class Command(BaseCommand):
     help = (
         "Load demo people, status updates and their sign-offs, risks, engagement plans, "
-        "proposals, decisions, meetings and the ONS observations, all marked as demo data. Any "
+        "proposals at every stage with their decisions, principle answers and negotiations, "
+        "meetings with their agendas, an approved TDD Proposition and the ONS observations, "
+        "all marked as demo data. Any "
         "demo data already loaded is replaced, with its history; nothing else is changed. "
         "Writes the demo logins (with new passwords) to "
         "VAR_DIR/demo-logins.txt. Needs the reference data (load_reference_data)."
