@@ -204,6 +204,17 @@ HISTORY_KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 HISTORY_HIDDEN_FIELDS = {"revision", "updated_at", "moved_at"}
 
 
+def _deal_id_of(obj: Any) -> int:
+    """The deal a record belongs to, directly or through its workstream, proposal or body."""
+    for path in ("deal_id", "workstream.deal_id", "proposal.deal_id", "body.deal_id"):
+        value: Any = obj
+        for name in path.split("."):
+            value = getattr(value, name, None)
+        if value is not None:
+            return value
+    raise TypeError(f"{type(obj).__name__} belongs to no deal that history_of knows of")
+
+
 def history_of(obj: Model, user: User | AnonymousUser, limit: int = 50) -> list[HistoryEntry]:
     """Who changed a record, when, and what, newest first (from django-simple-history).
 
@@ -213,7 +224,7 @@ def history_of(obj: Model, user: User | AnonymousUser, limit: int = 50) -> list[
     records = list(obj.history.select_related("history_user").order_by("-history_id")[: limit + 1])  # type: ignore[attr-defined]
     hidden: set[int] = set()
     if hasattr(obj, "classification"):
-        deal_id = obj.deal_id if hasattr(obj, "deal_id") else obj.workstream.deal_id  # type: ignore[attr-defined]
+        deal_id = _deal_id_of(obj)
         hidden = {
             r.pk for r in records if not policy.can_see_record(user, deal_id, r.classification)
         }
