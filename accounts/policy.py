@@ -212,3 +212,16 @@ def visible_proposition_items(qs: QuerySet[M], user: User | AnonymousUser) -> Qu
     return qs.filter(classified_filter(user, "version__deal")).filter(
         classified_filter(user, "deal", prefix="proposal__")
     )
+
+
+# --- Indicators, observations and targets ------------------------------------------------------
+
+
+def can_manage_figures(user: User | AnonymousUser, framework_deal_id: int | None = None) -> bool:
+    """May the person import observations and set baselines and targets for an indicator?
+
+    Figures of a national framework (``framework_deal_id`` None), which every deal uses, are
+    kept by the administrators of any deal; a deal's own framework by that deal's."""
+    if framework_deal_id is None:
+        return is_admin_anywhere(user)
+    return is_admin(user, framework_deal_id)

@@ -39,3 +39,21 @@ class AreaLevel(models.TextChoices):
 class TargetKind(models.TextChoices):
     BASELINE = "baseline", "Baseline"
     TARGET = "target", "Target"
+
+
+class YearBasis(models.TextChoices):
+    """What a split-year period such as ``2019-20`` means for an indicator: publishers use that
+    shape for financial years and for academic years alike."""
+
+    NONE = "", "Not set"
+    FINANCIAL = "financial", "Financial year (April to March)"
+    ACADEMIC = "academic", "Academic year (September to August)"
+
+
+class Frequency(models.IntegerChoices):
+    """How often an indicator's figures are expected, in months."""
+
+    MONTHLY = 1, "Monthly"
+    QUARTERLY = 3, "Quarterly"
+    ANNUAL = 12, "Annual"
+    TWO_YEARLY = 24, "Every two years"

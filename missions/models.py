@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
-from .choices import AreaLevel, Coverage, Direction, TargetKind, Unit
+from .choices import AreaLevel, Coverage, Direction, Frequency, TargetKind, Unit, YearBasis
 
 
 class Mission(models.Model):
@@ -152,6 +153,19 @@ class Indicator(models.Model):
     unit = models.CharField(max_length=16, choices=Unit.choices)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     source = models.CharField(max_length=300, blank=True)
+    source_url = models.URLField(blank=True, help_text="Where the figures are published.")
+    year_basis = models.CharField(
+        max_length=12,
+        choices=YearBasis.choices,
+        blank=True,
+        default=YearBasis.NONE,
+        help_text="What a period written like 2019-20 means for this indicator.",
+    )
+    expected_frequency = models.PositiveSmallIntegerField(
+        choices=Frequency.choices,
+        default=Frequency.ANNUAL,
+        help_text="How often new figures are published.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -163,6 +177,13 @@ class Indicator(models.Model):
             models.CheckConstraint(condition=Q(unit__in=Unit.values), name="indicator_unit_valid"),
             models.CheckConstraint(
                 condition=Q(direction__in=Direction.values), name="indicator_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(year_basis__in=YearBasis.values), name="indicator_year_basis_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_frequency__in=Frequency.values),
+                name="indicator_frequency_valid",
             ),
         ]
 
@@ -207,6 +228,8 @@ class Observation(models.Model):
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A corrected figure replaces the old one; the old value stays here.
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["indicator", "area", "period_start", "period"]
@@ -219,6 +242,11 @@ class Observation(models.Model):
                 | Q(period_end__isnull=True)
                 | Q(period_end__gte=F("period_start")),
                 name="observation_period_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True, period_end__isnull=True)
+                | Q(period_start__isnull=False, period_end__isnull=False),
+                name="observation_period_dates_together",
             ),
         ]
 
@@ -237,6 +265,7 @@ class Target(models.Model):
         validators=[MinValueValidator(1990), MaxValueValidator(2100)]
     )
     rationale = models.TextField(blank=True, help_text="The source of the figure, or why.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "area", "kind", "year"]

@@ -11,6 +11,8 @@ import calendar
 import re
 from datetime import date
 
+from .choices import YearBasis
+
 _MONTHS = {
     name.lower(): number
     for number in range(1, 13)
@@ -32,13 +34,18 @@ _MONTH_RANGE = re.compile(rf"^{_MONTH}\s+(\d{{4}}){_DASH}{_MONTH}\s+(\d{{4}})$")
 _MONTH_RANGE_ONE_YEAR = re.compile(rf"^{_MONTH}{_DASH}{_MONTH}\s+(\d{{4}})$")
 
 
-def parse_period(label: str) -> tuple[date, date]:
+class AmbiguousPeriod(ValueError):
+    """A split year (2019-20) for which no year basis was given."""
+
+
+def parse_period(label: str, year_basis: str = "") -> tuple[date, date]:
     """The first and last day of the period a label names.
 
     ``2019``; ``2017-2019`` (whole calendar years); ``2020/21`` (a financial year, April to
     March); ``May 2021``; ``Apr 2020-Mar 2021``; ``Apr-Dec 2020``; a trailing qualifier in
-    brackets is ignored (``2021 (provisional)``). ``2019-20`` is refused: publishers use it for
-    financial years (April to March) and for academic years (September to August) alike.
+    brackets is ignored (``2021 (provisional)``). ``2019-20`` means a financial year (April to
+    March) or an academic year (September to August), as ``year_basis`` says (the indicator's);
+    without one it is refused, since publishers use it for both.
     """
     text = _QUALIFIER.sub("", label.strip())
     if match := _YEAR.match(text):
@@ -53,10 +60,17 @@ def parse_period(label: str) -> tuple[date, date]:
         if not _is_next_year(first, match[2]):
             raise ValueError(f"{label!r} is not a financial year: the years are not consecutive.")
         return date(first, 4, 1), date(first + 1, 3, 31)
-    if _SPLIT_YEAR.match(text):
-        raise ValueError(
+    if match := _SPLIT_YEAR.match(text):
+        first = int(match[1])
+        if year_basis in (YearBasis.FINANCIAL, YearBasis.ACADEMIC):
+            if not _is_next_year(first, match[2]):
+                raise ValueError(f"{label!r} is not a split year: the years are not consecutive.")
+            month = 4 if year_basis == YearBasis.FINANCIAL else 9
+            return date(first, month, 1), _month_end(first + 1, month - 1)
+        raise AmbiguousPeriod(
             f"{label!r} is ambiguous: a financial year (April to March) or an academic year "
-            "(September to August). Write a financial year as 2020/21, or give the months."
+            "(September to August). Set the indicator's year basis, write a financial year as "
+            "2020/21, or give the months."
         )
     if match := _MONTH_YEAR.match(text):
         month, year = _month(label, match[1]), int(match[2])

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from missions.choices import YearBasis
 from missions.periods import parse_period
 
 CSV = Path(__file__).resolve().parent.parent / "data" / "ons_subnational_indicators_wmca_2022.csv"
@@ -55,3 +56,21 @@ def test_every_label_in_the_ons_file_is_either_dated_or_refused_as_ambiguous():
             assert "ambiguous" in str(error), label
         else:
             assert start <= end, label
+
+
+@pytest.mark.parametrize(
+    ("label", "basis", "start", "end"),
+    [
+        ("2019-20", YearBasis.FINANCIAL, date(2019, 4, 1), date(2020, 3, 31)),
+        ("2019-20", YearBasis.ACADEMIC, date(2019, 9, 1), date(2020, 8, 31)),
+        ("1999-00", YearBasis.FINANCIAL, date(1999, 4, 1), date(2000, 3, 31)),
+        ("2020-21 (revised)", YearBasis.ACADEMIC, date(2020, 9, 1), date(2021, 8, 31)),
+    ],
+)
+def test_a_split_year_is_dated_by_the_indicators_year_basis(label, basis, start, end):
+    assert parse_period(label, basis) == (start, end)
+
+
+def test_a_split_year_of_years_that_do_not_follow_is_refused_whatever_the_basis():
+    with pytest.raises(ValueError, match="not consecutive"):
+        parse_period("2019-22", YearBasis.FINANCIAL)

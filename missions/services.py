@@ -1,0 +1,439 @@
+"""Writes for the missions app: importing published figures as observations, and exporting them
+in the same long format.
+
+An import is all or nothing. Every row is checked first (``plan_import``, which writes nothing
+and is what a preview shows); one bad row rejects the whole file with the row numbers and
+reasons. A figure already held for the same indicator, area and period is left alone when it is
+the same, and replaced when it differs, with the old value kept in the observation's history. So
+re-importing a file changes nothing.
+
+The long format, one observation a row (the header names the columns, in any order):
+``indicator, unit, period, area_code, area_name, value, source``. ``area_name`` is for people
+reading the file; ``source`` may be empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, TextIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from accounts import policy
+
+from .choices import Direction, TargetKind, Unit
+from .models import Area, Indicator, IndicatorFramework, Observation, Target
+from .periods import AmbiguousPeriod, parse_period
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+COLUMNS = ["indicator", "unit", "period", "area_code", "area_name", "value", "source"]
+REQUIRED_COLUMNS = ["indicator", "unit", "period", "area_code", "value"]
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 100_000
+# Observation.value is a decimal of 18 digits, 4 of them after the point.
+VALUE_DECIMAL_PLACES = 4
+VALUE_INTEGER_DIGITS = 14
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+IMPORTED_FRAMEWORK = {
+    "slug": "imported-indicators",
+    "name": "Imported indicators",
+    "description": (
+        "Indicators created by an import of observations that named them. An administrator "
+        "gives each its proper name, direction and framework."
+    ),
+}
+
+
+class ImportRejected(Exception):
+    """The file has bad rows; nothing was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} row(s) are wrong: nothing was imported.")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the row's line in the file, the header being row 1
+    reason: str
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do, row by row checked; nothing written."""
+
+    new: list[Observation] = field(default_factory=list)
+    corrected: list[tuple[Observation, Decimal]] = field(default_factory=list)  # (new, old)
+    unchanged: int = 0
+    new_indicators: list[Indicator] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    # Rows that import with their period kept as labelled but without dates: a split year
+    # (2019-20) of an indicator whose year basis is not set.
+    undated: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rows(self) -> int:
+        return len(self.new) + len(self.corrected) + self.unchanged
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def read_csv(data: bytes | str) -> tuple[list[dict[str, str]], list[RowError]]:
+    """The rows of a CSV file as dictionaries, or the reason it cannot be read as one."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_IMPORT_BYTES:
+            return [], [RowError(1, f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB.")]
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return [], [RowError(1, "The file is not UTF-8 text: save it as CSV UTF-8.")]
+    data = data.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(data, newline=""))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        return [], [RowError(1, f"The header row lacks the column(s): {', '.join(missing)}.")]
+    reader.fieldnames = header
+    rows = []
+    try:
+        for row in reader:
+            if len(rows) == MAX_ROWS:
+                return [], [RowError(1, f"The file has more than {MAX_ROWS:,} rows.")]
+            rows.append(row)
+    except csv.Error as error:
+        return [], [RowError(reader.line_num, f"This row cannot be read as CSV: {error}.")]
+    return rows, []
+
+
+# --- Checking ---------------------------------------------------------------------------------
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def _value(text: str) -> Decimal | str:
+    """The figure, or why it is not one."""
+    if not text:
+        return "There is no value."
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return f"The value {text!r} is not a number."
+    if not value.is_finite():
+        return f"The value {text!r} is not a number."
+    sign, digits, exponent = value.as_tuple()
+    if isinstance(exponent, int) and exponent < -VALUE_DECIMAL_PLACES:
+        return f"The value {text!r} has more than {VALUE_DECIMAL_PLACES} decimal places."
+    if abs(value) >= Decimal(10) ** VALUE_INTEGER_DIGITS:
+        return f"The value {text!r} is too large."
+    return value
+
+
+def plan_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    acting_user: User | None,
+    create_missing_indicators: bool = False,
+    first_row: int = 2,
+) -> ImportPlan:
+    """Check rows of the long format against the indicators, areas and observations held, and
+    say what importing them would do. ``first_row`` numbers the first row (2 in a file, under
+    its header; 1 for a list sent to the API). ``acting_user`` None is the command line, which
+    may change any figure. Reads the database; writes nothing."""
+    rows = list(rows)
+    plan = ImportPlan()
+    if acting_user is not None and not policy.can_manage_figures(acting_user):
+        raise PermissionDenied("Only an administrator can import figures.")
+    codes = {_text(r, "indicator") for r in rows}
+    indicators = {
+        i.code: i for i in Indicator.objects.filter(code__in=codes).select_related("framework")
+    }
+    area_codes = {_text(r, "area_code").upper() for r in rows}
+    areas = {a.gss_code: a for a in Area.objects.filter(gss_code__in=area_codes)}
+    held = {
+        (o.indicator_id, o.area_id, o.period): o
+        for o in Observation.objects.filter(
+            indicator__in=list(indicators.values()), area__in=list(areas.values())
+        )
+    }
+    created: dict[str, Indicator] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, row in enumerate(rows, start=first_row):
+        reasons: list[str] = []
+        code, unit, label = _text(row, "indicator"), _text(row, "unit"), _text(row, "period")
+        area_code, source = _text(row, "area_code").upper(), _text(row, "source")
+        value = _value(_text(row, "value"))
+        if isinstance(value, str):
+            reasons.append(value)
+        if unit not in Unit.values:
+            reasons.append(
+                f"The unit {unit!r} is not one of: {', '.join(Unit.values)}."
+                if unit
+                else "There is no unit."
+            )
+        area = areas.get(area_code)
+        if area is None:
+            reasons.append(
+                f"The area code {area_code!r} is not an area this app knows."
+                if area_code
+                else "There is no area code."
+            )
+        indicator = indicators.get(code) or created.get(code)
+        if indicator is None:
+            if not code:
+                reasons.append("There is no indicator.")
+            elif not create_missing_indicators:
+                reasons.append(
+                    f"The indicator {code!r} is not one this app knows: correct the code, or "
+                    "let the import create missing indicators."
+                )
+            elif not CODE.match(code):
+                reasons.append(
+                    f"The indicator code {code!r} may use only lower-case letters, digits, "
+                    "hyphens and underscores (80 at most)."
+                )
+            elif unit in Unit.values:
+                indicator = created[code] = _new_indicator(code, unit, source)
+                plan.new_indicators.append(indicator)
+        if (
+            indicator is not None
+            and indicator.pk
+            and acting_user is not None
+            and not policy.can_manage_figures(acting_user, indicator.framework.deal_id)
+        ):
+            reasons.append(
+                f"The indicator {code!r} belongs to another deal's framework: only its "
+                "administrators can change its figures."
+            )
+        if indicator is not None and unit in Unit.values and unit != indicator.unit:
+            reasons.append(f"The unit {unit!r} contradicts the indicator's ({indicator.unit!r}).")
+        dates: tuple[Any, Any] = (None, None)
+        if not label:
+            reasons.append("There is no period.")
+        else:
+            try:
+                dates = parse_period(label, indicator.year_basis if indicator else "")
+            except AmbiguousPeriod as error:
+                if indicator is not None:  # otherwise the indicator's problem is reported
+                    plan.undated.append(RowError(number, str(error)))
+            except ValueError as error:
+                reasons.append(str(error))
+        key = (code, area_code, label)
+        if key in seen:
+            reasons.append(f"This repeats row {seen[key]} (the same indicator, area and period).")
+        else:
+            seen[key] = number
+        if reasons:
+            plan.errors.extend(RowError(number, reason) for reason in reasons)
+            continue
+        assert indicator is not None and area is not None and isinstance(value, Decimal)
+        existing = held.get((indicator.pk, area.pk, label)) if indicator.pk else None
+        if existing is None:
+            plan.new.append(
+                Observation(
+                    indicator=indicator,
+                    area=area,
+                    period=label,
+                    period_start=dates[0],
+                    period_end=dates[1],
+                    value=value,
+                    source=source,
+                )
+            )
+        elif (existing.value, existing.source, existing.period_start, existing.period_end) == (
+            value,
+            source,
+            dates[0],
+            dates[1],
+        ):
+            plan.unchanged += 1
+        else:
+            old = existing.value
+            existing.value, existing.source = value, source
+            existing.period_start, existing.period_end = dates
+            plan.corrected.append((existing, old))
+    return plan
+
+
+def _new_indicator(code: str, unit: str, source: str) -> Indicator:
+    return Indicator(
+        code=code,
+        name=code.replace("_", " ").replace("-", " ").capitalize(),
+        unit=unit,
+        direction=Direction.HIGHER_IS_BETTER,
+        source=source[:300],
+    )
+
+
+def plan_import(
+    data: bytes | str, *, acting_user: User | None, create_missing_indicators: bool = False
+) -> ImportPlan:
+    """What importing a CSV file would do; nothing is written."""
+    rows, errors = read_csv(data)
+    if errors:
+        return ImportPlan(errors=errors)
+    if not rows:
+        return ImportPlan(errors=[RowError(1, "The file has no rows under its header.")])
+    return plan_rows(
+        rows, acting_user=acting_user, create_missing_indicators=create_missing_indicators
+    )
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_plan(plan: ImportPlan, *, acting_user: User | None, is_demo: bool = False) -> None:
+    """Write a checked plan: new indicators and observations, and corrected figures (the old
+    value kept in the history). Refuses a plan with errors."""
+    if not plan.ok:
+        raise ImportRejected(plan.errors)
+    if plan.new_indicators:
+        framework, _ = IndicatorFramework.objects.get_or_create(
+            slug=IMPORTED_FRAMEWORK["slug"],
+            defaults={k: v for k, v in IMPORTED_FRAMEWORK.items() if k != "slug"},
+        )
+        for indicator in plan.new_indicators:
+            indicator.framework = framework
+            indicator.full_clean()
+            indicator.save()
+    for observation in plan.new:
+        observation.is_demo = is_demo
+    if plan.new:
+        bulk_create_with_history(plan.new, Observation, batch_size=500, default_user=acting_user)
+    if plan.corrected:
+        now = timezone.now()
+        corrected = [observation for observation, _old in plan.corrected]
+        for observation in corrected:
+            observation.updated_at = now
+        bulk_update_with_history(
+            corrected,
+            Observation,
+            ["value", "source", "period_start", "period_end", "updated_at"],
+            batch_size=500,
+            default_user=acting_user,
+            default_change_reason="Corrected by an import",
+        )
+
+
+def import_observations(
+    data: bytes | str,
+    *,
+    acting_user: User | None,
+    create_missing_indicators: bool = False,
+    is_demo: bool = False,
+) -> ImportPlan:
+    """Import a CSV file of observations, all or nothing (raises ``ImportRejected``)."""
+    plan = plan_import(
+        data, acting_user=acting_user, create_missing_indicators=create_missing_indicators
+    )
+    apply_plan(plan, acting_user=acting_user, is_demo=is_demo)
+    return plan
+
+
+def import_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    acting_user: User | None,
+    create_missing_indicators: bool = False,
+) -> ImportPlan:
+    """Import rows given as dictionaries (the API's bulk create), by the same rules."""
+    plan = plan_rows(
+        rows,
+        acting_user=acting_user,
+        create_missing_indicators=create_missing_indicators,
+        first_row=1,
+    )
+    apply_plan(plan, acting_user=acting_user)
+    return plan
+
+
+# --- Baselines and targets --------------------------------------------------------------------
+
+
+def _require_figures(acting_user: User, indicator: Indicator) -> None:
+    if not policy.can_manage_figures(acting_user, indicator.framework.deal_id):
+        raise PermissionDenied("Only an administrator can set baselines and targets.")
+
+
+def target_set(
+    *,
+    indicator: Indicator,
+    area: Area,
+    kind: str,
+    year: int,
+    value: Decimal,
+    acting_user: User,
+    rationale: str = "",
+) -> Target:
+    """Set the baseline of an indicator in an area (there is one: setting it again moves it), or
+    its target for a year (setting it again changes it)."""
+    _require_figures(acting_user, indicator)
+    if kind not in TargetKind.values:
+        raise ValidationError({"kind": "Choose baseline or target"})
+    with transaction.atomic():
+        existing = Target.objects.select_for_update().filter(
+            indicator=indicator, area=area, kind=kind
+        )
+        if kind == TargetKind.TARGET:
+            existing = existing.filter(year=year)
+        target = existing.first() or Target(indicator=indicator, area=area, kind=kind)
+        target.year, target.value, target.rationale = year, value, rationale.strip()
+        target._history_user = acting_user  # type: ignore[attr-defined]
+        target.full_clean()
+        target.save()
+        return target
+
+
+def target_delete(*, target: Target, acting_user: User) -> None:
+    _require_figures(acting_user, target.indicator)
+    target._history_user = acting_user  # type: ignore[attr-defined]
+    target.delete()
+
+
+# --- Exporting --------------------------------------------------------------------------------
+
+
+def format_value(value: Decimal) -> str:
+    """A figure as plain decimal text, without the trailing zeros of storage (26.6, not
+    26.6000; 1200, not 1.2E+3)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def write_csv(observations: Iterable[Observation], out: TextIO) -> None:
+    """Observations in the long format the import reads: export and import round-trip.
+    The observations need their indicator and area loaded."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for o in observations:
+        writer.writerow(
+            [
+                o.indicator.code,
+                o.indicator.unit,
+                o.period,
+                o.area.gss_code,
+                o.area.name,
+                format_value(o.value),
+                o.source,
+            ]
+        )
