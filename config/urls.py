@@ -4,7 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from missions import api as missions_api
-from missions import views as missions_views
 from tracker.api import deals as deals_api
 from tracker.api import governance as governance_api
 from tracker.api import proposals as proposals_api
@@ -34,7 +33,7 @@ router.register("areas", missions_api.AreaViewSet, basename="area")
 
 urlpatterns = [
     path("", include("tracker.urls")),
-    path("missions/", missions_views.mission_list, name="mission-list"),
+    path("", include("missions.urls")),
     path("accounts/", include("accounts.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),

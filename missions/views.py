@@ -28,3 +28,7 @@ def mission_list(request: HttpRequest) -> HttpResponse:
             and (mission.current_statement is None or s.text != mission.current_statement.text)
         ]
     return render(request, "missions/mission_list.html", {"missions": missions})
+
+
+# Further pages of missions and indicators (the mission list is routed in missions/urls.py).
+urlpatterns: list = []

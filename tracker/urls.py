@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import governance, pages, proposals, records, updates
+from .views import governance, links, pages, proposals, records, updates
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -9,4 +9,5 @@ urlpatterns = [
     *records.urlpatterns,
     *proposals.urlpatterns,
     *governance.urlpatterns,
+    *links.urlpatterns,
 ]
