@@ -30,6 +30,8 @@ router.register("propositions", governance_api.PropositionVersionViewSet, basena
 router.register("missions", missions_api.MissionViewSet, basename="mission")
 router.register("indicators", missions_api.IndicatorViewSet, basename="indicator")
 router.register("areas", missions_api.AreaViewSet, basename="area")
+router.register("observations", missions_api.ObservationViewSet, basename="observation")
+router.register("targets", missions_api.TargetViewSet, basename="target")
 
 urlpatterns = [
     path("", include("tracker.urls")),

@@ -1,15 +1,69 @@
-"""Read-only REST API for missions, indicators and areas (reference data for every deal)."""
+"""REST API for the missions, their indicators and the areas they are measured in (reference
+data for every deal), and for the figures: observations, baselines and targets.
+
+Anyone signed in reads everything here. Figures are written by administrators
+(``policy.can_manage_figures``) and only through ``missions.services``: observations through the
+import (``import_rows``), so a row sent to the API is checked exactly as a row of an imported
+file is, and a request with one bad row writes nothing; baselines and targets through
+``target_set`` and ``target_delete``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
-from . import selectors
-from .models import Area, Indicator, Metric, Mission, MissionStatement
+from accounts import policy
+from config.api_support import DomainErrorsMixin, error_responses
+
+from . import selectors, services
+from .choices import AreaLevel, TargetKind
+from .models import Area, Indicator, Metric, Mission, MissionStatement, Observation, Target
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+ADMINISTRATORS_ONLY = "Only an administrator can change the figures."
+
+
+class ManagesFigures(permissions.BasePermission):
+    """Anyone signed in reads; administrators write. Checked before the request's values, so a
+    refusal is a 403 whatever they were. An indicator of one deal's own framework is for that
+    deal's administrators: the object check here, and the services, say so."""
+
+    message = ADMINISTRATORS_ONLY
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return policy.can_manage_figures(request.user)
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return policy.can_manage_figures(request.user, obj.indicator.framework.deal_id)
+
+
+# --- Missions, indicators and areas -------------------------------------------------------------
 
 
 class MissionStatementSerializer(serializers.ModelSerializer[MissionStatement]):
@@ -59,7 +113,20 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
             "unit",
             "direction",
             "source",
+            "source_url",
+            "year_basis",
+            "expected_frequency",
         ]
+        extra_kwargs = {
+            "year_basis": {
+                "help_text": "What a period written like 2019-20 means: financial (April to "
+                "March) or academic (September to August); empty when not set, and such "
+                "periods are then kept without dates."
+            },
+            "expected_frequency": {
+                "help_text": "How often new figures are published, in months (1, 3, 12 or 24)."
+            },
+        }
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_mission(self, obj: Indicator) -> int | None:
@@ -83,7 +150,19 @@ class MissionViewSet(viewsets.ReadOnlyModelViewSet[Mission]):
         return selectors.missions_with_statements_and_metrics()
 
 
+INDICATOR_LOOKUP = OpenApiParameter(
+    "code",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The indicator's code (e.g. gva_per_hour_worked), or its id.",
+)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[INDICATOR_LOOKUP]))
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
+    """Indicators: the missions' metrics as measured, and the deals' outcome frameworks. One is
+    found by its code or by its id."""
+
     serializer_class = IndicatorSerializer
     lookup_field = "code"
     filterset_fields: Any = {
@@ -96,6 +175,23 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     def get_queryset(self) -> QuerySet[Indicator]:
         return selectors.indicators().order_by("framework__name", "position", "name")
 
+    def get_object(self) -> Indicator:
+        """By code, or by id: a code is tried first, so a code made only of digits still finds
+        its own indicator."""
+        value = str(self.kwargs[self.lookup_field])
+        indicators = self.get_queryset()
+        indicator = indicators.filter(code=value).first()
+        if indicator is None and value.isdigit():
+            indicator = indicators.filter(pk=int(value)).first()
+        if indicator is None:
+            raise Http404("No such indicator.")
+        self.check_object_permissions(self.request, indicator)
+        return indicator
+
+    # GET /api/v1/indicators/{code}/measures/ (progress, freshness and gap measures) goes here:
+    # it computes with missions/measures.py over the latest observations of the West Midlands
+    # districts, loading observations and targets with one query each.
+
 
 class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):
     serializer_class = AreaSerializer
@@ -105,3 +201,469 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):
 
     def get_queryset(self) -> QuerySet[Area]:
         return selectors.areas().order_by("gss_code")
+
+
+# --- Observations -------------------------------------------------------------------------------
+
+
+class ObservationSerializer(serializers.ModelSerializer[Observation]):
+    """One published figure: an indicator's value for an area and a period."""
+
+    indicator = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The indicator's code."
+    )
+    indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    unit = serializers.CharField(
+        source="indicator.unit", read_only=True, help_text="The indicator's unit."
+    )
+    area = serializers.SlugRelatedField(
+        slug_field="gss_code", read_only=True, help_text="The area's GSS code."
+    )
+    area_name = serializers.CharField(source="area.name", read_only=True)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "indicator",
+            "indicator_name",
+            "unit",
+            "area",
+            "area_name",
+            "period",
+            "period_start",
+            "period_end",
+            "value",
+            "source",
+            "is_demo",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "period_start": {"help_text": "Null when the period's dates are not known."},
+            "period_end": {"help_text": "Null when the period's dates are not known."},
+        }
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}],
+        "description": 'The figure: a number, as text (preferred: "30.62") or as a JSON '
+        "number; at most 4 decimal places.",
+    }
+)
+class FigureField(serializers.Field):  # type: ignore[type-arg]
+    """Described for the schema only: the rows are read by ``_rows``, as the import reads them."""
+
+
+class ObservationRowSerializer(serializers.Serializer[Any]):
+    """One row of the import's long format (the columns of its CSV file)."""
+
+    indicator = serializers.CharField(help_text="The indicator's code, e.g. gva_per_hour_worked.")
+    unit = serializers.CharField(help_text="The indicator's unit: it must agree with it.")
+    period = serializers.CharField(help_text="As the source labels it: 2019, 2020/21, 2019-20.")
+    area_code = serializers.CharField(help_text="The area's GSS code, e.g. E08000025.")
+    area_name = serializers.CharField(
+        required=False, help_text="For people reading the row; not checked."
+    )
+    value = FigureField()
+    source = serializers.CharField(required=False, allow_blank=True)
+
+
+class RowErrorSerializer(serializers.Serializer[Any]):
+    row = serializers.IntegerField(help_text="The row's place in the request, counting from 1.")
+    reason = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer[Any]):
+    new = serializers.IntegerField(help_text="Figures added.")
+    corrected = serializers.IntegerField(
+        help_text="Figures held for the same indicator, area and period that changed; the old "
+        "values stay in their history."
+    )
+    unchanged = serializers.IntegerField(help_text="Figures already held as sent.")
+    new_indicators = serializers.IntegerField(
+        help_text="Indicators created for codes not known (only with create_missing_indicators)."
+    )
+    undated = RowErrorSerializer(
+        many=True,
+        help_text="Rows kept with their period as labelled but without dates: a split year "
+        "(2019-20) of an indicator whose year basis is not set.",
+    )
+    rows = ObservationSerializer(many=True, help_text="The figures as now held, one per row.")
+
+
+ROW_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Rows that are wrong, each with the reason, and nothing written: "
+    '`{"rows": [{"row": 2, "reason": "..."}]}`. A body that is not a row (or, for bulk, '
+    'not a list of rows) is refused with `{"non_field_errors": ["..."]}`.',
+    examples=[
+        OpenApiExample(
+            "Bad rows",
+            value={
+                "rows": [
+                    {"row": 2, "reason": "The area code 'E0800002' is not an area this app knows."}
+                ]
+            },
+            status_codes=[400],
+        )
+    ],
+)
+CREATE_MISSING = OpenApiParameter(
+    "create_missing_indicators",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description="Create an indicator for a code not known (named from its code, in the "
+    "'Imported indicators' framework) instead of refusing the row.",
+)
+IMPORTED = {
+    201: OpenApiResponse(
+        ImportResultSerializer, description="At least one figure or indicator was added."
+    ),
+    200: OpenApiResponse(
+        ImportResultSerializer,
+        description="Nothing was added: every figure was already held, or only corrected.",
+    ),
+    400: ROW_ERRORS,
+    **error_responses(401, 403),
+}
+TRUE = {"1", "true", "yes", "on"}
+
+
+class RowsRefused(Exception):
+    def __init__(self, errors: list[services.RowError]) -> None:
+        super().__init__(f"{len(errors)} row(s) are wrong.")
+        self.errors = errors
+
+
+def _rows(items: list[Any]) -> list[dict[str, str]]:
+    """The rows as the import reads a file's: text under the format's column names. A row that
+    is not an object, or a value that is not text or a number, is refused here; everything else
+    is for the import to check."""
+    rows, errors = [], []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping):
+            errors.append(
+                services.RowError(number, "This row is not an object of column names and values.")
+            )
+            continue
+        row = {}
+        for name in services.COLUMNS:
+            value = item.get(name)
+            if value is None:
+                row[name] = ""
+            elif isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+                errors.append(services.RowError(number, f"The {name} must be text or a number."))
+            else:
+                row[name] = str(value)
+        rows.append(row)
+    if errors:
+        raise RowsRefused(errors)
+    return rows
+
+
+def _refused(errors: list[services.RowError]) -> Response:
+    return Response(
+        {"rows": [{"row": e.row, "reason": e.reason} for e in errors]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _not_rows(message: str) -> Response:
+    return Response({"non_field_errors": [message]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _held(rows: list[dict[str, str]]) -> list[Observation]:
+    """The observations the rows name, as now held, in the rows' order (one query)."""
+    keys = [
+        (r["indicator"].strip(), r["area_code"].strip().upper(), r["period"].strip()) for r in rows
+    ]
+    found = {
+        (o.indicator.code, o.area.gss_code, o.period): o
+        for o in Observation.objects.select_related("indicator", "area").filter(
+            indicator__code__in={k[0] for k in keys},
+            area__gss_code__in={k[1] for k in keys},
+            period__in={k[2] for k in keys},
+        )
+    }
+    return [found[key] for key in keys]
+
+
+class ObservationFilter(filters.FilterSet):
+    indicator = filters.CharFilter(field_name="indicator__code", help_text="An indicator's code.")
+    area = filters.CharFilter(method="filter_area", help_text="An area's GSS code.")
+    level = filters.ChoiceFilter(
+        field_name="area__level", choices=AreaLevel.choices, help_text="The areas' level."
+    )
+    mission = filters.NumberFilter(
+        field_name="indicator__metric__mission__number",
+        help_text="The number of the mission whose metric the indicator reports.",
+    )
+    period = filters.CharFilter(field_name="period", help_text="The period as labelled.")
+    period_start = filters.DateFromToRangeFilter(
+        field_name="period_start",
+        help_text="Periods starting on or after `period_start_after` and on or before "
+        "`period_start_before`; undated periods are left out of either.",
+    )
+
+    class Meta:
+        model = Observation
+        fields = ["indicator", "area", "level", "mission", "period", "period_start", "is_demo"]
+
+    def filter_area(self, queryset: QuerySet[Observation], name: str, value: str) -> Any:
+        return queryset.filter(area__gss_code=value.strip().upper())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Published figures, by indicator, area and period (anyone signed in)."
+    ),
+)
+class ObservationViewSet(
+    DomainErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Observation],
+):
+    """Observations: each indicator's published figures for areas and periods. Added and
+    corrected by administrators through the import's rules; never deleted here."""
+
+    serializer_class = ObservationSerializer
+    filterset_class = ObservationFilter
+    permission_classes = [permissions.IsAuthenticated, ManagesFigures]
+    ordering_fields = ["period_start", "period_end", "period", "value", "updated_at"]
+    search_fields = ["indicator__code", "indicator__name", "area__name", "period"]
+
+    def get_queryset(self) -> QuerySet[Observation]:
+        return Observation.objects.select_related("indicator", "area").order_by(
+            "indicator__code", "area__gss_code", "period_start", "period", "pk"
+        )
+
+    def _import(self, request: Request, items: list[Any]) -> Response:
+        try:
+            rows = _rows(items)
+        except RowsRefused as refused:
+            return _refused(refused.errors)
+        create = str(request.query_params.get("create_missing_indicators", "")).lower() in TRUE
+        try:
+            plan = services.import_rows(
+                rows, acting_user=request.user, create_missing_indicators=create
+            )
+        except services.ImportRejected as rejected:
+            return _refused(rejected.errors)
+        held = _held(rows)
+        added = bool(plan.new or plan.new_indicators)
+        response = Response(
+            {
+                "new": len(plan.new),
+                "corrected": len(plan.corrected),
+                "unchanged": plan.unchanged,
+                "new_indicators": len(plan.new_indicators),
+                "undated": [{"row": e.row, "reason": e.reason} for e in plan.undated],
+                "rows": self.get_serializer(held, many=True).data,
+            },
+            status=status.HTTP_201_CREATED if added else status.HTTP_200_OK,
+        )
+        if len(held) == 1:
+            response["Location"] = reverse(
+                "api:observation-detail", args=[held[0].pk], request=request
+            )
+        return response
+
+    @extend_schema(
+        request=ObservationRowSerializer,
+        parameters=[CREATE_MISSING],
+        responses=IMPORTED,
+        description="Add or correct one figure (administrators only), as one row of the import "
+        "is checked: the indicator and area must be known, the unit must agree with the "
+        "indicator's, the value must be a number, and the period must read as a period. A "
+        "figure already held for the same indicator, area and period is corrected (its old "
+        "value kept in the history) or, when the same, left alone. An indicator of another "
+        "deal's framework is for that deal's administrators.",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not isinstance(request.data, Mapping):
+            return _not_rows("Send one row as a JSON object of column names and values.")
+        return self._import(request, [request.data])
+
+    @extend_schema(
+        request=ObservationRowSerializer(many=True),
+        parameters=[CREATE_MISSING],
+        responses=IMPORTED,
+        description="Add or correct many figures at once, all or nothing (administrators "
+        "only): every row is checked as one row of an imported file is, and one bad row "
+        "refuses them all, with each bad row's number and reason. Sending the same rows again "
+        "changes nothing.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        if not isinstance(request.data, list):
+            return _not_rows("Send a JSON list of rows.")
+        if not request.data:
+            return _not_rows("Send at least one row.")
+        if len(request.data) > services.MAX_ROWS:
+            return _not_rows(f"Send at most {services.MAX_ROWS:,} rows at once.")
+        return self._import(request, request.data)
+
+
+# --- Baselines and targets ----------------------------------------------------------------------
+
+
+class AreaCodeField(serializers.SlugRelatedField[Area]):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Area.objects.all())
+        super().__init__(slug_field="gss_code", **kwargs)
+        self.error_messages["does_not_exist"] = "There is no area with the GSS code {value}."
+
+    def to_internal_value(self, data: Any) -> Area:
+        return super().to_internal_value(str(data).strip().upper())
+
+
+class IndicatorCodeField(serializers.SlugRelatedField[Indicator]):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Indicator.objects.select_related("framework"))
+        super().__init__(slug_field="code", **kwargs)
+        self.error_messages["does_not_exist"] = "There is no indicator with the code {value}."
+
+
+FIXED = ("indicator", "area", "kind")
+
+
+class TargetSerializer(serializers.ModelSerializer[Target]):
+    """A baseline (one per indicator and area) or a target for a year."""
+
+    indicator = IndicatorCodeField(help_text="The indicator's code.")
+    area = AreaCodeField(help_text="The area's GSS code.")
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    value = serializers.DecimalField(
+        max_digits=18, decimal_places=4, help_text="In the indicator's unit."
+    )
+
+    class Meta:
+        model = Target
+        fields = ["id", "indicator", "area", "area_name", "kind", "year", "value", "rationale"]
+        # Setting a baseline or target again changes it (the service's rule), so the unique
+        # constraints are not checked here as for a new row.
+        validators: ClassVar[list[Any]] = []
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        target = self.instance
+        if target is None:
+            return attrs
+        errors = {
+            name: "A baseline or target stays with its indicator, area and kind: delete it and "
+            "set another"
+            for name in FIXED
+            if name in attrs and attrs[name] != getattr(target, name)
+        }
+        year = attrs.get("year", target.year)
+        if target.kind == TargetKind.TARGET and year != target.year:
+            errors["year"] = (
+                "A target is set for its year: delete it and set one for the other year"
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TargetFilter(filters.FilterSet):
+    indicator = filters.CharFilter(field_name="indicator__code", help_text="An indicator's code.")
+    area = filters.CharFilter(method="filter_area", help_text="An area's GSS code.")
+
+    class Meta:
+        model = Target
+        fields = ["indicator", "area", "kind", "year"]
+
+    def filter_area(self, queryset: QuerySet[Target], name: str, value: str) -> Any:
+        return queryset.filter(area__gss_code=value.strip().upper())
+
+
+TARGET_WRITES = {200: TargetSerializer, **error_responses(400, 401, 403, 404)}
+
+
+@extend_schema_view(
+    list=extend_schema(description="Baselines and targets (anyone signed in)."),
+    create=extend_schema(
+        responses={
+            201: OpenApiResponse(TargetSerializer, description="A new baseline or target."),
+            200: OpenApiResponse(
+                TargetSerializer,
+                description="The indicator already had this baseline in this area (or this "
+                "target for this year): it now has the values sent.",
+            ),
+            **error_responses(400, 401, 403),
+        },
+        description="Set an indicator's baseline in an area, or its target for a year "
+        "(administrators only). There is one baseline for an indicator and area: setting it "
+        "again moves it. Setting a target for a year it has changes that target.",
+    ),
+    update=extend_schema(responses=TARGET_WRITES),
+    partial_update=extend_schema(
+        responses=TARGET_WRITES,
+        description="Change the value, rationale or (for a baseline) the year. A target's "
+        "indicator, area, kind and year say which it is: to change them, delete it and set "
+        "another.",
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(401, 403, 404)}),
+)
+class TargetViewSet(
+    DomainErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[Target],
+):
+    """Baselines and targets of indicators in areas."""
+
+    serializer_class = TargetSerializer
+    filterset_class = TargetFilter
+    permission_classes = [permissions.IsAuthenticated, ManagesFigures]
+    ordering_fields = ["year", "value"]
+
+    def get_queryset(self) -> QuerySet[Target]:
+        return Target.objects.select_related("indicator__framework", "area").order_by(
+            "indicator__code", "area__gss_code", "kind", "year", "pk"
+        )
+
+    def _respond(self, target: Target, status_code: int) -> Response:
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=target.pk)).data, status=status_code
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        same = Target.objects.filter(
+            indicator=values["indicator"], area=values["area"], kind=values["kind"]
+        )
+        if values["kind"] == TargetKind.TARGET:
+            same = same.filter(year=values["year"])
+        existed = same.exists()
+        target = services.target_set(acting_user=request.user, **values)
+        response = self._respond(target, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:target-detail", args=[target.pk], request=request)
+        return response
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        target = self.get_object()
+        partial = bool(kwargs.get("partial", False))
+        serializer = self.get_serializer(target, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = {
+            "indicator": target.indicator,
+            "area": target.area,
+            "kind": target.kind,
+            "year": target.year,
+            "value": target.value,
+            "rationale": target.rationale,
+        } | dict(serializer.validated_data)
+        target = services.target_set(acting_user=request.user, **values)
+        return self._respond(target, status.HTTP_200_OK)
+
+    def perform_destroy(self, instance: Target) -> None:
+        services.target_delete(target=instance, acting_user=self.request.user)
