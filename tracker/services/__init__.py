@@ -9,6 +9,7 @@ what. Views, the API, the admin and tasks call these; none of them save domain m
 - ``proposals``: drafting, the principles checklist, the governance chain, submission to
   government, negotiation and outcomes.
 - ``governance``: meetings and agendas, the TDD Proposition, milestones.
+- ``links``: the missions, metrics and indicators a workstream moves.
 """
 
 from .base import StaleEdit, TrackerError
@@ -26,6 +27,7 @@ from .governance import (
     proposition_proposals,
     proposition_version_create,
 )
+from .links import workstream_links_set
 from .proposals import (
     chain_of,
     decision_record,
@@ -95,5 +97,6 @@ __all__ = [
     "status_update_review",
     "status_update_submit",
     "workstream_cease",
+    "workstream_links_set",
     "workstream_merge",
 ]
