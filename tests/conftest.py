@@ -8,9 +8,14 @@ Nadia has signed in but holds no role in any deal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Model
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
@@ -20,10 +25,53 @@ from tracker.models import Deal, Workstream
 PASSWORD = "correct-horse-battery-staple"
 
 
+# The rows the first load of the reference data wrote, model by model, so that every later test
+# in the same process puts the same rows back with one insert per table instead of running the
+# loader's hundreds of queries again (most tests start from the reference data).
+_reference_rows: list[tuple[type[Model], list[dict[str, Any]]]] | None = None
+REFERENCE_APPS = ("accounts", "tracker", "missions")
+
+
+def _reference_models() -> list[type[Model]]:
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in REFERENCE_APPS
+    ]
+
+
+def _snapshot_reference() -> list[tuple[type[Model], list[dict[str, Any]]]]:
+    rows = []
+    for model in _reference_models():
+        names = [f.attname for f in model._meta.concrete_fields]
+        values = list(model._base_manager.order_by("pk").values(*names))
+        if values:
+            rows.append((model, values))
+    return rows
+
+
+def _restore_reference(rows: list[tuple[type[Model], list[dict[str, Any]]]]) -> None:
+    # Foreign keys are checked when the test's transaction commits (they are deferred on
+    # PostgreSQL and SQLite alike), so the tables can be filled in any order.
+    with transaction.atomic():
+        for model, values in rows:
+            model._base_manager.bulk_create([model(**v) for v in values])
+    # The rows keep their ids, which the tables' sequences have not counted: move them on.
+    statements = connection.ops.sequence_reset_sql(no_style(), [model for model, _ in rows])
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
 @pytest.fixture
 def reference(db: None) -> Deal:
     """The reference data from the source documents, and the West Midlands deal."""
-    call_command("load_reference_data", verbosity=0)
+    global _reference_rows
+    if _reference_rows is None or Deal.objects.exists():
+        call_command("load_reference_data", verbosity=0)
+        _reference_rows = _snapshot_reference()
+    else:
+        _restore_reference(_reference_rows)
     return Deal.objects.get(slug="west-midlands-tdd")
 
 
