@@ -6,16 +6,21 @@ Anyone signed in reads everything here. Figures are written by administrators
 import (``import_rows``), so a row sent to the API is checked exactly as a row of an imported
 file is, and a request with one bad row writes nothing; baselines and targets through
 ``target_set`` and ``target_delete``.
+
+An indicator's measures (``/indicators/{code}/measures/``) are computed by ``missions.measures``
+from its figures and targets, loaded with one query each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -34,7 +39,7 @@ from rest_framework.reverse import reverse
 from accounts import policy
 from config.api_support import DomainErrorsMixin, error_responses
 
-from . import selectors, services
+from . import measures, selectors, services
 from .choices import AreaLevel, TargetKind
 from .models import Area, Indicator, Metric, Mission, MissionStatement, Observation, Target
 
@@ -150,6 +155,182 @@ class MissionViewSet(viewsets.ReadOnlyModelViewSet[Mission]):
         return selectors.missions_with_statements_and_metrics()
 
 
+# --- An indicator's measures ------------------------------------------------------------------
+
+MEASURE_LEVEL = AreaLevel.METROPOLITAN_DISTRICT
+TARGET_RULE = (
+    "Where an area has targets for several years, progress is read against the first whose "
+    "year has not passed, else the last one."
+)
+
+
+def _figure(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=None, decimal_places=4, **kwargs)
+
+
+class FreshnessSerializer(serializers.Serializer[Any]):
+    last_updated = serializers.DateTimeField(
+        allow_null=True, help_text="When the newest figures came in."
+    )
+    latest_period = serializers.CharField(help_text="The newest period's label; empty if none.")
+    latest_period_end = serializers.DateField(allow_null=True)
+    due_by = serializers.DateField(
+        allow_null=True, help_text="When newer figures were due, by the expected frequency."
+    )
+    stale = serializers.BooleanField()
+
+
+class MeasureRowSerializer(serializers.Serializer[Any]):
+    area = serializers.CharField(source="area.gss_code", help_text="The area's GSS code.")
+    area_name = serializers.CharField(source="area.name")
+    value = _figure(help_text="The row's value: a gap, a figure or a rank, by the measure.")
+    figure = _figure(allow_null=True, help_text="The area's own figure, where value is not.")
+    group = serializers.CharField(help_text="e.g. top, others, top decile, bottom decile.")
+    note = serializers.CharField()
+
+
+class MeasureSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="top-gap, decile-gap or worst-third.")
+    mission = serializers.IntegerField(help_text="The mission whose own measure this is.")
+    title = serializers.CharField()
+    value = _figure(allow_null=True, help_text="Null when there are too few areas.")
+    unit = serializers.CharField(help_text="The indicator's unit.")
+    explanation = serializers.CharField(help_text="How it is computed, in words.")
+    too_few = serializers.CharField(help_text="Empty when computed; else why it is not.")
+    rows = MeasureRowSerializer(many=True)
+
+
+class PeriodFigureSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    period = serializers.CharField()
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    value = _figure()
+
+
+class TargetFigureSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    value = _figure()
+    rationale = serializers.CharField()
+
+
+class ProgressSerializer(serializers.Serializer[Any]):
+    area = serializers.CharField(source="area.gss_code", help_text="The area's GSS code.")
+    area_name = serializers.CharField(source="area.name")
+    baseline = TargetFigureSerializer(source="progress.baseline", allow_null=True)
+    target = TargetFigureSerializer(
+        source="progress.target",
+        allow_null=True,
+        help_text="The target progress is read against (see rules.target).",
+    )
+    latest = PeriodFigureSerializer(source="progress.latest", allow_null=True)
+    share_of_way = _figure(
+        source="progress.share_of_way",
+        allow_null=True,
+        help_text="How much of the way from the baseline to the target the newest figure has "
+        "come: 1 is there, 0 not moved, below 0 worse.",
+    )
+    trend = serializers.CharField(
+        source="progress.trend",
+        help_text="improving, worsening, no change, or not enough figures.",
+    )
+    trend_values = PeriodFigureSerializer(
+        source="progress.trend_values", many=True, help_text="The figures read, oldest first."
+    )
+    rag = serializers.CharField(
+        source="progress.rag", help_text="green, amber or red; empty when there is no RAG."
+    )
+    reason = serializers.CharField(source="progress.reason", help_text="Why this RAG, or none.")
+
+
+class RulesSerializer(serializers.Serializer[Any]):
+    rag = serializers.CharField()
+    trend = serializers.CharField()
+    freshness = serializers.CharField()
+    target = serializers.CharField()
+
+
+class IndicatorMeasuresSerializer(serializers.Serializer[Any]):
+    indicator = serializers.CharField(help_text="The indicator's code.")
+    level = serializers.CharField(help_text="The level of the areas measured and compared.")
+    today = serializers.DateField(help_text="The day freshness and pace are judged on.")
+    freshness = FreshnessSerializer(help_text="Of the indicator's figures in every area.")
+    measures = MeasureSerializer(
+        many=True,
+        help_text="The gap measures of the indicator's mission over the areas' newest figures "
+        "(missions 1, 8 and 9: the gap to the top area; mission 7: the decile gap).",
+    )
+    progress = ProgressSerializer(
+        many=True, help_text="Each area with a figure, a baseline or a target, by name."
+    )
+    rules = RulesSerializer(help_text="The rules the measures follow, as the pages print them.")
+
+
+def _target_for_progress(targets: Iterable[Target], today: date) -> Target | None:
+    """The target progress is read against, by ``TARGET_RULE``."""
+    goals = sorted((t for t in targets if t.kind == TargetKind.TARGET), key=lambda t: t.year)
+    return next((t for t in goals if t.year >= today.year), goals[-1] if goals else None)
+
+
+def indicator_measures(indicator: Indicator, level: str, today: date) -> dict[str, Any]:
+    """Freshness over the indicator's figures, and over the areas of one level the mission's
+    gap measures and each area's progress (two queries: the figures, and the baselines and
+    targets)."""
+    observations = list(indicator.observations.select_related("area"))
+    for o in observations:
+        o.indicator = indicator  # the measures read it: no query per row
+    targets = list(indicator.targets.select_related("area").filter(area__level=level))
+    at_level = [o for o in observations if o.area.level == level]
+    latest = list(measures.latest_by_area(at_level).values())
+    by_area: dict[int, list[Observation]] = {}
+    for o in at_level:
+        by_area.setdefault(o.area_id, []).append(o)
+    targets_by_area: dict[int, list[Target]] = {}
+    for t in targets:
+        targets_by_area.setdefault(t.area_id, []).append(t)
+    areas = {o.area_id: o.area for o in at_level} | {t.area_id: t.area for t in targets}
+    progress = []
+    for area in sorted(areas.values(), key=lambda a: a.name):
+        own = targets_by_area.get(area.pk, [])
+        baseline = next((t for t in own if t.kind == TargetKind.BASELINE), None)
+        row = measures.progress(
+            indicator=indicator,
+            observations=by_area.get(area.pk, []),
+            baseline=baseline,
+            target=_target_for_progress(own, today),
+            today=today,
+        )
+        progress.append({"area": area, "progress": row})
+    return {
+        "indicator": indicator.code,
+        "level": level,
+        "today": today,
+        "freshness": measures.freshness(
+            indicator=indicator, observations=observations, today=today
+        ),
+        "measures": measures.measures_for(indicator=indicator, latest=latest),
+        "progress": progress,
+        "rules": {
+            "rag": measures.RAG_RULE,
+            "trend": measures.TREND_RULE,
+            "freshness": measures.FRESHNESS_RULE,
+            "target": TARGET_RULE,
+        },
+    }
+
+
+MEASURE_LEVEL_PARAMETER = OpenApiParameter(
+    "level",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=AreaLevel.values,
+    description="The level of the areas to measure and compare (one level only, so that "
+    "districts are never ranked beside the region or England). Metropolitan districts when "
+    "not given: the West Midlands' seven.",
+)
+
+
 INDICATOR_LOOKUP = OpenApiParameter(
     "code",
     OpenApiTypes.STR,
@@ -188,9 +369,24 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
         self.check_object_permissions(self.request, indicator)
         return indicator
 
-    # GET /api/v1/indicators/{code}/measures/ (progress, freshness and gap measures) goes here:
-    # it computes with missions/measures.py over the latest observations of the West Midlands
-    # districts, loading observations and targets with one query each.
+    @extend_schema(
+        parameters=[INDICATOR_LOOKUP, MEASURE_LEVEL_PARAMETER],
+        responses={200: IndicatorMeasuresSerializer, **error_responses(400, 401, 404)},
+        description="How current the indicator's figures are; its mission's own gap measure "
+        "over the areas' newest figures (missions 1, 8 and 9: the gap between the top area "
+        "and the others; mission 7: the gap between the top and bottom deciles, which needs at "
+        "least 10 areas); and each area's progress from its baseline towards its target, with "
+        "the trend and a RAG. Every rule applied is in `rules`, as the pages print it.",
+    )
+    @action(detail=True, methods=["get"])
+    def measures(self, request: Request, code: str | None = None) -> Response:
+        level = request.query_params.get("level", MEASURE_LEVEL)
+        if level not in AreaLevel.values:
+            raise serializers.ValidationError(
+                {"level": [f"Choose one of: {', '.join(AreaLevel.values)}."]}
+            )
+        data = indicator_measures(self.get_object(), level, timezone.localdate())
+        return Response(IndicatorMeasuresSerializer(data).data)
 
 
 class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):

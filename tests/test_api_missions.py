@@ -11,11 +11,14 @@ indicators, so posting the whole file needs create_missing_indicators.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import statistics
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -442,6 +445,115 @@ def test_an_indicator_is_found_by_its_code_or_its_id_with_its_publishing_details
     assert client.get("/api/v1/indicators/no_such_code/").status_code == 404
 
 
+# --- An indicator's measures -------------------------------------------------------------------
+
+
+def _measures(client: APIClient, indicator: str, query: str = "") -> dict[str, Any]:
+    response = client.get(f"/api/v1/indicators/{indicator}/measures/{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_measures_of_a_mission_1_indicator_over_the_districts(
+    people: People, admin: APIClient, imported: list
+) -> None:
+    """GVA per hour worked: the gap between the top district and the others' median, the
+    freshness of its figures, and Birmingham's progress from its baseline to its target."""
+    gva = gva_rows()
+    admin.post(BULK, [gva[0] | {"area_code": "E47000007", "value": "31.05"}], format="json")
+    base = {"indicator": "gva_per_hour_worked", "area": BIRMINGHAM}
+    for kind, year, value in [
+        ("baseline", 2015, "28"),
+        ("target", 2024, "33"),
+        ("target", 2030, "35"),
+    ]:
+        response = admin.post(
+            "/api/v1/targets/", base | {"kind": kind, "year": year, "value": value}, format="json"
+        )
+        assert response.status_code == 201
+    with time_machine.travel(dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC), tick=False):
+        body = _measures(client_for(people.partner), "gva_per_hour_worked")
+    assert (body["indicator"], body["level"], body["today"]) == (
+        "gva_per_hour_worked",
+        "metropolitan-district",
+        "2026-05-20",
+    )
+    # Annual figures for 2019 were due two years after the period's end.
+    freshness = body["freshness"]
+    assert (freshness["latest_period"], freshness["latest_period_end"]) == ("2019", "2019-12-31")
+    assert (freshness["due_by"], freshness["stale"]) == ("2021-12-31", True)
+    [measure] = body["measures"]
+    figures = {r["area_code"]: Decimal(r["value"]) for r in gva}
+    top = max(figures, key=figures.__getitem__)
+    others = [v for code, v in figures.items() if code != top]
+    assert (measure["key"], measure["mission"], measure["too_few"]) == ("top-gap", 1, "")
+    assert Decimal(measure["value"]) == figures[top] - statistics.median(others)
+    assert measure["rows"][0] == {
+        "area": top,
+        "area_name": "Solihull",
+        "value": "0.0000",
+        "figure": f"{figures[top]:.4f}",
+        "group": "top",
+        "note": "",
+    }
+    # The combined authority's own figure is at another level: not ranked with the districts.
+    assert {r["area"] for r in measure["rows"]} == set(DISTRICTS)
+    progress = {row["area"]: row for row in body["progress"]}
+    assert list(progress) == sorted(progress, key=lambda c: progress[c]["area_name"])
+    assert set(progress) == set(DISTRICTS)
+    birmingham = progress[BIRMINGHAM]
+    # The first target whose year has not passed (2030; 2024 has).
+    assert (birmingham["baseline"]["year"], birmingham["target"]["year"]) == (2015, 2030)
+    assert birmingham["latest"]["value"] == "30.6200"
+    assert Decimal(birmingham["share_of_way"]) == ((Decimal("30.62") - 28) / 7).quantize(
+        Decimal("0.0001")
+    )
+    assert (birmingham["rag"], birmingham["trend"]) == ("green", "not enough figures")
+    assert birmingham["reason"].startswith("On pace: 37% of the way to the target")
+    coventry = progress[COVENTRY]
+    assert (coventry["rag"], coventry["baseline"], coventry["target"]) == ("", None, None)
+    assert coventry["reason"] == "There is no baseline for this area, so progress cannot be judged."
+    assert body["rules"]["rag"].startswith("A figure counts for the year its period ends in")
+    assert set(body["rules"]) == {"rag", "trend", "freshness", "target"}
+
+
+def test_the_measures_follow_the_indicators_mission(people: People, imported: list) -> None:
+    client = client_for(people.dsg)
+    hle = Indicator.objects.get(code="healthy_life_expectancy_male")
+    # Mission 7's decile gap needs ten areas; found by id as well as by code.
+    [decile] = _measures(client, str(hle.pk))["measures"]
+    assert (decile["key"], decile["mission"], decile["value"]) == ("decile-gap", 7, None)
+    assert decile["too_few"] == "Needs at least 10 areas; there are 7."
+    # An indicator with no mission metric has no gap measure, but its freshness and progress.
+    smokers = _measures(client, "adult_smokers_pct")
+    assert smokers["measures"] == [] and len(smokers["progress"]) == 7
+    # One level only: no region figures are held, so there is nothing to measure there.
+    region = _measures(client, "gva_per_hour_worked", "?level=region")
+    assert region["progress"] == [] and region["measures"][0]["too_few"]
+    assert region["freshness"]["latest_period"] == "2019"  # of the figures in every area
+    response = client.get("/api/v1/indicators/gva_per_hour_worked/measures/?level=ward")
+    assert response.status_code == 400 and "level" in response.json()
+    assert client.get("/api/v1/indicators/no_such/measures/").status_code == 404
+    assert APIClient().get("/api/v1/indicators/gva_per_hour_worked/measures/").status_code == 401
+
+
+@pytest.mark.parametrize("years", [1, 20])
+def test_the_measures_cost_a_bounded_number_of_queries(
+    people: People, years: int, django_assert_max_num_queries: Any
+) -> None:
+    _observations(years)
+    gva = Indicator.objects.get(code="gva_per_hour_worked")
+    for area in Area.objects.filter(gss_code__in=DISTRICTS):
+        Target.objects.create(indicator=gva, area=area, kind="baseline", year=2000, value=0)
+        for year in range(2030, 2030 + years):
+            Target.objects.create(indicator=gva, area=area, kind="target", year=year, value=40)
+    client = client_for(people.partner)
+    with django_assert_max_num_queries(3):
+        body = _measures(client, "gva_per_hour_worked")
+    assert len(body["progress"]) == 7 and len(body["measures"][0]["rows"]) == 7
+    assert {len(r["trend_values"]) for r in body["progress"]} == {min(years, 3)}
+
+
 # --- Query counts -----------------------------------------------------------------------------
 
 
@@ -450,7 +562,14 @@ def _observations(count: int) -> None:
     gva = Indicator.objects.get(code="gva_per_hour_worked")
     areas = list(Area.objects.filter(gss_code__in=DISTRICTS))
     Observation.objects.bulk_create(
-        Observation(indicator=gva, area=a, period=str(2000 + y), value=Decimal(y))
+        Observation(
+            indicator=gva,
+            area=a,
+            period=str(2000 + y),
+            period_start=dt.date(2000 + y, 1, 1),
+            period_end=dt.date(2000 + y, 12, 31),
+            value=Decimal(y),
+        )
         for a in areas
         for y in range(count)
     )
@@ -530,6 +649,8 @@ def test_the_schema_describes_the_figures_and_validates(people: People, tmp_path
     assert "create_missing_indicators" in [p["name"] for p in bulk["parameters"]]
     filters = {p["name"] for p in paths["/api/v1/observations/"]["get"]["parameters"]}
     assert {"indicator", "area", "period", "period_start_after", "period_start_before"} <= filters
+    measures = paths["/api/v1/indicators/{code}/measures/"]["get"]
+    assert "level" in [p["name"] for p in measures["parameters"]]
     indicator = response.json()["components"]["schemas"]["Indicator"]["properties"]
     assert {"year_basis", "expected_frequency", "source_url"} <= set(indicator)
     out = io.StringIO()
