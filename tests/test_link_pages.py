@@ -136,6 +136,7 @@ def test_a_lead_saves_what_the_workstream_moves_and_sees_it_again(
     page = client.get(response["Location"]).content.decode()
     assert "Saved what Transport moves" in page
     assert "Mission 1: Living Standards" in page and "Mission 3: Transport" in page
+    assert f"Mission 3: {trips.name}" in page and gva.name in page and own.name in page
     form = client.get(URL).content.decode()
     assert _checked(form, "missions") == {str(transport.pk), str(living.pk)}
     assert _checked(form, "metrics") == {str(trips.pk)}
@@ -145,6 +146,15 @@ def test_a_lead_saves_what_the_workstream_moves_and_sees_it_again(
     headings = re.findall(r'<h3 class="govuk-heading-s[^"]*">([^<]*)</h3>', form)
     assert headings[0] == own.framework.name
     assert "Statement of Levelling Up Missions 2024: headline metrics" in headings
+
+
+@pytest.mark.parametrize("role", ["lead", "admin", "other_lead", "sponsor", "dsg", "partner"])
+def test_the_workstream_page_links_here_for_those_who_may_change_it(
+    client: Client, people: People, role: str
+) -> None:
+    client.force_login(getattr(people, role))
+    page = client.get("/workstreams/transport/").content.decode()
+    assert (f'href="{URL}"' in page) == (role in WRITERS)
 
 
 def test_saving_nothing_clears_the_links(client: Client, people: People) -> None:

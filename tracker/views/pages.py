@@ -32,7 +32,7 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             request.user,
             slug,
             request.GET.get("deal"),
-            prefetch=("missions", "indicators__framework"),
+            prefetch=("missions", "metrics__mission", "indicators__framework"),
         )
     except Http404:
         if selectors.deal_for(request.user, request.GET.get("deal")) is None:
