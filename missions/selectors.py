@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from .models import Area, Indicator, Metric, Mission, MissionStatement
+from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+
+from tracker import selectors as tracker_selectors
+from tracker.models import Proposal, Workstream
+
+from . import charts, measures
+from .choices import AreaLevel, Direction, TargetKind
+from .models import (
+    Area,
+    Indicator,
+    Metric,
+    Mission,
+    MissionStatement,
+    Observation,
+    Target,
+)
+
+if TYPE_CHECKING:
+    from tracker.selectors import AnyUser
 
 
 def missions_with_statements_and_metrics() -> QuerySet[Mission]:
@@ -26,3 +51,282 @@ def indicators_of_deal(deal_id: int) -> QuerySet[Indicator]:
 
 def areas() -> QuerySet[Area]:
     return Area.objects.select_related("parent")
+
+
+# --- The missions and indicator pages ---------------------------------------------------------
+
+# The West Midlands Combined Authority's area: the deal's own geography. Its metropolitan
+# districts are its children; the areas it lies within (the region, England) are comparators.
+COMBINED_AUTHORITY = "E47000007"
+
+
+def missions_for_page() -> QuerySet[Mission]:
+    """The missions with their statements, metrics and the metrics' indicators (4 queries)."""
+    return Mission.objects.prefetch_related(
+        Prefetch("statements", queryset=MissionStatement.objects.order_by("-stated_on")),
+        Prefetch(
+            "metrics",
+            queryset=Metric.objects.order_by("position").prefetch_related(
+                Prefetch("indicators", queryset=Indicator.objects.order_by("position", "name"))
+            ),
+        ),
+    )
+
+
+def indicator_for_page(code: str) -> Indicator:
+    """The indicator a page's address names, with its framework and mission; else 404."""
+    indicator = indicators().filter(code=code).first()
+    if indicator is None:
+        raise Http404("No such indicator.")
+    return indicator
+
+
+def newest_observations(where: Q) -> list[Observation]:
+    """Each indicator's newest observation in each area, of those ``where`` picks, in one query.
+
+    Newest as ``measures.latest_by_area`` has it: by period end, then start, then label, an
+    undated one counting as oldest."""
+    newest_first = Window(
+        RowNumber(),
+        partition_by=[F("indicator_id"), F("area_id")],
+        order_by=[
+            F("period_end").desc(nulls_last=True),
+            F("period_start").desc(nulls_last=True),
+            F("period").desc(),
+        ],
+    )
+    return list(
+        Observation.objects.filter(where)
+        .annotate(newest=newest_first)
+        .filter(newest=1)
+        .select_related("area", "indicator__metric__mission")
+        .order_by("indicator_id", "area__name")
+    )
+
+
+@dataclass(frozen=True)
+class Geography:
+    """The combined authority's area, its districts, and the areas it lies within."""
+
+    combined_authority: Area | None
+    districts: list[Area]  # by name
+    outer: list[Area]  # the region, England...: innermost first
+
+    @property
+    def comparators(self) -> list[Area]:
+        """The combined authority's area and the areas it lies within, innermost first."""
+        return [a for a in [self.combined_authority, *self.outer] if a is not None]
+
+    def comparators_of(self, area: Area) -> list[Area]:
+        """The areas a chart of ``area`` compares it with: those it lies within."""
+        chain = self.comparators
+        return chain[chain.index(area) + 1 :] if area in chain else chain
+
+    @property
+    def charted(self) -> list[Area]:
+        """The areas the indicator page draws: the districts, then the wider areas."""
+        return [*self.districts, *self.comparators]
+
+
+def west_midlands() -> Geography:
+    """The deal's geography in one query: every area above district level, and the districts
+    of the combined authority's area."""
+    areas = list(
+        Area.objects.filter(
+            Q(level__in=[AreaLevel.COUNTRY, AreaLevel.REGION, AreaLevel.COMBINED_AUTHORITY])
+            | Q(parent__gss_code=COMBINED_AUTHORITY)
+        ).order_by("name")
+    )
+    by_id = {a.pk: a for a in areas}
+    ca = next((a for a in areas if a.gss_code == COMBINED_AUTHORITY), None)
+    outer: list[Area] = []
+    parent_id = ca.parent_id if ca else None
+    while parent_id in by_id and len(outer) < len(areas):
+        outer.append(by_id[parent_id])
+        parent_id = by_id[parent_id].parent_id
+    districts = [a for a in areas if ca is not None and a.parent_id == ca.pk]
+    return Geography(combined_authority=ca, districts=districts, outer=outer)
+
+
+@dataclass(frozen=True)
+class LatestFigure:
+    """What the missions page says of an indicator: the combined authority area's newest figure
+    when it has one, else the range and median of its districts' newest."""
+
+    indicator: Indicator
+    observation: Observation | None
+    districts: list[Observation]
+
+    @property
+    def values(self) -> list[Decimal]:
+        return sorted(o.value for o in self.districts)
+
+    @property
+    def median(self) -> Decimal:
+        return statistics.median(self.values)
+
+    @property
+    def text(self) -> str:
+        """The figure as the page prints it: £30.62, or the districts' "£25.92 to £45.24"."""
+        unit = self.indicator.unit
+        if self.observation is not None:
+            return charts.figure(self.observation.value, unit)
+        low, high = self.values[0], self.values[-1]
+        if low == high:
+            return charts.figure(low, unit)
+        return f"{charts.figure(low, unit)} to {charts.figure(high, unit)}"
+
+    @property
+    def median_text(self) -> str:
+        return charts.figure(self.median, self.indicator.unit)
+
+    @property
+    def periods(self) -> list[str]:
+        return [o.period for o in measures.ordered({o.period: o for o in self.districts}.values())]
+
+
+def latest_figures(indicator_ids: Iterable[int]) -> dict[int, LatestFigure]:
+    """Indicator id -> its latest West Midlands figure, for indicators that have one; in one
+    query, whatever the number of areas and periods."""
+    newest = newest_observations(
+        Q(indicator_id__in=list(indicator_ids))
+        & (Q(area__gss_code=COMBINED_AUTHORITY) | Q(area__parent__gss_code=COMBINED_AUTHORITY))
+    )
+    by_indicator: dict[int, list[Observation]] = {}
+    for o in newest:
+        by_indicator.setdefault(o.indicator_id, []).append(o)
+    figures = {}
+    for indicator_id, observations in by_indicator.items():
+        whole = next((o for o in observations if o.area.gss_code == COMBINED_AUTHORITY), None)
+        districts = [o for o in observations if o.area.gss_code != COMBINED_AUTHORITY]
+        figures[indicator_id] = LatestFigure(
+            indicator=observations[0].indicator, observation=whole, districts=districts
+        )
+    return figures
+
+
+def ranked(indicator: Indicator, latest: Iterable[Observation]) -> list[tuple[int, Observation]]:
+    """(rank, observation), best first: 1 is the best figure (the highest, or the lowest where
+    lower is better); equal figures share a rank, and the next rank skips (1, 2, 2, 4)."""
+    higher = indicator.direction != Direction.LOWER_IS_BETTER
+    in_order = sorted(latest, key=lambda o: (-o.value if higher else o.value, o.area.name))
+    rows: list[tuple[int, Observation]] = []
+    for place, o in enumerate(in_order, start=1):
+        tied = rows and rows[-1][1].value == o.value
+        rows.append((rows[-1][0] if tied else place, o))
+    return rows
+
+
+def target_for_progress(targets: Iterable[Target], today: date) -> Target | None:
+    """The target progress is read against: the first whose year has not passed, else the
+    last one (``TARGET_RULE``)."""
+    goals = sorted((t for t in targets if t.kind == TargetKind.TARGET), key=lambda t: t.year)
+    return next((t for t in goals if t.year >= today.year), goals[-1] if goals else None)
+
+
+TARGET_RULE = (
+    "Where an area has targets for several years, progress is read against the first whose "
+    "year has not passed, else the last one."
+)
+
+
+# Which workstreams and proposals claim to move a mission: those naming the mission, one of
+# its metrics, or an indicator of one of its metrics. One query of the three link tables.
+
+
+def _mission_links(owner: str, model: type[Model], owners: QuerySet | list[int]) -> QuerySet:
+    missions = model.missions.through.objects.filter(**{f"{owner}_id__in": owners})
+    metrics = model.metrics.through.objects.filter(**{f"{owner}_id__in": owners})
+    via_indicators = model.indicators.through.objects.filter(
+        **{f"{owner}_id__in": owners}, indicator__metric__isnull=False
+    )
+    return (
+        missions.values_list(f"{owner}_id", "mission_id")
+        .union(metrics.values_list(f"{owner}_id", "metric__mission_id"))
+        .union(via_indicators.values_list(f"{owner}_id", "indicator__metric__mission_id"))
+    )
+
+
+@dataclass
+class Claims:
+    workstreams: list[Workstream] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+
+
+def claims_by_mission(user: AnyUser) -> dict[int, Claims]:
+    """Mission id -> the workstreams and proposals the person may see that claim to move it
+    (4 queries, whatever the number of them)."""
+    workstreams = list(
+        tracker_selectors.workstreams_for(user)
+        .prefetch_related(None)
+        .order_by("theme__position", "position")
+    )
+    visible_proposals = tracker_selectors.proposals_for(user).values("pk")
+    ws_links = list(_mission_links("workstream", Workstream, [w.pk for w in workstreams]))
+    proposal_links = list(_mission_links("proposal", Proposal, visible_proposals))
+    proposals = {
+        p.pk: p
+        for p in Proposal.objects.filter(pk__in={pk for pk, _ in proposal_links})
+        .select_related("workstream")
+        .order_by("title")
+    }
+    claims: dict[int, Claims] = {}
+    ws_missions: dict[int, set[int]] = {}
+    for workstream_id, mission_id in ws_links:
+        ws_missions.setdefault(workstream_id, set()).add(mission_id)
+    for workstream in workstreams:
+        for mission_id in sorted(ws_missions.get(workstream.pk, ())):
+            claims.setdefault(mission_id, Claims()).workstreams.append(workstream)
+    p_missions: dict[int, set[int]] = {}
+    for proposal_id, mission_id in proposal_links:
+        p_missions.setdefault(proposal_id, set()).add(mission_id)
+    for proposal in proposals.values():
+        for mission_id in sorted(p_missions.get(proposal.pk, ())):
+            claims.setdefault(mission_id, Claims()).proposals.append(proposal)
+    return claims
+
+
+def claims_on_indicator(user: AnyUser, indicator: Indicator) -> Claims:
+    """The workstreams and proposals the person may see that claim to move an indicator: by
+    naming it, or the metric it reports (``names_indicator`` says which; 2 queries)."""
+
+    def linked(model: type[Model], owner: str, qs: QuerySet) -> QuerySet:
+        direct = model.indicators.through.objects.filter(indicator_id=indicator.pk)
+        by_metric = model.metrics.through.objects.filter(metric_id=indicator.metric_id)
+        return qs.filter(
+            Q(pk__in=direct.values(f"{owner}_id")) | Q(pk__in=by_metric.values(f"{owner}_id"))
+        ).annotate(names_indicator=Exists(direct.filter(**{f"{owner}_id": OuterRef("pk")})))
+
+    workstreams = linked(
+        Workstream,
+        "workstream",
+        tracker_selectors.workstreams_for(user)
+        .prefetch_related(None)
+        .order_by("theme__position", "position"),
+    )
+    proposals = linked(
+        Proposal,
+        "proposal",
+        tracker_selectors.proposals_for(user).select_related("workstream").order_by("title"),
+    )
+    return Claims(workstreams=list(workstreams), proposals=list(proposals))
+
+
+def mission_district_figures(
+    number: int,
+) -> tuple[dict[Indicator, list[Observation]], list[Indicator]]:
+    """A mission's indicators that have figures for metropolitan districts, each with the
+    districts' newest figures, and its indicators that have none (2 queries)."""
+    mission_indicators = list(indicators().filter(metric__mission__number=number))
+    newest = newest_observations(
+        Q(
+            indicator_id__in=[i.pk for i in mission_indicators],
+            area__level=AreaLevel.METROPOLITAN_DISTRICT,
+        )
+    )
+    by_indicator: dict[int, list[Observation]] = {}
+    for o in newest:
+        by_indicator.setdefault(o.indicator_id, []).append(o)
+    with_figures = {i: by_indicator[i.pk] for i in mission_indicators if i.pk in by_indicator}
+    left_out = [i for i in mission_indicators if i.pk not in by_indicator]
+    return with_figures, left_out

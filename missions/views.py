@@ -1,34 +1,272 @@
+"""The missions page and the indicator page: what the missions say, what the figures say, and
+who claims to move them. Every page reads a bounded number of queries, whatever the number of
+areas, periods, workstreams or proposals."""
+
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
 
-from tracker import selectors as tracker_selectors
+from accounts import policy
+from tracker.views.updates import word_diff
 
-from . import selectors
+from . import charts, measures, selectors
+from .choices import AreaLevel, TargetKind
+from .models import Area, Indicator, Observation, Target
+from .services import format_value
 
 
 def mission_list(request: HttpRequest) -> HttpResponse:
-    workstreams = tracker_selectors.workstreams_for(request.user).order_by(
-        "theme__position", "position"
-    )
-    missions = list(
-        selectors.missions_with_statements_and_metrics().prefetch_related(
-            Prefetch("workstreams", queryset=workstreams, to_attr="visible_workstreams")
-        )
+    missions = list(selectors.missions_for_page())
+    claims = selectors.claims_by_mission(request.user)
+    figures = selectors.latest_figures(
+        i.pk for m in missions for metric in m.metrics.all() for i in metric.indicators.all()
     )
     for mission in missions:
         statements = list(mission.statements.all())
-        mission.current_statement = next((s for s in statements if s.is_current), None)
+        current = next((s for s in statements if s.is_current), None)
+        mission.current_statement = current
         mission.earlier_statements = [
             s
             for s in statements
-            if not s.is_current
-            and (mission.current_statement is None or s.text != mission.current_statement.text)
+            if not s.is_current and (current is None or s.text != current.text)
+        ]
+        for earlier in mission.earlier_statements:
+            earlier.diff = word_diff(earlier.text, current.text) if current else None
+        mission.claims = claims.get(mission.pk, selectors.Claims())
+        mission.figures = [
+            (metric, indicator, figures.get(indicator.pk))
+            for metric in mission.metrics.all()
+            for indicator in metric.indicators.all()
         ]
     return render(request, "missions/mission_list.html", {"missions": missions})
 
 
+# --- The indicator page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankRow:
+    area: Area
+    observation: Observation
+    rank: int | None  # None for a comparator
+    text: str
+
+    @property
+    def label(self) -> str:
+        return charts.area_label(self.area)
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    area: Area
+    progress: measures.Progress
+    baseline_text: str
+    target_text: str
+    latest_text: str
+    share_text: str
+
+
+def _by_area(observations: list[Observation]) -> dict[int, list[Observation]]:
+    by_area: dict[int, list[Observation]] = {}
+    for o in observations:
+        by_area.setdefault(o.area_id, []).append(o)
+    return by_area
+
+
+def _ranking(
+    indicator: Indicator, observations: list[Observation], geography: selectors.Geography
+) -> tuple[list[RankRow], list[RankRow]]:
+    """The metropolitan districts ranked by their newest figures, and the comparators' newest."""
+    unit = indicator.unit
+    districts = [o for o in observations if o.area.level == AreaLevel.METROPOLITAN_DISTRICT]
+    newest = measures.latest_by_area(districts)
+    ranked = [
+        RankRow(o.area, o, rank, charts.figure(o.value, unit))
+        for rank, o in selectors.ranked(indicator, newest.values())
+    ]
+    newest_anywhere = measures.latest_by_area(observations)
+    comparators = [
+        RankRow(a, newest_anywhere[a.pk], None, charts.figure(newest_anywhere[a.pk].value, unit))
+        for a in geography.comparators
+        if a.pk in newest_anywhere
+    ]
+    return ranked, comparators
+
+
+def _progress(
+    indicator: Indicator,
+    observations: list[Observation],
+    targets: list[Target],
+    geography: selectors.Geography,
+    today: date,
+) -> list[ProgressRow]:
+    """Progress in each of the West Midlands areas, and in any other area with a baseline or a
+    target: every area with something to say."""
+    unit = indicator.unit
+    by_area = _by_area(observations)
+    targets_by_area: dict[int, list[Target]] = {}
+    for t in targets:
+        targets_by_area.setdefault(t.area_id, []).append(t)
+    areas = [a for a in [*geography.districts, *geography.comparators] if a.pk in by_area]
+    shown = {a.pk for a in areas}
+    areas += sorted(
+        {t.area for t in targets if t.area_id not in shown}, key=lambda a: (a.level, a.name)
+    )
+    rows = []
+    for area in areas:
+        own = targets_by_area.get(area.pk, [])
+        baseline = next((t for t in own if t.kind == TargetKind.BASELINE), None)
+        target = selectors.target_for_progress(own, today)
+        p = measures.progress(
+            indicator=indicator,
+            observations=by_area.get(area.pk, []),
+            baseline=baseline,
+            target=target,
+            today=today,
+        )
+        rows.append(
+            ProgressRow(
+                area=area,
+                progress=p,
+                baseline_text=_target_text(baseline, unit),
+                target_text=_target_text(target, unit),
+                latest_text=(
+                    f"{charts.figure(p.latest.value, unit)} ({p.latest.period})" if p.latest else ""
+                ),
+                share_text=_share(p.share_of_way),
+            )
+        )
+    return rows
+
+
+def _target_text(target: Target | None, unit: str) -> str:
+    return f"{charts.figure(target.value, unit)} ({target.year})" if target else ""
+
+
+def _share(share: Decimal | None) -> str:
+    if share is None:
+        return ""
+    return f"{(share * 100).quantize(Decimal(1))}%"
+
+
+@dataclass(frozen=True)
+class MeasureRowView:
+    area: Area
+    figure_text: str
+    value_text: str
+    group: str
+    note: str
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    """A measure as the page prints it: every number already written with its unit."""
+
+    measure: measures.Measure
+    value_text: str
+    value_header: str  # the heading of the rows' own column ("" when there is none)
+    rows: list[MeasureRowView]
+    by_indicator: list[tuple[str, str, str, str]]  # name, worst third's mean, rest's, gap
+
+    @property
+    def has_notes(self) -> bool:
+        return any(r.note for r in self.rows)
+
+
+VALUE_HEADERS = {"top-gap": "Gap to the top", "worst-third": "Worst rank"}
+
+
+def _measure_view(measure: measures.Measure) -> MeasureView:
+    unit = measure.unit
+
+    def text(value: Decimal | None) -> str:
+        return charts.figure(value, unit) if value is not None else ""
+
+    header = VALUE_HEADERS.get(measure.key, "")
+    rows = [
+        MeasureRowView(
+            area=r.area,
+            figure_text=text(r.figure),
+            value_text=(format_value(r.value) if measure.key == "worst-third" else text(r.value))
+            if header
+            else "",
+            group=r.group,
+            note=r.note,
+        )
+        for r in measure.rows
+    ]
+    by_indicator = [
+        (g.indicator.name, text(g.worst_mean), text(g.rest_mean), text(g.gap))
+        for g in measure.by_indicator
+    ]
+    return MeasureView(measure, text(measure.value), header, rows, by_indicator)
+
+
+def _worst_third(indicator: Indicator) -> tuple[measures.Measure, list[Indicator]] | None:
+    """For an indicator of mission 8: the worst third measure over the mission's indicators
+    that have figures, and those left out for want of any."""
+    number = indicator.metric.mission.number if indicator.metric_id else None
+    if number not in measures.WORST_THIRD_MISSIONS:
+        return None
+    with_figures, left_out = selectors.mission_district_figures(number)
+    return measures.worst_third(mission=number, latest_by_indicator=with_figures), left_out
+
+
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    indicator = selectors.indicator_for_page(code)
+    today = timezone.localdate()
+    observations = list(indicator.observations.select_related("area"))
+    for o in observations:
+        o.indicator = indicator  # measures read it; no query per row
+    targets = list(indicator.targets.select_related("area"))
+    geography = selectors.west_midlands()
+    ranked, comparators = _ranking(indicator, observations, geography)
+    latest_districts = [row.observation for row in ranked]
+    chart_list = charts.small_multiples(
+        indicator=indicator,
+        observations=observations,
+        targets=targets,
+        areas=geography.charted,
+        comparators={a.pk: geography.comparators_of(a) for a in geography.charted},
+    )
+    worst_third = _worst_third(indicator)
+    context = {
+        "indicator": indicator,
+        "mission": indicator.metric.mission if indicator.metric_id else None,
+        "freshness": measures.freshness(
+            indicator=indicator, observations=observations, today=today
+        ),
+        "FRESHNESS_RULE": measures.FRESHNESS_RULE,
+        "RAG_RULE": measures.RAG_RULE,
+        "TREND_RULE": measures.TREND_RULE,
+        "TARGET_RULE": selectors.TARGET_RULE,
+        "ranked": ranked,
+        "ranked_periods": sorted({row.observation.period for row in ranked}),
+        "comparators": comparators,
+        "charts": chart_list,
+        "progress_rows": _progress(indicator, observations, targets, geography, today),
+        "measures": [
+            _measure_view(m)
+            for m in measures.measures_for(indicator=indicator, latest=latest_districts)
+        ],
+        "worst_third": _measure_view(worst_third[0]) if worst_third else None,
+        "worst_third_left_out": worst_third[1] if worst_third else [],
+        "claims": selectors.claims_on_indicator(request.user, indicator),
+        "csv_url": f"/indicators/{indicator.code}/observations.csv",
+        "can_manage_figures": policy.can_manage_figures(request.user, indicator.framework.deal_id),
+        "unit_title": charts.UNIT_TITLES.get(indicator.unit, indicator.unit),
+    }
+    return render(request, "missions/indicator_detail.html", context)
+
+
 # Further pages of missions and indicators (the mission list is routed in missions/urls.py).
-urlpatterns: list = []
+urlpatterns: list = [
+    path("indicators/<slug:code>/", indicator_detail, name="indicator-detail"),
+]
