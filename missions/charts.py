@@ -49,14 +49,20 @@ def _grouped(text: str) -> str:
     return sign + whole + (f".{fraction}" if fraction else "")
 
 
-def figure(value: Decimal, unit: str, *, short: bool = False) -> str:
+def figure(value: Decimal, unit: str, *, short: bool = False, places: int = 0) -> str:
     """A figure as people read it: £30.62, £36.00, 66.1%, 58.5 years, 1,234. Sums of money
-    under £1,000 are in pounds and pence. ``short`` (axis ticks) leaves out the pence of
-    whole pounds and the words a unit adds (the axis title says them)."""
+    under £1,000 are in pounds and pence. ``places`` is the fewest decimal places to show, so
+    that a column of figures published to one place reads 72.0%, not 72%. ``short`` (axis
+    ticks) shows what the tick needs, and leaves out the words a unit adds (the axis title
+    says them)."""
     text = format_value(value)
-    pence = "." in text or (not short and abs(value) < 1000)
-    if unit == Unit.GBP and pence:
-        text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
+    if unit == Unit.GBP and ("." in text or (abs(value) < 1000 and not short)):
+        places = max(places, 2)  # pounds and pence
+    elif short:
+        places = 0
+    shown = len(text.partition(".")[2])
+    if places > shown or (unit == Unit.GBP and shown > places > 0):
+        text = f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
     text = _grouped(text)
     if unit == Unit.GBP:
         return f"-£{text[1:]}" if text.startswith("-") else f"£{text}"
@@ -65,6 +71,27 @@ def figure(value: Decimal, unit: str, *, short: bool = False) -> str:
     if unit == Unit.YEARS and not short:
         return f"{text} year" if value == 1 else f"{text} years"
     return text
+
+
+def decimal_places(values: Iterable[Decimal]) -> int:
+    """The most decimal places any of the figures has (the zeros of storage left out)."""
+    return max((len(format_value(v).partition(".")[2]) for v in values), default=0)
+
+
+@dataclass(frozen=True)
+class Format:
+    """How one indicator's figures are written on a page: its unit, and as many decimal
+    places as the most precise of them has, so that a table's column lines up."""
+
+    unit: str
+    places: int = 0
+
+    def __call__(self, value: Decimal) -> str:
+        return figure(value, self.unit, places=self.places)
+
+
+def format_for(indicator: Indicator, values: Iterable[Decimal]) -> Format:
+    return Format(indicator.unit, decimal_places(values))
 
 
 def area_label(area: Area) -> str:
@@ -154,7 +181,7 @@ def midpoint(observation: Observation) -> date:
 
 # --- Labels at the ends of lines ---------------------------------------------------------------
 
-LABEL_CHARS = 16  # about 100 pixels of 12px Arial
+LABEL_CHARS = 18  # about 110 pixels of 12px Arial
 LABEL_LINE_HEIGHT = 14
 LABEL_GAP = 3
 
@@ -163,23 +190,40 @@ def spread(wanted: list[float], heights: list[float], low: float, high: float) -
     """The top of each label, as close as can be to where it is wanted (its centre at
     ``wanted``), none overlapping another, kept between ``low`` and ``high`` where they fit.
 
-    Labels are placed top to bottom, each pushed below the one above it; if the last one runs
-    past ``high``, they are pushed back up from the bottom; then none may start above ``low``.
+    Labels that would overlap are stacked into a block, in the order of their points, and the
+    block is centred where its labels want to be on average (so one crowded label does not
+    push the others all one way); blocks that then overlap merge, and a block past either
+    bound moves back inside it.
     """
     order = sorted(range(len(wanted)), key=lambda i: (wanted[i], i))
-    tops = {i: wanted[i] - heights[i] / 2 for i in order}
-    below = low
+    blocks: list[list[int]] = []
+    block_tops: list[float] = []
+
+    def place(members: list[int]) -> float:
+        offsets, offset = [], 0.0
+        for i in members:
+            offsets.append(offset)
+            offset += heights[i] + LABEL_GAP
+        size = offset - LABEL_GAP
+        ideal = sum(wanted[i] - heights[i] / 2 - o for i, o in zip(members, offsets, strict=True))
+        top = ideal / len(members)
+        return max(low, min(top, high - size)) if size <= high - low else low
+
+    def bottom(members: list[int], top: float) -> float:
+        return top + sum(heights[i] for i in members) + LABEL_GAP * (len(members) - 1)
+
     for i in order:
-        tops[i] = max(tops[i], below)
-        below = tops[i] + heights[i] + LABEL_GAP
-    above = high
-    for i in reversed(order):
-        tops[i] = min(tops[i], above - heights[i])
-        above = tops[i] - LABEL_GAP
-    below = low
-    for i in order:
-        tops[i] = max(tops[i], below)
-        below = tops[i] + heights[i] + LABEL_GAP
+        blocks.append([i])
+        block_tops.append(place([i]))
+        while len(blocks) > 1 and bottom(blocks[-2], block_tops[-2]) + LABEL_GAP > block_tops[-1]:
+            merged = blocks[-2] + blocks[-1]
+            blocks[-2:] = [merged]
+            block_tops[-2:] = [place(merged)]
+    tops: dict[int, float] = {}
+    for members, top in zip(blocks, block_tops, strict=True):
+        for i in members:
+            tops[i] = top
+            top += heights[i] + LABEL_GAP
     return [round(tops[i], 1) for i in range(len(wanted))]
 
 
@@ -220,10 +264,10 @@ class EndLabel:
 
 # Narrow, so that on a 320 pixel screen the chart shrinks little and its text stays readable.
 # The right margin holds the labels: a marker, then up to LABEL_CHARS characters.
-WIDTH = 340
+WIDTH = 350
 HEIGHT = 240
 PLOT_LEFT = 50
-PLOT_RIGHT = WIDTH - 126
+PLOT_RIGHT = WIDTH - 136
 PLOT_TOP = 30
 PLOT_BOTTOM = HEIGHT - 34
 LABEL_OFFSET = 10  # from the end of the lines to their labels
@@ -420,7 +464,7 @@ def _end_labels(wanted: list[tuple[list[str], float, float]], column: float) -> 
 
 
 def chart_table(
-    series_obs: list[tuple[str, list[Observation]]], targets: list[Target], unit: str
+    series_obs: list[tuple[str, list[Observation]]], targets: list[Target], fmt: Format
 ) -> tuple[list[TableRow], list[Observation]]:
     """The table beside a chart: one row per period (oldest first, the undated ones last, each
     saying it is not on the chart), one column per line, then a row per target."""
@@ -433,14 +477,14 @@ def chart_table(
     rows, undated = [], []
     for period in sorted(by_period, key=lambda p: (keys[p][0] is False, keys[p])):
         found = by_period[period]
-        cells = [figure(found[c].value, unit) if c in found else "" for c in range(len(series_obs))]
+        cells = [fmt(found[c].value) if c in found else "" for c in range(len(series_obs))]
         has_dates = keys[period][0]
         note = "" if has_dates else "Not on the chart: the period has no dates"
         if not has_dates:
             undated.extend(found.values())
         rows.append(TableRow(period=period, cells=cells, note=note))
     for target in targets:
-        cells = [figure(target.value, unit)] + [""] * (len(series_obs) - 1)
+        cells = [fmt(target.value)] + [""] * (len(series_obs) - 1)
         rows.append(
             TableRow(
                 period=f"Target for {target.year}",
@@ -460,8 +504,10 @@ def line_chart(
     comparators: list[Area],
     targets: list[Target],
     shared: Scales | None,
+    fmt: Format | None = None,
 ) -> LineChart:
-    """One area's chart: its line, its comparators' lines, its targets, on shared scales.
+    """One area's chart: its line, its comparators' lines, its targets, on shared scales, its
+    figures written by ``fmt`` (by default, to the places the most precise of them has).
 
     ``observations`` maps an area id to its figures; ``targets`` are the area's (baselines are
     left out: they are progress's starting points, shown in the progress table).
@@ -474,7 +520,8 @@ def line_chart(
     goals = sorted((t for t in targets if t.kind == TargetKind.TARGET), key=lambda t: t.year)
     in_order = [(a, sorted(observations.get(a.pk, []), key=_order_key)) for a in areas]
     in_order = [(a, obs) for a, obs in in_order if obs or a == area]
-    rows, undated = chart_table([(area_label(a), obs) for a, obs in in_order], goals, unit)
+    fmt = fmt or format_for(indicator, [o.value for _a, obs in in_order for o in obs])
+    rows, undated = chart_table([(area_label(a), obs) for a, obs in in_order], goals, fmt)
     series: list[Series] = []
     target_lines: list[TargetLine] = []
     if shared is not None:
@@ -485,8 +532,8 @@ def line_chart(
                     observation=o,
                     x=shared.x(midpoint(o).toordinal()),
                     y=shared.y(float(o.value)),
-                    text=figure(o.value, unit),
-                    title=f"{area_label(a)}, {o.period}: {figure(o.value, unit)}",
+                    text=fmt(o.value),
+                    title=f"{area_label(a)}, {o.period}: {fmt(o.value)}",
                 )
                 for o in obs
                 if o.period_start is not None and o.period_end is not None
@@ -502,7 +549,7 @@ def line_chart(
         wanted = [
             (_label_lines(s.label), s.points[-1].x, s.points[-1].y) for s in series if s.points
         ]
-        goal_texts = [f"Target for {t.year}: {figure(t.value, unit)}" for t in goals]
+        goal_texts = [f"Target for {t.year}: {fmt(t.value)}" for t in goals]
         wanted += [
             (_label_lines(text), ends_at, shared.y(float(t.value)))
             for t, text in zip(goals, goal_texts, strict=True)
@@ -603,11 +650,9 @@ def small_multiples(
     scale_targets = [
         t for a in charted for t in own_targets.get(a.pk, []) if t.kind == TargetKind.TARGET
     ]
-    shared = scales(
-        indicator=indicator,
-        observations=[o for area_id in shown_ids for o in by_area.get(area_id, [])],
-        targets=scale_targets,
-    )
+    shown = [o for area_id in shown_ids for o in by_area.get(area_id, [])]
+    shared = scales(indicator=indicator, observations=shown, targets=scale_targets)
+    fmt = format_for(indicator, [o.value for o in shown])
     return [
         line_chart(
             indicator=indicator,
@@ -616,6 +661,7 @@ def small_multiples(
             comparators=comparators.get(a.pk, []),
             targets=own_targets.get(a.pk, []),
             shared=shared,
+            fmt=fmt,
         )
         for a in charted
     ]

@@ -166,19 +166,22 @@ class LatestFigure:
         return statistics.median(self.values)
 
     @property
+    def format(self) -> charts.Format:
+        shown = [self.observation] if self.observation else self.districts
+        return charts.format_for(self.indicator, [o.value for o in shown])
+
+    @property
     def text(self) -> str:
         """The figure as the page prints it: £30.62, or the districts' "£25.92 to £45.24"."""
-        unit = self.indicator.unit
+        fmt = self.format
         if self.observation is not None:
-            return charts.figure(self.observation.value, unit)
+            return fmt(self.observation.value)
         low, high = self.values[0], self.values[-1]
-        if low == high:
-            return charts.figure(low, unit)
-        return f"{charts.figure(low, unit)} to {charts.figure(high, unit)}"
+        return fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
 
     @property
     def median_text(self) -> str:
-        return charts.figure(self.median, self.indicator.unit)
+        return self.format(self.median)
 
     @property
     def periods(self) -> list[str]:

@@ -84,16 +84,16 @@ def _ranking(
     indicator: Indicator, observations: list[Observation], geography: selectors.Geography
 ) -> tuple[list[RankRow], list[RankRow]]:
     """The metropolitan districts ranked by their newest figures, and the comparators' newest."""
-    unit = indicator.unit
+    fmt = charts.format_for(indicator, [o.value for o in observations])
     districts = [o for o in observations if o.area.level == AreaLevel.METROPOLITAN_DISTRICT]
     newest = measures.latest_by_area(districts)
     ranked = [
-        RankRow(o.area, o, rank, charts.figure(o.value, unit))
+        RankRow(o.area, o, rank, fmt(o.value))
         for rank, o in selectors.ranked(indicator, newest.values())
     ]
     newest_anywhere = measures.latest_by_area(observations)
     comparators = [
-        RankRow(a, newest_anywhere[a.pk], None, charts.figure(newest_anywhere[a.pk].value, unit))
+        RankRow(a, newest_anywhere[a.pk], None, fmt(newest_anywhere[a.pk].value))
         for a in geography.comparators
         if a.pk in newest_anywhere
     ]
@@ -109,7 +109,7 @@ def _progress(
 ) -> list[ProgressRow]:
     """Progress in each of the West Midlands areas, and in any other area with a baseline or a
     target: every area with something to say."""
-    unit = indicator.unit
+    fmt = charts.format_for(indicator, [o.value for o in observations])
     by_area = _by_area(observations)
     targets_by_area: dict[int, list[Target]] = {}
     for t in targets:
@@ -135,19 +135,17 @@ def _progress(
             ProgressRow(
                 area=area,
                 progress=p,
-                baseline_text=_target_text(baseline, unit),
-                target_text=_target_text(target, unit),
-                latest_text=(
-                    f"{charts.figure(p.latest.value, unit)} ({p.latest.period})" if p.latest else ""
-                ),
+                baseline_text=_target_text(baseline, fmt),
+                target_text=_target_text(target, fmt),
+                latest_text=(f"{fmt(p.latest.value)} ({p.latest.period})" if p.latest else ""),
                 share_text=_share(p.share_of_way),
             )
         )
     return rows
 
 
-def _target_text(target: Target | None, unit: str) -> str:
-    return f"{charts.figure(target.value, unit)} ({target.year})" if target else ""
+def _target_text(target: Target | None, fmt: charts.Format) -> str:
+    return f"{fmt(target.value)} ({target.year})" if target else ""
 
 
 def _share(share: Decimal | None) -> str:

@@ -426,6 +426,13 @@ def test_figures_read_as_people_write_them() -> None:
     assert charts.figure(Decimal("58.5"), Unit.YEARS, short=True) == "58.5"
     assert charts.figure(Decimal("12345"), Unit.COUNT) == "12,345"
     assert charts.figure(Decimal("1234567.5"), Unit.RATE) == "1,234,567.5"
+    # A column published to one place keeps it: 72.0% beside 68.4%.
+    assert charts.figure(Decimal("72.0000"), Unit.PERCENT, places=1) == "72.0%"
+    assert charts.figure(Decimal("2.035"), Unit.PERCENT, places=1) == "2.035%"
+    values = [Decimal("68.4000"), Decimal("72.0000"), Decimal("64.0000")]
+    assert charts.decimal_places(values) == 1
+    fmt = charts.format_for(Indicator(unit=Unit.PERCENT), values)
+    assert [fmt(v) for v in values] == ["68.4%", "72.0%", "64.0%"]
 
 
 @pytest.mark.parametrize(
@@ -469,6 +476,10 @@ def test_labels_are_spread_so_none_overlap_and_stay_in_bounds() -> None:
     assert min(tops) >= 2 and max(t + h for t, h in zip(tops, heights, strict=True)) <= 238.05
     # A label with room keeps its place: centred on its point.
     assert charts.spread([100.0], [14.0], 2, 238) == [93.0]
+    # Crowded labels stack around where they want to be, not all below it.
+    assert charts.spread([100.0, 100.0, 100.0], [14.0] * 3, 2, 238) == [76.0, 93.0, 110.0]
+    # A stack that would run past the bottom sits on it instead.
+    assert charts.spread([236.0, 237.0], [14.0, 14.0], 2, 238) == [207.0, 224.0]
 
 
 def _obs(area: Area, period: str, value: str, dated: bool = True) -> Observation:
@@ -717,7 +728,7 @@ def test_undated_figures_are_in_the_table_only_and_the_page_says_so(
     for name, value in _real_rows("gcse_eng_maths_pct").items():
         start = body.index(f">{name}</h3>")
         table = body[start : body.index("</table>", start)]
-        assert f">{charts.figure(value, Unit.PERCENT)}<" in table
+        assert f">{value}%<" in table  # as published: 72.0%, not 72%
         assert "Not on the chart: the period has no dates" in table
 
 
