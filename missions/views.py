@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts import policy
@@ -257,7 +257,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "worst_third": _measure_view(worst_third[0]) if worst_third else None,
         "worst_third_left_out": worst_third[1] if worst_third else [],
         "claims": selectors.claims_on_indicator(request.user, indicator),
-        "csv_url": f"/indicators/{indicator.code}/observations.csv",
+        "csv_url": reverse("indicator-observations-csv", kwargs={"code": indicator.code}),
         "can_manage_figures": policy.can_manage_figures(request.user, indicator.framework.deal_id),
         "unit_title": charts.UNIT_TITLES.get(indicator.unit, indicator.unit),
     }

@@ -291,6 +291,7 @@ def test_the_indicator_page_says_what_it_is_where_it_comes_from_and_prints_its_r
     for rule in [measures.FRESHNESS_RULE, measures.RAG_RULE, measures.TREND_RULE]:
         assert escape(rule) in body
     assert 'href="/indicators/gva_per_hour_worked/observations.csv"' in body
+    assert client.get("/indicators/gva_per_hour_worked/observations.csv").status_code == 200
     # 2019 figures were due to be followed by 31 December 2021: long stale.
     assert "Stale" in body and "31 December 2021" in body
 
@@ -301,6 +302,8 @@ def test_only_administrators_get_the_links_to_targets_and_the_import(
     links = ['href="/indicators/gva_per_hour_worked/targets/"', 'href="/observations/import/"']
     admin = _page(client, figures.admin, "/indicators/gva_per_hour_worked/")
     assert all(link in admin for link in links)
+    for link in links:  # and they lead somewhere
+        assert client.get(link.split('"')[1]).status_code == 200
     for persona in [figures.lead, figures.dsg, figures.partner]:
         body = _page(client, persona, "/indicators/gva_per_hour_worked/")
         assert not any(link in body for link in links)
