@@ -13,7 +13,7 @@ from its figures and targets, loaded with one query each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -158,10 +158,6 @@ class MissionViewSet(viewsets.ReadOnlyModelViewSet[Mission]):
 # --- An indicator's measures ------------------------------------------------------------------
 
 MEASURE_LEVEL = AreaLevel.METROPOLITAN_DISTRICT
-TARGET_RULE = (
-    "Where an area has targets for several years, progress is read against the first whose "
-    "year has not passed, else the last one."
-)
 
 
 def _figure(**kwargs: Any) -> serializers.DecimalField:
@@ -267,12 +263,6 @@ class IndicatorMeasuresSerializer(serializers.Serializer[Any]):
     rules = RulesSerializer(help_text="The rules the measures follow, as the pages print them.")
 
 
-def _target_for_progress(targets: Iterable[Target], today: date) -> Target | None:
-    """The target progress is read against, by ``TARGET_RULE``."""
-    goals = sorted((t for t in targets if t.kind == TargetKind.TARGET), key=lambda t: t.year)
-    return next((t for t in goals if t.year >= today.year), goals[-1] if goals else None)
-
-
 def indicator_measures(indicator: Indicator, level: str, today: date) -> dict[str, Any]:
     """Freshness over the indicator's figures, and over the areas of one level the mission's
     gap measures and each area's progress (two queries: the figures, and the baselines and
@@ -298,7 +288,7 @@ def indicator_measures(indicator: Indicator, level: str, today: date) -> dict[st
             indicator=indicator,
             observations=by_area.get(area.pk, []),
             baseline=baseline,
-            target=_target_for_progress(own, today),
+            target=measures.target_for_progress(own, today),
             today=today,
         )
         progress.append({"area": area, "progress": row})
@@ -315,7 +305,7 @@ def indicator_measures(indicator: Indicator, level: str, today: date) -> dict[st
             "rag": measures.RAG_RULE,
             "trend": measures.TREND_RULE,
             "freshness": measures.FRESHNESS_RULE,
-            "target": TARGET_RULE,
+            "target": measures.TARGET_RULE,
         },
     }
 

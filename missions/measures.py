@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from .choices import Direction
+from .choices import Direction, TargetKind
 from .models import Area, Indicator, Observation, Target
 from .services import format_value
 
@@ -49,6 +49,20 @@ def latest_by_area(observations: Iterable[Observation]) -> dict[int, Observation
     for observation in ordered(observations):
         latest[observation.area_id] = observation  # later (newer) ones overwrite older ones
     return latest
+
+
+# --- Which target counts -----------------------------------------------------------------------
+
+TARGET_RULE = (
+    "Where an area has targets for several years, progress is read against the first whose "
+    "year has not passed, else the last one."
+)
+
+
+def target_for_progress(targets: Iterable[Target], today: date) -> Target | None:
+    """The target progress is read against (``TARGET_RULE``); baselines are ignored."""
+    goals = sorted((t for t in targets if t.kind == TargetKind.TARGET), key=lambda t: t.year)
+    return next((t for t in goals if t.year >= today.year), goals[-1] if goals else None)
 
 
 # --- Small arithmetic -------------------------------------------------------------------------

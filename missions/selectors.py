@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from tracker import selectors as tracker_selectors
 from tracker.models import Proposal, Workstream
 
 from . import charts, measures
-from .choices import AreaLevel, Direction, TargetKind
+from .choices import AreaLevel, Direction
 from .models import (
     Area,
     Indicator,
@@ -25,7 +24,6 @@ from .models import (
     Mission,
     MissionStatement,
     Observation,
-    Target,
 )
 
 if TYPE_CHECKING:
@@ -218,19 +216,6 @@ def ranked(indicator: Indicator, latest: Iterable[Observation]) -> list[tuple[in
         tied = rows and rows[-1][1].value == o.value
         rows.append((rows[-1][0] if tied else place, o))
     return rows
-
-
-def target_for_progress(targets: Iterable[Target], today: date) -> Target | None:
-    """The target progress is read against: the first whose year has not passed, else the
-    last one (``TARGET_RULE``)."""
-    goals = sorted((t for t in targets if t.kind == TargetKind.TARGET), key=lambda t: t.year)
-    return next((t for t in goals if t.year >= today.year), goals[-1] if goals else None)
-
-
-TARGET_RULE = (
-    "Where an area has targets for several years, progress is read against the first whose "
-    "year has not passed, else the last one."
-)
 
 
 # Which workstreams and proposals claim to move a mission: those naming the mission, one of

@@ -123,7 +123,7 @@ def _progress(
     for area in areas:
         own = targets_by_area.get(area.pk, [])
         baseline = next((t for t in own if t.kind == TargetKind.BASELINE), None)
-        target = selectors.target_for_progress(own, today)
+        target = measures.target_for_progress(own, today)
         p = measures.progress(
             indicator=indicator,
             observations=by_area.get(area.pk, []),
@@ -244,7 +244,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "FRESHNESS_RULE": measures.FRESHNESS_RULE,
         "RAG_RULE": measures.RAG_RULE,
         "TREND_RULE": measures.TREND_RULE,
-        "TARGET_RULE": selectors.TARGET_RULE,
+        "TARGET_RULE": measures.TARGET_RULE,
         "ranked": ranked,
         "ranked_periods": sorted({row.observation.period for row in ranked}),
         "comparators": comparators,

@@ -902,3 +902,14 @@ def test_measures_of_imported_figures_read_nothing_more_from_the_database(
     # GVA for 2019 ends 2019-12-31: annual, so due by the end of 2021.
     assert (fresh.latest_period, fresh.due_by, fresh.stale) == ("2019", date(2021, 12, 31), False)
     assert fresh.last_updated is not None
+
+
+def test_progress_is_read_against_the_first_target_whose_year_has_not_passed() -> None:
+    gva = Indicator(code="gva", name="GVA", unit=Unit.GBP, direction=Direction.HIGHER_IS_BETTER)
+    old, soon, later = target(gva, 2023, "30"), target(gva, 2026, "33"), target(gva, 2030, "36")
+    start = baseline(gva, 2019, "28")
+    assert measures.target_for_progress([later, start, old, soon], TODAY) == soon
+    assert measures.target_for_progress([old, soon], date(2027, 1, 1)) == soon  # all passed
+    assert measures.target_for_progress([old, later], date(2023, 12, 31)) == old  # this year's
+    assert measures.target_for_progress([start], TODAY) is None
+    assert "first whose year has not passed" in measures.TARGET_RULE
