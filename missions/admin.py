@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.utils.text import Truncator
@@ -179,6 +180,8 @@ class IndicatorForm(forms.ModelForm):
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     form = IndicatorForm
+    # A source address typed without its scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("code", "name", "framework", "theme", "metric", "unit", "direction")
     list_filter = ("framework", "unit", "direction", "theme")
     list_select_related = ("framework", "theme", "metric")
