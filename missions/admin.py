@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Area,
@@ -204,7 +205,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(admin.ModelAdmin):
+class ObservationAdmin(SimpleHistoryAdmin):  # a corrected figure's earlier values
     list_display = ("indicator", "area", "period", "value", "source", "is_demo")
     list_filter = ("indicator__framework", "area__level", "is_demo")
     list_select_related = ("indicator", "area")
@@ -215,7 +216,7 @@ class ObservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SimpleHistoryAdmin):
     list_display = ("indicator", "area", "kind", "year", "value")
     list_filter = ("kind", "indicator__framework", "area__level")
     list_select_related = ("indicator", "area")

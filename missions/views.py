@@ -45,7 +45,11 @@ def mission_list(request: HttpRequest) -> HttpResponse:
             for metric in mission.metrics.all()
             for indicator in metric.indicators.all()
         ]
-    return render(request, "missions/mission_list.html", {"missions": missions})
+    return render(
+        request,
+        "missions/mission_list.html",
+        {"missions": missions, "can_manage_figures": policy.can_manage_figures(request.user)},
+    )
 
 
 # --- The indicator page -----------------------------------------------------------------------

@@ -832,3 +832,15 @@ def test_the_pages_cost_the_same_few_queries_at_ten_times_the_data(
         assert "1 of 70" in body
     if url == "/missions/" and persona == "partner":
         assert ">Proposal 1</a>" in body and ">Proposal 0</a>" not in body
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("admin", True), ("lead", False), ("sponsor", False), ("dsg", False), ("partner", False)],
+)
+def test_the_missions_page_links_administrators_to_the_import(
+    client: Client, people: People, role: str, shown: bool
+) -> None:
+    client.force_login(getattr(people, role))
+    page = client.get("/missions/").content.decode()
+    assert ('href="/observations/import/"' in page) == shown
