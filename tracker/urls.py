@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import governance, links, pages, proposals, records, updates
+from .views import (
+    dashboards,
+    exports,
+    governance,
+    links,
+    pages,
+    pipeline,
+    proposals,
+    records,
+    updates,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -10,4 +20,7 @@ urlpatterns = [
     *proposals.urlpatterns,
     *governance.urlpatterns,
     *links.urlpatterns,
+    *dashboards.urlpatterns,
+    *pipeline.urlpatterns,
+    *exports.urlpatterns,
 ]
