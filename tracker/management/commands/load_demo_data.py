@@ -13,8 +13,19 @@ from tracker.demo import (
     LOGINS_FILENAME,
     DemoDataError,
     demo_data_exists,
-    demo_data_load,
 )
+from tracker.demo_scale import MAX_SCALE, demo_load
+
+
+def _scale(text: str) -> int:
+    """A whole number from 1 to MAX_SCALE, or a clear error."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise CommandError(f"--scale must be a whole number, not {text!r}.") from None
+    if not 1 <= number <= MAX_SCALE:
+        raise CommandError(f"--scale must be from 1 to {MAX_SCALE}, not {number}.")
+    return number
 
 
 class Command(BaseCommand):
@@ -25,7 +36,13 @@ class Command(BaseCommand):
         "all marked as demo data. Any "
         "demo data already loaded is replaced, with its history; nothing else is changed. "
         "Writes the demo logins (with new passwords) to "
-        "VAR_DIR/demo-logins.txt. Needs the reference data (load_reference_data)."
+        "VAR_DIR/demo-logins.txt. Needs the reference data (load_reference_data). "
+        "With --scale N, also adds N times a realistic deal of synthetic data for measuring "
+        "the pages at scale: 20N workstreams ('Synthetic workstream 0001'...) with their leads "
+        "and sponsors from the demo people, 52 fortnightly status updates each, 400N risks, "
+        "150N proposals with their decisions, and 12N synthetic indicators x 50 synthetic "
+        "areas (GSS codes E06900001...) x 10 years of observations; every load, with or "
+        "without --scale, first removes the synthetic data of an earlier scaled load."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,8 +57,18 @@ class Command(BaseCommand):
             default=DEFAULT_SEED,
             help=f"The same seed gives the same data (default {DEFAULT_SEED}).",
         )
+        parser.add_argument(
+            "--scale",
+            type=str,
+            default=None,
+            metavar="N",
+            help="Add N times a realistic deal of synthetic data (a whole number from 1 to "
+            f"{MAX_SCALE}) after the demo data; 10 is 200 workstreams, 10,400 status updates, "
+            "4,000 risks, 1,500 proposals and 60,000 observations.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        scale = None if options["scale"] is None else _scale(str(options["scale"]))
         if options["if_empty"] and demo_data_exists():
             self.stdout.write("Demo data is already loaded: left as it is (--if-empty).")
             if not (Path(settings.VAR_DIR) / LOGINS_FILENAME).exists():
@@ -52,7 +79,7 @@ class Command(BaseCommand):
                 )
             return
         try:
-            summary = demo_data_load(seed=options["seed"])
+            summary, scaled = demo_load(seed=options["seed"], scale=scale)
         except DemoDataError as error:
             raise CommandError(str(error)) from error
         if summary.deleted:
@@ -68,4 +95,8 @@ class Command(BaseCommand):
         if summary.undated_periods:
             labels = ", ".join(sorted(summary.undated_periods))
             self.stdout.write(f"  Observations kept without dates (ambiguous periods): {labels}.")
+        if scaled is not None:
+            made = ", ".join(f"{count} {name}" for name, count in scaled.created.items())
+            self.stdout.write(self.style.SUCCESS(f"Added synthetic data at scale {scaled.scale}:"))
+            self.stdout.write(f"  {made}.")
         self.stdout.write(f"Demo logins written to {summary.logins_path}.")

@@ -1,0 +1,701 @@
+"""A synthetic data set N times the size of a realistic deal, on top of the demo data, for
+measuring how the pages behave at scale (``load_demo_data --scale N``).
+
+How scale relates to the normal demo: ``--scale N`` first loads the normal demo exactly as
+``load_demo_data`` does (its people, logins, updates, proposals, meetings and the real ONS
+figures, replacing any earlier demo load), and then adds, in the West Midlands deal, N times a
+realistic deal:
+
+- ``20 x N`` workstreams named "Synthetic workstream 0001" and so on (slug
+  ``synthetic-workstream-0001``), spread over the deal's themes, each led and sponsored by the
+  demo leads and sponsors (memberships), linked to one or two missions;
+- 52 fortnightly status updates each (two years): mixed RAG ratings, some OFFICIAL-SENSITIVE,
+  most signed off by the sponsor but some not, and a few workstreams whose two years ended some
+  periods ago, so that they are overdue;
+- ``400 x N`` risks (20 a workstream): every RAG rating, some closed, some escalated to the DSG,
+  some OFFICIAL-SENSITIVE;
+- ``150 x N`` proposals at every stage (the demo's own mix of stages, referrals, skips and
+  outcomes), each with the decisions of the governance chain that took it there, as the
+  database requires: nothing is approved, submitted, negotiated or concluded (unless withdrawn)
+  without the last body's endorsement, which is the proposal's ``board_endorsement``; a
+  proposal in the chain awaits the body after the last one that endorsed it. The decisions are
+  recorded by the demo administrator without a meeting (by correspondence), a week apart. Every
+  proposal answers the deal's principles (a few of the open ones leave some unanswered);
+- a framework "Synthetic indicators (demo)" of ``12 x N`` indicators (linked to the missions'
+  metrics in turn) and 50 synthetic areas with GSS codes ``E06900001`` to ``E06900050`` (the
+  right form, but no real area has them), with 10 annual observations (2013 to 2022) for each
+  indicator and area: ``6,000 x N`` observations.
+
+Everything that has the demo flag is marked ``is_demo``. Workstreams, areas, indicators and
+frameworks have no such flag: the synthetic ones are known by their slug, GSS code range and
+framework. Every load (with or without ``--scale``) first deletes the synthetic rows of an
+earlier scaled load, then the demo as ``tracker.demo`` does, so a plain ``load_demo_data``
+after ``--scale 10`` leaves the normal demo only. The deletion refuses (and deletes nothing) if
+a row that is not demo data is attached to a synthetic workstream.
+
+The rows are written with ``bulk_create`` in batches, without the services and without history
+entries (at 60,000 rows the services are far too slow, and nothing is being performed): the
+values are built to satisfy every database constraint and each model's ``full_clean``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import Membership, User
+from missions.choices import AreaLevel, Frequency, Unit
+from missions.choices import Direction as IndicatorDirection
+from missions.models import (
+    Area,
+    Indicator,
+    IndicatorFramework,
+    Metric,
+    Mission,
+    Observation,
+    Target,
+)
+from missions.periods import parse_period
+
+from .choices import (
+    Classification,
+    DecisionOutcome,
+    Direction,
+    PrincipleAnswer,
+    ProposalStage,
+    Rag,
+    ReviewDecision,
+    RiskStatus,
+)
+from .demo import (
+    ASKS_OF_DSG,
+    DEFAULT_SEED,
+    LOGINS_FILENAME,
+    NEXT_STEPS,
+    OUTCOME_NOTES,
+    PLANS,
+    PROGRESS,
+    REFERRAL_REASONS,
+    REJECTION_REASONS,
+    RISK_SCORES,
+    RISK_TEMPLATES,
+    SKIP_REASON,
+    SUMMARIES,
+    WITHDRAWN_IN_CHAIN,
+    DemoDataError,
+    DemoSummary,
+    Plan,
+    _deal_required,
+    _steps,
+    demo_data_load,
+)
+from .models import (
+    AgendaItem,
+    Deal,
+    Decision,
+    EngagementEntry,
+    NegotiationEntry,
+    Principle,
+    PrincipleResponse,
+    Proposal,
+    PropositionItem,
+    Risk,
+    StatusUpdate,
+    Theme,
+    UpdateReview,
+    Workstream,
+)
+from .periods import Period, deal_period
+
+# A realistic deal, which --scale N multiplies.
+WORKSTREAMS = 20
+UPDATES_PER_WORKSTREAM = 52  # two years, fortnightly
+PROPOSALS = 150
+RISKS = 400
+INDICATORS = 12
+AREAS = 50
+OBSERVATION_YEARS = tuple(str(year) for year in range(2013, 2023))  # 10 periods
+
+WORKSTREAM_SLUG_PREFIX = "synthetic-workstream-"
+FRAMEWORK_SLUG = "synthetic-indicators-demo"
+INDICATOR_CODE_PREFIX = "synthetic-indicator-"
+AREA_CODE_PREFIX = "E069"  # E06900001 to E06900050: the form of a GSS code, no real area's
+BATCH = 2000
+MAX_SCALE = 100  # 10,000 areas would be the limit of the code range; this is plenty
+
+S = ProposalStage
+
+
+def workstream_name(number: int) -> str:
+    return f"Synthetic workstream {number:04d}"
+
+
+def area_code(number: int) -> str:
+    return f"{AREA_CODE_PREFIX}{number:05d}"
+
+
+@dataclass
+class ScaleSummary:
+    scale: int
+    created: dict[str, int] = field(default_factory=dict)
+    deleted: int = 0
+
+
+# --- Loading ---------------------------------------------------------------------------------
+
+
+def demo_load(
+    *, seed: int = DEFAULT_SEED, scale: int | None = None, today: date | None = None
+) -> tuple[DemoSummary, ScaleSummary | None]:
+    """Delete any synthetic data, load the normal demo, and add ``scale`` times a realistic
+    deal if asked; all in one transaction. The logins file is written once it has committed."""
+    if scale is not None and not 1 <= scale <= MAX_SCALE:
+        raise DemoDataError(f"The scale must be a whole number from 1 to {MAX_SCALE}.")
+    final = Path(settings.VAR_DIR) / LOGINS_FILENAME
+    pending = final.with_name(f".{final.name}.pending")
+    with transaction.atomic():
+        removed = synthetic_delete()
+        summary = demo_data_load(seed=seed, today=today, logins_path=pending)
+        summary.deleted += removed
+        scaled = None
+        if scale is not None:
+            scaled = synthetic_build(scale=scale, seed=seed, today=today or timezone.localdate())
+    os.replace(pending, final)
+    summary.logins_path = final
+    return summary, scaled
+
+
+def synthetic_build(*, scale: int, seed: int = DEFAULT_SEED, today: date) -> ScaleSummary:
+    deal = _deal_required()
+    # Synthetic data that must repeat for a seed; not secrets.
+    builder = _ScaleBuilder(deal=deal, rng=random.Random(seed + scale), today=today, scale=scale)  # noqa: S311
+    return builder.build()
+
+
+# --- Deleting --------------------------------------------------------------------------------
+
+
+def _raw_delete(queryset: models.QuerySet[Any]) -> int:
+    """Delete without loading the rows or sending signals (which would write a history entry
+    for each): the caller deletes the dependent rows first."""
+    return int(queryset._raw_delete(queryset.db))  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def synthetic_delete() -> int:
+    """Delete the rows of an earlier scaled load; refuse if a non-demo row is attached."""
+    workstreams = Workstream.objects.filter(slug__startswith=WORKSTREAM_SLUG_PREFIX)
+    ws_ids = list(workstreams.values_list("pk", flat=True))
+    indicators = Indicator.objects.filter(code__startswith=INDICATOR_CODE_PREFIX)
+    areas = Area.objects.filter(gss_code__startswith=AREA_CODE_PREFIX, name__startswith="Synthetic")
+    if not ws_ids and not indicators.exists() and not areas.exists():
+        return 0
+    proposals = Proposal.objects.filter(workstream_id__in=ws_ids)
+    updates = StatusUpdate.objects.filter(workstream_id__in=ws_ids)
+    risks = Risk.objects.filter(workstream_id__in=ws_ids)
+    observations = Observation.objects.filter(
+        models.Q(indicator__in=indicators) | models.Q(area__in=areas)
+    )
+    for queryset in (
+        proposals,
+        updates,
+        risks,
+        observations,
+        Decision.objects.filter(proposal__in=proposals),
+        NegotiationEntry.objects.filter(proposal__in=proposals),
+        EngagementEntry.objects.filter(workstream_id__in=ws_ids),
+    ):
+        if real := queryset.filter(is_demo=False).first():
+            raise DemoDataError(
+                f"Cannot replace the demo data: {queryset.model._meta.verbose_name} {real} "
+                f"(id {real.pk}) is attached to the synthetic data but is not demo data. "
+                "Move it off the synthetic rows first."
+            )
+    items = PropositionItem.objects.filter(proposal__in=proposals)
+    if real_item := items.filter(version__is_demo=False).first():
+        raise DemoDataError(
+            f"Cannot replace the demo data: a Proposition that is not demo data includes the "
+            f"synthetic proposal {real_item.title}."
+        )
+    deleted = 0
+    proposal_ids = list(proposals.values_list("pk", flat=True))
+    update_ids = list(updates.values_list("pk", flat=True))
+    risk_ids = list(risks.values_list("pk", flat=True))
+    # Children first, so that no foreign key is left dangling.
+    deleted += _raw_delete(items)
+    deleted += _raw_delete(UpdateReview.objects.filter(status_update_id__in=update_ids))
+    deleted += _raw_delete(updates)
+    deleted += _raw_delete(risks)
+    deleted += _raw_delete(EngagementEntry.objects.filter(workstream_id__in=ws_ids))
+    deleted += _raw_delete(
+        AgendaItem.objects.filter(
+            models.Q(proposal_id__in=proposal_ids) | models.Q(workstream_id__in=ws_ids)
+        )
+    )
+    deleted += _raw_delete(PrincipleResponse.objects.filter(proposal_id__in=proposal_ids))
+    deleted += _raw_delete(NegotiationEntry.objects.filter(proposal_id__in=proposal_ids))
+    for name in ("departments", "missions", "metrics", "indicators"):
+        through = getattr(Proposal, name).through
+        deleted += _raw_delete(through.objects.filter(proposal_id__in=proposal_ids))
+    Proposal.objects.filter(pk__in=proposal_ids).update(
+        board_endorsement=None,
+        stage=S.DRAFT,
+        awaiting_body=None,
+        submitted_on=None,
+        outcome="",
+        outcome_on=None,
+    )
+    deleted += _raw_delete(Decision.objects.filter(proposal_id__in=proposal_ids))
+    deleted += _raw_delete(Proposal.objects.filter(pk__in=proposal_ids))
+    for name in ("missions", "metrics", "indicators"):
+        through = getattr(Workstream, name).through
+        deleted += _raw_delete(through.objects.filter(workstream_id__in=ws_ids))
+    deleted += _raw_delete(Membership.objects.filter(workstream_id__in=ws_ids))
+    # Any history written by editing the synthetic rows in the app goes with them.
+    for model, ids in (
+        (StatusUpdate, update_ids),
+        (Risk, risk_ids),
+        (Proposal, proposal_ids),
+        (Workstream, ws_ids),
+    ):
+        deleted += _raw_delete(model.history.model.objects.filter(id__in=ids))  # type: ignore[attr-defined]
+    deleted += _raw_delete(Workstream.objects.filter(pk__in=ws_ids))
+    indicator_ids = list(indicators.values_list("pk", flat=True))
+    area_ids = list(areas.values_list("pk", flat=True))
+    deleted += _raw_delete(
+        Observation.objects.filter(
+            models.Q(indicator_id__in=indicator_ids) | models.Q(area_id__in=area_ids)
+        )
+    )
+    deleted += _raw_delete(
+        Target.objects.filter(
+            models.Q(indicator_id__in=indicator_ids) | models.Q(area_id__in=area_ids)
+        )
+    )
+    deleted += _raw_delete(
+        Workstream.indicators.through.objects.filter(indicator_id__in=indicator_ids)
+    )
+    deleted += _raw_delete(
+        Proposal.indicators.through.objects.filter(indicator_id__in=indicator_ids)
+    )
+    deleted += _raw_delete(Indicator.objects.filter(pk__in=indicator_ids))
+    deleted += IndicatorFramework.objects.filter(slug=FRAMEWORK_SLUG).delete()[0]
+    deleted += _raw_delete(Area.objects.filter(pk__in=area_ids))
+    return deleted
+
+
+# --- Building --------------------------------------------------------------------------------
+
+
+def _bulk(model: type[models.Model], objs: Sequence[models.Model]) -> list[Any]:
+    return model._default_manager.bulk_create(objs, batch_size=BATCH)
+
+
+class _ScaleBuilder:
+    def __init__(self, *, deal: Deal, rng: random.Random, today: date, scale: int) -> None:
+        from .services import chain_of
+
+        self.deal = deal
+        self.rng = rng
+        self.today = today
+        self.scale = scale
+        self.chain = chain_of(deal)
+        if not self.chain:
+            raise DemoDataError(f"{deal} has no governance chain: load the reference data.")
+        self.themes = list(Theme.objects.filter(deal=deal).order_by("position", "pk"))
+        if not self.themes:
+            raise DemoDataError(f"{deal} has no themes: load the reference data.")
+        demo_users = User.objects.filter(is_demo=True)
+        self.leads = list(demo_users.filter(memberships__role=Role.LEAD).distinct().order_by("pk"))
+        self.sponsors = list(
+            demo_users.filter(memberships__role=Role.SPONSOR).distinct().order_by("pk")
+        )
+        self.admin = demo_users.filter(memberships__role=Role.ADMIN).first() or demo_users.first()
+        if not self.leads or not self.sponsors:
+            raise DemoDataError("The demo leads and sponsors are missing: load the demo first.")
+        self.missions = list(Mission.objects.order_by("number"))
+        self.metrics = list(Metric.objects.order_by("mission__number", "position", "pk"))
+        self.summary = ScaleSummary(scale=scale)
+
+    def build(self) -> ScaleSummary:
+        workstreams = self._workstreams()
+        self._status_updates(workstreams)
+        self._risks(workstreams)
+        self._proposals(workstreams)
+        self._observations()
+        return self.summary
+
+    def _count(self, name: str, number: int) -> None:
+        self.summary.created[name] = self.summary.created.get(name, 0) + number
+
+    # Workstreams and who leads them
+
+    def _workstreams(self) -> list[Workstream]:
+        count = WORKSTREAMS * self.scale
+        top = Workstream.objects.filter(deal=self.deal).aggregate(p=models.Max("position"))["p"]
+        base = (top or 0) + 1
+        workstreams = [
+            Workstream(
+                deal=self.deal,
+                theme=self.themes[i % len(self.themes)],
+                name=workstream_name(i + 1),
+                slug=f"{WORKSTREAM_SLUG_PREFIX}{i + 1:04d}",
+                description="Synthetic workstream for measuring the pages at scale (demo data).",
+                position=min(base + i, 32767),
+            )
+            for i in range(count)
+        ]
+        _bulk(Workstream, workstreams)
+        memberships = []
+        for i, ws in enumerate(workstreams):
+            ws.lead = self.leads[i % len(self.leads)]  # type: ignore[attr-defined]
+            ws.sponsor = self.sponsors[i % len(self.sponsors)]  # type: ignore[attr-defined]
+            memberships += [
+                Membership(user=ws.lead, deal=self.deal, role=Role.LEAD, workstream=ws),  # type: ignore[attr-defined]
+                Membership(user=ws.sponsor, deal=self.deal, role=Role.SPONSOR, workstream=ws),  # type: ignore[attr-defined]
+            ]
+        _bulk(Membership, memberships)
+        through = Workstream.missions.through
+        links = []
+        for i, ws in enumerate(workstreams):
+            numbers = {i % len(self.missions), (i * 7 + 3) % len(self.missions)}
+            links += [through(workstream_id=ws.pk, mission_id=self.missions[n].pk) for n in numbers]
+        _bulk(through, links)
+        self._count("workstreams", len(workstreams))
+        return workstreams
+
+    # Status updates and sign-offs
+
+    def _periods(self) -> list[Period]:
+        periods = [deal_period(self.deal, self.today)]
+        while len(periods) < UPDATES_PER_WORKSTREAM + 6:
+            periods.insert(0, deal_period(self.deal, periods[0].start - timedelta(days=1)))
+        return periods
+
+    def _status_updates(self, workstreams: list[Workstream]) -> None:
+        rng = self.rng
+        periods = self._periods()
+        ranks = [Rag.RED, Rag.AMBER, Rag.GREEN]
+        updates: list[StatusUpdate] = []
+        for i, ws in enumerate(workstreams):
+            # One in eight stopped reporting a few periods ago: overdue.
+            stopped = rng.randint(2, 6) if i % 8 == 3 else 0
+            window = periods[
+                len(periods) - stopped - UPDATES_PER_WORKSTREAM : len(periods) - stopped
+            ]
+            level = rng.choice([0, 1, 1, 2, 2])
+            previous = None
+            for period in window:
+                level = min(2, max(0, level + rng.choices([-1, 0, 1], weights=[2, 6, 2])[0]))
+                rag = ranks[level]
+                direction = (
+                    Direction.STABLE
+                    if previous is None or previous == level
+                    else Direction.IMPROVING
+                    if level > previous
+                    else Direction.WORSENING
+                )
+                previous = level
+                sensitive = rng.random() < (0.4 if rag == Rag.RED else 0.15)
+                updates.append(
+                    StatusUpdate(
+                        workstream=ws,
+                        period_start=period.start,
+                        period_end=period.end,
+                        rag=rag,
+                        direction=direction,
+                        summary=rng.choice(SUMMARIES[rag]),
+                        progress=rng.choice(PROGRESS),
+                        next_steps=rng.choice(NEXT_STEPS),
+                        asks_of_dsg=(
+                            rng.choice(ASKS_OF_DSG) if rag == Rag.RED and rng.random() < 0.6 else ""
+                        ),
+                        author=ws.lead,  # type: ignore[attr-defined]
+                        classification=(
+                            Classification.OFFICIAL_SENSITIVE
+                            if sensitive
+                            else Classification.OFFICIAL
+                        ),
+                        is_demo=True,
+                    )
+                )
+        _bulk(StatusUpdate, updates)
+        current = periods[-1].start
+        reviews = []
+        for update in updates:
+            past = update.period_start < current
+            if rng.random() < (0.85 if past else 0.2):
+                reviews.append(
+                    UpdateReview(
+                        status_update=update,
+                        reviewer=update.workstream.sponsor,  # type: ignore[attr-defined]
+                        decision=ReviewDecision.SIGNED_OFF,
+                    )
+                )
+        _bulk(UpdateReview, reviews)
+        self._count("status updates", len(updates))
+        self._count("sponsor sign-offs", len(reviews))
+
+    # Risks
+
+    def _risks(self, workstreams: list[Workstream]) -> None:
+        rng = self.rng
+        rags = list(RISK_SCORES)
+        risks = []
+        for n in range(RISKS * self.scale):
+            ws = workstreams[n % len(workstreams)]
+            title, description, mitigation = RISK_TEMPLATES[n % len(RISK_TEMPLATES)]
+            rag = rng.choices(rags, weights=[25, 45, 30])[0]
+            likelihood, impact = rng.choice(RISK_SCORES[rag])
+            closed = rng.random() < 0.2
+            risks.append(
+                Risk(
+                    workstream=ws,
+                    title=f"{title} ({n // len(workstreams) + 1})",
+                    description=description,
+                    likelihood=likelihood,
+                    impact=impact,
+                    owner=ws.lead,  # type: ignore[attr-defined]
+                    mitigation=mitigation,
+                    status=RiskStatus.CLOSED if closed else RiskStatus.OPEN,
+                    escalated_to_dsg=rag == Rag.RED and not closed and rng.random() < 0.3,
+                    classification=(
+                        Classification.OFFICIAL_SENSITIVE
+                        if rng.random() < 0.2
+                        else Classification.OFFICIAL
+                    ),
+                    is_demo=True,
+                )
+            )
+        _bulk(Risk, risks)
+        self._count("risks", len(risks))
+
+    # Proposals and their decisions
+
+    def _proposals(self, workstreams: list[Workstream]) -> None:
+        rng = self.rng
+        length = len(self.chain)
+        proposals: list[Proposal] = []
+        decisions: list[Decision] = []
+        for n in range(PROPOSALS * self.scale):
+            ws = workstreams[n % len(workstreams)]
+            plan = PLANS[n % len(PLANS)]
+            ask_type = ["power", "freedom", "funding", "data", "other"][n % 5]
+            title = f"Synthetic proposal {n + 1:05d}"
+            proposal = Proposal(
+                deal=self.deal,
+                workstream=ws,
+                title=title,
+                ask=f"{title}: we ask government to agree this as part of the deal.",
+                ask_type=ask_type,
+                challenge="Decisions on this are taken nationally, away from the places "
+                "they affect.",
+                prize="Decisions taken closer to the people affected.",
+                estimated_value=(
+                    Decimal(rng.randrange(1, 200) * 1_000_000) if ask_type == "funding" else None
+                ),
+                classification=(
+                    Classification.OFFICIAL
+                    if rng.random() < 0.3
+                    else Classification.OFFICIAL_SENSITIVE
+                ),
+                owner=ws.lead,  # type: ignore[attr-defined]
+                stage=S.DRAFT,
+                is_demo=True,
+            )
+            proposal._plan = plan  # type: ignore[attr-defined]
+            proposal._decisions = self._decisions(proposal, plan, length)  # type: ignore[attr-defined]
+            proposals.append(proposal)
+            decisions += proposal._decisions  # type: ignore[attr-defined]
+        # Written as drafts first: the database refuses them further without their decisions.
+        _bulk(Proposal, proposals)
+        for decision in decisions:
+            decision.proposal_id = decision.proposal.pk
+        _bulk(Decision, decisions)
+        for proposal in proposals:
+            self._move_on(proposal, length)
+        Proposal.objects.bulk_update(
+            proposals,
+            [
+                "stage",
+                "awaiting_body",
+                "board_endorsement",
+                "submitted_on",
+                "outcome",
+                "outcome_on",
+                "outcome_notes",
+                "moved_at",
+            ],
+            batch_size=500,
+        )
+        self._proposal_links(proposals)
+        self._principles(proposals)
+        self._count("proposals", len(proposals))
+        self._count("decisions", len(decisions))
+
+    def _decisions(self, proposal: Proposal, plan: Plan, length: int) -> list[Decision]:
+        steps = _steps(plan, length)
+        settling = {S.SUBMITTED: 14, S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}.get(plan.stage, 0)
+        last = self.today - timedelta(days=settling + self.rng.randint(1, 60))
+        decisions = []
+        for i, (index, outcome) in enumerate(steps):
+            notes = ""
+            if outcome == DecisionOutcome.REFERRED_BACK:
+                notes = self.rng.choice(REFERRAL_REASONS)
+            elif outcome == DecisionOutcome.REJECTED:
+                notes = self.rng.choice(REJECTION_REASONS)
+            elif outcome == DecisionOutcome.SKIPPED:
+                notes = SKIP_REASON
+            decisions.append(
+                Decision(
+                    proposal=proposal,
+                    body=self.chain[index],
+                    meeting=None,
+                    outcome=outcome,
+                    notes=notes,
+                    decided_on=last - timedelta(days=7 * (len(steps) - 1 - i)),
+                    recorded_by=self.admin,
+                    is_demo=True,
+                )
+            )
+        return decisions
+
+    def _move_on(self, proposal: Proposal, length: int) -> None:
+        plan: Plan = proposal._plan  # type: ignore[attr-defined]
+        decisions: list[Decision] = proposal._decisions  # type: ignore[attr-defined]
+        proposal.stage = plan.stage
+        last_day = decisions[-1].decided_on if decisions else self.today - timedelta(days=30)
+        moved = last_day
+        if plan.stage == S.IN_GOVERNANCE:
+            proposal.awaiting_body = self.chain[min(plan.at, length - 1)]
+        if plan.board_endorsed:
+            proposal.board_endorsement = next(
+                d
+                for d in reversed(decisions)
+                if d.body_id == self.chain[-1].pk and d.outcome == DecisionOutcome.ENDORSED
+            )
+        if plan.submitted:
+            proposal.submitted_on = last_day + timedelta(days=7)
+            moved = proposal.submitted_on
+        if plan.stage == S.IN_NEGOTIATION:
+            moved = last_day + timedelta(days=14)
+        if plan.stage == S.CONCLUDED:
+            outcome = plan.outcome or "agreed"
+            proposal.outcome = outcome
+            proposal.outcome_on = min(self.today, last_day + timedelta(days=60))
+            proposal.outcome_notes = (
+                WITHDRAWN_IN_CHAIN if plan.withdrawn_in_chain else OUTCOME_NOTES[outcome]
+            )
+            moved = proposal.outcome_on
+        proposal.moved_at = timezone.make_aware(datetime.combine(min(moved, self.today), time(10)))
+
+    def _proposal_links(self, proposals: list[Proposal]) -> None:
+        through = Proposal.missions.through
+        links = []
+        for i, proposal in enumerate(proposals):
+            numbers = {i % len(self.missions), (i * 5 + 1) % len(self.missions)}
+            links += [
+                through(proposal_id=proposal.pk, mission_id=self.missions[n].pk) for n in numbers
+            ]
+        _bulk(through, links)
+
+    def _principles(self, proposals: list[Proposal]) -> None:
+        principles = list(Principle.objects.filter(deal=self.deal).order_by("position"))
+        if not principles:
+            return
+        answers = list(PrincipleAnswer)
+        responses = []
+        for i, proposal in enumerate(proposals):
+            chosen: Iterable[Principle] = principles
+            if proposal.stage not in (S.REJECTED, S.CONCLUDED) and i % 10 == 0:
+                chosen = principles[: len(principles) // 2]  # some left unanswered
+            responses += [
+                PrincipleResponse(
+                    proposal=proposal,
+                    principle=principle,
+                    answer=self.rng.choices(answers, weights=[75, 10, 15])[0],
+                    answered_by=proposal.owner,
+                )
+                for principle in chosen
+            ]
+        _bulk(PrincipleResponse, responses)
+        self._count("principle answers", len(responses))
+
+    # Indicators, areas and observations
+
+    def _observations(self) -> None:
+        rng = self.rng
+        framework = IndicatorFramework.objects.create(
+            name="Synthetic indicators (demo)",
+            slug=FRAMEWORK_SLUG,
+            description="Synthetic indicators for measuring the pages at scale (demo data).",
+            deal=self.deal,
+        )
+        units = [Unit.PERCENT, Unit.GBP, Unit.RATE, Unit.INDEX]
+        indicators = [
+            Indicator(
+                framework=framework,
+                metric=self.metrics[i % len(self.metrics)] if self.metrics else None,
+                code=f"{INDICATOR_CODE_PREFIX}{i + 1:04d}",
+                name=f"Synthetic indicator {i + 1:04d}",
+                unit=units[i % len(units)],
+                direction=(
+                    IndicatorDirection.HIGHER_IS_BETTER
+                    if i % 3
+                    else IndicatorDirection.LOWER_IS_BETTER
+                ),
+                source="Synthetic (demo data)",
+                expected_frequency=Frequency.ANNUAL,
+                position=i,
+            )
+            for i in range(INDICATORS * self.scale)
+        ]
+        _bulk(Indicator, indicators)
+        areas = [
+            Area(
+                gss_code=area_code(i + 1),
+                name=f"Synthetic area {i + 1:02d}",
+                level=AreaLevel.LOCAL_AUTHORITY,
+            )
+            for i in range(AREAS)
+        ]
+        _bulk(Area, areas)
+        dates = {label: parse_period(label) for label in OBSERVATION_YEARS}
+        batch: list[Observation] = []
+        total = 0
+        for indicator in indicators:
+            for area in areas:
+                value = Decimal(rng.randrange(1000, 90000)) / 100
+                for label in OBSERVATION_YEARS:
+                    start, end = dates[label]
+                    value += Decimal(rng.randrange(-300, 400)) / 100
+                    batch.append(
+                        Observation(
+                            indicator=indicator,
+                            area=area,
+                            period=label,
+                            period_start=start,
+                            period_end=end,
+                            value=value,
+                            source="Synthetic (demo data)",
+                            is_demo=True,
+                        )
+                    )
+                if len(batch) >= BATCH * 5:
+                    total += len(_bulk(Observation, batch))
+                    batch = []
+        total += len(_bulk(Observation, batch))
+        self._count("indicators", len(indicators))
+        self._count("areas", len(areas))
+        self._count("observations", total)
