@@ -1,0 +1,290 @@
+"""Measure the dashboard pages under gunicorn against the database in DATABASE_URL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench \\
+        .venv/bin/python bench/dashboards.py [--scale 10] [--requests 200]
+
+Migrates the database, loads the reference data and ``load_demo_data --scale N`` into it
+(replacing any demo data there), starts the app under gunicorn on a free loopback port with
+production settings (DEBUG off, a throwaway SECRET_KEY, static files collected), signs in as a
+demo DSG member by creating a session for them, warms up, then requests each page in turn,
+``--requests`` rounds, all pages interleaved in the same run, and prints the p50 and p95
+latency of each page and its ratio to /health/'s. A page that does not answer 200 is reported
+as an error. gunicorn is stopped at the end whatever happens. It refuses a database that holds
+data that is not demo or reference data unless given --allow-real-data. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = (
+    "/health/",
+    "/dashboard/",
+    "/dashboard/shared/",
+    "/dashboard/pipeline/",
+    "/dashboard/coverage/",
+    "/dashboard/asks/",
+)
+WARM_UP_ROUNDS = 5
+READY_SECONDS = 60
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10, help="load_demo_data --scale (10)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per page (200)")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (1)")
+    parser.add_argument(
+        "--skip-load",
+        action="store_true",
+        help="Measure the data already loaded (after an earlier run at the same scale).",
+    )
+    parser.add_argument(
+        "--allow-real-data",
+        action="store_true",
+        help="Run even if the database holds records that are not demo or reference data "
+        "(they are kept, but the demo data is replaced and the figures include them).",
+    )
+    args = parser.parse_args()
+    if args.scale < 1 or args.requests < 1:
+        parser.error("--scale and --requests must be at least 1")
+    if not os.environ.get("DATABASE_URL"):
+        parser.error("set DATABASE_URL to the database to measure (it gets demo data loaded)")
+
+    var_dir = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="tracker-bench-"))
+    (var_dir / "celery" / "queue").mkdir(parents=True, exist_ok=True)
+    (var_dir / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    env = os.environ | {
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "VAR_DIR": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update(env)
+
+    manage(["migrate", "--noinput", "-v0"], env)
+    refuse_real_data(allow=args.allow_real_data)
+    if not args.skip_load:
+        manage(["load_reference_data", "-v0"], env)
+        started = time.perf_counter()
+        manage(["load_demo_data", "--scale", str(args.scale)], env)
+        print(f"load_demo_data --scale {args.scale}: {time.perf_counter() - started:.1f} s")
+    manage(["collectstatic", "--noinput", "-v0"], env)
+    cookie = dsg_session_cookie()
+    print(data_size())
+
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_until_ready(port, server)
+        results = measure(port, cookie, args.requests)
+    finally:
+        stop(server)
+    report(results, args)
+    return 1 if any(r["errors"] for r in results.values()) else 0
+
+
+def manage(command: list[str], env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def django_setup() -> None:
+    import django
+
+    if not getattr(django_setup, "done", False):
+        sys.path.insert(0, str(ROOT))
+        django.setup()
+        django_setup.done = True  # type: ignore[attr-defined]
+
+
+def refuse_real_data(*, allow: bool) -> None:
+    """Stop if the database holds records that neither the demo nor the reference data wrote:
+    this script replaces the demo data and is meant for a database of its own."""
+    django_setup()
+    from accounts.models import User
+    from missions.models import Observation
+    from tracker.models import Decision, Meeting, Proposal, Risk, StatusUpdate
+
+    found = {
+        model._meta.verbose_name_plural: model.objects.filter(is_demo=False).count()
+        for model in (User, StatusUpdate, Risk, Proposal, Decision, Meeting, Observation)
+    }
+    real = {name: count for name, count in found.items() if count}
+    if not real:
+        return
+    listed = ", ".join(f"{count} {name}" for name, count in real.items())
+    message = f"This database holds data that is not demo data ({listed})."
+    if not allow:
+        sys.exit(
+            f"{message} Refusing to load demo data into it; use a database of its own, or "
+            "--allow-real-data."
+        )
+    print(f"WARNING: {message} Going on (--allow-real-data): the demo data is replaced.")
+
+
+def dsg_session_cookie() -> str:
+    """A signed-in session of a demo DSG member, created directly (no password needed)."""
+    django_setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.choices import Role
+    from accounts.models import User
+
+    user = (
+        User.objects.filter(is_demo=True, memberships__role=Role.DSG, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        sys.exit("No demo DSG member: load the demo data (run without --skip-load).")
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def data_size() -> str:
+    django_setup()
+    from missions.models import Observation
+    from tracker.models import Proposal, Risk, StatusUpdate, Workstream
+
+    counts = {
+        "workstreams": Workstream.objects.count(),
+        "status updates": StatusUpdate.objects.count(),
+        "proposals": Proposal.objects.count(),
+        "risks": Risk.objects.count(),
+        "observations": Observation.objects.count(),
+    }
+    return "Data: " + ", ".join(f"{count:,} {name}" for name, count in counts.items())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(port: int, path: str, cookie: str) -> tuple[int, float]:
+    """One request on a new connection, as gunicorn's sync workers close each; the headers
+    are those a TLS-terminating proxy would send, so that production settings apply."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Cookie": cookie}
+    started = time.perf_counter()
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    finally:
+        connection.close()
+    return status, (time.perf_counter() - started) * 1000
+
+
+def wait_until_ready(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+        try:
+            if get(port, "/health/", "")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"gunicorn did not answer /health/ with 200 within {READY_SECONDS} s")
+
+
+def measure(port: int, cookie: str, rounds: int) -> dict[str, dict[str, object]]:
+    results: dict[str, dict[str, object]] = {
+        page: {"times": [], "errors": Counter()} for page in PAGES
+    }
+    for _ in range(WARM_UP_ROUNDS):
+        for page in PAGES:
+            get(port, page, cookie)
+    for _ in range(rounds):
+        for page in PAGES:
+            status, elapsed = get(port, page, cookie)
+            if status == 200:
+                results[page]["times"].append(elapsed)  # type: ignore[union-attr]
+            else:
+                results[page]["errors"][status] += 1  # type: ignore[index]
+    return results
+
+
+def percentile(times: list[float], fraction: float) -> float:
+    ordered = sorted(times)
+    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def report(results: dict[str, dict[str, object]], args: argparse.Namespace) -> None:
+    health = results["/health/"]["times"]
+    base = (percentile(health, 0.5), percentile(health, 0.95)) if health else None  # type: ignore[arg-type]
+    print(
+        f"\n{args.requests} requests per page, interleaved, sequential; gunicorn "
+        f"{args.workers} worker(s), DEBUG off; scale {args.scale}\n"
+    )
+    header = f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'x health p50':>14}{'x health p95':>14}"
+    print(header)
+    print("-" * len(header))
+    for page, result in results.items():
+        times: list[float] = result["times"]  # type: ignore[assignment]
+        errors = result["errors"]
+        if errors:
+            statuses = ", ".join(f"{count} x HTTP {status}" for status, count in errors.items())  # type: ignore[attr-defined]
+            print(f"{page:<22}ERROR: {statuses}")
+            continue
+        p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+        ratios = f"{p50 / base[0]:>14.1f}{p95 / base[1]:>14.1f}" if base else ""
+        print(f"{page:<22}{p50:>9.1f}{p95:>9.1f}{ratios}")
+    if health:
+        print(f"\n/health/ mean {statistics.fmean(health):.1f} ms")  # type: ignore[arg-type]
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn (the process this script started, and its workers) and wait for it."""
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
