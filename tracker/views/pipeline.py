@@ -1,5 +1,126 @@
-"""The pipeline, mission coverage, the asks of the DSG and the timeline ahead."""
+"""The pipeline, mission coverage, the asks of the DSG and the timeline ahead.
+
+Pages for anyone with a role in the deal. Reads come from ``selectors_pipeline``, which builds
+each page from what the person may see: a partner's pages hold OFFICIAL records only, and no
+count on them includes an OFFICIAL-SENSITIVE one.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django import forms
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import URLPattern, path
+
+from tracker import selectors, selectors_pipeline
+from tracker.choices import ProposalStage
+from tracker.models import Deal
+from tracker.views.proposals import STAGE_TAG_CLASSES
+
+WEEKS_ERROR = (
+    f"Enter the number of weeks as a whole number from 1 to {selectors_pipeline.STUCK_WEEKS_MAX}"
+)
+
+
+class StuckWeeksForm(forms.Form):
+    """How many weeks without movement make a proposal stuck (the page's ``?weeks=``)."""
+
+    weeks = forms.IntegerField(
+        label="Weeks without movement",
+        help_text=f"A whole number from 1 to {selectors_pipeline.STUCK_WEEKS_MAX}.",
+        min_value=1,
+        max_value=selectors_pipeline.STUCK_WEEKS_MAX,
+        error_messages={
+            "required": WEEKS_ERROR,
+            "invalid": WEEKS_ERROR,
+            "min_value": WEEKS_ERROR,
+            "max_value": WEEKS_ERROR,
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": "govuk-input--width-3", "spellcheck": "false"}
+        ),
+    )
+
+
+def _deal_query(request: HttpRequest, sep: str = "?") -> str:
+    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
+    slug = request.GET.get("deal")
+    if not slug:
+        return ""
+    query = QueryDict(mutable=True)
+    query["deal"] = slug
+    return f"{sep}{query.urlencode()}"
+
+
+def _page(request: HttpRequest, deal: Deal, template: str, **context: object) -> HttpResponse:
+    return render(
+        request,
+        f"tracker/pipeline/{template}",
+        {
+            "deal": deal,
+            "deal_query": _deal_query(request),
+            "deal_and": _deal_query(request, "&"),
+            "here": template.removesuffix(".html"),
+            **context,
+        },
+    )
+
+
+def _no_deal(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/no_deal.html", status=404)
+
+
+def pipeline(request: HttpRequest) -> HttpResponse:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        return _no_deal(request)
+    raw = request.GET.get("weeks")
+    form = StuckWeeksForm(
+        {"weeks": raw} if raw is not None else None,
+        initial={"weeks": selectors_pipeline.STUCK_AFTER_WEEKS},
+    )
+    weeks = form.cleaned_data["weeks"] if form.is_bound and form.is_valid() else None
+    user = request.user
+    return _page(
+        request,
+        deal,
+        "pipeline.html",
+        form=form,
+        pipeline=selectors_pipeline.pipeline(user, deal),
+        stage_tags=STAGE_TAG_CLASSES,
+        concluded=ProposalStage.CONCLUDED.value,
+        next_meetings=selectors_pipeline.next_meetings(user, deal),
+        stuck=selectors_pipeline.stuck_proposals(
+            user, deal, weeks or selectors_pipeline.STUCK_AFTER_WEEKS
+        ),
+        timeline=selectors_pipeline.timeline_ahead(user, deal),
+        timeline_weeks=selectors_pipeline.TIMELINE_WEEKS,
+    )
+
+
+def coverage(request: HttpRequest) -> HttpResponse:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        return _no_deal(request)
+    return _page(
+        request,
+        deal,
+        "coverage.html",
+        coverage=selectors_pipeline.coverage(request.user, deal),
+    )
+
+
+def asks(request: HttpRequest) -> HttpResponse:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        return _no_deal(request)
+    return _page(
+        request, deal, "asks.html", asks=selectors_pipeline.asks_of_dsg(request.user, deal)
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("dashboard/pipeline/", pipeline, name="dashboard-pipeline"),
+    path("dashboard/coverage/", coverage, name="dashboard-coverage"),
+    path("dashboard/asks/", asks, name="dashboard-asks"),
+]
