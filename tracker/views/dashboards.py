@@ -166,9 +166,7 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
     own_url = reverse("dashboard-shared" if shared else "dashboard")
     # The proposals list counts what the reader may see: the shared version's links ask it for
     # OFFICIAL proposals only, so that the numbers there match the numbers here.
-    proposal_query = deal_query.replace("?", "&") + (
-        "&classification=official" if shared else ""
-    )
+    proposal_query = deal_query.replace("?", "&") + ("&classification=official" if shared else "")
     return render(
         request,
         "tracker/dashboards/overview.html",
