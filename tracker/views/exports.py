@@ -1,5 +1,119 @@
-"""The briefing pack for a meeting, and CSV and Excel exports."""
+"""The briefing pack for a meeting, and CSV and Excel exports.
+
+The rows and the pack's contents come from ``tracker.exports``, which reads through the same
+permission-aware selectors as the pages: a partner's export and pack hold OFFICIAL material
+only, and someone with no role in the deal gets a 404.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+
+from accounts import policy
+from tracker import exports, selectors, selectors_proposals
+from tracker.choices import Classification
+from tracker.models import Deal
+from tracker.selectors_dashboards import portfolio_overview
+
+
+def _deal(request: HttpRequest) -> Deal:
+    deal = selectors.deal_for(request.user, request.GET.get("deal"))
+    if deal is None:
+        raise Http404("You do not have a role in a deal yet.")
+    return deal
+
+
+def _deal_query(request: HttpRequest) -> str:
+    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
+    slug = request.GET.get("deal")
+    if not slug:
+        return ""
+    query = QueryDict(mutable=True)
+    query["deal"] = slug
+    return f"?{query.urlencode()}"
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+
+def export_list(request: HttpRequest) -> HttpResponse:
+    deal = _deal(request)
+    return render(
+        request,
+        "tracker/exports/export_list.html",
+        {
+            "deal": deal,
+            "deal_query": _deal_query(request),
+            "kinds": exports.KINDS.values(),
+            "sensitive": policy.can_see_sensitive(request.user, deal),
+        },
+    )
+
+
+def export_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        raise Http404("No such export.")
+    deal = _deal(request)
+    today = timezone.localdate()
+    table = exports.KINDS[kind].build(request.user, deal, today)
+    response = HttpResponse(exports.WRITERS[fmt](table), content_type=exports.FORMATS[fmt])
+    name = exports.filename(deal, kind, fmt, today)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- The briefing pack ------------------------------------------------------------------------
+
+
+def _download_url(request: HttpRequest, pk: int) -> str:
+    query = QueryDict(mutable=True)
+    if request.GET.get("deal"):
+        query["deal"] = request.GET["deal"]
+    query["download"] = "1"
+    return f"{reverse('meeting-pack', args=[pk])}?{query.urlencode()}"
+
+
+def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    deal = meeting.body.deal
+    asked = request.GET.get("deal")
+    if asked and selectors.deal_for(request.user, asked) != deal:
+        raise Http404("No such meeting in this deal.")
+    today = timezone.localdate()
+    agenda = exports.pack_agenda(request.user, meeting)
+    updates = exports.current_updates(request.user, deal)
+    # The dashboards' overview, partner-safe for anyone who may not see sensitive material.
+    partner_safe = not policy.can_see_sensitive(request.user, deal)
+    overview = portfolio_overview(request.user, deal, partner_safe=partner_safe, today=today)
+    sensitive = exports.pack_is_sensitive(request.user, deal, agenda, updates.values(), overview)
+    marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label
+    context = {
+        "deal": deal,
+        "deal_query": _deal_query(request),
+        "meeting": meeting,
+        "agenda": agenda,
+        "asks": exports.pack_asks(updates),
+        "overview": overview,
+        "marking": marking,
+        "today": today,
+        "download_url": _download_url(request, meeting.pk),
+    }
+    if request.GET.get("download"):
+        html = render_to_string("tracker/exports/meeting_pack.html", context, request=request)
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        day = timezone.localdate(meeting.starts_at)
+        name = f"{deal.slug}-briefing-pack-{meeting.body.slug}-{day:%Y-%m-%d}.html"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "tracker/exports/meeting_pack.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("exports/", export_list, name="exports"),
+    path("exports/<slug:kind>.<slug:fmt>", export_download, name="export-download"),
+    path("meetings/<int:pk>/pack/", meeting_pack, name="meeting-pack"),
+]

@@ -1,0 +1,411 @@
+"""The records of a deal as tables for spreadsheets (CSV and Excel), and the reads behind a
+meeting's briefing pack.
+
+Every row comes from the same permission-aware selectors as the pages, so a partner's export
+holds OFFICIAL rows only (and, for decisions, decisions on OFFICIAL proposals only), and each
+table is built with a fixed number of queries whatever the number of rows.
+
+Cells are written for people who open them in a spreadsheet: a text cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a single quote, so that
+the spreadsheet shows it as text instead of running it as a formula (OWASP, "CSV Injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from accounts import policy
+
+from . import selectors, selectors_proposals, selectors_records
+from .choices import Classification, PrincipleAnswer
+from .models import AgendaItem, Deal, Meeting, Principle, PrincipleResponse, StatusUpdate
+
+if TYPE_CHECKING:
+    from .selectors import AnyUser
+    from .selectors_dashboards import ThemeRow
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
+
+# The first characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_DATE_FORMAT = "d mmm yyyy"
+XLSX_MAX_WIDTH = 60
+
+Cell = str | int | dt.date | None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int  # in characters, for the spreadsheet
+
+
+@dataclass
+class Table:
+    kind: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Cell]] = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+def neutralise(value: Cell) -> Cell:
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def _classification(value: str) -> str:
+    return Classification(value).label
+
+
+def _local_date(value: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(value) if value is not None else None
+
+
+def _name(user: Any) -> str:
+    return str(user) if user is not None else ""
+
+
+# --- The tables -------------------------------------------------------------------------------
+
+
+def current_updates(user: AnyUser, deal: Deal) -> dict[int, StatusUpdate]:
+    """Each active workstream's current update as the person may see it (two queries)."""
+    ids = (
+        selectors.workstreams_for(user)
+        .filter(deal=deal)
+        .values_list("current_update_id", flat=True)
+    )
+    updates = StatusUpdate.objects.filter(pk__in=[i for i in ids if i is not None])
+    return {u.workstream_id: u for u in updates.select_related("workstream__theme")}
+
+
+def workstream_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
+    workstreams = selectors.with_reporting_state(
+        selectors.workstreams_for(user).filter(deal=deal).order_by("theme__position", "position"),
+        today,
+    )
+    updates = current_updates(user, deal)
+    table = Table(
+        "workstreams",
+        "Workstreams with their current status",
+        [
+            Column("Theme", 30),
+            Column("Workstream", 34),
+            Column("Leads", 28),
+            Column("Sponsor", 24),
+            Column("Current RAG", 12),
+            Column("Period from", 13),
+            Column("Period to", 13),
+            Column("Last update", 13),
+            Column("Overdue", 9),
+            Column("Summary of the current update", 60),
+        ],
+    )
+    for ws in workstreams:
+        leads, sponsor = selectors.people_in(ws)
+        update = updates.get(ws.pk)
+        table.rows.append(
+            [
+                ws.theme.name,
+                ws.name,
+                ", ".join(str(u) for u in leads),
+                _name(sponsor),
+                update.get_rag_display() if update else "No update",
+                update.period_start if update else None,
+                update.period_end if update else None,
+                _local_date(ws.last_update_at),  # type: ignore[attr-defined]
+                _yes_no(ws.reporting.overdue),  # type: ignore[attr-defined]
+                update.summary if update else "",
+            ]
+        )
+    return table
+
+
+def proposal_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
+    proposals = (
+        selectors.proposals_for(user)
+        .filter(deal=deal)
+        .select_related("workstream__theme", "awaiting_body")
+        .order_by("workstream__theme__position", "workstream__position", "title", "pk")
+    )
+    table = Table(
+        "proposals",
+        "Proposals with their stage and outcome",
+        [
+            Column("Workstream", 34),
+            Column("Title", 50),
+            Column("Type of ask", 22),
+            Column("Stage", 24),
+            Column("Awaiting", 34),
+            Column("Outcome", 18),
+            Column("Outcome date", 13),
+            Column("Classification", 20),
+        ],
+    )
+    for p in proposals:
+        table.rows.append(
+            [
+                p.workstream.name,
+                p.title,
+                p.get_ask_type_display(),
+                p.get_stage_display(),
+                p.awaiting_body.name if p.awaiting_body else "",
+                p.get_outcome_display(),
+                p.outcome_on,
+                _classification(p.classification),
+            ]
+        )
+    return table
+
+
+def decision_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
+    decisions = (
+        selectors_proposals.decisions_for(user)
+        .filter(proposal__deal=deal)
+        .order_by("-decided_on", "-created_at", "-pk")
+    )
+    table = Table(
+        "decisions",
+        "Decisions of the governance bodies",
+        [
+            Column("Date", 13),
+            Column("Proposal", 50),
+            Column("Body", 34),
+            Column("Outcome", 26),
+            Column("Meeting", 13),
+            Column("Notes", 60),
+        ],
+    )
+    for d in decisions:
+        table.rows.append(
+            [
+                d.decided_on,
+                d.proposal.title,
+                d.body.name,
+                d.get_outcome_display(),
+                _local_date(d.meeting.starts_at) if d.meeting else None,
+                d.notes,
+            ]
+        )
+    return table
+
+
+def risk_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
+    risks = (
+        selectors_records.risks_for(user)
+        .filter(workstream__deal=deal)
+        .select_related("workstream", "owner")
+        .order_by("workstream__theme__position", "workstream__position", "-score", "title", "pk")
+    )
+    table = Table(
+        "risks",
+        "Risks and issues",
+        [
+            Column("Workstream", 34),
+            Column("Title", 50),
+            Column("Likelihood", 11),
+            Column("Impact", 9),
+            Column("Score", 8),
+            Column("Status", 9),
+            Column("Escalated to the DSG", 12),
+            Column("Owner", 24),
+            Column("Classification", 20),
+        ],
+    )
+    for r in risks:
+        table.rows.append(
+            [
+                r.workstream.name,
+                r.title,
+                r.likelihood,
+                r.impact,
+                r.score,
+                r.get_status_display(),
+                _yes_no(r.escalated_to_dsg),
+                _name(r.owner),
+                _classification(r.classification),
+            ]
+        )
+    return table
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    slug: str
+    name: str
+    description: str
+    build: Callable[..., Table]
+
+
+KINDS: dict[str, ExportKind] = {
+    k.slug: k
+    for k in (
+        ExportKind(
+            "workstreams",
+            "Workstreams",
+            "Each active workstream with its theme, leads, sponsor, current RAG rating and "
+            "period, the date of its last update, whether it is overdue and the summary of its "
+            "current update.",
+            workstream_table,
+        ),
+        ExportKind(
+            "proposals",
+            "Proposals",
+            "Each proposal with its workstream, type of ask, stage, the body it awaits, its "
+            "outcome and the date of the outcome, and its classification.",
+            proposal_table,
+        ),
+        ExportKind(
+            "decisions",
+            "Decisions",
+            "Each decision a governance body recorded on a proposal: the date, the proposal, "
+            "the body, the outcome, the meeting and the notes.",
+            decision_table,
+        ),
+        ExportKind(
+            "risks",
+            "Risks and issues",
+            "Each risk and issue in the workstreams' logs with its likelihood, impact, score, "
+            "status, whether it is escalated to the DSG, its owner and its classification.",
+            risk_table,
+        ),
+    )
+}
+
+
+# --- Writing the files ------------------------------------------------------------------------
+
+
+def _csv_value(value: Cell) -> str | int:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(value)  # type: ignore[return-value]
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte order mark, so that Excel reads the accents and the pound sign."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    writer.writerows([_csv_value(v) for v in row] for row in table.rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(table: Table) -> bytes:
+    """One sheet: a bold, frozen header row, columns wide enough to read, dates as dates."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = table.kind.capitalize()
+    sheet.append(table.headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(column.width, XLSX_MAX_WIDTH)
+    for row in table.rows:
+        sheet.append([neutralise(v) for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = XLSX_DATE_FORMAT
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+WRITERS: dict[str, Callable[[Table], bytes]] = {"csv": to_csv, "xlsx": to_xlsx}
+
+
+def filename(deal: Deal, kind: str, fmt: str, today: dt.date) -> str:
+    return f"{deal.slug}-{kind}-{today:%Y-%m-%d}.{fmt}"
+
+
+# --- The briefing pack ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackItem:
+    item: AgendaItem
+    unanswered: list[Principle]  # principles the proposal has not answered
+    answered_no: list[Principle]  # principles it answers "no"
+
+    @property
+    def has_gaps(self) -> bool:
+        return bool(self.unanswered or self.answered_no)
+
+
+def pack_agenda(user: AnyUser, meeting: Meeting) -> list[PackItem]:
+    """The meeting's agenda items the person may see, each proposal's principles gaps with it
+    (three queries)."""
+    items = selectors_proposals.agenda_for(user, meeting)
+    principles = selectors_proposals.principles_of(meeting.body.deal_id)
+    proposal_ids = [i.proposal_id for i in items if i.proposal_id]
+    answers: dict[int, dict[int, str]] = {}
+    for response in PrincipleResponse.objects.filter(proposal_id__in=proposal_ids):
+        answers.setdefault(response.proposal_id, {})[response.principle_id] = response.answer
+    lines = []
+    for item in items:
+        given = answers.get(item.proposal_id or 0, {})
+        proposal = item.proposal_id is not None
+        lines.append(
+            PackItem(
+                item=item,
+                unanswered=[p for p in principles if proposal and p.pk not in given],
+                answered_no=[p for p in principles if given.get(p.pk) == PrincipleAnswer.NO],
+            )
+        )
+    return lines
+
+
+def pack_asks(updates: dict[int, StatusUpdate]) -> list[StatusUpdate]:
+    """The asks of the DSG in the workstreams' current updates, in the order of the deal."""
+    asks = [u for u in updates.values() if u.asks_of_dsg.strip()]
+    return sorted(asks, key=lambda u: (u.workstream.theme.position, u.workstream.position))
+
+
+def pack_is_sensitive(
+    user: AnyUser,
+    deal: Deal,
+    agenda: Sequence[PackItem],
+    updates: Iterable[StatusUpdate],
+    overview: Iterable[ThemeRow],
+) -> bool:
+    """Whether the pack, as this person gets it, holds OFFICIAL-SENSITIVE material: an agenda
+    item or its proposal, a current update (whose RAG and asks it shows) or a record counted in
+    the overview. A person who may not see such material never gets any."""
+    if not policy.can_see_sensitive(user, deal):
+        return False
+    sensitive = Classification.OFFICIAL_SENSITIVE
+    return (
+        any(
+            line.item.classification == sensitive
+            or (line.item.proposal is not None and line.item.proposal.classification == sensitive)
+            for line in agenda
+        )
+        or any(u.classification == sensitive for u in updates)
+        or any(w.includes_sensitive for theme in overview for w in theme.workstreams)
+    )
