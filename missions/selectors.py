@@ -222,7 +222,7 @@ def ranked(indicator: Indicator, latest: Iterable[Observation]) -> list[tuple[in
 # its metrics, or an indicator of one of its metrics. One query of the three link tables.
 
 
-def _mission_links(owner: str, model: type[Model], owners: QuerySet | list[int]) -> QuerySet:
+def mission_links(owner: str, model: type[Model], owners: QuerySet | list[int]) -> QuerySet:
     missions = model.missions.through.objects.filter(**{f"{owner}_id__in": owners})
     metrics = model.metrics.through.objects.filter(**{f"{owner}_id__in": owners})
     via_indicators = model.indicators.through.objects.filter(
@@ -250,8 +250,8 @@ def claims_by_mission(user: AnyUser) -> dict[int, Claims]:
         .order_by("theme__position", "position")
     )
     visible_proposals = tracker_selectors.proposals_for(user).values("pk")
-    ws_links = list(_mission_links("workstream", Workstream, [w.pk for w in workstreams]))
-    proposal_links = list(_mission_links("proposal", Proposal, visible_proposals))
+    ws_links = list(mission_links("workstream", Workstream, [w.pk for w in workstreams]))
+    proposal_links = list(mission_links("proposal", Proposal, visible_proposals))
     proposals = {
         p.pk: p
         for p in Proposal.objects.filter(pk__in={pk for pk, _ in proposal_links})

@@ -401,6 +401,20 @@ def test_the_list_shows_each_proposal_with_its_stage_body_marking_and_principles
     assert f'href="/proposals/{proposal.pk}/"' in row
 
 
+def test_the_list_filters_by_outcome(client: Client, people: People) -> None:
+    _draft(people, title="Bus franchising")
+    withdrawn = _draft(people, title="Road pricing")
+    services.proposal_conclude(proposal=withdrawn, acting_user=people.admin, outcome="withdrawn")
+    client.force_login(people.admin)
+
+    def titles(query: str) -> list[str]:
+        return [p.title for p, _ in client.get(f"/proposals/?{query}").context["proposals"]]
+
+    assert titles("outcome=withdrawn") == ["Road pricing"]
+    assert titles("outcome=agreed") == []
+    assert 'name="outcome"' in client.get("/proposals/").content.decode()
+
+
 def test_the_list_filters_by_every_facet_and_searches(client: Client, people: People) -> None:
     dft = _department(people)
     mission = Mission.objects.order_by("number").first()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import policy
 from missions.models import Metric, Mission
-from missions.selectors import _mission_links
+from missions.selectors import mission_links
 
 from . import selectors, selectors_proposals, services
 from .choices import (
@@ -342,8 +342,8 @@ def coverage(user: AnyUser, deal: Deal) -> Coverage:
     )
     ws_ids = [w.pk for w in workstreams]
     p_ids = [p.pk for p in proposals]
-    ws_claims = set(_mission_links("workstream", Workstream, ws_ids))
-    p_claims = set(_mission_links("proposal", Proposal, p_ids))
+    ws_claims = set(mission_links("workstream", Workstream, ws_ids))
+    p_claims = set(mission_links("proposal", Proposal, p_ids))
     ws_direct = _direct_links("workstream", Workstream, ws_ids)
     p_direct = _direct_links("proposal", Proposal, p_ids)
     ws_metrics = set(_metric_links("workstream", Workstream, ws_ids))

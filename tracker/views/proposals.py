@@ -30,6 +30,7 @@ from tracker import selectors, selectors_proposals, services
 from tracker.choices import (
     Classification,
     MeetingStatus,
+    Outcome,
     ProposalStage,
     WorkstreamStatus,
 )
@@ -175,6 +176,7 @@ def _filters(request: HttpRequest, deal: Deal) -> list[Filter]:
         ("theme", "Theme", list(themes)),
         ("workstream", "Workstream", [(w.slug, w.name) for w in workstreams]),
         ("stage", "Stage", list(ProposalStage.choices)),
+        ("outcome", "Outcome", list(Outcome.choices)),
         ("body", "Awaiting", [(b.slug, b.name) for b in services.chain_of(deal)]),
         ("mission", "Mission", [(str(m.number), str(m)) for m in Mission.objects.all()]),
         ("department", "Department", [(str(d.pk), d.name) for d in _departments(deal.pk)]),
@@ -193,6 +195,7 @@ LOOKUPS = {
     "theme": "workstream__theme__slug",
     "workstream": "workstream__slug",
     "stage": "stage",
+    "outcome": "outcome",
     "body": "awaiting_body__slug",
     "mission": "missions__number",
     "department": "departments__pk",
