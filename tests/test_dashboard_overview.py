@@ -565,3 +565,12 @@ def test_the_overview_reads_a_fixed_number_of_queries_whatever_the_size(
     assert response.status_code == 200
     assert response.context["totals"].workstreams == 20 + 5 * scale
     assert response.context["totals"].open_risks > 0
+
+
+def test_the_other_dashboards_it_links_to_exist(people: People) -> None:
+    client = _client(people.dsg)
+    html = _main(client.get("/dashboard/").content.decode())
+    others = [h for h in _hrefs(html) if re.match(r"/dashboard/(?!shared/)\w+/$", h)]
+    assert sorted(others) == ["/dashboard/asks/", "/dashboard/coverage/", "/dashboard/pipeline/"]
+    for url in others:
+        assert client.get(url).status_code == 200, url
