@@ -132,7 +132,7 @@ FRAMEWORK_SLUG = "synthetic-indicators-demo"
 INDICATOR_CODE_PREFIX = "synthetic-indicator-"
 AREA_CODE_PREFIX = "E069"  # E06900001 to E06900050: the form of a GSS code, no real area's
 BATCH = 2000
-MAX_SCALE = 100  # 10,000 areas would be the limit of the code range; this is plenty
+MAX_SCALE = 100  # 2,000 workstreams, 600,000 observations: far beyond any real deal
 
 S = ProposalStage
 
