@@ -660,3 +660,13 @@ def test_the_packs_overview_counts_what_the_person_may_see(
         if role == "dsg"
         else ("Green", "Not signed off", "1", "1")
     )
+
+
+def test_the_meeting_page_and_the_dashboards_lead_to_the_pack_and_the_exports(
+    client: Client, people: People, records: Records
+) -> None:
+    client.force_login(people.dsg)
+    meeting = client.get(f"/meetings/{records.next_meeting.pk}/").content.decode()
+    assert f'href="/meetings/{records.next_meeting.pk}/pack/"' in meeting
+    for url in ["/dashboard/", "/dashboard/pipeline/"]:
+        assert 'href="/exports/"' in client.get(url).content.decode()
