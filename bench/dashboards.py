@@ -76,6 +76,7 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
     }
     os.environ.update(env)
+    print(f"VAR_DIR (demo logins, collected static files): {var_dir}")
 
     manage(["migrate", "--noinput", "-v0"], env)
     refuse_real_data(allow=args.allow_real_data)
