@@ -85,6 +85,7 @@ def main() -> int:
         started = time.perf_counter()
         manage(["load_demo_data", "--scale", str(args.scale)], env)
         print(f"load_demo_data --scale {args.scale}: {time.perf_counter() - started:.1f} s")
+    analyze()
     manage(["collectstatic", "--noinput", "-v0"], env)
     cookie = dsg_session_cookie()
     print(data_size())
@@ -112,6 +113,17 @@ def main() -> int:
         stop(server)
     report(results, args)
     return 1 if any(r["errors"] for r in results.values()) else 0
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics, as autovacuum does after a bulk load in a running
+    database; measured before it runs, PostgreSQL plans the fresh tables as if empty (the
+    partner-safe overview took 2.5 s instead of 0.4 s)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def manage(command: list[str], env: dict[str, str]) -> None:
