@@ -153,6 +153,16 @@ class RevisionMixin(forms.Form):
     # The revision the person started editing from: a save made after someone else's is refused.
     revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
+    @classmethod
+    def restarted(cls, data: Any, revision: int, **kw: Any) -> Any:
+        """The person's input again, now based on the current revision: after seeing what
+        changed, saving it again is a deliberate choice to keep their values."""
+        data = data.copy()
+        data["revision"] = str(revision)
+        form = cls(data, **kw)
+        form.is_valid()
+        return form
+
 
 class RiskForm(RecordForm):
     service_fields = services.RISK_FIELDS

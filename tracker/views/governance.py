@@ -222,10 +222,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.StaleEdit as error:
                 stale = error
                 meeting = selectors_proposals.meeting_for_page(request.user, pk)
-                data = request.POST.copy()
-                data["revision"] = str(meeting.revision)
-                form = forms.MeetingEditForm(data, **kw)
-                form.is_valid()
+                form = forms.MeetingEditForm.restarted(request.POST, meeting.revision, **kw)
                 form.add_error(None, str(error))
             except ValidationError as error:
                 form.add_service_errors(error)

@@ -383,10 +383,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.StaleEdit as error:
                 stale = error
                 proposal = selectors_proposals.proposal_for_page(request.user, pk)
-                data = request.POST.copy()
-                data["revision"] = str(proposal.revision)
-                form = forms.ProposalEditForm(data, **kw)
-                form.is_valid()
+                form = forms.ProposalEditForm.restarted(request.POST, proposal.revision, **kw)
                 form.add_error(None, str(error))
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -623,10 +620,7 @@ def negotiation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.StaleEdit as error:
                 stale = error
                 entry.refresh_from_db()
-                data = request.POST.copy()
-                data["revision"] = str(entry.revision)
-                form = forms.NegotiationEditForm(data, **kw)
-                form.is_valid()
+                form = forms.NegotiationEditForm.restarted(request.POST, entry.revision, **kw)
                 form.add_error(None, str(error))
             except ValidationError as error:
                 form.add_service_errors(error)

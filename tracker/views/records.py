@@ -73,16 +73,6 @@ def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _restarted(form_class: type[Any], request: HttpRequest, revision: int, **kw: Any) -> Any:
-    """The person's input again, now based on the current revision: after seeing what changed,
-    saving it again is a deliberate choice to keep their values."""
-    data = request.POST.copy()
-    data["revision"] = str(revision)
-    form = form_class(data, **kw)
-    form.is_valid()
-    return form
-
-
 # --- Risks and issues -------------------------------------------------------------------------
 
 
@@ -164,7 +154,7 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             except services.StaleEdit as error:
                 stale = error
                 risk = selectors_records.risk_detail(request.user, workstream, pk)
-                form = _restarted(forms.RiskEditForm, request, risk.revision, people=people)
+                form = forms.RiskEditForm.restarted(request.POST, risk.revision, people=people)
                 form.add_error(None, str(error))
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -249,8 +239,8 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             except services.StaleEdit as error:
                 stale = error
                 entry = selectors_records.engagement_detail(request.user, workstream, pk)
-                form = _restarted(
-                    forms.EngagementEditForm, request, entry.revision, channels=channels
+                form = forms.EngagementEditForm.restarted(
+                    request.POST, entry.revision, channels=channels
                 )
                 form.add_error(None, str(error))
             except ValidationError as error:
