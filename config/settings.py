@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracker",
     "missions",
+    "briefings",
 ]
 
 MIDDLEWARE = [

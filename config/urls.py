@@ -36,6 +36,7 @@ router.register("targets", missions_api.TargetViewSet, basename="target")
 urlpatterns = [
     path("", include("tracker.urls")),
     path("", include("missions.urls")),
+    path("", include("briefings.urls")),
     path("accounts/", include("accounts.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,37 @@
+from django.db import models
+
+
+class Audience(models.TextChoices):
+    PARTNER = "partner", "Partner: OFFICIAL material only"
+    INTERNAL = "internal", "Internal: everything the subscriber's role may see"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Fortnightly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class Scope(models.TextChoices):
+    DEAL = "deal", "The whole deal"
+    THEME = "theme", "One theme"
+    WORKSTREAMS = "workstreams", "Chosen workstreams"
+
+
+class DeliveryKind(models.TextChoices):
+    DIGEST = "digest", "Digest"
+    UPDATE_DUE = "update-due", "Reminder: update due in two days"
+    UPDATE_OVERDUE = "update-overdue", "Reminder: update overdue"
+    SPONSOR_OVERDUE = "sponsor-overdue", "Sponsor's weekly list of overdue workstreams"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped: nothing to say"
+    RETRYING = "retrying", "Mail server unavailable: will retry"
+    FAILED = "failed", "Refused permanently"
+
+
+# Statuses after which a delivery is never attempted again.
+FINAL_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)

@@ -1,0 +1,43 @@
+"""The one way this app builds an email: three templates (subject, plain text, HTML).
+
+``templates/briefings/email/<name>/subject.txt``, ``body.txt`` and ``body.html`` are rendered
+with the same context. HTML emails use inline styles and no external images, so they read the
+same in common mail clients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def absolute(path: str) -> str:
+    """A link for an email: the site's address (``SITE_URL``) and a path."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def build_message(
+    name: str,
+    context: dict[str, Any],
+    *,
+    to: str,
+    headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """The email ``name`` rendered for ``to``, with a plain-text body and an HTML alternative."""
+    folder = f"briefings/email/{name}"
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+    text = render_to_string(f"{folder}/body.txt", context)
+    html = render_to_string(f"{folder}/body.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers or {},
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,205 @@
+"""Subscriptions to scheduled briefings, and the log of every email sent or skipped.
+
+A subscription knows when it is next due (``next_due_at``) and up to when its last digest
+reported (``covered_until``). Each scheduled send is a ``Delivery`` row whose unique key is the
+subscription and the slot it was due in: that row is what makes a digest go out once per period,
+however many beats, workers or retries there are.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency, Scope
+
+WEEKLY_KINDS = (Frequency.WEEKLY, Frequency.FORTNIGHTLY)
+
+
+class Subscription(models.Model):
+    """Someone who receives a digest of the deal: a user, or a partner's address."""
+
+    deal = models.ForeignKey("tracker.Deal", on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        help_text="A person with an account. Leave empty for an external partner address.",
+    )
+    email = models.EmailField(
+        blank=True, help_text="An external partner's address, for a subscriber without an account."
+    )
+    name = models.CharField(max_length=150, blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.PARTNER)
+    frequency = models.CharField(
+        max_length=16, choices=Frequency.choices, default=Frequency.FORTNIGHTLY
+    )
+    day = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="For weekly and fortnightly digests the weekday (0 is Monday, 6 is Sunday); "
+        "for monthly ones the day of the month (1 to 28).",
+    )
+    send_at = models.TimeField(default="08:00", help_text="UK time.")
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.DEAL)
+    theme = models.ForeignKey(
+        "tracker.Theme", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    workstreams = models.ManyToManyField("tracker.Workstream", blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+    next_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next digest is due; empty while inactive."
+    )
+    covered_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The end of the period the last digest (sent or skipped) reported on.",
+    )
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["deal", "email", "pk"]
+        indexes = [models.Index(fields=["next_due_at"], name="subscription_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(email=""))
+                | (Q(user__isnull=True) & ~Q(email="")),
+                name="subscription_user_or_address",
+                violation_error_message="A subscription is for a user or for an external "
+                "address, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(audience=Audience.PARTNER),
+                name="subscription_external_is_partner",
+                violation_error_message="An external address receives the partner digest only.",
+            ),
+            models.CheckConstraint(
+                condition=Q(audience__in=Audience.values), name="subscription_audience_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=Frequency.values), name="subscription_frequency_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(frequency__in=WEEKLY_KINDS) & Q(day__lte=6))
+                | (Q(frequency=Frequency.MONTHLY) & Q(day__gte=1, day__lte=28)),
+                name="subscription_day_valid",
+                violation_error_message="A weekly or fortnightly digest needs a weekday (0 to 6), "
+                "a monthly one a day of the month (1 to 28).",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=Scope.values), name="subscription_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope=Scope.THEME) & Q(theme__isnull=False))
+                | (~Q(scope=Scope.THEME) & Q(theme__isnull=True)),
+                name="subscription_theme_iff_theme_scope",
+                violation_error_message="Choose a theme for a theme's digest, and only for one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(next_due_at__isnull=False),
+                name="subscription_active_has_next_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_frequency_display().lower()})"
+
+    @property
+    def address(self) -> str:
+        """Where the digest goes: the user's current address, or the external one."""
+        return self.user.email if self.user_id else self.email
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id:
+            return self.user.full_name or self.user.email
+        return self.name or self.email
+
+
+class Delivery(models.Model):
+    """One email the app owes someone: a digest for a subscription's slot, or a reminder.
+
+    ``key`` is unique: it names the recipient, the kind and the period, so the same email can be
+    claimed once only. Every attempt to send updates this row (``attempts``, ``last_error``).
+    """
+
+    kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The person a reminder is for.",
+    )
+    workstream = models.ForeignKey(
+        "tracker.Workstream",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The workstream a lead's reminder is about.",
+    )
+    email = models.EmailField(help_text="The address the email was (or will be) sent to.")
+    slot = models.DateTimeField(help_text="The time the email was due: the period it belongs to.")
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=250, blank=True)
+    subject = models.CharField(max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-slot", "-pk"]
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["status", "updated_at"], name="delivery_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DeliveryKind.values), name="delivery_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=DeliveryKind.DIGEST) & Q(subscription__isnull=False))
+                | (~Q(kind=DeliveryKind.DIGEST) & Q(recipient__isnull=False)),
+                name="delivery_has_addressee",
+                violation_error_message="A digest belongs to a subscription, a reminder to a "
+                "person.",
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "slot"],
+                condition=Q(kind=DeliveryKind.DIGEST),
+                name="delivery_one_digest_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DeliveryStatus.SENT, sent_at__isnull=False)
+                | (~Q(status=DeliveryStatus.SENT) & Q(sent_at__isnull=True)),
+                name="delivery_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.email} for {self.slot:%Y-%m-%d %H:%M}"

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("briefings.urls_digest")),
+    path("", include("briefings.urls_manage")),
+]
