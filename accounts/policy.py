@@ -225,3 +225,61 @@ def can_manage_figures(user: User | AnonymousUser, framework_deal_id: int | None
     if framework_deal_id is None:
         return is_admin_anywhere(user)
     return is_admin(user, framework_deal_id)
+
+
+# --- Subscriptions to briefings ----------------------------------------------------------------
+
+
+def can_manage_subscriptions(user: User | AnonymousUser, deal: Deal | int) -> bool:
+    """Administrators manage every subscription of their deal, external addresses included."""
+    return is_admin(user, deal)
+
+
+def can_subscribe(user: User | AnonymousUser, deal: Deal | int) -> bool:
+    """A person subscribes themselves to the briefings of a deal they hold a role in."""
+    deal_ids = deal_ids_visible_to(user)
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    return deal_ids is None or deal_id in deal_ids
+
+
+def can_manage_subscription(user: User | AnonymousUser, deal_id: int, user_id: int | None) -> bool:
+    """May the person change a subscription of this deal for this subscriber (None: an external
+    address)? Administrators may change any; anyone else only their own."""
+    if can_manage_subscriptions(user, deal_id):
+        return True
+    return user_id is not None and user_id == user.pk and can_subscribe(user, deal_id)
+
+
+def visible_subscriptions(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """Every subscription of the deals the person administers, and their own anywhere (so that
+    someone who has lost their role can still see and stop what they receive)."""
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    deal_ids = deal_ids_visible_to(user)
+    if deal_ids is None:
+        return qs
+    admin_deals = [d for d in deal_ids if is_admin(user, d)]
+    return qs.filter(Q(deal__in=admin_deals) | Q(user=user))
+
+
+def visible_deliveries(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """The delivery log is for administrators: digests of their deals' subscriptions, and
+    reminders about their deals' workstreams or to people who hold a role in them."""
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    deal_ids = deal_ids_visible_to(user)
+    if deal_ids is None:
+        return qs
+    admin_deals = [d for d in deal_ids if is_admin(user, d)]
+    if not admin_deals:
+        return qs.none()
+    from django.db.models import Exists, OuterRef
+
+    from .models import Membership
+
+    member = Membership.objects.filter(user=OuterRef("recipient"), deal__in=admin_deals)
+    return qs.filter(
+        Q(subscription__deal__in=admin_deals)
+        | Q(workstream__deal__in=admin_deals)
+        | Q(subscription__isnull=True, workstream__isnull=True) & Exists(member)
+    )

@@ -1,0 +1,321 @@
+"""Every write to a subscription goes through here.
+
+Administrators of a deal manage every subscription of it, external partner addresses included;
+anyone else with a role in the deal manages only their own. Each service is atomic, locks the
+row it changes, checks the acting person may do it (``accounts.policy``) and the rules below,
+and raises ``ValidationError`` with a message per field for bad input:
+
+- An external address (no user) receives the partner digest only, and so does a person who may
+  not see OFFICIAL-SENSITIVE material (a partner).
+- A theme's digest names a theme of the deal; chosen workstreams are of the deal, at least one,
+  and only for that scope.
+- The day fits the frequency: a weekday (0 is Monday) for weekly and fortnightly digests, a day
+  of the month (1 to 28) for monthly ones.
+
+``next_due_at`` is the first slot after now (``schedule.first_slot_after``) when a subscription
+is created, turned back on or given another schedule; it is empty while inactive.
+``covered_until`` belongs to the sending code: these services never move it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import policy
+from tracker.models import Deal, Theme, Workstream
+
+from .choices import Audience, Frequency, Scope
+from .models import WEEKLY_KINDS, Subscription
+from .schedule import UK, first_slot_after
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# What a caller may set; the rest (next due, covered until, activity) the services keep.
+SUBSCRIPTION_FIELDS = (
+    "user",
+    "email",
+    "name",
+    "organisation",
+    "audience",
+    "frequency",
+    "day",
+    "send_at",
+    "scope",
+    "theme",
+    "workstreams",
+)
+SCHEDULE_FIELDS = ("frequency", "day", "send_at")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+ONLY_OWN = "You can only manage your own subscriptions."
+NOT_IN_DEAL = "You can only subscribe to the briefings of a deal you hold a role in."
+
+
+# --- Display ----------------------------------------------------------------------------------
+
+
+def uk_time_label(moment: dt.datetime | None) -> str:
+    """A moment as UK people read it, with the clock it is on: "Monday 6 April 2026, 08:00 BST"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(UK)
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+
+
+def next_due_label(subscription: Subscription) -> str:
+    """When the next digest is due, in UK time; "Not scheduled (turned off)" while inactive."""
+    if not subscription.is_active or subscription.next_due_at is None:
+        return "Not scheduled (turned off)"
+    return uk_time_label(subscription.next_due_at)
+
+
+def schedule_label(subscription: Subscription) -> str:
+    """ "Weekly on Monday at 08:00", "Monthly on day 3 at 17:30" (UK time)."""
+    frequency = subscription.get_frequency_display()
+    send_at = subscription.send_at
+    at = send_at.strftime("%H:%M") if isinstance(send_at, dt.time) else str(send_at)[:5]
+    if subscription.frequency == Frequency.MONTHLY:
+        return f"{frequency} on day {subscription.day} at {at}"
+    return f"{frequency} on {WEEKDAYS[subscription.day]} at {at}"
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(SUBSCRIPTION_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This can't be set here" for name in sorted(unknown)})
+
+
+def _check_allowed(acting_user: User, deal_id: int, subscriber_id: int | None) -> None:
+    if policy.can_manage_subscriptions(acting_user, deal_id):
+        return
+    if not policy.can_subscribe(acting_user, deal_id):
+        raise PermissionDenied(NOT_IN_DEAL)
+    if subscriber_id != acting_user.pk:
+        raise PermissionDenied(ONLY_OWN)
+
+
+def _day_error(frequency: str, day: Any) -> str | None:
+    if not isinstance(day, int) or isinstance(day, bool):
+        return "Enter the day as a number"
+    if frequency in WEEKLY_KINDS and not 0 <= day <= 6:
+        return "Choose a weekday (0 is Monday, 6 is Sunday)"
+    if frequency == Frequency.MONTHLY and not 1 <= day <= 28:
+        return "Choose a day of the month from 1 to 28"
+    return None
+
+
+def _audience_error(deal_id: int, user: User | None, audience: str) -> str | None:
+    if audience == Audience.PARTNER:
+        return None
+    if user is None:
+        return "An external address receives the partner digest only"
+    if not policy.can_see_sensitive(user, deal_id):
+        return (
+            f"{user.full_name or user.email} may not see OFFICIAL-SENSITIVE material: choose "
+            "the partner digest"
+        )
+    return None
+
+
+def _scope_errors(
+    deal_id: int, scope: str, theme: Theme | None, workstreams: list[Workstream]
+) -> dict[str, str]:
+    errors = {}
+    if scope == Scope.THEME:
+        if theme is None:
+            errors["theme"] = "Choose a theme"
+        elif theme.deal_id != deal_id:
+            errors["theme"] = "Choose a theme of this deal"
+    elif theme is not None:
+        errors["theme"] = "Choose a theme only for a theme's digest"
+    if scope == Scope.WORKSTREAMS:
+        if not workstreams:
+            errors["workstreams"] = "Choose at least one workstream"
+        elif any(ws.deal_id != deal_id for ws in workstreams):
+            errors["workstreams"] = "Choose workstreams of this deal"
+    elif workstreams:
+        errors["workstreams"] = "Choose workstreams only for a digest of chosen workstreams"
+    return errors
+
+
+def _typed(sub: Subscription, errors: dict[str, str]) -> None:
+    """The day and time as numbers and times, however they were given (the model's default
+    time is a string)."""
+    for name, message in (("day", "Enter the day as a number"), ("send_at", "Enter a time")):
+        try:
+            setattr(sub, name, sub._meta.get_field(name).to_python(getattr(sub, name)))
+        except ValidationError:
+            errors[name] = message
+
+
+def _validate(
+    sub: Subscription,
+    workstreams: list[Workstream],
+    *,
+    reschedule: bool,
+    now: dt.datetime | None,
+) -> None:
+    """Every rule, with a message per field; then, when asked, the next slot of its (new)
+    schedule; the model's constraints are the last word."""
+    errors: dict[str, str] = {}
+    _typed(sub, errors)
+    if sub.user is not None and not policy.can_subscribe(sub.user, sub.deal_id):
+        errors["user"] = "Choose someone with a role in this deal, or enter an external address"
+    if sub.user is None and not sub.email:
+        errors["email"] = "Enter an email address, or choose a person"
+    if sub.user is not None and sub.email:
+        errors["email"] = "Leave the address empty for a person with an account: theirs is used"
+    if sub.audience not in Audience.values:
+        errors["audience"] = "Choose the partner or internal digest"
+    elif message := _audience_error(sub.deal_id, sub.user, sub.audience):
+        errors["audience"] = message
+    if sub.frequency not in Frequency.values:
+        errors["frequency"] = "Choose weekly, fortnightly or monthly"
+    elif "day" not in errors and (message := _day_error(sub.frequency, sub.day)):
+        errors["day"] = message
+    if "send_at" not in errors and not isinstance(sub.send_at, dt.time):
+        errors["send_at"] = "Enter a time of day, like 08:00"
+    if sub.scope not in Scope.values:
+        errors["scope"] = "Choose the whole deal, a theme or chosen workstreams"
+    else:
+        errors |= _scope_errors(sub.deal_id, sub.scope, sub.theme, workstreams)
+    if errors:
+        raise ValidationError(errors)
+    if reschedule:
+        sub.next_due_at = _next_due(sub, now)
+    sub.full_clean(exclude=["deal", "created_by"])
+
+
+def _next_due(sub: Subscription, now: dt.datetime | None) -> dt.datetime:
+    return first_slot_after(sub.frequency, sub.day, sub.send_at, now or timezone.now())
+
+
+# --- Services ---------------------------------------------------------------------------------
+
+
+def subscription_create(
+    *, deal: Deal, acting_user: User, now: dt.datetime | None = None, **fields: Any
+) -> Subscription:
+    """Subscribe someone to the deal's digest, active and due at its first slot after now.
+
+    Without a ``user`` or an ``email`` the subscription is for the acting person themselves.
+    """
+    _check_fields(fields)
+    if fields.get("user") is None and not fields.get("email"):
+        fields["user"] = acting_user
+    subscriber = fields.get("user")
+    _check_allowed(acting_user, deal.pk, subscriber.pk if subscriber else None)
+    workstreams = list(fields.pop("workstreams", None) or [])
+    sub = Subscription(deal=deal, created_by=acting_user, is_active=True, **fields)
+    _validate(sub, workstreams, reschedule=True, now=now)
+    with transaction.atomic():
+        sub.save()
+        sub.workstreams.set(workstreams)
+    return sub
+
+
+def _schedule(sub: Subscription) -> tuple[Any, ...]:
+    return tuple(getattr(sub, name) for name in SCHEDULE_FIELDS)
+
+
+def _locked(subscription: Subscription) -> Subscription:
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("user", "theme")
+        .get(pk=subscription.pk)
+    )
+
+
+def _apply(sub: Subscription, fields: dict[str, Any]) -> list[Workstream] | None:
+    """Put the new values on the row; the workstreams to set, or None to keep them. A scope
+    left behind takes its theme or workstreams with it, unless they were given again."""
+    new_workstreams = fields.pop("workstreams", None)
+    for name, value in fields.items():
+        setattr(sub, name, value)
+    if sub.scope != Scope.THEME and "theme" not in fields:
+        sub.theme = None
+    if sub.scope != Scope.WORKSTREAMS and new_workstreams is None:
+        return []
+    return list(new_workstreams) if new_workstreams is not None else None
+
+
+def subscription_update(
+    *,
+    subscription: Subscription,
+    acting_user: User,
+    now: dt.datetime | None = None,
+    **fields: Any,
+) -> Subscription:
+    """Change a subscription. A new frequency, day or time makes it due at the new schedule's
+    first slot after now; what it has already reported on (``covered_until``) stays."""
+    _check_fields(fields)
+    with transaction.atomic():
+        sub = _locked(subscription)
+        _check_allowed(acting_user, sub.deal_id, sub.user_id)
+        if "user" in fields:
+            new_user = fields["user"]
+            _check_allowed(acting_user, sub.deal_id, new_user.pk if new_user else None)
+        before = _schedule(sub)
+        new_workstreams = _apply(sub, fields)
+        current = new_workstreams
+        if current is None:
+            current = list(sub.workstreams.all())
+        _validate(sub, current, reschedule=False, now=now)
+        if sub.is_active and _schedule(sub) != before:
+            sub.next_due_at = _next_due(sub, now)
+        sub.save()
+        if new_workstreams is not None:
+            sub.workstreams.set(new_workstreams)
+    return sub
+
+
+def subscription_set_active(
+    *,
+    subscription: Subscription,
+    acting_user: User,
+    active: bool,
+    now: dt.datetime | None = None,
+) -> Subscription:
+    """Turn a subscription off (nothing is due) or back on (due at its first slot after now).
+
+    Turning it back on checks it again, as the subscriber's role may have changed since. Anyone
+    may turn their own subscription off, even after losing their role in the deal.
+    """
+    with transaction.atomic():
+        sub = _locked(subscription)
+        own = sub.user_id is not None and sub.user_id == acting_user.pk
+        if active or not own:
+            _check_allowed(acting_user, sub.deal_id, sub.user_id)
+        if sub.is_active == active:
+            return sub
+        sub.is_active = active
+        if active:
+            _validate(sub, list(sub.workstreams.all()), reschedule=True, now=now)
+            # Turned on again by someone who may: an earlier unsubscribe no longer applies.
+            sub.unsubscribed_at = None
+        else:
+            sub.next_due_at = None
+        sub.save()
+    return sub
+
+
+def subscriptions_deactivate_all(
+    *, subscriptions: Iterable[Subscription], acting_user: User
+) -> int:
+    """Turn several subscriptions off (an admin action); how many were on."""
+    count = 0
+    for sub in subscriptions:
+        was_active = sub.is_active
+        subscription_set_active(subscription=sub, acting_user=acting_user, active=False)
+        count += was_active
+    return count
