@@ -141,11 +141,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/London"
+# A digest the mail server could not take is retried after a random wait of up to
+# base * 2**attempt seconds (at most the maximum): seconds in tests, minutes in production.
+BRIEFINGS_RETRY_BACKOFF: float = env.float("BRIEFINGS_RETRY_BACKOFF", default=30.0)
+BRIEFINGS_RETRY_BACKOFF_MAX: float = env.float("BRIEFINGS_RETRY_BACKOFF_MAX", default=600.0)
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Deal tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that does not answer is given up on (and the send retried later) after this
+# many seconds, rather than holding a worker for ever.
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
