@@ -20,7 +20,6 @@ is created, turned back on or given another schedule; it is empty while inactive
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -84,6 +83,17 @@ def schedule_label(subscription: Subscription) -> str:
     if subscription.frequency == Frequency.MONTHLY:
         return f"{frequency} on day {subscription.day} at {at}"
     return f"{frequency} on {WEEKDAYS[subscription.day]} at {at}"
+
+
+def scope_label(subscription: Subscription) -> str:
+    """ "The whole deal", "Theme: Transport", "Workstreams: Buses, Skills" (the workstreams as
+    prefetched, so a list reads them once)."""
+    if subscription.scope == Scope.THEME and subscription.theme_id:
+        return f"Theme: {subscription.theme.name}"
+    if subscription.scope == Scope.WORKSTREAMS:
+        names = sorted(ws.name for ws in subscription.workstreams.all())
+        return "Workstreams: " + ", ".join(names)
+    return str(Scope(subscription.scope).label)
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -228,6 +238,29 @@ def _schedule(sub: Subscription) -> tuple[Any, ...]:
     return tuple(getattr(sub, name) for name in SCHEDULE_FIELDS)
 
 
+def subscription_check(
+    *,
+    deal: Deal,
+    acting_user: User,
+    subscription: Subscription | None = None,
+    **fields: Any,
+) -> None:
+    """Raise what ``subscription_create`` (or ``subscription_update`` of ``subscription``)
+    would raise for these values, writing nothing: for forms that must say so before saving."""
+    _check_fields(fields)
+    if subscription is None:
+        sub = Subscription(deal=deal, created_by=acting_user, is_active=True)
+    else:
+        sub = Subscription.objects.select_related("user", "theme").get(pk=subscription.pk)
+        _check_allowed(acting_user, sub.deal_id, sub.user_id)
+    subscriber = fields.get("user", sub.user if subscription else None)
+    _check_allowed(acting_user, deal.pk, subscriber.pk if subscriber else None)
+    workstreams = _apply(sub, dict(fields))
+    if workstreams is None:
+        workstreams = list(sub.workstreams.all())
+    _validate(sub, workstreams, reschedule=sub.is_active, now=None)
+
+
 def _locked(subscription: Subscription) -> Subscription:
     return (
         Subscription.objects.select_for_update(of=("self",))
@@ -307,15 +340,3 @@ def subscription_set_active(
             sub.next_due_at = None
         sub.save()
     return sub
-
-
-def subscriptions_deactivate_all(
-    *, subscriptions: Iterable[Subscription], acting_user: User
-) -> int:
-    """Turn several subscriptions off (an admin action); how many were on."""
-    count = 0
-    for sub in subscriptions:
-        was_active = sub.is_active
-        subscription_set_active(subscription=sub, acting_user=acting_user, active=False)
-        count += was_active
-    return count

@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_manage as views
+
+urlpatterns = [
+    path("subscriptions/", views.subscription_list, name="subscription-list"),
+    path("subscriptions/new/", views.subscription_create, name="subscription-create"),
+    path("subscriptions/deliveries/", views.delivery_list, name="delivery-list"),
+    path("subscriptions/<int:pk>/edit/", views.subscription_edit, name="subscription-edit"),
+    path(
+        "subscriptions/<int:pk>/activate/",
+        views.subscription_activate,
+        name="subscription-activate",
+    ),
+    path(
+        "subscriptions/<int:pk>/deactivate/",
+        views.subscription_deactivate,
+        name="subscription-deactivate",
+    ),
+]

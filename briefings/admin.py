@@ -1,0 +1,168 @@
+"""Admin for subscriptions and the delivery log.
+
+A subscription's rules (who may receive which digest, scope and day) and its next due time are
+the services', so the admin's form saves through them. The delivery log is a record of what was
+sent: read here, written only by the sending code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import Delivery, Subscription
+
+FORM_FIELDS = [
+    "user",
+    "email",
+    "name",
+    "organisation",
+    "audience",
+    "frequency",
+    "day",
+    "send_at",
+    "scope",
+    "theme",
+    "workstreams",
+]
+
+
+class SubscriptionAdminForm(forms.ModelForm):
+    """Checked by the services before anything is saved, so a refusal shows on the form."""
+
+    acting_user: Any = None
+
+    class Meta:
+        model = Subscription
+        fields = ["deal", *FORM_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        existing = self.instance if self.instance.pk else None
+        try:
+            services.subscription_check(
+                deal=existing.deal if existing else data["deal"],
+                acting_user=self.acting_user,
+                subscription=existing,
+                **_values(data),
+            )
+        except PermissionDenied as error:
+            raise ValidationError(str(error)) from None
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    self.add_error(name if name in self.fields else None, errors)
+            else:
+                raise
+        return data
+
+
+def _values(data: dict[str, Any]) -> dict[str, Any]:
+    values = {name: data.get(name) for name in FORM_FIELDS}
+    values["user"] = values["user"] or None
+    values["email"] = values["email"] or ""
+    values["name"] = values["name"] or ""
+    values["organisation"] = values["organisation"] or ""
+    values["workstreams"] = list(values["workstreams"] or [])
+    return values
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionAdminForm
+    list_display = ("address", "deal", "audience", "frequency", "scope", "next_due_at", "is_active")
+    list_filter = ("deal", "is_active", "audience", "frequency", "scope")
+    search_fields = ("email", "name", "organisation", "user__email", "user__full_name")
+    list_select_related = ("user", "deal")
+    autocomplete_fields = ("user",)
+    filter_horizontal = ("workstreams",)
+    readonly_fields = (
+        "is_active",
+        "next_due_at",
+        "covered_until",
+        "unsubscribed_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("turn_off", "turn_on")
+
+    def get_fields(self, request: HttpRequest, obj: Subscription | None = None) -> list[str]:
+        return ["deal", *FORM_FIELDS, *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Subscription | None = None) -> Any:
+        # A subscription stays with its deal.
+        return ("deal", *self.readonly_fields) if obj else self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Subscription, form: Any, change: bool) -> None:
+        values = _values(form.cleaned_data)
+        if change:
+            sub = services.subscription_update(subscription=obj, acting_user=request.user, **values)
+        else:
+            sub = services.subscription_create(
+                deal=form.cleaned_data["deal"], acting_user=request.user, **values
+            )
+        obj.pk = sub.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The chosen workstreams were saved with the rest by the service."""
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Subscription], on: bool) -> None:
+        done = 0
+        for sub in queryset:
+            try:
+                services.subscription_set_active(
+                    subscription=sub, acting_user=request.user, active=on
+                )
+                done += 1
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{sub}: {'; '.join(_messages(error))}")
+        self.message_user(request, f"{done} subscription(s) turned {'on' if on else 'off'}.")
+
+    @admin.action(description="Turn the selected subscriptions off")
+    def turn_off(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        self._set_active(request, queryset, False)
+
+    @admin.action(description="Turn the selected subscriptions on")
+    def turn_on(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        self._set_active(request, queryset, True)
+
+
+def _messages(error: Exception) -> list[str]:
+    if isinstance(error, ValidationError):
+        return error.messages
+    return [str(error)]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The log of every email owed: read only."""
+
+    list_display = ("email", "kind", "slot", "status", "attempts", "sent_at", "message_id")
+    list_filter = ("status", "kind")
+    search_fields = ("email", "message_id", "subject")
+    list_select_related = ("subscription", "recipient", "workstream")
+    date_hierarchy = "slot"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
