@@ -4,22 +4,466 @@ Interface (used by the sending code and the preview page):
 
 - ``compose(subscription, *, period_start, period_end, now=None) -> DigestEmail | None``: the
   email the subscription receives for the period, or ``None`` when there is nothing to say.
+
+What it says, for the workstreams in the subscription's scope:
+- what changed in [period_start, period_end): new status updates, with the RAG before them;
+  proposals that moved (stage or body) and the outcomes recorded; the governance bodies'
+  decisions; risks escalated to the DSG;
+- what is coming from period_end to the following slot: meetings of the deal's bodies,
+  milestones, the updates that fall due;
+- what is overdue now: workstreams whose update is late, milestones past their end.
+
+There is something to say when something changed or a meeting or milestone is coming. What is
+overdue, and the updates falling due, come with it but are never news on their own: otherwise
+a deal with one late workstream would send the same email every week.
+
+Who it is written for (``Reader``): a partner digest holds OFFICIAL records only, whoever it
+goes to; an internal one what its subscriber may see, asked of ``accounts.policy`` (so someone
+who has become a partner, or lost their role, gets only what that now allows). Meetings and
+milestones carry no marking of their own here: only their body, date and title are shown.
+
+Queries: a fixed number (about ten), whatever the number of workstreams, updates or proposals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
 
+from accounts import policy
+from tracker.choices import (
+    Classification,
+    MeetingStatus,
+    MilestoneStatus,
+    ProposalStage,
+    RiskStatus,
+    WorkstreamStatus,
+)
+from tracker.models import (
+    Deal,
+    Decision,
+    Meeting,
+    Milestone,
+    Proposal,
+    Risk,
+    StatusUpdate,
+    Workstream,
+)
+from tracker.periods import Period, deal_period
+from tracker.selectors import reporting_state
+
+from . import links
+from .choices import Audience, Scope
+from .emails import absolute, build_message
 from .models import Subscription
+from .schedule import UK, following_slot
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+OFFICIAL = Classification.OFFICIAL
+SENSITIVE = Classification.OFFICIAL_SENSITIVE
 
 
 @dataclass
 class DigestEmail:
     message: EmailMultiAlternatives
-    context: dict
+    context: dict[str, Any]
+
+
+# --- Who the digest is written for -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The eyes a digest is written for: one deal, a person (None for an external address)
+    and whether only OFFICIAL material may be shown."""
+
+    deal_id: int
+    user: User | None
+    official_only: bool
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> Reader:
+        user = subscription.user if subscription.user_id else None
+        official_only = subscription.audience == Audience.PARTNER or (
+            user is None or not policy.can_see_sensitive(user, subscription.deal_id)
+        )
+        return cls(subscription.deal_id, user, official_only)
+
+    @property
+    def sees_deal(self) -> bool:
+        if self.user is None:
+            return True  # an external partner address: the administrators who added it decided
+        deal_ids = policy.deal_ids_visible_to(self.user)
+        return deal_ids is None or self.deal_id in deal_ids
+
+    def classified(self, deal_path: str, prefix: str = "") -> Q:
+        """Rows with a marking (their own, or their proposal's with ``prefix``) it may show."""
+        q = Q(**{f"{prefix}{deal_path}": self.deal_id})
+        if self.user is not None:
+            q &= policy.classified_filter(self.user, deal_path, prefix)
+        if self.official_only:
+            q &= Q(**{f"{prefix}classification": OFFICIAL})
+        return q
+
+    def meetings(self, qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
+        qs = qs.filter(body__deal=self.deal_id)
+        return policy.visible_meetings(qs, self.user) if self.user is not None else qs
+
+    def milestones(self, qs: QuerySet[Milestone]) -> QuerySet[Milestone]:
+        qs = qs.filter(deal=self.deal_id)
+        return policy.visible_in_deals(qs, self.user, "deal") if self.user is not None else qs
+
+
+# --- The parts of a digest ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateItem:
+    update: StatusUpdate  # with its workstream
+    rag_before: str | None  # the RAG of the newest update before the period it may show
+    url: str
+
+    @property
+    def rag_changed(self) -> bool:
+        return self.rag_before is not None and self.rag_before != self.update.rag
+
+    @property
+    def rag_before_label(self) -> str:
+        return StatusUpdate(rag=self.rag_before).get_rag_display() if self.rag_before else ""
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A record and the address of its page."""
+
+    obj: Any
+    url: str
+
+
+@dataclass(frozen=True)
+class DueItem:
+    period: Period
+    workstreams: list[Linked]  # active workstreams in scope that have not reported for it
+
+
+@dataclass
+class Digest:
+    updates: list[UpdateItem] = field(default_factory=list)
+    moved: list[Linked] = field(default_factory=list)  # proposals, not concluded
+    outcomes: list[Linked] = field(default_factory=list)  # proposals concluded in the period
+    decisions: list[Linked] = field(default_factory=list)
+    risks: list[Linked] = field(default_factory=list)
+    meetings: list[Linked] = field(default_factory=list)
+    milestones: list[Linked] = field(default_factory=list)
+    due: list[DueItem] = field(default_factory=list)
+    overdue_workstreams: list[Linked] = field(default_factory=list)
+    overdue_milestones: list[Linked] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return sum(map(len, (self.updates, self.moved, self.outcomes, self.decisions, self.risks)))
+
+    @property
+    def coming(self) -> int:
+        return len(self.meetings) + len(self.milestones)
+
+    @property
+    def has_news(self) -> bool:
+        return bool(self.changes or self.coming)
+
+    @property
+    def sensitive(self) -> bool:
+        """Whether anything shown is OFFICIAL-SENSITIVE: the digest is then marked so."""
+        records = [i.update for i in self.updates] + [
+            item.obj for item in (*self.moved, *self.outcomes, *self.risks)
+        ]
+        records += [item.obj.proposal for item in self.decisions]
+        return any(r.classification == SENSITIVE for r in records)
+
+
+# --- Reads (one query each) --------------------------------------------------------------------
+
+
+def _scope_workstreams(subscription: Subscription) -> QuerySet[Workstream]:
+    """Every workstream in scope, whatever its status."""
+    qs = Workstream.objects.filter(deal=subscription.deal_id)
+    if subscription.scope == Scope.THEME:
+        qs = qs.filter(theme=subscription.theme_id)
+    elif subscription.scope == Scope.WORKSTREAMS:
+        qs = qs.filter(pk__in=subscription.workstreams.values("pk"))
+    return qs
+
+
+def _workstreams(
+    subscription: Subscription, reader: Reader, period_start: dt.datetime
+) -> list[Workstream]:
+    before = (
+        StatusUpdate.objects.filter(
+            reader.classified("workstream__deal"),
+            workstream=OuterRef("pk"),
+            created_at__lt=period_start,
+        )
+        .order_by("-period_start", "-version")
+        .values("rag")[:1]
+    )
+    """The workstreams in scope, each with ``rag_before``: the RAG of the newest update the
+    reader may see from before the period, and ``last_reported_start``."""
+    return list(
+        _scope_workstreams(subscription)
+        .select_related("deal", "theme")
+        .annotate(
+            rag_before=Subquery(before),
+            # Whether a workstream has reported is a process fact: every update counts.
+            last_reported_start=Max("status_updates__period_start"),
+        )
+        .order_by("theme__position", "position", "name")
+    )
+
+
+def _updates(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
+    """The newest update of each workstream posted in the period that the reader may see."""
+    rows = (
+        StatusUpdate.objects.filter(
+            reader.classified("workstream__deal"),
+            workstream__in=ids,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .select_related("workstream")
+        .order_by("workstream_id", "period_start", "version")
+    )
+    newest: dict[int, StatusUpdate] = {}
+    for update in rows:
+        newest[update.workstream_id] = update  # ordered: the last one written wins
+    return list(newest.values())
+
+
+def _proposals(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
+    return list(
+        Proposal.objects.filter(
+            reader.classified("deal"), workstream__in=ids, moved_at__gte=start, moved_at__lt=end
+        )
+        .select_related("workstream", "awaiting_body")
+        .order_by("moved_at", "pk")
+    )
+
+
+def _decisions(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
+    return list(
+        Decision.objects.filter(
+            reader.classified("deal", prefix="proposal__"),
+            proposal__workstream__in=ids,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .select_related("proposal", "proposal__workstream", "body")
+        .order_by("created_at", "pk")
+    )
+
+
+def _risks(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
+    """Open risks first escalated to the DSG in the period (from their history)."""
+    history = Risk.history.model  # type: ignore[attr-defined]
+    first_escalated = (
+        history.objects.filter(id=OuterRef("pk"), escalated_to_dsg=True)
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
+    return list(
+        Risk.objects.filter(
+            reader.classified("workstream__deal"),
+            workstream__in=ids,
+            escalated_to_dsg=True,
+            status=RiskStatus.OPEN,
+        )
+        .annotate(escalated_at=Subquery(first_escalated))
+        .filter(escalated_at__gte=start, escalated_at__lt=end)
+        .select_related("workstream")
+        .order_by("-score", "title")
+    )
+
+
+def _meetings(reader: Reader, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+    return list(
+        reader.meetings(
+            Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
+                status=MeetingStatus.CLOSED
+            )
+        )
+        .select_related("body")
+        .order_by("starts_at", "body__position")
+    )
+
+
+def _milestones(
+    reader: Reader, today: dt.date, ahead_from: dt.date, ahead_to: dt.date
+) -> tuple[list[Milestone], list[Milestone]]:
+    """Milestones under way or starting before ``ahead_to``, and those past their end while
+    still planned (one query)."""
+    rows = list(
+        reader.milestones(Milestone.objects.filter(status=MilestoneStatus.PLANNED))
+        .filter(Q(ends_on__lt=today) | Q(starts_on__lt=ahead_to, ends_on__gte=ahead_from))
+        .order_by("starts_on", "position")
+    )
+    overdue = [m for m in rows if m.ends_on < today]
+    ahead = [m for m in rows if m.starts_on < ahead_to and m.ends_on >= ahead_from]
+    return ahead, overdue
+
+
+# --- Links -------------------------------------------------------------------------------------
+
+
+def _deal_query(deal: Deal) -> str:
+    return f"?deal={deal.slug}"
+
+
+def _workstream_url(workstream: Workstream) -> str:
+    path = reverse("workstream-detail", args=[workstream.slug])
+    return absolute(path + _deal_query(workstream.deal))
+
+
+def _update_url(update: StatusUpdate, deal: Deal) -> str:
+    path = reverse("update-detail", args=[update.workstream.slug, update.pk])
+    return absolute(path + _deal_query(deal))
+
+
+def _risk_url(risk: Risk, deal: Deal) -> str:
+    return absolute(
+        reverse("risk-detail", args=[risk.workstream.slug, risk.pk]) + _deal_query(deal)
+    )
+
+
+def _proposal_url(proposal: Proposal) -> str:
+    return absolute(reverse("proposal-detail", args=[proposal.pk]))
+
+
+# --- Building --------------------------------------------------------------------------------
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(UK).date()
+
+
+def _due_periods(deal: Deal, first: dt.date, last: dt.date) -> list[Period]:
+    """The deal's reporting periods whose update falls due in [first, last)."""
+    periods: list[Period] = []
+    period = deal_period(deal, first)
+    # A period's due day can come before its end, so begin with the period before ``first``.
+    period = deal_period(deal, period.start - dt.timedelta(days=1))
+    while period.start < last:
+        if first <= period.due_on < last:
+            periods.append(period)
+        period = deal_period(deal, period.end + dt.timedelta(days=1))
+    return periods
+
+
+def build(
+    subscription: Subscription,
+    *,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+    now: dt.datetime,
+) -> Digest:
+    """Everything a subscription's digest for the period shows (a fixed number of queries)."""
+    reader = Reader.of(subscription)
+    if not reader.sees_deal:
+        return Digest()
+    deal = subscription.deal
+    workstreams = _workstreams(subscription, reader, period_start)
+    ids = [w.pk for w in workstreams]
+    by_id = {w.pk: w for w in workstreams}
+    today = _local_day(now)
+    ahead_end = following_slot(
+        subscription.frequency, subscription.day, subscription.send_at, period_end
+    )
+    digest = Digest()
+    for update in _updates(reader, ids, period_start, period_end):
+        ws = by_id[update.workstream_id]
+        digest.updates.append(UpdateItem(update, ws.rag_before, _update_url(update, deal)))  # type: ignore[attr-defined]
+    for proposal in _proposals(reader, ids, period_start, period_end):
+        item = Linked(proposal, _proposal_url(proposal))
+        (digest.outcomes if proposal.stage == ProposalStage.CONCLUDED else digest.moved).append(
+            item
+        )
+    digest.decisions = [
+        Linked(d, _proposal_url(d.proposal))
+        for d in _decisions(reader, ids, period_start, period_end)
+    ]
+    digest.risks = [
+        Linked(r, _risk_url(r, deal)) for r in _risks(reader, ids, period_start, period_end)
+    ]
+    digest.meetings = [
+        Linked(m, absolute(reverse("meeting-detail", args=[m.pk])))
+        for m in _meetings(reader, period_end, ahead_end)
+    ]
+    timeline = absolute(reverse("timeline"))
+    ahead, overdue = _milestones(reader, today, _local_day(period_end), _local_day(ahead_end))
+    digest.milestones = [Linked(m, timeline) for m in ahead]
+    digest.overdue_milestones = [Linked(m, timeline) for m in overdue]
+    active = [w for w in workstreams if w.status == WorkstreamStatus.ACTIVE]
+    digest.overdue_workstreams = [
+        Linked(w, _workstream_url(w)) for w in active if reporting_state(w, today).overdue
+    ]
+    for period in _due_periods(deal, _local_day(period_end), _local_day(ahead_end)):
+        waiting = [
+            Linked(w, _workstream_url(w))
+            for w in active
+            if w.last_reported_start is None or w.last_reported_start < period.start  # type: ignore[attr-defined]
+        ]
+        if waiting:
+            digest.due.append(DueItem(period, waiting))
+    return digest
+
+
+def _scope_label(subscription: Subscription) -> str:
+    if subscription.scope == Scope.THEME:
+        return f"the {subscription.theme} theme"
+    if subscription.scope == Scope.WORKSTREAMS:
+        return "the workstreams chosen for this briefing"
+    return "all workstreams"
+
+
+def _period_label(start: dt.datetime, end: dt.datetime) -> str:
+    first, last = _local_day(start), _local_day(end)
+    if first == last:
+        return f"{last:%-d %B %Y}"
+    if first.year == last.year:
+        return f"{first:%-d %B} to {last:%-d %B %Y}"
+    return f"{first:%-d %B %Y} to {last:%-d %B %Y}"
+
+
+def context_for(
+    subscription: Subscription,
+    digest: Digest,
+    *,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+) -> dict[str, Any]:
+    sensitive = subscription.audience == Audience.INTERNAL and digest.sensitive
+    return {
+        "subscription": subscription,
+        "deal": subscription.deal,
+        "digest": digest,
+        "recipient_name": subscription.display_name,
+        "partner": subscription.audience == Audience.PARTNER,
+        "marking": (SENSITIVE if sensitive else OFFICIAL).label,
+        "sensitive": sensitive,
+        "period_start": period_start,
+        "period_end": period_end,
+        "period_label": _period_label(period_start, period_end),
+        "scope_label": _scope_label(subscription),
+        "view_url": links.view_url(subscription, period_start, period_end),
+        "unsubscribe_url": links.unsubscribe_url(subscription),
+        "home_url": absolute("/"),
+    }
 
 
 def compose(
@@ -29,4 +473,15 @@ def compose(
     period_end: dt.datetime,
     now: dt.datetime | None = None,
 ) -> DigestEmail | None:
-    raise NotImplementedError("The digest builder is being written.")
+    now = now or timezone.now()
+    digest = build(subscription, period_start=period_start, period_end=period_end, now=now)
+    if not digest.has_news:
+        return None
+    context = context_for(subscription, digest, period_start=period_start, period_end=period_end)
+    unsubscribe_url = context["unsubscribe_url"]
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    message = build_message("digest", context, to=subscription.address, headers=headers)
+    return DigestEmail(message=message, context=context)
