@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_digest
+
+urlpatterns = [
+    path("briefings/view/<str:token>/", views_digest.digest_view, name="digest-view"),
+    path(
+        "briefings/unsubscribe/<str:token>/",
+        views_digest.digest_unsubscribe,
+        name="digest-unsubscribe",
+    ),
+    path(
+        "subscriptions/<int:pk>/preview/",
+        views_digest.subscription_preview,
+        name="subscription-preview",
+    ),
+]

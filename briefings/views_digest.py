@@ -1,0 +1,144 @@
+"""A digest's pages: read it in the browser, unsubscribe from it, and the administrators'
+preview of what a subscription would receive now.
+
+The first two are opened from an email by someone who may not be signed in: the signed token in
+the address is the key (``briefings.links``). Mail scanners follow links, so the unsubscribe
+page changes nothing on GET; its POST is the RFC 8058 one-click unsubscribe, which a mail
+client sends without a CSRF token, and which may come twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from accounts import policy
+
+from . import links
+from .digest import DigestEmail, compose
+from .models import Subscription
+from .schedule import previous_slot
+
+# A page reached through a secret link is nobody else's: not cached, indexed or referred on.
+PRIVATE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    for name, value in PRIVATE_HEADERS.items():
+        response[name] = value
+    return response
+
+
+def _expired(request: HttpRequest, what: str) -> HttpResponse:
+    response = render(request, "briefings/digest/link_expired.html", {"what": what}, status=404)
+    return _private(response)
+
+
+def _html_of(email: DigestEmail) -> str:
+    """The HTML part, with its links opening outside the frame it is shown in."""
+    html = str(email.message.alternatives[0][0])
+    return html.replace("<head>", '<head>\n<base target="_blank">', 1)
+
+
+def _email_context(email: DigestEmail | None) -> dict[str, Any]:
+    if email is None:
+        return {"email": None}
+    return {
+        "email": email,
+        "subject": email.message.subject,
+        "html": _html_of(email),
+        "text": email.message.body,
+        "marking": email.context["marking"],
+    }
+
+
+@login_not_required  # opened from an email: the signed token is the key
+def digest_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = links.read_view_token(token)
+    except links.LinkExpired:
+        return _expired(request, "view this briefing")
+    subscription = (
+        Subscription.objects.select_related("deal", "user", "theme")
+        .filter(pk=link.subscription_id)
+        .first()
+    )
+    if subscription is None:
+        return _expired(request, "view this briefing")
+    # Overdue is judged as the email judged it: at the end of its period.
+    email = compose(
+        subscription,
+        period_start=link.period_start,
+        period_end=link.period_end,
+        now=link.period_end,
+    )
+    context = {
+        "subscription": subscription,
+        "unsubscribe_token": links.unsubscribe_token(subscription),
+        **_email_context(email),
+    }
+    return _private(render(request, "briefings/digest/view.html", context))
+
+
+@login_not_required  # opened from an email, or posted by a mail client (RFC 8058)
+@csrf_exempt  # the one-click POST comes from the mail client, with no CSRF token
+@require_http_methods(["GET", "POST"])
+def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscription_id = links.read_unsubscribe_token(token)
+    except links.LinkExpired:
+        return _expired(request, "unsubscribe")
+    subscription = (
+        Subscription.objects.select_related("deal", "user").filter(pk=subscription_id).first()
+    )
+    if subscription is None:
+        return _expired(request, "unsubscribe")
+    if request.method == "POST":
+        links.unsubscribe(subscription, now=timezone.now())
+        template = "briefings/digest/unsubscribed.html"
+    else:
+        template = "briefings/digest/unsubscribe_confirm.html"
+    return _private(render(request, template, {"subscription": subscription}))
+
+
+def preview_period(subscription: Subscription, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """What the next digest would cover if it went now: from where the last one ended."""
+    if subscription.covered_until is not None:
+        start = subscription.covered_until
+    else:
+        slot = subscription.next_due_at or now
+        start = previous_slot(subscription.frequency, subscription.day, subscription.send_at, slot)
+    return min(start, now), now
+
+
+def subscription_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("deal", "user", "theme"), pk=pk
+    )
+    if not policy.is_admin(request.user, subscription.deal_id):
+        # Their own subscription exists for them (a 403); anyone else's does not (a 404).
+        if subscription.user_id is not None and subscription.user_id == request.user.pk:
+            raise PermissionDenied("Only the deal's administrators preview digests.")
+        raise Http404("No such subscription.")
+    now = timezone.now()
+    start, end = preview_period(subscription, now)
+    email = compose(subscription, period_start=start, period_end=end, now=now)
+    context = {
+        "subscription": subscription,
+        "period_start": start,
+        "period_end": end,
+        **_email_context(email),
+    }
+    return _private(render(request, "briefings/digest/preview.html", context))

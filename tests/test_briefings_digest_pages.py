@@ -1,0 +1,192 @@
+"""The digest's pages: read in the browser through a signed link, one-click unsubscribe (GET
+asks, POST does, without a CSRF token, twice if need be), and the administrators' preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from briefings import links
+from briefings.choices import Audience
+from briefings.models import Subscription
+from briefings.schedule import previous_slot
+from briefings.views_digest import preview_period
+
+from . import test_briefings_digest as digest_tests
+from .conftest import PASSWORD, People
+from .test_briefings_digest import Period, subscribe
+
+# The records of both markings the digest's own tests use, made in the same period.
+period = digest_tests.period
+records = digest_tests.records
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    assert client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+# --- View in the browser ----------------------------------------------------------------------
+
+
+def test_the_view_link_shows_the_digest_as_the_email_did_without_signing_in(
+    client: Client, people: People, records: None, period: Period
+) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    response = client.get(
+        f"/briefings/view/{links.view_token(subscription, period.start, period.end)}/"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Bus franchising consultation closed late." in page  # inside the frame's srcdoc
+    assert "Zephyrine" not in page and "Quokka" not in page
+    assert 'sandbox="allow-popups' in page
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("token", ["nonsense", "eyJzIjoxfQ:1tXyZ:abc"])
+def test_a_bad_view_link_says_it_has_expired(client: Client, people: People, token: str) -> None:
+    response = client.get(f"/briefings/view/{token}/")
+    assert response.status_code == 404
+    assert "This link has expired" in response.content.decode()
+
+
+def test_an_old_view_link_has_expired(client: Client, people: People, records: None) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    now = timezone.now()
+    token = links.view_token(subscription, now - dt.timedelta(days=7), now)
+    with time_machine.travel(now + dt.timedelta(days=61)):
+        response = client.get(f"/briefings/view/{token}/")
+    assert response.status_code == 404
+    assert "This link has expired" in response.content.decode()
+
+
+def test_a_view_link_of_a_deleted_subscription_has_expired(client: Client, people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    now = timezone.now()
+    token = links.view_token(subscription, now - dt.timedelta(days=7), now)
+    subscription.delete()
+    assert client.get(f"/briefings/view/{token}/").status_code == 404
+
+
+# --- Unsubscribe --------------------------------------------------------------------------------
+
+
+def test_following_the_unsubscribe_link_changes_nothing(client: Client, people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    response = client.get(f"/briefings/unsubscribe/{links.unsubscribe_token(subscription)}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Unsubscribe from this briefing" in page
+    assert '<button type="submit"' in page
+    subscription.refresh_from_db()
+    assert subscription.is_active and subscription.next_due_at is not None
+
+
+def test_one_click_unsubscribe_works_without_a_csrf_token_and_twice(people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    client = Client(enforce_csrf_checks=True)
+    url = f"/briefings/unsubscribe/{links.unsubscribe_token(subscription)}/"
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
+    subscription.refresh_from_db()
+    assert not subscription.is_active
+    assert subscription.next_due_at is None
+    first = subscription.unsubscribed_at
+    assert first is not None
+    again = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.unsubscribed_at == first
+    assert "already unsubscribed" in client.get(url).content.decode()
+
+
+def test_a_tampered_unsubscribe_link_changes_nothing(people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    token = links.unsubscribe_token(subscription)
+    other = subscribe(people.deal, email="other@example.com")
+    forged = token.replace(f'"s":{subscription.pk}', f'"s":{other.pk}')
+    response = Client().post(f"/briefings/unsubscribe/{forged[:-2]}xx/")
+    assert response.status_code == 404
+    assert Subscription.objects.filter(is_active=True).count() == 2
+
+
+def test_only_get_and_post_reach_the_unsubscribe_page(client: Client, people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    url = f"/briefings/unsubscribe/{links.unsubscribe_token(subscription)}/"
+    assert client.put(url).status_code == 405
+    subscription.refresh_from_db()
+    assert subscription.is_active
+
+
+# --- Preview ------------------------------------------------------------------------------------
+
+
+def test_an_administrator_previews_what_a_subscription_would_receive_now(
+    people: People, records: None
+) -> None:
+    subscription = subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        covered_until=timezone.now() - dt.timedelta(hours=2)
+    )
+    response = signed_in(people.admin).get(f"/subscriptions/{subscription.pk}/preview/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "OFFICIAL-SENSITIVE: WM TDD briefing" in page  # the subject
+    assert "Zephyrine" in page  # the DSG member may see it
+    assert 'id="plain-text"' in page and "WHAT CHANGED" in page
+
+
+def test_the_preview_says_when_the_digest_would_be_skipped(people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    response = signed_in(people.admin).get(f"/subscriptions/{subscription.pk}/preview/")
+    assert response.status_code == 200
+    assert "this briefing would be skipped" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["lead", "other_lead", "sponsor", "dsg", "partner", "nobody"])
+def test_only_the_deals_administrators_preview_a_subscription(people: People, persona: str) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    response = signed_in(getattr(people, persona)).get(f"/subscriptions/{subscription.pk}/preview/")
+    assert response.status_code == 404
+
+
+def test_a_subscriber_may_not_preview_their_own_subscription(people: People) -> None:
+    subscription = subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL)
+    response = signed_in(people.dsg).get(f"/subscriptions/{subscription.pk}/preview/")
+    assert response.status_code == 403
+
+
+def test_the_preview_needs_signing_in(client: Client, people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    response = client.get(f"/subscriptions/{subscription.pk}/preview/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_preview_covers_the_time_since_the_last_digest(people: People) -> None:
+    subscription = subscribe(people.deal, email="partner@example.com")
+    now = timezone.now()
+    start, end = preview_period(subscription, now)
+    assert end == now
+    assert start == previous_slot(
+        subscription.frequency, subscription.day, subscription.send_at, subscription.next_due_at
+    )
+    subscription.covered_until = now - dt.timedelta(days=3)
+    assert preview_period(subscription, now) == (now - dt.timedelta(days=3), now)
+
+
+def test_the_preview_is_built_in_a_bounded_number_of_queries(
+    people: People, records: None, django_assert_max_num_queries
+) -> None:
+    subscription = subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL)
+    client = signed_in(people.admin)
+    with django_assert_max_num_queries(22):
+        assert client.get(f"/subscriptions/{subscription.pk}/preview/").status_code == 200
