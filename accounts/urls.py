@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
 from .forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -12,4 +13,20 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.profile, name="profile"),
+    path(
+        "profile/subscriptions/new/",
+        views.subscription_create,
+        name="profile-subscription-create",
+    ),
+    path(
+        "profile/subscriptions/<int:pk>/",
+        views.subscription_edit,
+        name="profile-subscription-edit",
+    ),
+    path(
+        "profile/subscriptions/<int:pk>/active/",
+        views.subscription_set_active,
+        name="profile-subscription-active",
+    ),
 ]
