@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from briefings import api as briefings_api
 from missions import api as missions_api
 from tracker.api import deals as deals_api
 from tracker.api import governance as governance_api
@@ -32,6 +33,8 @@ router.register("indicators", missions_api.IndicatorViewSet, basename="indicator
 router.register("areas", missions_api.AreaViewSet, basename="area")
 router.register("observations", missions_api.ObservationViewSet, basename="observation")
 router.register("targets", missions_api.TargetViewSet, basename="target")
+router.register("subscriptions", briefings_api.SubscriptionViewSet, basename="subscription")
+router.register("deliveries", briefings_api.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("", include("tracker.urls")),
