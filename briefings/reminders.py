@@ -1,0 +1,238 @@
+"""Reminders: a lead's update due in two days or overdue, a sponsor's weekly overdue list.
+
+Each reminder is a ``Delivery`` whose key names the person, the workstream and the reporting
+period (or, for a sponsor, the ISO week), so each goes out once whatever runs the tick; it is
+sent by ``sending.deliver`` like a digest. What a reminder says is worked out when it is sent:
+one that has become pointless meanwhile (the update was posted, the person no longer leads the
+workstream, nothing is overdue any more) is recorded as skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import Membership, User
+from tracker.choices import WorkstreamStatus
+from tracker.models import Workstream
+from tracker.periods import Period, deal_period
+from tracker.selectors import ReportingState, reporting_state
+
+from .choices import DeliveryKind
+from .emails import absolute, build_message
+from .models import Delivery
+from .schedule import UK
+
+# Reminders are written from this time of day (UK), so nobody is emailed at midnight.
+REMINDER_TIME = dt.time(8, 0)
+DUE_SOON_DAYS = 2
+TEMPLATES = {
+    DeliveryKind.UPDATE_DUE: "reminder-due",
+    DeliveryKind.UPDATE_OVERDUE: "reminder-overdue",
+    DeliveryKind.SPONSOR_OVERDUE: "sponsor-overdue",
+}
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, REMINDER_TIME).replace(tzinfo=UK)
+
+
+def _period_of(delivery: Delivery, workstream: Workstream) -> Period:
+    assert delivery.period_start is not None
+    return deal_period(workstream.deal, delivery.period_start.astimezone(UK).date())
+
+
+def _workstreams() -> QuerySet[Workstream]:
+    """Active workstreams with what ``reporting_state`` needs, in one query."""
+    return (
+        Workstream.objects.filter(status=WorkstreamStatus.ACTIVE)
+        .select_related("deal", "theme")
+        .annotate(last_reported_start=Max("status_updates__period_start"))
+        .order_by("theme__position", "position", "pk")
+    )
+
+
+def _holders(role: str) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        role=role, user__is_active=True, workstream__status=WorkstreamStatus.ACTIVE
+    ).select_related("user")
+
+
+# --- Claiming --------------------------------------------------------------------------------
+
+
+def claim_reminders(now: dt.datetime | None = None) -> list[int]:
+    """Write the reminders now due that were not written before; return their ids.
+
+    Four queries whatever the number of workstreams and people, and one insert.
+    """
+    now = now or timezone.now()
+    local = now.astimezone(UK)
+    if local.time() < REMINDER_TIME:
+        return []
+    today = local.date()
+    workstreams = {ws.pk: ws for ws in _workstreams()}
+    states = {pk: reporting_state(ws, today) for pk, ws in workstreams.items()}
+    wanted = list(_lead_reminders(workstreams, states, today))
+    wanted += _sponsor_reminders(states, today)
+    return _create(wanted)
+
+
+def _lead_reminders(
+    workstreams: dict[int, Workstream], states: dict[int, ReportingState], today: dt.date
+) -> Iterable[Delivery]:
+    for membership in _holders(Role.LEAD):
+        state = states.get(membership.workstream_id)  # type: ignore[arg-type]
+        if state is None:
+            continue
+        user, ws = membership.user, workstreams[membership.workstream_id]  # type: ignore[index]
+        if state.overdue:
+            last = state.last_due
+            became_due = last.due_on + dt.timedelta(days=1)
+            yield _reminder(DeliveryKind.UPDATE_OVERDUE, user, ws, last, became_due)
+        days_left = (state.period.due_on - today).days
+        if not state.reported_this_period and 0 <= days_left <= DUE_SOON_DAYS:
+            current = state.period
+            became_due = current.due_on - dt.timedelta(days=DUE_SOON_DAYS)
+            yield _reminder(DeliveryKind.UPDATE_DUE, user, ws, current, became_due)
+
+
+def _reminder(kind: str, user: User, ws: Workstream, period: Period, day: dt.date) -> Delivery:
+    """A lead's reminder about a period; its slot is 08:00 on the day it became due."""
+    slot = _at(day)
+    return Delivery(
+        kind=kind,
+        key=f"{kind}:{ws.pk}:{period.start.isoformat()}:{user.pk}",
+        recipient=user,
+        workstream=ws,
+        email=user.email,
+        slot=slot,
+        period_start=_at(period.start),
+        period_end=_at(period.end),
+    )
+
+
+def _sponsor_reminders(states: dict[int, ReportingState], today: dt.date) -> list[Delivery]:
+    overdue_by_sponsor: dict[int, User] = {}
+    for membership in _holders(Role.SPONSOR):
+        state = states.get(membership.workstream_id)  # type: ignore[arg-type]
+        if state is not None and state.overdue:
+            overdue_by_sponsor[membership.user_id] = membership.user
+    monday = today - dt.timedelta(days=today.weekday())
+    year, week, _ = monday.isocalendar()
+    return [
+        Delivery(
+            kind=DeliveryKind.SPONSOR_OVERDUE,
+            key=f"{DeliveryKind.SPONSOR_OVERDUE}:{year}-W{week:02d}:{user.pk}",
+            recipient=user,
+            email=user.email,
+            slot=_at(monday),
+            period_start=_at(monday),
+            period_end=_at(monday + dt.timedelta(days=7)),
+        )
+        for user in overdue_by_sponsor.values()
+    ]
+
+
+def _create(wanted: list[Delivery]) -> list[int]:
+    if not wanted:
+        return []
+    existing = set(
+        Delivery.objects.filter(key__in=[d.key for d in wanted]).values_list("key", flat=True)
+    )
+    new = [d for d in wanted if d.key not in existing]
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            created = Delivery.objects.bulk_create(new)
+    except IntegrityError:
+        # A concurrent tick wrote (some of) them first: it sends them; the next tick writes any
+        # that remain.
+        return []
+    return [d.pk for d in created]
+
+
+# --- What a reminder says --------------------------------------------------------------------
+
+
+def reminder_message(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
+    """The reminder's email as things stand now, or None when it no longer has a point."""
+    recipient = User.objects.get(pk=delivery.recipient_id)
+    if not recipient.is_active:
+        return None
+    if delivery.kind == DeliveryKind.SPONSOR_OVERDUE:
+        return _sponsor_message(delivery, recipient, now)
+    return _lead_message(delivery, recipient, now)
+
+
+def _lead_message(delivery: Delivery, lead: User, now: dt.datetime) -> EmailMessage | None:
+    ws = _workstreams().filter(pk=delivery.workstream_id).first()
+    still_leads = Membership.objects.filter(
+        user=lead, role=Role.LEAD, workstream_id=delivery.workstream_id
+    ).exists()
+    if ws is None or not still_leads:
+        return None
+    period = _period_of(delivery, ws)
+    reported: dt.date | None = ws.last_reported_start  # type: ignore[attr-defined]
+    if reported is not None and reported >= period.start:
+        return None
+    context = {
+        "lead": lead,
+        "workstream": ws,
+        "period": period,
+        "today": now.astimezone(UK).date(),
+        "update_url": absolute(reverse("update-new", args=[ws.slug])),
+        "my_workstreams_url": absolute(reverse("my-workstreams")),
+    }
+    return build_message(TEMPLATES[delivery.kind], context, to=delivery.email)
+
+
+def _sponsor_message(delivery: Delivery, sponsor: User, now: dt.datetime) -> EmailMessage | None:
+    today = now.astimezone(UK).date()
+    sponsored = Membership.objects.filter(user=sponsor, role=Role.SPONSOR).values("workstream")
+    overdue = [
+        (ws, state)
+        for ws in _workstreams().filter(pk__in=sponsored)
+        if (state := reporting_state(ws, today)).overdue
+    ]
+    leads = leads_by_workstream(ws.pk for ws, _ in overdue)
+    rows = [_overdue_row(ws, state, today, leads.get(ws.pk, [])) for ws, state in overdue]
+    if not rows:
+        return None
+    context = {
+        "sponsor": sponsor,
+        "rows": rows,
+        "today": today,
+        "my_workstreams_url": absolute(reverse("my-workstreams")),
+    }
+    return build_message(TEMPLATES[delivery.kind], context, to=delivery.email)
+
+
+def _overdue_row(
+    ws: Workstream, state: ReportingState, today: dt.date, leads: list[User]
+) -> dict[str, object]:
+    return {
+        "workstream": ws,
+        "leads": leads,
+        "period": state.last_due,
+        "days_overdue": (today - state.last_due.due_on).days,
+        "never_reported": ws.last_reported_start is None,  # type: ignore[attr-defined]
+        "url": absolute(reverse("workstream-detail", args=[ws.slug])),
+    }
+
+
+def leads_by_workstream(ids: Iterable[int]) -> dict[int, list[User]]:
+    """The leads of the workstreams, for the sponsor's list, in one query."""
+    found: dict[int, list[User]] = defaultdict(list)
+    for membership in _holders(Role.LEAD).filter(workstream_id__in=list(ids)):
+        found[membership.workstream_id].append(membership.user)  # type: ignore[index]
+    return found
