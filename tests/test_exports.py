@@ -43,7 +43,7 @@ from tracker.models import (
     StatusUpdate,
     Workstream,
 )
-from tracker.periods import deal_period
+from tracker.periods import deal_period, last_due_period
 
 from .conftest import People
 
@@ -88,13 +88,18 @@ def _proposal(people: People, title: str, classification: str, ws: str = "transp
     )
 
 
-def _update(people: People, ws: str, days_ago: int, **kw: Any) -> StatusUpdate:
+def _update(people: People, ws: str, days_ago: int | None = None, **kw: Any) -> StatusUpdate:
+    """An update for the period of ``days_ago`` days back, or by default for the newest period
+    whose due date has passed, so that the workstream is up to date whatever the day."""
     values = {"rag": Rag.GREEN, "direction": Direction.STABLE, "summary": "On track."} | kw
+    today = timezone.localdate()
+    period = (
+        last_due_period(people.deal, today)
+        if days_ago is None
+        else deal_period(people.deal, today - dt.timedelta(days=days_ago))
+    )
     return services.status_update_submit(
-        workstream=_ws(people, ws),
-        acting_user=people.admin,
-        period=deal_period(people.deal, timezone.localdate() - dt.timedelta(days=days_ago)),
-        **values,
+        workstream=_ws(people, ws), acting_user=people.admin, period=period, **values
     )
 
 
@@ -150,7 +155,6 @@ def records(people: People) -> Records:
     _update(
         people,
         "transport",
-        14,
         rag=Rag.AMBER,
         summary=SENSITIVE_WORDS[2],
         asks_of_dsg=SENSITIVE_WORDS[3],
@@ -159,7 +163,6 @@ def records(people: People) -> Records:
     _update(
         people,
         "skills",
-        14,
         rag=Rag.RED,
         summary="Adult skills funding formula not yet agreed with DfE.",
         asks_of_dsg="Escalate the funding formula to the SLT sponsor.",
@@ -564,7 +567,7 @@ def test_the_pack_is_marked_official_when_nothing_in_it_is_sensitive(
     )
     proposal = _proposal(people, "Bus franchising settlement", OFFICIAL)
     services.proposal_submit(proposal=proposal, acting_user=people.admin)
-    _update(people, "skills", 14, summary="Fine.", asks_of_dsg="Note the plan.")
+    _update(people, "skills", summary="Fine.", asks_of_dsg="Note the plan.")
     client.force_login(people.dsg)
     html = _pack(client, meeting).content.decode()
     assert re.search(r'id="marking">OFFICIAL<', html)
