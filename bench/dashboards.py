@@ -63,6 +63,8 @@ def main() -> int:
         parser.error("--scale and --requests must be at least 1")
     if not os.environ.get("DATABASE_URL"):
         parser.error("set DATABASE_URL to the database to measure (it gets demo data loaded)")
+    if not (ROOT / "static" / "dist" / "app.css").exists():
+        parser.error("the styles are not built: run `make assets` first (every page links them)")
 
     var_dir = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="tracker-bench-"))
     (var_dir / "celery" / "queue").mkdir(parents=True, exist_ok=True)
