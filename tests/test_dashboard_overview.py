@@ -4,18 +4,21 @@ records behind each number, and a fixed number of queries at two data sizes."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Membership
-from tracker import services
+from tracker import freshness, services
 from tracker.choices import (
     AskType,
     Classification,
@@ -558,13 +561,86 @@ def test_the_overview_reads_a_fixed_number_of_queries_whatever_the_size(
     _grow(people, scale)
     client = _client(people.all_roles()[persona])
     client.get(url)  # the session and the person are read once for every page
-    # The session, the person, their roles, the deal, then six reads: themes, workstreams with
-    # their current update, sponsors, the trend's updates, open risks, proposals by stage.
-    with django_assert_max_num_queries(10):
+    cache.clear()  # build the overview afresh, as after a change
+    # The session, the person, their roles, the deal, the data version, then six reads: themes,
+    # workstreams with their current update, sponsors, the trend's updates, open risks,
+    # proposals by stage.
+    with django_assert_max_num_queries(11):
         response = client.get(url, {"rag": "green"})
     assert response.status_code == 200
     assert response.context["totals"].workstreams == 20 + 5 * scale
     assert response.context["totals"].open_risks > 0
+    # Built once, the overview is read from the cache until the data changes.
+    with django_assert_max_num_queries(5):
+        again = client.get(url, {"rag": "green"})
+    assert _main(again.content.decode()) == _main(response.content.decode())
+
+
+# --- The cache -------------------------------------------------------------------------------
+
+
+def test_a_cached_overview_never_reaches_someone_who_may_see_less(
+    people: People, sensitive: None
+) -> None:
+    full = _client(people.dsg).get("/dashboard/")
+    assert full.context["marking"] == "OFFICIAL-SENSITIVE"
+    for persona, url in [("partner", "/dashboard/"), ("dsg", "/dashboard/shared/")]:
+        response = _client(people.all_roles()[persona]).get(url)
+        html = response.content.decode()
+        assert response.context["marking"] == "OFFICIAL"
+        assert "top score 25" not in html
+        assert _rows([_theme(t) for t in response.context["themes"]])["transport"].open_risks == 1
+    # And the other way round: the partner-safe version cached first is not the full one.
+    cache.clear()
+    _client(people.partner).get("/dashboard/")
+    assert "top score 25" in _client(people.dsg).get("/dashboard/").content.decode()
+
+
+def test_a_committed_change_shows_on_the_next_view(
+    people: People, django_capture_on_commit_callbacks
+) -> None:
+    client = _client(people.dsg)
+    before = _rows([_theme(t) for t in client.get("/dashboard/").context["themes"]])
+    assert before["transport"].current_rag is None
+    period = deal_period(people.deal, timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        _update(people, "transport", period, Rag.AMBER)
+    after = _rows([_theme(t) for t in client.get("/dashboard/").context["themes"]])
+    assert after["transport"].current_rag == Rag.AMBER
+
+
+def test_the_data_version_moves_on_when_a_watched_record_changes_and_not_on_sign_in(
+    people: People, django_capture_on_commit_callbacks
+) -> None:
+    start = freshness.current_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        people.dsg.last_login = timezone.now()
+        people.dsg.save(update_fields=["last_login"])
+    assert freshness.current_version() == start
+    with django_capture_on_commit_callbacks(execute=True):
+        _risk(people, "transport", 2, 3)
+    assert freshness.current_version() == start + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        Risk.objects.filter(workstream__slug="transport").delete()
+    assert freshness.current_version() == start + 2
+    # A change that is rolled back moves nothing.
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        contextlib.suppress(RuntimeError),
+        transaction.atomic(),
+    ):
+        _risk(people, "transport", 2, 3)
+        raise RuntimeError("rolled back")
+    assert freshness.current_version() == start + 2
+
+
+def test_the_cache_is_per_day_so_overdue_moves_on_by_itself(people: People) -> None:
+    client = _client(people.dsg)
+    with time_machine.travel(dt.datetime(2026, 6, 10, 9, tzinfo=dt.UTC), tick=False):
+        first = client.get("/dashboard/").context["periods"][-1]
+    with time_machine.travel(dt.datetime(2026, 6, 30, 9, tzinfo=dt.UTC), tick=False):
+        later = client.get("/dashboard/").context["periods"][-1]
+    assert later.start > first.start
 
 
 def test_the_other_dashboards_it_links_to_exist(people: People) -> None:

@@ -67,6 +67,19 @@ class Deal(models.Model):
         return self.short_name
 
 
+class DataVersion(models.Model):
+    """One row whose number moves on whenever a record that a cached page reads changes
+    (``tracker.freshness``). Nothing saves it through a form: it is only ever incremented."""
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="data_version_single_row")]
+
+    def __str__(self) -> str:
+        return f"Data version {self.number}"
+
+
 class Theme(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="themes")
     name = models.CharField(max_length=120)

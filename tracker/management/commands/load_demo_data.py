@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tracker import freshness
 from tracker.demo import (
     DEFAULT_SEED,
     LOGINS_FILENAME,
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             summary, scaled = demo_load(seed=options["seed"], scale=scale)
         except DemoDataError as error:
             raise CommandError(str(error)) from error
+        freshness.data_changed()  # the demo is written in bulk, past the signals
         if summary.deleted:
             self.stdout.write(f"Replaced the previous demo data ({summary.deleted} rows deleted).")
         created = ", ".join(f"{count} {name}" for name, count in summary.created.items())

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from missions import reference as missions_reference
+from tracker import freshness
 from tracker import reference as tracker_reference
 
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
                 missions_reference.load_reference_data(),
                 tracker_reference.load_reference_data(),
             )
+            if any(row["created"] or row["updated"] for row in counts.values()):
+                freshness.data_changed()  # the loaders write in bulk, past the signals
         if options["verbosity"] < 1:
             return
         width = max(len(label) for label in counts)
