@@ -20,5 +20,7 @@ def workstream_roles(request: HttpRequest) -> dict[str, Any]:
     return {
         "holds_workstream_role": SimpleLazyObject(
             lambda: policy.holds_role(user, Role.LEAD) or policy.holds_role(user, Role.SPONSOR)
-        )
+        ),
+        # For the "Subscriptions" link: administrators of any deal.
+        "is_deal_admin": SimpleLazyObject(lambda: policy.is_admin_anywhere(user)),
     }
