@@ -13,6 +13,7 @@ down).
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -43,6 +44,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.server.lock:
             for recipient in envelope.rcpt_tos:
@@ -54,6 +57,8 @@ class SmtpServer:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.refused: set[str] = set()
+        # Seconds the server takes to accept each message: a slow server.
+        self.delay = 0.0
         self.received: list[tuple[str, EmailMessage]] = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None
