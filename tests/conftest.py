@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -21,6 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import Membership, User
+from tracker import freshness
 from tracker.models import Deal, Workstream
 
 PASSWORD = "correct-horse-battery-staple"
@@ -37,7 +37,7 @@ REFERENCE_APPS = ("accounts", "tracker", "missions")
 def _empty_cache() -> None:
     """Each test starts with an empty cache: the database is rolled back between tests, so a
     page cached under a data version by one test would otherwise be served to the next."""
-    cache.clear()
+    freshness.forget_cached()
 
 
 def _reference_models() -> list[type[Model]]:

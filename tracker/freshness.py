@@ -10,9 +10,13 @@ never saved from a stale copy. Writes that bypass signals (bulk loads) call ``da
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
@@ -31,6 +35,7 @@ WATCHED = (
 )
 # How long a cached page may live at most, whatever happens (seconds).
 CACHE_SECONDS = 60 * 60
+T = TypeVar("T")
 
 
 def _model() -> Any:
@@ -62,3 +67,55 @@ def connect() -> None:
         model = apps.get_model(label)
         post_save.connect(_on_change, sender=model, dispatch_uid=f"freshness-save-{label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"freshness-delete-{label}")
+
+
+class _Recent:
+    """The last few values this process built or read from the cache, so that a page asked
+    for again is not unpickled each time. Keyed like the cache, data version included, so an
+    entry is never served after a change."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_recent = _Recent()
+
+
+def cached(parts: Sequence[str], build: Callable[[], T]) -> T:
+    """``build()``'s value for the current data version, built at most once per version.
+
+    ``parts`` name everything else the value depends on (whose page, which day...). Reads the
+    data version (one query), then this process's recent values, then the cache.
+    """
+    key = ":".join([*parts, f"v{current_version()}"])
+    found = _recent.get(key)
+    if found is None:
+        found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, CACHE_SECONDS)
+    _recent.put(key, found)
+    return found
+
+
+def forget_cached() -> None:
+    """Drop every cached value (tests do, as the database is rolled back under them)."""
+    cache.clear()
+    _recent.clear()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -285,6 +284,9 @@ def _themes(themes: list[dashboards.ThemeRow], html: dict[int, str]) -> list[dic
         {
             "theme": t.theme,
             "lines": [Shown(row, html[row.workstream.pk]) for row in t.workstreams],
+            "rows_html": mark_safe(  # noqa: S308 - rendered by RowRenderer, which escapes
+                "".join(html[row.workstream.pk] for row in t.workstreams)
+            ),
             "bar": _bar(t.rag_counts),
         }
         for t in themes
@@ -302,12 +304,8 @@ def _overview(
     the rows' links also carry the page's ``?deal=``.
     """
     today = timezone.localdate()
-    key = ":".join(
-        ["dashboard", str(freshness.current_version()), str(deal.pk), str(int(shared))]
-        + [today.isoformat(), *queries]
-    )
-    found = cache.get(key)
-    if found is None:
+
+    def build() -> tuple[list[dashboards.ThemeRow], dict[int, str]]:
         everything = dashboards.portfolio_overview(
             request.user, deal, partner_safe=shared, today=today
         )
@@ -317,9 +315,10 @@ def _overview(
             for t in everything
             for row in t.workstreams
         }
-        found = (everything, html)
-        cache.set(key, found, freshness.CACHE_SECONDS)
-    return found
+        return everything, html
+
+    parts = ["dashboard", str(deal.pk), str(int(shared)), today.isoformat(), *queries]
+    return freshness.cached(parts, build)
 
 
 def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
