@@ -148,6 +148,10 @@ BRIEFINGS_RETRY_BACKOFF_MAX: float = env.float("BRIEFINGS_RETRY_BACKOFF_MAX", de
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
+if not env.str("EMAIL_URL", default=""):
+    # django-environ drops the leading slash of "filemail:///abs/path", which would put the
+    # default mail folder under the working directory instead of VAR_DIR.
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Deal tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer is given up on (and the send retried later) after this

@@ -46,6 +46,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.choices import OrganisationKind, Role
 from accounts.models import Membership, Organisation, User
 from accounts.services import AccountsError, user_provision
+from briefings.demo import demo_subscriptions_load
 from missions.models import Area, Indicator, Mission, Observation
 from missions.periods import parse_period
 
@@ -757,6 +758,8 @@ def demo_data_load(
         builder = _Builder(deal=deal, rng=rng, today=today or timezone.localdate())
         summary = builder.build()
         summary.deleted = deleted
+        # Digest subscriptions that fall due minutes after the load, so a fresh demo sends some.
+        summary.created["subscriptions"] += len(demo_subscriptions_load(deal))
     summary.logins_path = demo_logins_write(
         summary.logins, logins_path or Path(settings.VAR_DIR) / LOGINS_FILENAME
     )
