@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import smtplib
 from typing import Any
 
 from django.core.mail import get_connection
@@ -29,9 +30,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, all_now: bool = False, **options: Any) -> None:
         ids = sending.claim_due(all_now=all_now) + reminders.claim_reminders()
         counts: dict[str, int] = {}
-        # One connection for the run, opened at the first send (not before: a server that is
-        # down must not stop the digests that are skipped from being recorded).
+        # One connection for the run. A server that is down must not stop the run: each send
+        # then tries to connect, and is recorded as waiting for a retry if it cannot.
         connection = get_connection()
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.open()
         try:
             for delivery_id in ids:
                 status = self._send(delivery_id, connection)
