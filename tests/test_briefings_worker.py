@@ -59,6 +59,7 @@ def queue(settings, tmp_path: Path) -> Iterator[str]:
         overrides["broker_transport_options"] = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     before = {key: app.conf.get(key) for key in overrides}
