@@ -104,7 +104,7 @@ class SmtpServer:
         with self.lock:
             return sorted(to for to, _ in self.received)
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
         """Wait until the server has accepted at least ``count`` messages."""
         deadline = time.monotonic() + timeout
         while len(self.received) < count:

@@ -127,7 +127,7 @@ def batch(people: People) -> list[str]:
     return addresses
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not _checked(condition):
         if time.monotonic() > deadline:
