@@ -2,7 +2,8 @@
 preview of what a subscription would receive now.
 
 The first two are opened from an email by someone who may not be signed in: the signed token in
-the address is the key (``briefings.links``). Mail scanners follow links, so the unsubscribe
+the address is the key (``briefings.links``). An internal digest, which may hold OFFICIAL-SENSITIVE
+material, is shown only to its subscriber, signed in. Mail scanners follow links, so the unsubscribe
 page changes nothing on GET; its POST is the RFC 8058 one-click unsubscribe, which a mail
 client sends without a CSRF token, and which may come twice.
 """
@@ -13,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -23,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import policy
 
 from . import links
+from .choices import Audience
 from .digest import DigestEmail, compose
 from .models import Subscription
 from .schedule import previous_slot
@@ -77,6 +80,13 @@ def digest_view(request: HttpRequest, token: str) -> HttpResponse:
     )
     if subscription is None:
         return _expired(request, "view this briefing")
+    if subscription.audience == Audience.INTERNAL:
+        # An internal digest may hold OFFICIAL-SENSITIVE material: a link forwarded or leaked
+        # must not show it. Its reader signs in, as the subscriber.
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.pk != subscription.user_id:
+            return _expired(request, "view this briefing")
     # Overdue is judged as the email judged it: at the end of its period.
     email = compose(
         subscription,

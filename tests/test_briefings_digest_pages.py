@@ -50,6 +50,24 @@ def test_the_view_link_shows_the_digest_as_the_email_did_without_signing_in(
     assert response["Referrer-Policy"] == "no-referrer"
 
 
+def test_an_internal_digest_is_shown_only_to_its_subscriber_signed_in(
+    client: Client, people: People, records: None, period: Period
+) -> None:
+    subscription = subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL)
+    url = f"/briefings/view/{links.view_token(subscription, period.start, period.end)}/"
+    # A forwarded link asks whoever follows it to sign in...
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    # ...and shows someone else nothing, not even a partner of the same deal.
+    for other in (people.partner, people.admin):
+        response = signed_in(other).get(url)
+        assert response.status_code == 404
+        assert "Zephyrine" not in response.content.decode()
+    page = signed_in(people.dsg).get(url).content.decode()
+    assert "Zephyrine" in page
+
+
 @pytest.mark.parametrize("token", ["nonsense", "eyJzIjoxfQ:1tXyZ:abc"])
 def test_a_bad_view_link_says_it_has_expired(client: Client, people: People, token: str) -> None:
     response = client.get(f"/briefings/view/{token}/")

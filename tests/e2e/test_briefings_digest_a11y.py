@@ -84,7 +84,9 @@ def test_the_digest_read_in_the_browser_is_accessible(
 ) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     start, end = _period()
-    open_as(None, f"/briefings/view/{links.view_token(subscriptions[audience], start, end)}/")
+    # A partner digest opens without signing in; an internal one for its subscriber only.
+    reader = None if audience == "partner" else "dsg"
+    open_as(reader, f"/briefings/view/{links.view_token(subscriptions[audience], start, end)}/")
     expect(page.locator("h1")).to_have_text(re.compile(r"^OFFICIAL(-SENSITIVE)?: WM TDD briefing"))
     marking = "OFFICIAL" if audience == "partner" else "OFFICIAL-SENSITIVE"
     expect(page.locator("#marking")).to_have_text(re.compile(rf"{marking}$"))
