@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,6 +246,9 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+# The Content Security Policy: config/csp.py.
+from .csp import *  # noqa: E402,F403
+
 # /health/ must answer plain HTTP from a load balancer or a local probe.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
