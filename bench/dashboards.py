@@ -9,11 +9,11 @@ production settings (DEBUG off, a throwaway SECRET_KEY, static files collected),
 demo DSG member by creating a session for them, warms up, then requests each page in turn,
 ``--requests`` rounds, all pages interleaved in the same run, and prints the p50 and p95
 latency of each page and its ratio to /health/'s. The overview is cached until the data
-changes, so it is also measured just after a change ("/dashboard/ changed": the data version is
-moved on before each of those requests, as any committed write does, and the page is built
-afresh). A page that does not answer 200 is reported as an error. gunicorn is stopped at the
-end whatever happens. It refuses a database that holds data that is not demo or reference
-data unless given --allow-real-data. See bench/README.md.
+changes, so it is also measured just after a change, in a phase of its own ("/dashboard/
+changed": the data version is moved on before each of those requests, as any committed write
+does, and the page is built afresh). A page that does not answer 200 is reported as an error.
+gunicorn is stopped at the end whatever happens. It refuses a database that holds data that
+is not demo or reference data unless given --allow-real-data. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -256,28 +256,29 @@ def after_a_change() -> None:
     freshness.data_changed()
 
 
-# Each measured row: its label, the address it asks for, and what happens just before.
-ROWS: list[tuple[str, str, object]] = [(page, page, None) for page in PAGES] + [
-    (CHANGED, "/dashboard/", after_a_change)
-]
-
-
 def measure(port: int, cookie: str, rounds: int) -> dict[str, dict[str, object]]:
+    """Every page in turn, ``rounds`` times; then, as a phase of its own (a change makes every
+    cached page stale), the overview just after a change, ``rounds`` times."""
     results: dict[str, dict[str, object]] = {
-        label: {"times": [], "errors": Counter()} for label, _, _ in ROWS
+        label: {"times": [], "errors": Counter()} for label in [*PAGES, CHANGED]
     }
+
+    def one(label: str, page: str) -> None:
+        status, elapsed = get(port, page, cookie)
+        if status == 200:
+            results[label]["times"].append(elapsed)  # type: ignore[union-attr]
+        else:
+            results[label]["errors"][status] += 1  # type: ignore[index]
+
     for _ in range(WARM_UP_ROUNDS):
-        for _, page, _ in ROWS:
+        for page in PAGES:
             get(port, page, cookie)
     for _ in range(rounds):
-        for label, page, before in ROWS:
-            if callable(before):
-                before()
-            status, elapsed = get(port, page, cookie)
-            if status == 200:
-                results[label]["times"].append(elapsed)  # type: ignore[union-attr]
-            else:
-                results[label]["errors"][status] += 1  # type: ignore[index]
+        for page in PAGES:
+            one(page, page)
+    for _ in range(rounds):
+        after_a_change()
+        one(CHANGED, "/dashboard/")
     return results
 
 
