@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.db.models.signals import post_save
+
+        from . import signals
+        from .models import User
+
+        user_logged_in.connect(signals.on_signed_in, dispatch_uid="accounts-session-in")
+        user_logged_out.connect(signals.on_signed_out, dispatch_uid="accounts-session-out")
+        post_save.connect(signals.on_user_saved, sender=User, dispatch_uid="accounts-disabled")

@@ -147,3 +147,26 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.workstream or self.deal
         return f"{self.user} – {self.get_role_display()} – {where}"
+
+
+class UserSession(models.Model):
+    """One signed-in session of a person, so they can see where they are signed in and end it.
+
+    Written when they sign in and moved on at most once a minute while they use it; the session
+    itself (and its expiry) stays in Django's session store, keyed by ``session_key``, which is
+    never shown on a page.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    last_active_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_active_at"]
+        indexes = [models.Index(fields=["user", "-last_active_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -283,3 +283,14 @@ def visible_deliveries(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[
         | Q(workstream__deal__in=admin_deals)
         | Q(subscription__isnull=True, workstream__isnull=True) & Exists(member)
     )
+
+
+# --- Sign-in ---------------------------------------------------------------------------------
+
+
+def needs_second_factor(user: User | AnonymousUser) -> bool:
+    """Does the person sign in with a second factor? Everyone who may see OFFICIAL-SENSITIVE
+    material in any deal does (superusers included); partners and people with no role do not."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(role in SENSITIVE_ROLES for _, role, _ in _memberships(user))

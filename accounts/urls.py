@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_security
 from .forms import EmailAuthenticationForm
+from .middleware import second_factor_exempt
 
 urlpatterns = [
     path(
@@ -12,7 +13,12 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    path("two-factor/", views_security.two_factor_verify, name="two-factor-verify"),
+    path("two-factor/setup/", views_security.two_factor_setup, name="two-factor-setup"),
+    path("sessions/", views_security.sessions, name="sessions"),
+    path("sessions/<int:pk>/end/", views_security.session_end, name="session-end"),
+    path("sessions/end-others/", views_security.sessions_end_others, name="sessions-end-others"),
     path("profile/", views.profile, name="profile"),
     path(
         "profile/subscriptions/new/",

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import policy
+from accounts import policy, two_factor
 from briefings import selectors, services
 from briefings.forms import SubscriptionForm
 from briefings.models import Subscription
@@ -50,6 +50,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "roles": selectors.roles_of(user),  # type: ignore[arg-type]
             "subscriptions": [describe(sub) for sub in subs],
             "may_subscribe": deal is not None,
+            "second_factor": two_factor.is_required(user),  # type: ignore[arg-type]
         },
     )
 

@@ -9,6 +9,7 @@ Set ``DATABASE_URL``, ``REDIS_URL`` and ``EMAIL_URL`` to run on real services. P
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "tracker",
     "missions",
@@ -67,10 +71,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "config.middleware.LoginRequiredMiddleware",
+    # After OTPMiddleware: a role that sees OFFICIAL-SENSITIVE material goes no further until
+    # its second factor is verified, on any page or (with session auth) the API.
+    "accounts.middleware.TwoFactorMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the page that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,9 +186,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+AUTHENTICATION_BACKENDS = [
+    # Refuses a sign-in while its account or address is locked out; the next one checks the
+    # password.
+    "accounts.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sessions end after this many seconds without a request, and when the browser closes; signing
+# in starts a new session key. The expiry moves on with use: accounts' SessionActivityMiddleware
+# saves the session at most once a minute, rather than on every request as
+# SESSION_SAVE_EVERY_REQUEST would.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Two-factor authentication (TOTP) for every role that may see OFFICIAL-SENSITIVE material.
+# Off only where signing in is not what is being tested (the test settings).
+TWO_FACTOR_REQUIRED: bool = env.bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER: str = env.str("OTP_TOTP_ISSUER", default="Deal tracker")
+# Each wrong code doubles the wait before the next is tried (1 s, 2 s, 4 s ...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Sign-in throttling (django-axes): an account, or an address, that fails to sign in this many
+# times is locked for the cool-off time; a failure while locked starts the time again.
+AXES_ENABLED: bool = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views_security.locked_out"
+# The address of the person signing in, behind as many trusted reverse proxies as the
+# deployment has (each appends to X-Forwarded-For); 0 trusts no header and uses the socket's.
+AXES_IPWARE_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# Attempts and lockouts are kept in the database (the admin lists them); logging each one too
+# is for debugging.
+AXES_VERBOSE: bool = env.bool("AXES_VERBOSE", default=False)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

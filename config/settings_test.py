@@ -19,3 +19,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
 # Parallel test processes share Redis in CI: each keeps its cache entries apart.
 CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
+# Most tests sign in with force_login and are not about the second factor; the sign-in tests
+# turn it on (tests/test_two_factor.py).
+TWO_FACTOR_REQUIRED = False

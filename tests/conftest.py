@@ -134,3 +134,17 @@ def people(reference: Deal) -> People:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+def sign_in_verified(client: Any, user: User) -> Any:
+    """Sign a persona in with a session that has passed the second factor, as after entering
+    their code (for tests that turn ``TWO_FACTOR_REQUIRED`` on). Returns their device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
