@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts import policy
 from accounts.models import User
-from config.api_support import DomainErrorsMixin, error_responses
+from config.api_support import ApiSchema, DomainErrorsMixin, LocalTimeField, error_responses
 from tracker.api.proposals import VisibleRelatedField
 from tracker.api.records import _user
 from tracker.models import Deal, Theme, Workstream
@@ -99,6 +99,7 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
         choices=DIGEST_FREQUENCIES, required=False, help_text="Fortnightly unless given."
     )
     is_active = serializers.BooleanField(required=False)
+    send_at = LocalTimeField(required=False, help_text="UK time.")
     address = serializers.CharField(read_only=True, help_text="Where the digest goes.")
     next_due_label = serializers.SerializerMethodField(
         help_text="When the next digest is due, in UK time, as people read it."
@@ -212,6 +213,8 @@ class SubscriptionViewSet(DomainErrorsMixin, viewsets.ModelViewSet[Subscription]
     """Subscriptions to the deals' scheduled digests. Not deleted: turned off, so that the
     delivery log keeps what went to whom."""
 
+    schema = ApiSchema()
+
     serializer_class = SubscriptionSerializer
     filterset_class = SubscriptionFilter
     permission_classes = [permissions.IsAuthenticated, ManagesSubscription]
@@ -287,6 +290,8 @@ class AdministersADeal(permissions.BasePermission):
 )
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet[Delivery]):
     """The delivery log: one row per email owed, with its status, attempts and last error."""
+
+    schema = ApiSchema()
 
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter

@@ -28,8 +28,15 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.http import parse_etags, quote_etag
+from django_filters import rest_framework as filters
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema_field,
+)
 from drf_spectacular.utils import inline_serializer as _inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -232,3 +239,48 @@ def stale_response(name: str, record: type[serializers.BaseSerializer[Any]]) -> 
         "The body lists what changed since and the record as it now stands; the ETag header is "
         "its current version.",
     )
+
+
+class ApiSchema(AutoSchema):
+    """Every operation also documents the errors any request to it can meet, where its view
+    does not say more: 401 without credentials; 403 for a role that may not do it; 404 for a
+    record that does not exist or may not be seen, and for a list page past the last; 400 for a
+    filter or query value a list cannot read."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        bodies = super()._get_response_bodies(direction)
+        codes = [401, 403]
+        lists = self._is_list_view() and self.method == "GET"
+        if lists:
+            codes.append(400)
+        if lists or self.path_regex.count("(?P<") or "{" in self.path:
+            codes.append(404)
+        for code, response in error_responses(*codes).items():
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(response, str(code))
+        return bodies
+
+
+# Ids and numbers in filters beyond what a database integer holds are a 400, not a 500.
+DATABASE_INT_MAX = 2**63 - 1
+
+
+class NumberFilter(filters.NumberFilter):
+    """A number filter whose value must fit a database integer."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -DATABASE_INT_MAX)
+        kwargs.setdefault("max_value", DATABASE_INT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$",
+        "example": "08:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day in UK time, without an offset: the OpenAPI ``time`` format is RFC 3339's,
+    which needs one, so the schema gives the pattern instead."""

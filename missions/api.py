@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts import policy
-from config.api_support import DomainErrorsMixin, error_responses
+from config.api_support import ApiSchema, DomainErrorsMixin, NumberFilter, error_responses
 
 from . import measures, selectors, services
 from .choices import AreaLevel, TargetKind
@@ -100,7 +100,7 @@ class MissionSerializer(serializers.ModelSerializer[Mission]):
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     framework = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    theme = serializers.StringRelatedField()
+    theme = serializers.StringRelatedField(allow_null=True)
     metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     mission = serializers.SerializerMethodField()
 
@@ -139,7 +139,7 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent = serializers.SlugRelatedField(slug_field="gss_code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="gss_code", read_only=True, allow_null=True)
 
     class Meta:
         model = Area
@@ -147,6 +147,7 @@ class AreaSerializer(serializers.ModelSerializer[Area]):
 
 
 class MissionViewSet(viewsets.ReadOnlyModelViewSet[Mission]):
+    schema = ApiSchema()
     serializer_class = MissionSerializer
     lookup_field = "number"
     search_fields = ["short_name"]
@@ -334,6 +335,8 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     """Indicators: the missions' metrics as measured, and the deals' outcome frameworks. One is
     found by its code or by its id."""
 
+    schema = ApiSchema()
+
     serializer_class = IndicatorSerializer
     lookup_field = "code"
     filterset_fields: Any = {
@@ -380,6 +383,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
 
 
 class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):
+    schema = ApiSchema()
     serializer_class = AreaSerializer
     lookup_field = "gss_code"
     filterset_fields = ["level", "parent__gss_code"]
@@ -583,7 +587,7 @@ class ObservationFilter(filters.FilterSet):
     level = filters.ChoiceFilter(
         field_name="area__level", choices=AreaLevel.choices, help_text="The areas' level."
     )
-    mission = filters.NumberFilter(
+    mission = NumberFilter(
         field_name="indicator__metric__mission__number",
         help_text="The number of the mission whose metric the indicator reports.",
     )
@@ -615,6 +619,8 @@ class ObservationViewSet(
 ):
     """Observations: each indicator's published figures for areas and periods. Added and
     corrected by administrators through the import's rules; never deleted here."""
+
+    schema = ApiSchema()
 
     serializer_class = ObservationSerializer
     filterset_class = ObservationFilter
@@ -804,6 +810,8 @@ class TargetViewSet(
     viewsets.GenericViewSet[Target],
 ):
     """Baselines and targets of indicators in areas."""
+
+    schema = ApiSchema()
 
     serializer_class = TargetSerializer
     filterset_class = TargetFilter

@@ -200,3 +200,54 @@ def test_lists_cost_a_bounded_number_of_queries(
     api.force_authenticate(people.partner)
     with django_assert_max_num_queries(12):
         assert api.get(url + "?page_size=100").status_code == 200
+
+
+def _schema(api: APIClient, people: People) -> dict:
+    api.force_authenticate(people.dsg)
+    return api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def test_the_schema_says_which_fields_may_be_null_as_the_responses_hold_them(
+    api: APIClient, people: People
+) -> None:
+    schemas = _schema(api, people)["components"]["schemas"]
+    assert schemas["Area"]["properties"]["parent"]["nullable"] is True
+    assert schemas["BodyMember"]["properties"]["organisation"]["nullable"] is True
+    assert schemas["Indicator"]["properties"]["theme"]["nullable"] is True
+    assert schemas["Workstream"]["properties"]["merged_into"]["nullable"] is True
+    # A partner reads a sensitive meeting's record as null.
+    assert schemas["Meeting"]["properties"]["attendees"]["nullable"] is True
+    # A proposal's outcome is empty until talks with government have ended.
+    outcome = schemas["Proposal"]["properties"]["outcome"]
+    enums = [schemas[choice["$ref"].split("/")[-1]]["enum"] for choice in outcome["oneOf"]]
+    assert [""] in enums
+    # A time of day in UK time, without the offset RFC 3339's "time" format would demand.
+    send_at = schemas["Subscription"]["properties"]["send_at"]
+    assert "format" not in send_at and send_at["pattern"]
+
+
+def test_every_operation_documents_the_errors_a_request_can_meet(
+    api: APIClient, people: People
+) -> None:
+    for path, operations in _schema(api, people)["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"401", "403"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method == "get" and "{" not in path:
+                assert {"400", "404"} <= codes, (method, path)
+
+
+def test_a_filter_beyond_what_a_database_integer_holds_is_refused_not_a_server_error(
+    api: APIClient, people: People
+) -> None:
+    api.force_authenticate(people.admin)
+    huge = 10**30
+    for url in [
+        f"/api/v1/negotiations/?proposal={huge}",
+        f"/api/v1/proposals/?workstream={-huge}",
+        f"/api/v1/status-updates/?workstream={huge}",
+    ]:
+        response = api.get(url)
+        assert response.status_code == 400, (url, response.content)

@@ -23,7 +23,9 @@ from accounts import policy
 from config.api_support import (
     ETAG,
     IF_MATCH,
+    ApiSchema,
     DomainErrorsMixin,
+    NumberFilter,
     error_responses,
     stale_response,
 )
@@ -82,6 +84,11 @@ class AgendaItemSerializer(serializers.ModelSerializer[AgendaItem]):
 RECORD_HELP = "Null for a person its marking keeps the meeting's record from."
 
 
+@extend_schema_field({"type": "array", "items": {"type": "integer"}, "nullable": True})
+class AttendeesField(serializers.ManyRelatedField):
+    """People's ids; null where the meeting's marking keeps its record from the reader."""
+
+
 class MeetingSerializer(serializers.ModelSerializer[Meeting]):
     """A meeting of a governance body. Its status moves on through the status action."""
 
@@ -95,7 +102,9 @@ class MeetingSerializer(serializers.ModelSerializer[Meeting]):
     minutes = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, help_text=RECORD_HELP
     )
-    attendees = PersonField(many=True, required=False, allow_null=True, help_text=RECORD_HELP)
+    attendees = AttendeesField(
+        child_relation=PersonField(), required=False, allow_null=True, help_text=RECORD_HELP
+    )
     agenda = serializers.SerializerMethodField(
         help_text="The items this person may see: an item about a proposal follows the "
         "proposal's marking as well as its own."
@@ -159,7 +168,7 @@ class MeetingStatusSerializer(serializers.Serializer[Any]):
 
 
 class MeetingFilter(filters.FilterSet):
-    body = filters.NumberFilter(field_name="body", help_text="A body's id.")
+    body = NumberFilter(field_name="body", help_text="A body's id.")
 
     class Meta:
         model = Meeting
@@ -205,6 +214,8 @@ MEETING_WRITES = {
 class MeetingViewSet(RevisedRecordViewSet):
     """Meetings of governance bodies, each with its agenda; a closed meeting's record and
     decisions are locked. Not deleted."""
+
+    schema = ApiSchema()
 
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
@@ -310,6 +321,8 @@ class MilestoneViewSet(
 ):
     """The deal's timeline: milestones with their dates, status and what they depend on."""
 
+    schema = ApiSchema()
+
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
     permission_classes = [permissions.IsAuthenticated, RunsGovernance]
@@ -402,6 +415,8 @@ class PropositionFilter(filters.FilterSet):
 class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion]):
     """Versions of the composite TDD Proposition: the approved proposals as they stood when each
     version was made. Versions never change; the WMCA Board approves one."""
+
+    schema = ApiSchema()
 
     serializer_class = PropositionVersionSerializer
     filterset_class = PropositionFilter

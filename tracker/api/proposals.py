@@ -25,7 +25,9 @@ from accounts import policy
 from config.api_support import (
     ETAG,
     IF_MATCH,
+    ApiSchema,
     DomainErrorsMixin,
+    NumberFilter,
     error_responses,
     stale_response,
 )
@@ -173,6 +175,12 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
         allow_null=True,
         help_text="The last body's endorsing decision, without which nothing goes to government.",
     )
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How talks with government ended; empty until they have.",
+    )
     principles = serializers.SerializerMethodField(
         help_text="The deal's principles in order, each with this proposal's answer."
     )
@@ -268,15 +276,13 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
 
 
 class ProposalFilter(filters.FilterSet):
-    workstream = filters.NumberFilter(field_name="workstream", help_text="A workstream's id.")
-    theme = filters.NumberFilter(field_name="workstream__theme", help_text="A theme's id.")
-    body = filters.NumberFilter(
+    workstream = NumberFilter(field_name="workstream", help_text="A workstream's id.")
+    theme = NumberFilter(field_name="workstream__theme", help_text="A theme's id.")
+    body = NumberFilter(
         field_name="awaiting_body", help_text="A body's id: the proposals awaiting its decision."
     )
-    mission = filters.NumberFilter(field_name="missions__number", label="Mission number")
-    department = filters.NumberFilter(
-        field_name="departments", help_text="A government department's id."
-    )
+    mission = NumberFilter(field_name="missions__number", label="Mission number")
+    department = NumberFilter(field_name="departments", help_text="A government department's id.")
 
     class Meta:
         model = Proposal
@@ -385,6 +391,8 @@ PROPOSAL_WRITES = {
 class ProposalViewSet(RevisedRecordViewSet):
     """Proposals: policy asks of government owned by workstreams, on their way through the
     governance chain to the deal. Never deleted: a proposal is withdrawn instead."""
+
+    schema = ApiSchema()
 
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter
@@ -542,9 +550,9 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
 
 
 class DecisionFilter(filters.FilterSet):
-    proposal = filters.NumberFilter(field_name="proposal", help_text="A proposal's id.")
-    body = filters.NumberFilter(field_name="body", help_text="A body's id.")
-    meeting = filters.NumberFilter(field_name="meeting", help_text="A meeting's id.")
+    proposal = NumberFilter(field_name="proposal", help_text="A proposal's id.")
+    body = NumberFilter(field_name="body", help_text="A body's id.")
+    meeting = NumberFilter(field_name="meeting", help_text="A meeting's id.")
 
     class Meta:
         model = Decision
@@ -573,6 +581,8 @@ class DecisionViewSet(
     viewsets.GenericViewSet[Decision],
 ):
     """Governance bodies' decisions about proposals. Never changed or deleted."""
+
+    schema = ApiSchema()
 
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
@@ -651,8 +661,8 @@ class NegotiationEntrySerializer(serializers.ModelSerializer[NegotiationEntry]):
 
 
 class NegotiationFilter(filters.FilterSet):
-    proposal = filters.NumberFilter(field_name="proposal", help_text="A proposal's id.")
-    department = filters.NumberFilter(field_name="department", help_text="A department's id.")
+    proposal = NumberFilter(field_name="proposal", help_text="A proposal's id.")
+    department = NumberFilter(field_name="department", help_text="A department's id.")
 
     class Meta:
         model = NegotiationEntry
@@ -694,6 +704,8 @@ NEGOTIATION_WRITES = {
 )
 class NegotiationEntryViewSet(RevisedRecordViewSet):
     """Bilateral engagements with government departments about proposals. Not deleted."""
+
+    schema = ApiSchema()
 
     serializer_class = NegotiationEntrySerializer
     filterset_class = NegotiationFilter

@@ -22,7 +22,9 @@ from accounts.models import Organisation, User
 from config.api_support import (
     ETAG,
     IF_MATCH,
+    ApiSchema,
     DomainErrorsMixin,
+    NumberFilter,
     error_responses,
     expected_revision,
     stale_edit_response,
@@ -159,7 +161,7 @@ class RiskSerializer(RecordSerializer):
 
 
 class RiskFilter(filters.FilterSet):
-    workstream = filters.NumberFilter(field_name="workstream", help_text="A workstream's id.")
+    workstream = NumberFilter(field_name="workstream", help_text="A workstream's id.")
 
     class Meta:
         model = Risk
@@ -243,10 +245,8 @@ class EngagementEntrySerializer(RecordSerializer):
 
 
 class EngagementEntryFilter(filters.FilterSet):
-    workstream = filters.NumberFilter(field_name="workstream", help_text="A workstream's id.")
-    organisation = filters.NumberFilter(
-        field_name="organisation", help_text="An organisation's id."
-    )
+    workstream = NumberFilter(field_name="workstream", help_text="A workstream's id.")
+    organisation = NumberFilter(field_name="organisation", help_text="An organisation's id.")
 
     class Meta:
         model = EngagementEntry
@@ -266,6 +266,8 @@ class RevisedRecordViewSet(
 ):
     """A workstream's records that carry a ``revision``: each object response has it as its
     ETag, and a change sent with a stale If-Match is refused with 412."""
+
+    schema = ApiSchema()
 
     permission_classes = [permissions.IsAuthenticated, WritesToOwnWorkstream]
     detail_route: ClassVar[str]
@@ -341,6 +343,8 @@ class RiskViewSet(RevisedRecordViewSet):
     """Workstreams' risks and issues, scored likelihood times impact. Not deleted: a risk is
     closed instead."""
 
+    schema = ApiSchema()
+
     serializer_class = RiskSerializer
     filterset_class = RiskFilter
     ordering_fields = ["score", "title", "updated_at"]
@@ -367,6 +371,8 @@ class RiskViewSet(RevisedRecordViewSet):
 class EngagementEntryViewSet(RevisedRecordViewSet):
     """Lines of workstreams' stakeholder engagement plans: who is engaged, through which body,
     how often. Not deleted here."""
+
+    schema = ApiSchema()
 
     serializer_class = EngagementEntrySerializer
     filterset_class = EngagementEntryFilter

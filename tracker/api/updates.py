@@ -22,7 +22,9 @@ from rest_framework.reverse import reverse
 from accounts import policy
 from config.api_support import (
     ETAG,
+    ApiSchema,
     DomainErrorsMixin,
+    NumberFilter,
     error_responses,
     if_match_tags,
     if_none_match_any,
@@ -111,7 +113,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer[StatusUpdate]):
 
 
 class StatusUpdateFilter(filters.FilterSet):
-    workstream = filters.NumberFilter(field_name="workstream", help_text="A workstream's id.")
+    workstream = NumberFilter(field_name="workstream", help_text="A workstream's id.")
     period = filters.DateFilter(
         field_name="period_start", help_text="The first day of a reporting period."
     )
@@ -165,6 +167,8 @@ class StatusUpdateViewSet(
     viewsets.GenericViewSet[StatusUpdate],
 ):
     """Workstreams' status updates. Never changed or deleted: a revision is a new post."""
+
+    schema = ApiSchema()
 
     serializer_class = StatusUpdateSerializer
     filterset_class = StatusUpdateFilter

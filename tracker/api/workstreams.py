@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from accounts import policy
-from config.api_support import DomainErrorsMixin, error_responses
+from config.api_support import ApiSchema, DomainErrorsMixin, NumberFilter, error_responses
 from tracker import selectors, services
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream
@@ -52,7 +52,7 @@ class CurrentStatusSerializer(serializers.Serializer[Any]):
 
 class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
     theme = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     leads = serializers.SerializerMethodField()
     sponsor = serializers.SerializerMethodField()
     current_status = serializers.SerializerMethodField()
@@ -120,7 +120,7 @@ class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
 
 
 class WorkstreamFilter(filters.FilterSet):
-    mission = filters.NumberFilter(field_name="missions__number", label="Mission number")
+    mission = NumberFilter(field_name="missions__number", label="Mission number")
 
     class Meta:
         model = Workstream
@@ -152,6 +152,8 @@ LIFECYCLE_ERRORS = error_responses(400, 401, 403, 404, 409)
 class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstream]):
     """A deal's workstreams: their people, where each stands in the reporting cycle, and
     their lifecycle (active, merged into another, or ceased)."""
+
+    schema = ApiSchema()
 
     serializer_class = WorkstreamSerializer
     filterset_class = WorkstreamFilter
