@@ -1,0 +1,298 @@
+"""The API fuzzed against its own OpenAPI schema, as an administrator and as a partner.
+
+Schemathesis generates requests for every operation the schema describes (reads and writes,
+valid and invalid values, the ids of real records and made-up ones) and checks each response:
+never a server error, always the status codes, content types and bodies the schema promises,
+and, for the partner, never an OFFICIAL-SENSITIVE record or a word that only sensitive records
+hold. The run is seeded and small per operation so that it stays well inside CI's time.
+
+One test per persona: the database is rolled back after each test, so the records made below
+(and whatever the fuzzed writes create) persist through every operation of that persona's run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+import time_machine
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.models import User
+from briefings.models import Subscription
+from missions.models import Area, Indicator, Mission, Observation
+from tracker import services
+from tracker.choices import AskType, Classification, Direction, Rag
+from tracker.demo import demo_data_load
+from tracker.models import (
+    Decision,
+    EngagementEntry,
+    GovernanceBody,
+    Meeting,
+    Milestone,
+    NegotiationEntry,
+    Proposal,
+    PropositionVersion,
+    Risk,
+    StatusUpdate,
+    Theme,
+    Workstream,
+)
+from tracker.periods import deal_period, previous_period
+
+from .conftest import People
+
+# A working day in the middle of a reporting period, so that "this period" is stable.
+TODAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
+MAX_EXAMPLES = 6
+
+# Words that only OFFICIAL-SENSITIVE records hold: none may reach a partner by any route.
+SENSITIVE_WORDS = ("Quillfeather", "Marrowgate", "Obsidianvale", "Thistlecombe")
+# Their OFFICIAL counterparts, which a partner does see (so the partner's run reads real rows).
+OFFICIAL_WORDS = ("Lanternbrook", "Copperfield", "Willowmere")
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(autouse=True)
+def frozen_today() -> Iterator[None]:
+    with time_machine.travel(TODAY, tick=True):
+        yield
+
+
+@dataclass
+class World:
+    """The ids of real records, by the name the schema gives each path parameter."""
+
+    path_values: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+
+def _records(people: People) -> None:
+    """Records of both markings with distinctive words, beside the demo data."""
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    skills = Workstream.objects.get(deal=people.deal, slug="skills")
+    official, sensitive = Classification.OFFICIAL, Classification.OFFICIAL_SENSITIVE
+    for classification, title, ask in [
+        (official, "Lanternbrook bus franchising", "Copperfield grant devolved"),
+        (sensitive, "Quillfeather fallback position", "Marrowgate red line"),
+    ]:
+        services.proposal_create(
+            workstream=transport,
+            acting_user=people.admin,
+            title=title,
+            classification=classification,
+            ask=ask,
+            ask_type=AskType.FUNDING,
+        )
+    period = previous_period(people.deal, deal_period(people.deal, TODAY.date()))
+    for workstream, classification, summary in [
+        (transport, official, "Willowmere corridor on track"),
+        (skills, sensitive, "Obsidianvale talks stalled"),
+    ]:
+        services.status_update_submit(
+            workstream=workstream,
+            acting_user=people.admin,
+            rag=Rag.AMBER,
+            direction=Direction.STABLE,
+            summary=summary,
+            classification=classification,
+            period=period,
+        )
+    for classification, title in [
+        (official, "Lanternbrook delay"),
+        (sensitive, "Thistlecombe leak"),
+    ]:
+        services.risk_create(
+            workstream=transport,
+            acting_user=people.admin,
+            title=title,
+            likelihood=3,
+            impact=4,
+            classification=classification,
+        )
+
+
+def _path_values(people: People) -> dict[str, list[Any]]:
+    """A few real ids per resource, newest first, sensitive and official alike."""
+
+    def newest(model: type, **filters: Any) -> list[Any]:
+        return list(
+            model.objects.filter(**filters).order_by("-pk").values_list("pk", flat=True)[:4]
+        )
+
+    return {
+        "deals": [people.deal.pk],
+        "themes": newest(Theme),
+        "workstreams": newest(Workstream, deal=people.deal),
+        "bodies": newest(GovernanceBody),
+        "status-updates": newest(StatusUpdate),
+        "risks": newest(Risk),
+        "engagement-plans": newest(EngagementEntry),
+        "proposals": newest(Proposal),
+        "decisions": newest(Decision),
+        "negotiations": newest(NegotiationEntry),
+        "meetings": newest(Meeting),
+        "milestones": newest(Milestone),
+        "propositions": newest(PropositionVersion),
+        "missions": list(Mission.objects.values_list("number", flat=True)[:3]),
+        "indicators": list(Indicator.objects.values_list("code", flat=True)[:3]),
+        "areas": list(Area.objects.values_list("gss_code", flat=True)[:3]),
+        "observations": newest(Observation),
+        "targets": [],
+        "subscriptions": newest(Subscription),
+        "deliveries": [],
+    }
+
+
+def _withheld(record: dict[str, Any]) -> bool:
+    """A meeting is seen by everyone in its deal; its marking is its record's (the minutes and
+    attendance), which a partner receives as null. Only that record is sensitive."""
+    return "minutes" in record and record["minutes"] is None and record.get("attendees") is None
+
+
+def _leaks(value: Any) -> list[str]:
+    """Every OFFICIAL-SENSITIVE marking found anywhere in a JSON document."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        if value.get("classification") == Classification.OFFICIAL_SENSITIVE and not _withheld(
+            value
+        ):
+            found.append(f"a record marked official-sensitive: {value.get('id')!r}")
+        for item in value.values():
+            found.extend(_leaks(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_leaks(item))
+    return found
+
+
+def nothing_sensitive(ctx: Any, response: Any, case: Any) -> None:
+    """The partner's check: no sensitive word, no record marked official-sensitive."""
+    text = response.text or ""
+    words = [word for word in SENSITIVE_WORDS if word.lower() in text.lower()]
+    assert not words, f"{case.method} {case.formatted_path} returned {words} to a partner"
+    if "json" in response.headers.get("content-type", [""])[0]:
+        leaks = _leaks(json.loads(text)) if text else []
+        assert not leaks, f"{case.method} {case.formatted_path} returned {leaks} to a partner"
+
+
+def _resource(path: str) -> str:
+    return path.removeprefix("/api/v1/").split("/")[0]
+
+
+# Reads first, so they see the records before the fuzzed writes change them.
+METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+
+
+def _operations(schema: Any) -> list[Any]:
+    operations = [result.ok() for result in schema.get_all_operations()]
+    return sorted(operations, key=lambda op: (METHOD_ORDER[op.method.upper()], op.path))
+
+
+def _strategy(operation: Any, values: dict[str, list[Any]]) -> Any:
+    """Generated cases, and where the path names a record, the same with real records' ids."""
+    generated = operation.as_strategy()
+    names = [p.name for p in operation.path_parameters]
+    real = values.get(_resource(operation.path), [])
+    if not names or not real:
+        return generated
+    with_real_ids = st.sampled_from(real).flatmap(
+        lambda pk: operation.as_strategy(path_parameters={names[0]: pk})
+    )
+    return st.one_of(with_real_ids, generated)
+
+
+@dataclass
+class Tally:
+    operations: int = 0
+    cases: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def _fuzz(user: User, values: dict[str, list[Any]], extra_checks: list[Any]) -> Tally:
+    token = Token.objects.create(user=user).key
+    headers = {"Authorization": f"Token {token}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", WSGIHandler(), headers=headers)
+    tally = Tally()
+    for operation in _operations(schema):
+        tally.operations += 1
+
+        @hypothesis.settings(
+            max_examples=MAX_EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            # Only about speed and size of generated data, not about what the API does.
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+                HealthCheck.data_too_large,
+                HealthCheck.large_base_example,
+            ],
+            phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+        )
+        @given(case=_strategy(operation, values))
+        def run(case: Any) -> None:
+            tally.cases += 1
+            response = case.call(headers=headers)
+            tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
+            case.validate_response(response, checks=CHECKS, additional_checks=extra_checks)
+
+        # Every operation is tried, and every failure reported together at the end.
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as error:  # reported below, with the operation
+            tally.failures.append(f"{operation.label}: {error}")
+    return tally
+
+
+@pytest.fixture
+def world(people: People, tmp_path: Path) -> dict[str, list[Any]]:
+    demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
+    _records(people)
+    return _path_values(people)
+
+
+def _report(persona: str, tally: Tally) -> None:
+    print(
+        f"\nAPI fuzzing as {persona}: {tally.operations} operations, {tally.cases} cases, "
+        f"statuses {dict(sorted(tally.statuses.items()))}"
+    )
+
+
+def test_the_api_holds_for_an_administrator(people: People, world: dict[str, list[Any]]) -> None:
+    tally = _fuzz(people.admin, world, [])
+    _report("an administrator", tally)
+    assert not tally.failures, "\n\n".join(tally.failures)
+    assert tally.operations >= 70
+
+
+def test_the_api_holds_and_leaks_nothing_sensitive_to_a_partner(
+    people: People, world: dict[str, list[Any]]
+) -> None:
+    tally = _fuzz(people.partner, world, [nothing_sensitive])
+    _report("a partner", tally)
+    assert not tally.failures, "\n\n".join(tally.failures)
+    assert tally.operations >= 70
