@@ -216,6 +216,9 @@ AXES_ENABLED: bool = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The sign-in forms (ours and the admin's) post the email address as "username"; axes would
+# otherwise look for the user model's field name ("email") and count no account at all.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views_security.locked_out"
 # The address of the person signing in, behind as many trusted reverse proxies as the
