@@ -236,3 +236,26 @@ def test_the_profile_says_whether_a_code_is_needed(client, people: People) -> No
     partner = Client()
     sign_in(partner, people.partner)
     assert "Not needed for your roles" in partner.get("/accounts/profile/").content.decode()
+
+
+def test_the_demo_logins_give_each_sensitive_role_its_authenticator_key() -> None:
+    from accounts.choices import Role
+    from tracker.demo import DemoLogin, demo_logins_format
+
+    text = demo_logins_format(
+        [
+            DemoLogin(
+                Role.LEAD,
+                "lead@demo.example",
+                "pw-one",
+                "L",
+                "leads",
+                "JBSWY3DPEHPK3PXP",
+                "otpauth://x",
+            ),
+            DemoLogin(Role.PARTNER, "partner@demo.example", "pw-two", "P", "reads"),
+        ]
+    )
+    assert re.search(r"lead@demo\.example\s+pw-one\s+JBSWY3DPEHPK3PXP\s+leads", text)
+    assert re.search(r"partner@demo\.example\s+pw-two\s+not needed\s+reads", text)
+    assert "lead@demo.example  otpauth://x" in text

@@ -25,6 +25,7 @@ import csv
 import os
 import random
 import secrets
+from base64 import b32encode
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,10 +42,12 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.choices import OrganisationKind, Role
 from accounts.models import Membership, Organisation, User
+from accounts.policy import SENSITIVE_ROLES
 from accounts.services import AccountsError, user_provision
 from briefings.demo import demo_subscriptions_load
 from missions.models import Area, Indicator, Mission, Observation
@@ -726,6 +729,9 @@ class DemoLogin:
     password: str
     name: str
     can_do: str
+    # For the roles that sign in with a code: the key to add to an authenticator app.
+    authenticator_key: str = ""
+    otpauth_uri: str = ""
 
 
 @dataclass
@@ -835,8 +841,17 @@ def demo_logins_write(logins: Sequence[DemoLogin], path: Path) -> Path:
 
 def demo_logins_format(logins: Sequence[DemoLogin]) -> str:
     """A plain-text table; the last column is left unpadded because it is the longest."""
-    header = ["Role", "Email", "Password", "What they can do"]
-    rows = [[login.role.label, login.email, login.password, login.can_do] for login in logins]
+    header = ["Role", "Email", "Password", "Authenticator key", "What they can do"]
+    rows = [
+        [
+            login.role.label,
+            login.email,
+            login.password,
+            login.authenticator_key or "not needed",
+            login.can_do,
+        ]
+        for login in logins
+    ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     rule = ["-" * width for width in widths] + ["-" * len(header[-1])]
 
@@ -845,7 +860,17 @@ def demo_logins_format(logins: Sequence[DemoLogin]) -> str:
         return "  ".join([*padded, cells[-1]]).rstrip()
 
     title = "Demo logins: synthetic people, with new passwords every time the demo data is loaded."
-    return "\n".join([title, "", line(header), line(rule), *map(line, rows), ""])
+    uris = [f"{login.email}  {login.otpauth_uri}" for login in logins if login.otpauth_uri]
+    codes = [
+        "",
+        "Roles that see OFFICIAL-SENSITIVE material enter a 6-digit code after the password: add",
+        "their authenticator key to an authenticator app (time-based, 6 digits), or make a QR code",
+        "of the setup address below. TWO_FACTOR_REQUIRED=False turns the codes off.",
+        "",
+        *uris,
+    ]
+    body = [title, "", line(header), line(rule), *map(line, rows)]
+    return "\n".join([*body, *(codes if uris else []), ""])
 
 
 # --- Deleting --------------------------------------------------------------------------------
@@ -1131,15 +1156,19 @@ class _Builder:
         except AccountsError as error:
             raise DemoDataError(f"Could not create the demo user {email}: {error}") from error
         names = ", ".join(ws.name for ws in workstreams)
-        self.summary.logins.append(
-            DemoLogin(
-                role=role,
-                email=email,
-                password=secrets.token_urlsafe(12),
-                name=full_name,
-                can_do=WHAT_THEY_CAN_DO[role].format(workstreams=names),
-            )
+        login = DemoLogin(
+            role=role,
+            email=email,
+            password=secrets.token_urlsafe(12),
+            name=full_name,
+            can_do=WHAT_THEY_CAN_DO[role].format(workstreams=names),
         )
+        if role in SENSITIVE_ROLES:
+            # Production's sign-in for the demo too: the app's key is in the logins file.
+            device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+            login.authenticator_key = b32encode(device.bin_key).decode()
+            login.otpauth_uri = device.config_url
+        self.summary.logins.append(login)
         return user
 
     def _passwords_set(self) -> None:
