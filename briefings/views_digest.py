@@ -13,12 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from csp.decorators import csp
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -67,8 +71,10 @@ def _email_context(email: DigestEmail | None) -> dict[str, Any]:
     }
 
 
-@login_not_required  # opened from an email: the signed token is the key
-def digest_view(request: HttpRequest, token: str) -> HttpResponse:
+def _linked_digest(
+    request: HttpRequest, token: str
+) -> tuple[Subscription, DigestEmail | None] | HttpResponse:
+    """The subscription and email a view link names, or the response that refuses it."""
     try:
         link = links.read_view_token(token)
     except links.LinkExpired:
@@ -94,12 +100,44 @@ def digest_view(request: HttpRequest, token: str) -> HttpResponse:
         period_end=link.period_end,
         now=link.period_end,
     )
+    return subscription, email
+
+
+@login_not_required  # opened from an email: the signed token is the key
+def digest_view(request: HttpRequest, token: str) -> HttpResponse:
+    found = _linked_digest(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    subscription, email = found
     context = {
         "subscription": subscription,
         "unsubscribe_token": links.unsubscribe_token(subscription),
+        "frame_url": reverse("digest-view-email", args=[token]),
         **_email_context(email),
     }
     return _private(render(request, "briefings/digest/view.html", context))
+
+
+@login_not_required  # framed by digest_view, under the same key and the same checks
+@xframe_options_sameorigin
+@csp(settings.EMAIL_FRAME_POLICY)
+def digest_view_email(request: HttpRequest, token: str) -> HttpResponse:
+    found = _linked_digest(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    return _email_document(found[1])
+
+
+def _email_document(email: DigestEmail | None) -> HttpResponse:
+    """The email's HTML part as a document of its own, for the frame on the digest's pages.
+
+    Not ``srcdoc``: a ``srcdoc`` frame inherits the page's Content Security Policy, which forbids
+    the inline styles every email needs. Served from its own address, the email gets its own
+    policy (config/csp.py ``EMAIL_FRAME_POLICY``): its styles, and nothing else.
+    """
+    if email is None:
+        raise Http404("Nothing to show in this briefing.")
+    return _private(HttpResponse(_html_of(email), content_type="text/html; charset=utf-8"))
 
 
 @login_not_required  # opened from an email, or posted by a mail client (RFC 8058)
@@ -133,7 +171,9 @@ def preview_period(subscription: Subscription, now: dt.datetime) -> tuple[dt.dat
     return min(start, now), now
 
 
-def subscription_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def _previewed(
+    request: HttpRequest, pk: int
+) -> tuple[Subscription, dt.datetime, dt.datetime, DigestEmail | None]:
     subscription = get_object_or_404(
         Subscription.objects.select_related("deal", "user", "theme"), pk=pk
     )
@@ -144,11 +184,28 @@ def subscription_preview(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such subscription.")
     now = timezone.now()
     start, end = preview_period(subscription, now)
-    email = compose(subscription, period_start=start, period_end=end, now=now)
+    return (
+        subscription,
+        start,
+        end,
+        compose(subscription, period_start=start, period_end=end, now=now),
+    )
+
+
+def subscription_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription, start, end, email = _previewed(request, pk)
     context = {
         "subscription": subscription,
         "period_start": start,
         "period_end": end,
+        "frame_url": reverse("subscription-preview-email", args=[pk]),
         **_email_context(email),
     }
     return _private(render(request, "briefings/digest/preview.html", context))
+
+
+@xframe_options_sameorigin
+@csp(settings.EMAIL_FRAME_POLICY)
+def subscription_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """The previewed email in the preview page's frame (composed again: it is what would go now)."""
+    return _email_document(_previewed(request, pk)[3])

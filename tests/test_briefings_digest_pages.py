@@ -4,6 +4,7 @@ asks, POST does, without a CSRF token, twice if need be), and the administrators
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -25,6 +26,13 @@ period = digest_tests.period
 records = digest_tests.records
 
 
+def frame_src(page: str) -> str:
+    """The address of the email framed in a digest page."""
+    found = re.search(r'<iframe[^>]* src="([^"]+)"', page)
+    assert found, "the page frames no email"
+    return found.group(1)
+
+
 def signed_in(user) -> Client:
     client = Client()
     assert client.login(email=user.email, password=PASSWORD)
@@ -43,11 +51,15 @@ def test_the_view_link_shows_the_digest_as_the_email_did_without_signing_in(
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Bus franchising consultation closed late." in page  # inside the frame's srcdoc
-    assert "Zephyrine" not in page and "Quokka" not in page
     assert 'sandbox="allow-popups' in page
     assert response["Cache-Control"] == "private, no-store"
     assert response["Referrer-Policy"] == "no-referrer"
+    # The email is framed from its own address (its styles need their own policy).
+    email = client.get(frame_src(page))
+    assert email.status_code == 200
+    assert "Bus franchising consultation closed late." in email.content.decode()
+    assert "Zephyrine" not in email.content.decode() and "Quokka" not in email.content.decode()
+    assert email["Cache-Control"] == "private, no-store"
 
 
 def test_an_internal_digest_is_shown_only_to_its_subscriber_signed_in(
@@ -55,17 +67,19 @@ def test_an_internal_digest_is_shown_only_to_its_subscriber_signed_in(
 ) -> None:
     subscription = subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL)
     url = f"/briefings/view/{links.view_token(subscription, period.start, period.end)}/"
-    # A forwarded link asks whoever follows it to sign in...
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/?next=")
-    # ...and shows someone else nothing, not even a partner of the same deal.
-    for other in (people.partner, people.admin):
-        response = signed_in(other).get(url)
-        assert response.status_code == 404
-        assert "Zephyrine" not in response.content.decode()
-    page = signed_in(people.dsg).get(url).content.decode()
-    assert "Zephyrine" in page
+    # The page, and the email framed in it, each ask whoever follows a forwarded link to sign in...
+    for address in (url, url + "email/"):
+        response = client.get(address)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+        # ...and show someone else nothing, not even a partner of the same deal.
+        for other in (people.partner, people.admin):
+            response = signed_in(other).get(address)
+            assert response.status_code == 404
+            assert "Zephyrine" not in response.content.decode()
+    dsg = signed_in(people.dsg)
+    page = dsg.get(url).content.decode()
+    assert "Zephyrine" in dsg.get(frame_src(page)).content.decode()
 
 
 @pytest.mark.parametrize("token", ["nonsense", "eyJzIjoxfQ:1tXyZ:abc"])
@@ -160,6 +174,8 @@ def test_an_administrator_previews_what_a_subscription_would_receive_now(
     assert "OFFICIAL-SENSITIVE: WM TDD briefing" in page  # the subject
     assert "Zephyrine" in page  # the DSG member may see it
     assert 'id="plain-text"' in page and "WHAT CHANGED" in page
+    email = signed_in(people.admin).get(frame_src(page))
+    assert email.status_code == 200 and "Zephyrine" in email.content.decode()
 
 
 def test_the_preview_says_when_the_digest_would_be_skipped(people: People) -> None:
@@ -172,8 +188,12 @@ def test_the_preview_says_when_the_digest_would_be_skipped(people: People) -> No
 @pytest.mark.parametrize("persona", ["lead", "other_lead", "sponsor", "dsg", "partner", "nobody"])
 def test_only_the_deals_administrators_preview_a_subscription(people: People, persona: str) -> None:
     subscription = subscribe(people.deal, email="partner@example.com")
-    response = signed_in(getattr(people, persona)).get(f"/subscriptions/{subscription.pk}/preview/")
-    assert response.status_code == 404
+    client = signed_in(getattr(people, persona))
+    for url in (
+        f"/subscriptions/{subscription.pk}/preview/",
+        f"/subscriptions/{subscription.pk}/preview/email/",
+    ):
+        assert client.get(url).status_code == 404
 
 
 def test_a_subscriber_may_not_preview_their_own_subscription(people: People) -> None:
