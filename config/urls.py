@@ -13,6 +13,7 @@ from tracker.api import updates as updates_api
 from tracker.api import workstreams as workstreams_api
 
 from .health import health
+from .public_pages import accessibility_statement, privacy_notice
 
 router = DefaultRouter()
 router.register("deals", deals_api.DealViewSet, basename="deal")
@@ -42,6 +43,8 @@ urlpatterns = [
     path("", include("briefings.urls")),
     path("accounts/", include("accounts.urls")),
     path("health/", health, name="health"),
+    path("accessibility/", accessibility_statement, name="accessibility-statement"),
+    path("privacy/", privacy_notice, name="privacy-notice"),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from its own address: the Content
