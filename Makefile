@@ -23,7 +23,7 @@ ASSET_SOURCES := $(shell find $(FRONTEND)/scss -type f 2>/dev/null) \
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings_test
 PYTEST_ARGS ?=
 
-.PHONY: help venv assets node-check run test lint clean
+.PHONY: help venv assets node-check run test lint audit clean
 
 help: ## Show this list
 	@echo "Usage: make <target>"
@@ -104,6 +104,11 @@ test: venv assets ## Lint, run Django's checks, check for missing migrations, th
 lint: venv ## Check the code and its formatting with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Needs the network: pip-audit asks PyPI's vulnerability service about each locked version.
+# --strict fails on a package it could not check, rather than passing it silently.
+audit: venv ## Check the locked dependencies (requirements/lock.txt) for known vulnerabilities
+	$(BIN)/pip-audit --strict -r requirements/lock.txt
 
 clean: ## Remove var/ (database, mail, broker files, secret key), static/dist/ and the install stamps
 	rm -rf var static/dist $(VENV_STAMP) $(NODE_STAMP)
