@@ -1,0 +1,222 @@
+"""Every URL of the site tried as every persona, compared with the table in permissions_matrix.
+
+The table names each URL pattern by its name; a URL the resolver knows and the table does not
+fails the first test, so a new page or endpoint cannot arrive without its row. The cells are
+tried one persona per test (the records below are made once per persona): reads first, then
+writes, deletions last, so that a write cannot hide a later read's answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from briefings import links
+from briefings import services as briefing_services
+from briefings.choices import Audience
+from briefings.models import Delivery
+from missions.models import Area, Indicator, Mission, Observation, Target
+from tracker import services
+from tracker.choices import AskType, Classification, Direction, Rag
+from tracker.demo import demo_data_load
+from tracker.models import (
+    AgendaItem,
+    Decision,
+    EngagementEntry,
+    GovernanceBody,
+    Meeting,
+    Milestone,
+    NegotiationEntry,
+    PropositionVersion,
+    Theme,
+    Workstream,
+)
+
+from .conftest import People
+from .permissions_matrix import ADMIN_SITE, MATRIX, PERSONAS, Cell
+
+TODAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
+METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+
+
+@pytest.fixture(autouse=True)
+def frozen_today() -> Iterator[None]:
+    with time_machine.travel(TODAY, tick=True):
+        yield
+
+
+def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}{pattern.namespace}:"
+            yield from _names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name or pattern.pattern}"
+
+
+def url_names() -> set[str]:
+    """Every URL pattern's name; the Django admin's own pages are one row (ADMIN_SITE)."""
+    return {name for name in _names(get_resolver().url_patterns) if not name.startswith("admin:")}
+
+
+def test_every_url_of_the_site_has_a_row_in_the_matrix() -> None:
+    in_table = {cell.name for cell in MATRIX}
+    assert url_names() - in_table == set(), "URLs without a row in tests/permissions_matrix.py"
+    assert in_table - url_names() - {ADMIN_SITE} == set(), "rows for URLs that no longer exist"
+
+
+def test_every_row_gives_a_result_for_every_persona() -> None:
+    for cell in MATRIX:
+        assert len(cell.expected.split()) == len(PERSONAS), cell
+
+
+@dataclass
+class Objects:
+    values: dict[str, Any]
+
+
+def _records(people: People) -> dict[str, Any]:
+    """Records of both markings in Transport, which `lead` leads and `sponsor` sponsors, beside
+    the demo data (which gives meetings, talks, decisions, the Proposition and figures)."""
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    official, sensitive = Classification.OFFICIAL, Classification.OFFICIAL_SENSITIVE
+
+    def proposal(title: str, classification: str) -> Any:
+        return services.proposal_create(
+            workstream=transport,
+            acting_user=people.admin,
+            title=title,
+            classification=classification,
+            ask="Devolve the bus service operators grant.",
+            ask_type=AskType.FUNDING,
+        )
+
+    def update(classification: str, period: Any = None) -> Any:
+        return services.status_update_submit(
+            workstream=transport,
+            acting_user=people.lead,
+            rag=Rag.GREEN,
+            direction=Direction.STABLE,
+            summary="On track.",
+            classification=classification,
+            period=period,
+        )
+
+    def risk(title: str, classification: str) -> Any:
+        return services.risk_create(
+            workstream=transport,
+            acting_user=people.lead,
+            title=title,
+            likelihood=2,
+            impact=3,
+            classification=classification,
+        )
+
+    subscription = briefing_services.subscription_create(
+        deal=people.deal, acting_user=people.lead, audience=Audience.INTERNAL
+    )
+    meeting = Meeting.objects.filter(body__deal=people.deal).order_by("pk").first()
+    indicator = Indicator.objects.order_by("pk").first()
+    area = Area.objects.order_by("pk").first()
+    target, api_target = (
+        Target.objects.create(indicator=indicator, area=area, kind="target", year=y, value=1)
+        for y in (2030, 2031)
+    )
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "slug": "transport",
+        "workstream": transport.pk,
+        "proposal": proposal("Bus franchising powers", official).pk,
+        "sensitive_proposal": proposal("Fallback position", sensitive).pk,
+        "update": update(official).pk,
+        "risk": risk("Delay to the tram extension", official).pk,
+        "sensitive_risk": risk("Negotiating red line", sensitive).pk,
+        "entry": EngagementEntry.objects.filter(workstream=transport).order_by("pk").first().pk,
+        "negotiation": NegotiationEntry.objects.order_by("pk").first().pk,
+        "meeting": meeting.pk,
+        "item": AgendaItem.objects.order_by("pk").first().pk,
+        "milestone": Milestone.objects.order_by("pk").first().pk,
+        "number": PropositionVersion.objects.order_by("pk").first().number,
+        "code": indicator.code,
+        "target": target.pk,
+        "api_target": api_target.pk,
+        "subscription": subscription.pk,
+        "view_token": links.view_token(subscription, now - dt.timedelta(days=7), now),
+        "unsubscribe_token": links.unsubscribe_token(subscription),
+        "deal": people.deal.pk,
+        "theme": Theme.objects.order_by("pk").first().pk,
+        "body": GovernanceBody.objects.order_by("pk").first().pk,
+        "decision": Decision.objects.order_by("pk").first().pk,
+        "mission": Mission.objects.order_by("number").first().number,
+        "gss": area.gss_code,
+        "observation": Observation.objects.order_by("pk").first().pk,
+        "delivery": getattr(Delivery.objects.order_by("pk").first(), "pk", 1),
+        "session": 99999,  # no session of theirs: one cannot end what is not one's own
+    }
+
+
+def _client(user: User | None, api: bool) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        if api:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user)}")
+        else:
+            client.force_login(user)
+    return client
+
+
+def _try(people: People, persona: str, tmp_path: Path) -> list[str]:
+    demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
+    values = _records(people)
+    user = None if persona == "anonymous" else getattr(people, persona)
+    pages, api = _client(user, api=False), _client(user, api=True)
+    column = PERSONAS.index(persona)
+    mismatches = []
+    # An API write names Transport and its OFFICIAL proposal, so that the answer is about who
+    # may write there rather than about a body that names nothing.
+    body = {"workstream": values["workstream"], "proposal": values["proposal"]}
+    for cell in sorted(MATRIX, key=_order):
+        url = cell.path.format(**values)
+        client = api if url.startswith("/api/") else pages
+        call = getattr(client, cell.method.lower())
+        if cell.method == "GET":
+            response = call(url)
+        else:
+            response = call(url, body if client is api else {}, format="json")
+        got = _result(response)
+        want = cell.expected.split()[column]
+        if got != want:
+            mismatches.append(f"{cell.method} {url} ({cell.name}) as {persona}: {got}, not {want}")
+    return mismatches
+
+
+def _order(cell: Cell) -> tuple[int, bool]:
+    """Reads, then writes, deletions last; signing out after everything else."""
+    return (METHOD_ORDER[cell.method], cell.name == "logout")
+
+
+def _result(response: Any) -> str:
+    """A status code; a redirect to the sign-in page reads `login`."""
+    if response.status_code == 302 and response["Location"].startswith("/accounts/login/"):
+        return "login"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_what_the_matrix_says(
+    people: People, persona: str, tmp_path: Path
+) -> None:
+    mismatches = _try(people, persona, tmp_path)
+    assert not mismatches, "\n".join(mismatches)
