@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts import policy
 from accounts.models import User
-from config.api_support import ApiSchema, DomainErrorsMixin, LocalTimeField, error_responses
+from config.api_support import DomainErrorsMixin, LocalTimeField, error_responses
 from tracker.api.proposals import VisibleRelatedField
 from tracker.api.records import _user
 from tracker.models import Deal, Theme, Workstream
@@ -213,7 +213,6 @@ class SubscriptionViewSet(DomainErrorsMixin, viewsets.ModelViewSet[Subscription]
     """Subscriptions to the deals' scheduled digests. Not deleted: turned off, so that the
     delivery log keeps what went to whom."""
 
-    schema = ApiSchema()
 
     serializer_class = SubscriptionSerializer
     filterset_class = SubscriptionFilter
@@ -291,7 +290,6 @@ class AdministersADeal(permissions.BasePermission):
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet[Delivery]):
     """The delivery log: one row per email owed, with its status, attempts and last error."""
 
-    schema = ApiSchema()
 
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter

@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts import policy
-from config.api_support import ApiSchema, DomainErrorsMixin, NumberFilter, error_responses
+from config.api_support import DomainErrorsMixin, NumberFilter, error_responses
 
 from . import measures, selectors, services
 from .choices import AreaLevel, TargetKind
@@ -147,7 +147,6 @@ class AreaSerializer(serializers.ModelSerializer[Area]):
 
 
 class MissionViewSet(viewsets.ReadOnlyModelViewSet[Mission]):
-    schema = ApiSchema()
     serializer_class = MissionSerializer
     lookup_field = "number"
     search_fields = ["short_name"]
@@ -335,7 +334,6 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     """Indicators: the missions' metrics as measured, and the deals' outcome frameworks. One is
     found by its code or by its id."""
 
-    schema = ApiSchema()
 
     serializer_class = IndicatorSerializer
     lookup_field = "code"
@@ -383,7 +381,6 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
 
 
 class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):
-    schema = ApiSchema()
     serializer_class = AreaSerializer
     lookup_field = "gss_code"
     filterset_fields = ["level", "parent__gss_code"]
@@ -620,7 +617,6 @@ class ObservationViewSet(
     """Observations: each indicator's published figures for areas and periods. Added and
     corrected by administrators through the import's rules; never deleted here."""
 
-    schema = ApiSchema()
 
     serializer_class = ObservationSerializer
     filterset_class = ObservationFilter
@@ -811,7 +807,6 @@ class TargetViewSet(
 ):
     """Baselines and targets of indicators in areas."""
 
-    schema = ApiSchema()
 
     serializer_class = TargetSerializer
     filterset_class = TargetFilter

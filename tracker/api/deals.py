@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers, viewsets
 
-from config.api_support import ApiSchema
 from tracker import selectors
 from tracker.models import BodyMember, Deal, GovernanceBody, Theme
 
@@ -60,7 +59,6 @@ class GovernanceBodySerializer(serializers.ModelSerializer[GovernanceBody]):
 
 
 class DealViewSet(viewsets.ReadOnlyModelViewSet[Deal]):
-    schema = ApiSchema()
     serializer_class = DealSerializer
     search_fields = ["name", "short_name"]
 
@@ -69,7 +67,6 @@ class DealViewSet(viewsets.ReadOnlyModelViewSet[Deal]):
 
 
 class ThemeViewSet(viewsets.ReadOnlyModelViewSet[Theme]):
-    schema = ApiSchema()
     serializer_class = ThemeSerializer
     filterset_fields = ["deal"]
     search_fields = ["name"]
@@ -80,7 +77,6 @@ class ThemeViewSet(viewsets.ReadOnlyModelViewSet[Theme]):
 
 
 class GovernanceBodyViewSet(viewsets.ReadOnlyModelViewSet[GovernanceBody]):
-    schema = ApiSchema()
     serializer_class = GovernanceBodySerializer
     filterset_fields = ["deal", "kind", "is_chain_start"]
     search_fields = ["name", "short_name"]

@@ -23,7 +23,6 @@ from accounts import policy
 from config.api_support import (
     ETAG,
     IF_MATCH,
-    ApiSchema,
     DomainErrorsMixin,
     NumberFilter,
     error_responses,
@@ -215,7 +214,6 @@ class MeetingViewSet(RevisedRecordViewSet):
     """Meetings of governance bodies, each with its agenda; a closed meeting's record and
     decisions are locked. Not deleted."""
 
-    schema = ApiSchema()
 
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
@@ -321,7 +319,6 @@ class MilestoneViewSet(
 ):
     """The deal's timeline: milestones with their dates, status and what they depend on."""
 
-    schema = ApiSchema()
 
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
@@ -416,7 +413,6 @@ class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion
     """Versions of the composite TDD Proposition: the approved proposals as they stood when each
     version was made. Versions never change; the WMCA Board approves one."""
 
-    schema = ApiSchema()
 
     serializer_class = PropositionVersionSerializer
     filterset_class = PropositionFilter

@@ -25,7 +25,6 @@ from accounts import policy
 from config.api_support import (
     ETAG,
     IF_MATCH,
-    ApiSchema,
     DomainErrorsMixin,
     NumberFilter,
     error_responses,
@@ -392,7 +391,6 @@ class ProposalViewSet(RevisedRecordViewSet):
     """Proposals: policy asks of government owned by workstreams, on their way through the
     governance chain to the deal. Never deleted: a proposal is withdrawn instead."""
 
-    schema = ApiSchema()
 
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter
@@ -582,7 +580,6 @@ class DecisionViewSet(
 ):
     """Governance bodies' decisions about proposals. Never changed or deleted."""
 
-    schema = ApiSchema()
 
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
@@ -705,7 +702,6 @@ NEGOTIATION_WRITES = {
 class NegotiationEntryViewSet(RevisedRecordViewSet):
     """Bilateral engagements with government departments about proposals. Not deleted."""
 
-    schema = ApiSchema()
 
     serializer_class = NegotiationEntrySerializer
     filterset_class = NegotiationFilter

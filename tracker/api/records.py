@@ -22,7 +22,6 @@ from accounts.models import Organisation, User
 from config.api_support import (
     ETAG,
     IF_MATCH,
-    ApiSchema,
     DomainErrorsMixin,
     NumberFilter,
     error_responses,
@@ -267,7 +266,6 @@ class RevisedRecordViewSet(
     """A workstream's records that carry a ``revision``: each object response has it as its
     ETag, and a change sent with a stale If-Match is refused with 412."""
 
-    schema = ApiSchema()
 
     permission_classes = [permissions.IsAuthenticated, WritesToOwnWorkstream]
     detail_route: ClassVar[str]
@@ -343,7 +341,6 @@ class RiskViewSet(RevisedRecordViewSet):
     """Workstreams' risks and issues, scored likelihood times impact. Not deleted: a risk is
     closed instead."""
 
-    schema = ApiSchema()
 
     serializer_class = RiskSerializer
     filterset_class = RiskFilter
@@ -372,7 +369,6 @@ class EngagementEntryViewSet(RevisedRecordViewSet):
     """Lines of workstreams' stakeholder engagement plans: who is engaged, through which body,
     how often. Not deleted here."""
 
-    schema = ApiSchema()
 
     serializer_class = EngagementEntrySerializer
     filterset_class = EngagementEntryFilter

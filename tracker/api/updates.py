@@ -22,7 +22,6 @@ from rest_framework.reverse import reverse
 from accounts import policy
 from config.api_support import (
     ETAG,
-    ApiSchema,
     DomainErrorsMixin,
     NumberFilter,
     error_responses,
@@ -168,7 +167,6 @@ class StatusUpdateViewSet(
 ):
     """Workstreams' status updates. Never changed or deleted: a revision is a new post."""
 
-    schema = ApiSchema()
 
     serializer_class = StatusUpdateSerializer
     filterset_class = StatusUpdateFilter

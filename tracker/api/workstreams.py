@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from accounts import policy
-from config.api_support import ApiSchema, DomainErrorsMixin, NumberFilter, error_responses
+from config.api_support import DomainErrorsMixin, NumberFilter, error_responses
 from tracker import selectors, services
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream
@@ -153,7 +153,6 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
     """A deal's workstreams: their people, where each stands in the reporting cycle, and
     their lifecycle (active, merged into another, or ceased)."""
 
-    schema = ApiSchema()
 
     serializer_class = WorkstreamSerializer
     filterset_class = WorkstreamFilter
