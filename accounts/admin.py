@@ -68,7 +68,8 @@ class MembershipForm(forms.ModelForm):
     """Keeps a membership's workstream inside its deal. (The admin supplies model and fields.)"""
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         deal = cleaned.get("deal")
         deal_id = deal.pk if deal is not None else self.instance.deal_id
         workstream = cleaned.get("workstream")
@@ -89,7 +90,8 @@ class MembershipByUserFormSet(BaseInlineFormSet):
         seen: set[tuple[int, str]] = set()
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
-            if not data or self._should_delete_form(form) or data.get("workstream"):
+            # _should_delete_form is private to Django, so not in its stubs.
+            if not data or self._should_delete_form(form) or data.get("workstream"):  # type: ignore[attr-defined]
                 continue
             deal, role = data.get("deal"), data.get("role")
             if deal is None or not role:

@@ -42,11 +42,13 @@ class TwoFactorMiddleware:
         self,
         request: HttpRequest,
         view_func: Callable[..., Any],
-        view_args: list[Any],
+        view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
         user = request.user
-        if not two_factor.is_required(user) or user.is_verified():  # type: ignore[union-attr]
+        # is_required() is False for an anonymous visitor anyway; asking first lets the type
+        # checker know the user is signed in. is_verified() is added by django-otp's middleware.
+        if not user.is_authenticated or not two_factor.is_required(user) or user.is_verified():  # type: ignore[attr-defined]
             return None
         if getattr(view_func, "second_factor_exempt", False):
             return None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
 from tracker.choices import Classification
@@ -42,6 +43,16 @@ M = TypeVar("M", bound=Model)
 SENSITIVE_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.SPONSOR, Role.DSG})
 
 
+def signed_in(user: User | AnonymousUser) -> User:
+    """The person making a request that only signed-in people reach (every page is behind the
+    login middleware, every API operation behind ``IsAuthenticated``): lets a view hand them to a
+    service as ``acting_user``. Refuses, rather than passing an anonymous visitor on, if a view
+    is ever opened to them by mistake."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user
+
+
 def _memberships(user: User | AnonymousUser) -> list[tuple[int, str, int | None]]:
     """(deal id, role, workstream id) for each role a person holds; read once per request."""
     if not user.is_authenticated:
@@ -49,14 +60,14 @@ def _memberships(user: User | AnonymousUser) -> list[tuple[int, str, int | None]
     cached: list[tuple[int, str, int | None]] | None = getattr(user, "_policy_memberships", None)
     if cached is None:
         cached = list(user.memberships.values_list("deal_id", "role", "workstream_id"))
-        user._policy_memberships = cached  # type: ignore[union-attr]
+        user._policy_memberships = cached
     return cached
 
 
 def forget(user: User | AnonymousUser) -> None:
     """Drop what was read about a person's roles, after they change."""
-    if hasattr(user, "_policy_memberships"):
-        del user._policy_memberships  # type: ignore[union-attr]
+    if user.is_authenticated and hasattr(user, "_policy_memberships"):
+        del user._policy_memberships
 
 
 def _roles_by_deal(user: User | AnonymousUser) -> dict[int, frozenset[str]]:

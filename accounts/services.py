@@ -72,7 +72,8 @@ def user_provision(
         user.set_unusable_password()
     user.save()
 
-    for workstream in chosen or [None]:
+    places: list[Workstream | None] = [*chosen] or [None]  # no workstream: one deal-wide role
+    for workstream in places:
         membership_grant(
             user=user, role=role, deal=deal, workstream=workstream, acting_user=acting_user
         )

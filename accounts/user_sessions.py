@@ -12,12 +12,14 @@ import datetime as dt
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import policy
 from .client_ip import client_ip
 from .models import User, UserSession
 
@@ -28,7 +30,7 @@ ACTIVITY_SESSION_KEY = "_activity_at"
 USER_AGENT_MAX = 300
 
 
-def _store(session_key: str):  # type: ignore[no-untyped-def]
+def _store(session_key: str) -> SessionBase:
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
@@ -72,7 +74,7 @@ def session_touch(request: HttpRequest) -> None:
     if not updated and session.session_key:
         # A session that began before sessions were recorded.
         UserSession.objects.create(
-            user=request.user,
+            user=policy.signed_in(request.user),
             session_key=session.session_key,
             ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],

@@ -24,9 +24,8 @@ from tracker.models import Deal
 
 
 def _own(request: HttpRequest, pk: int) -> Subscription:
-    return get_object_or_404(
-        selectors.subscriptions_for(request.user).filter(user=request.user), pk=pk
-    )
+    user = policy.signed_in(request.user)
+    return get_object_or_404(selectors.subscriptions_for(user).filter(user=user), pk=pk)
 
 
 def _form(request: HttpRequest, deal: Deal, sub: Subscription | None) -> SubscriptionForm:
@@ -39,7 +38,7 @@ def _form(request: HttpRequest, deal: Deal, sub: Subscription | None) -> Subscri
 
 
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = policy.signed_in(request.user)
     subs = selectors.subscriptions_for(user).filter(user=user).order_by("deal__name", "pk")
     deal = tracker_selectors.deal_for(user)
     return render(
@@ -47,10 +46,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {
             "person": user,
-            "roles": selectors.roles_of(user),  # type: ignore[arg-type]
+            "roles": selectors.roles_of(user),
             "subscriptions": [describe(sub) for sub in subs],
             "may_subscribe": deal is not None,
-            "second_factor": two_factor.is_required(user),  # type: ignore[arg-type]
+            "second_factor": two_factor.is_required(user),
         },
     )
 
@@ -63,7 +62,10 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.subscription_create(
-                deal=deal, acting_user=request.user, user=request.user, **form.values()
+                deal=deal,
+                acting_user=policy.signed_in(request.user),
+                user=request.user,
+                **form.values(),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -83,7 +85,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.subscription_update(
-                subscription=sub, acting_user=request.user, **form.values()
+                subscription=sub, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -102,7 +104,9 @@ def subscription_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     sub = _own(request, pk)
     active = request.POST.get("active") == "on"
     try:
-        services.subscription_set_active(subscription=sub, acting_user=request.user, active=active)
+        services.subscription_set_active(
+            subscription=sub, acting_user=policy.signed_in(request.user), active=active
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import two_factor, user_sessions
+from . import policy, two_factor, user_sessions
 from .forms import SecurityCodeForm
 from .middleware import second_factor_exempt
 
@@ -35,15 +35,15 @@ def _next(request: HttpRequest) -> str:
 
 @second_factor_exempt
 def two_factor_verify(request: HttpRequest) -> HttpResponseBase:
-    user = request.user
-    if not two_factor.is_required(user) or user.is_verified():  # type: ignore[union-attr]
+    user = policy.signed_in(request.user)
+    if not two_factor.is_required(user) or user.is_verified():  # type: ignore[attr-defined]
         return redirect(_next(request))
-    if two_factor.confirmed_device(user) is None:  # type: ignore[arg-type]
+    if two_factor.confirmed_device(user) is None:
         return redirect(f"{reverse('two-factor-setup')}?{request.GET.urlencode()}")
     form = SecurityCodeForm(request.POST or None)
     if form.is_valid():
         try:
-            two_factor.totp_verify(request=request, user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+            two_factor.totp_verify(request=request, user=user, code=form.cleaned_data["code"])
         except two_factor.TwoFactorError as error:
             form.add_error("code", str(error))
         else:
@@ -55,12 +55,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponseBase:
 
 @second_factor_exempt
 def two_factor_setup(request: HttpRequest) -> HttpResponseBase:
-    user = request.user
-    if not two_factor.is_required(user) or user.is_verified():  # type: ignore[union-attr]
+    user = policy.signed_in(request.user)
+    if not two_factor.is_required(user) or user.is_verified():  # type: ignore[attr-defined]
         return redirect(_next(request))
-    if two_factor.confirmed_device(user) is not None:  # type: ignore[arg-type]
+    if two_factor.confirmed_device(user) is not None:
         return redirect(f"{reverse('two-factor-verify')}?{request.GET.urlencode()}")
-    device = two_factor.totp_device_start(user=user)  # type: ignore[arg-type]
+    device = two_factor.totp_device_start(user=user)
     form = SecurityCodeForm(request.POST or None)
     if form.is_valid():
         try:
@@ -93,7 +93,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
             "last_active_at": row.last_active_at,
             "is_current": row.session_key == current,
         }
-        for row in user_sessions.sessions_of(request.user)[:50]  # type: ignore[arg-type]
+        for row in user_sessions.sessions_of(policy.signed_in(request.user))[:50]
     ]
     return render(
         request,
@@ -108,8 +108,8 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    if user_sessions.session_end(user=user, pk=pk, acting_user=user):  # type: ignore[arg-type]
+    user = policy.signed_in(request.user)
+    if user_sessions.session_end(user=user, pk=pk, acting_user=user):
         messages.success(request, "That session is signed out")
     else:
         messages.error(request, "That session had already ended")
@@ -118,11 +118,11 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def sessions_end_others(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = policy.signed_in(request.user)
     ended = user_sessions.sessions_end_others(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         keep_session_key=request.session.session_key,
-        acting_user=user,  # type: ignore[arg-type]
+        acting_user=user,
     )
     word = "session" if ended == 1 else "sessions"
     messages.success(request, f"{ended} other {word} signed out")
