@@ -164,7 +164,8 @@ class DomainErrorsMixin:
 
 class ChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(help_text="The field's name in this API.")
-    label = serializers.CharField(help_text="The field as people read it.")
+    # A declared field named like an attribute of Field: DRF's metaclass takes it off the class.
+    label = serializers.CharField(help_text="The field as people read it.")  # type: ignore[assignment]
     before = serializers.JSONField(help_text="The value in the version the client started from.")
     after = serializers.JSONField(help_text="The value now.")
 

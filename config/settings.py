@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -302,7 +303,7 @@ from .csp import *  # noqa: E402,F403
 # /health/ must answer plain HTTP from a load balancer or a local probe.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
