@@ -7,13 +7,15 @@ sent: read here, written only by the sending code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from accounts import policy
 
 from . import services
 from .models import Delivery, Subscription
@@ -43,7 +45,8 @@ class SubscriptionAdminForm(forms.ModelForm):
         fields = ["deal", *FORM_FIELDS]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         existing = self.instance if self.instance.pk else None
@@ -95,25 +98,34 @@ class SubscriptionAdmin(admin.ModelAdmin):
     )
     actions = ("turn_off", "turn_on")
 
-    def get_fields(self, request: HttpRequest, obj: Subscription | None = None) -> list[str]:
-        return ["deal", *FORM_FIELDS, *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: Subscription | None = None) -> tuple[str, ...]:
+        return ("deal", *FORM_FIELDS, *self.readonly_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Subscription | None = None) -> Any:
         # A subscription stays with its deal.
         return ("deal", *self.readonly_fields) if obj else self.readonly_fields
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Subscription | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[SubscriptionAdminForm]:
+        # The admin builds its form class from ``form`` below, so it is a SubscriptionAdminForm.
+        form = cast(type[SubscriptionAdminForm], super().get_form(request, obj, change, **kwargs))
         form.acting_user = request.user
         return form
 
     def save_model(self, request: HttpRequest, obj: Subscription, form: Any, change: bool) -> None:
         values = _values(form.cleaned_data)
         if change:
-            sub = services.subscription_update(subscription=obj, acting_user=request.user, **values)
+            sub = services.subscription_update(
+                subscription=obj, acting_user=policy.signed_in(request.user), **values
+            )
         else:
             sub = services.subscription_create(
-                deal=form.cleaned_data["deal"], acting_user=request.user, **values
+                deal=form.cleaned_data["deal"], acting_user=policy.signed_in(request.user), **values
             )
         obj.pk = sub.pk
         obj.refresh_from_db()
@@ -126,7 +138,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         for sub in queryset:
             try:
                 services.subscription_set_active(
-                    subscription=sub, acting_user=request.user, active=on
+                    subscription=sub, acting_user=policy.signed_in(request.user), active=on
                 )
                 done += 1
             except (ValidationError, PermissionDenied) as error:

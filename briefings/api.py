@@ -152,10 +152,12 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
 
     def create(self, validated_data: dict[str, Any]) -> Subscription:
         validated_data.pop("is_active", None)
-        return services.subscription_create(acting_user=_user(self.context), **validated_data)
+        return services.subscription_create(
+            acting_user=policy.signed_in(_user(self.context)), **validated_data
+        )
 
     def update(self, instance: Subscription, validated_data: dict[str, Any]) -> Subscription:
-        acting_user = _user(self.context)
+        acting_user = policy.signed_in(_user(self.context))
         active = validated_data.pop("is_active", None)
         if validated_data:
             instance = services.subscription_update(
@@ -212,7 +214,6 @@ SUBSCRIPTION_WRITES = {200: SubscriptionSerializer, **error_responses(400, 401, 
 class SubscriptionViewSet(DomainErrorsMixin, viewsets.ModelViewSet[Subscription]):
     """Subscriptions to the deals' scheduled digests. Not deleted: turned off, so that the
     delivery log keeps what went to whom."""
-
 
     serializer_class = SubscriptionSerializer
     filterset_class = SubscriptionFilter
@@ -289,7 +290,6 @@ class AdministersADeal(permissions.BasePermission):
 )
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet[Delivery]):
     """The delivery log: one row per email owed, with its status, attempts and last error."""
-
 
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter

@@ -10,6 +10,7 @@ the first digests to ``var/mail/`` as soon as ``make run`` is up.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -39,7 +40,7 @@ def demo_subscriptions_load(deal: Deal, *, now: dt.datetime | None = None) -> li
     demo_subscriptions_delete()
     now = now or timezone.now()
     first = (now + FIRST_DIGEST_AFTER).astimezone(UK)
-    schedule = {
+    schedule: dict[str, Any] = {
         "frequency": Frequency.WEEKLY,
         "day": first.weekday(),
         "send_at": first.time().replace(second=0, microsecond=0),
@@ -50,7 +51,7 @@ def demo_subscriptions_load(deal: Deal, *, now: dt.datetime | None = None) -> li
     if admin is None or dsg is None or sponsor is None:
         return []
     theme = Theme.objects.filter(deal=deal).order_by("position", "pk").first()
-    wanted = [
+    wanted: list[dict[str, Any]] = [
         {
             "email": PARTNER_ADDRESS,
             "name": "Partnerships team",

@@ -169,7 +169,13 @@ class Digest:
 
     @property
     def changes(self) -> int:
-        return sum(map(len, (self.updates, self.moved, self.outcomes, self.decisions, self.risks)))
+        return (
+            len(self.updates)
+            + len(self.moved)
+            + len(self.outcomes)
+            + len(self.decisions)
+            + len(self.risks)
+        )
 
     @property
     def coming(self) -> int:
@@ -271,7 +277,7 @@ def _decisions(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datet
 
 def _risks(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
     """Open risks first escalated to the DSG in the period (from their history)."""
-    history = Risk.history.model  # type: ignore[attr-defined]
+    history = Risk.history.model
     first_escalated = (
         history.objects.filter(id=OuterRef("pk"), escalated_to_dsg=True)
         .order_by("history_date")

@@ -120,7 +120,8 @@ class SubscriptionForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         frequency = data.get("frequency")
         if frequency == Frequency.MONTHLY and data.get("day_of_month") is None:
             self.add_error("day_of_month", "Enter the day of the month to send it, like 3")

@@ -119,12 +119,14 @@ class Subscription(models.Model):
     @property
     def address(self) -> str:
         """Where the digest goes: the user's current address, or the external one."""
-        return self.user.email if self.user_id else self.email
+        user = self.user  # None without a query when there is no user
+        return user.email if user is not None else self.email
 
     @property
     def display_name(self) -> str:
-        if self.user_id:
-            return self.user.full_name or self.user.email
+        user = self.user
+        if user is not None:
+            return user.full_name or user.email
         return self.name or self.email
 
 

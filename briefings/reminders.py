@@ -34,7 +34,7 @@ from .schedule import UK
 # Reminders are written from this time of day (UK), so nobody is emailed at midnight.
 REMINDER_TIME = dt.time(8, 0)
 DUE_SOON_DAYS = 2
-TEMPLATES = {
+TEMPLATES: dict[str, str] = {
     DeliveryKind.UPDATE_DUE: "reminder-due",
     DeliveryKind.UPDATE_OVERDUE: "reminder-overdue",
     DeliveryKind.SPONSOR_OVERDUE: "sponsor-overdue",
@@ -166,6 +166,7 @@ def _create(wanted: list[Delivery]) -> list[int]:
 
 def reminder_message(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
     """The reminder's email as things stand now, or None when it no longer has a point."""
+    assert delivery.recipient_id is not None  # a reminder has a recipient (a constraint says so)
     recipient = User.objects.get(pk=delivery.recipient_id)
     if not recipient.is_active:
         return None
@@ -175,6 +176,8 @@ def reminder_message(delivery: Delivery, now: dt.datetime) -> EmailMessage | Non
 
 
 def _lead_message(delivery: Delivery, lead: User, now: dt.datetime) -> EmailMessage | None:
+    if delivery.workstream_id is None:
+        return None
     ws = _workstreams().filter(pk=delivery.workstream_id).first()
     still_leads = Membership.objects.filter(
         user=lead, role=Role.LEAD, workstream_id=delivery.workstream_id

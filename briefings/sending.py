@@ -190,6 +190,7 @@ def _message_for(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
         from .reminders import reminder_message
 
         return reminder_message(delivery, now)
+    assert delivery.subscription_id is not None  # a digest has a subscription (a constraint)
     subscription = Subscription.objects.select_related("user", "deal", "theme").get(
         pk=delivery.subscription_id
     )
@@ -213,9 +214,10 @@ def _finish(
         delivery.sent_at = now
     delivery.save()
     covered = status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED)
-    if covered and delivery.kind == DeliveryKind.DIGEST and delivery.period_end:
+    digest_of = delivery.subscription_id if delivery.kind == DeliveryKind.DIGEST else None
+    if covered and digest_of is not None and delivery.period_end:
         # Only ever forward: a recovered old delivery must not move it back.
-        Subscription.objects.filter(pk=delivery.subscription_id).filter(
+        Subscription.objects.filter(pk=digest_of).filter(
             Q(covered_until__isnull=True) | Q(covered_until__lt=delivery.period_end)
         ).update(covered_until=delivery.period_end)
     return _outcome(delivery, error)

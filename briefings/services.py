@@ -23,7 +23,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import policy
@@ -88,7 +88,7 @@ def schedule_label(subscription: Subscription) -> str:
 def scope_label(subscription: Subscription) -> str:
     """ "The whole deal", "Theme: Transport", "Workstreams: Buses, Skills" (the workstreams as
     prefetched, so a list reads them once)."""
-    if subscription.scope == Scope.THEME and subscription.theme_id:
+    if subscription.scope == Scope.THEME and subscription.theme is not None:
         return f"Theme: {subscription.theme.name}"
     if subscription.scope == Scope.WORKSTREAMS:
         names = sorted(ws.name for ws in subscription.workstreams.all())
@@ -163,7 +163,9 @@ def _typed(sub: Subscription, errors: dict[str, str]) -> None:
     time is a string)."""
     for name, message in (("day", "Enter the day as a number"), ("send_at", "Enter a time")):
         try:
-            setattr(sub, name, sub._meta.get_field(name).to_python(getattr(sub, name)))
+            field = sub._meta.get_field(name)
+            assert isinstance(field, models.Field)  # day and send_at are columns, not relations
+            setattr(sub, name, field.to_python(getattr(sub, name)))
         except ValidationError:
             errors[name] = message
 

@@ -6,6 +6,7 @@ They take ids, own the retry policy, and let every unexpected error through to C
 from __future__ import annotations
 
 import random
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -19,7 +20,7 @@ def tick() -> dict[str, int]:
     """Claim what is due (digests, reminders, anything a lost worker left) and queue it."""
     ids = sending.claim_due() + reminders.claim_reminders()
     for delivery_id in ids:
-        transaction.on_commit(lambda pk=delivery_id: send_delivery.delay(pk))
+        transaction.on_commit(partial(send_delivery.delay, delivery_id))
     return {"queued": len(ids)}
 
 
@@ -39,7 +40,7 @@ def retry_countdown(retries: int) -> float:
     time_limit=120,
     soft_time_limit=100,
 )
-def send_delivery(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
+def send_delivery(self, delivery_id: int) -> str:  # self is the Celery task (bind=True)
     try:
         return sending.deliver(delivery_id).status
     except sending.TransientSendError as error:

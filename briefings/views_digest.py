@@ -120,7 +120,7 @@ def digest_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required  # framed by digest_view, under the same key and the same checks
 @xframe_options_sameorigin
-@csp(settings.EMAIL_FRAME_POLICY)
+@csp(settings.EMAIL_FRAME_POLICY)  # type: ignore[arg-type]  # django-csp types views as (request) only
 def digest_view_email(request: HttpRequest, token: str) -> HttpResponse:
     found = _linked_digest(request, token)
     if isinstance(found, HttpResponse):
@@ -205,7 +205,7 @@ def subscription_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @xframe_options_sameorigin
-@csp(settings.EMAIL_FRAME_POLICY)
+@csp(settings.EMAIL_FRAME_POLICY)  # type: ignore[arg-type]  # django-csp types views as (request) only
 def subscription_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
     """The previewed email in the preview page's frame (composed again: it is what would go now)."""
     return _email_document(_previewed(request, pk)[3])

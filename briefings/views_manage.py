@@ -155,7 +155,9 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         try:
-            sub = services.subscription_create(deal=deal, acting_user=request.user, **form.values())
+            sub = services.subscription_create(
+                deal=deal, acting_user=policy.signed_in(request.user), **form.values()
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -175,7 +177,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             sub = services.subscription_update(
-                subscription=sub, acting_user=request.user, **form.values()
+                subscription=sub, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -195,7 +197,7 @@ def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
     sub = _admin_subscription(request, pk)
     try:
         sub = services.subscription_set_active(
-            subscription=sub, acting_user=request.user, active=active
+            subscription=sub, acting_user=policy.signed_in(request.user), active=active
         )
     except ValidationError as error:
         messages.error(request, f"{sub.display_name}: {' '.join(error.messages)}")

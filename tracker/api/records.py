@@ -4,7 +4,7 @@ record of who was engaged."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -55,7 +55,7 @@ class WritesToOwnWorkstream(permissions.BasePermission):
         return policy.can_write_workstream(request.user, obj.workstream)
 
 
-def _user(context: dict[str, Any]) -> Any:
+def _user(context: Mapping[str, Any]) -> User | AnonymousUser:
     request = context.get("request")
     return request.user if request else AnonymousUser()
 
@@ -266,7 +266,6 @@ class RevisedRecordViewSet(
     """A workstream's records that carry a ``revision``: each object response has it as its
     ETag, and a change sent with a stale If-Match is refused with 412."""
 
-
     permission_classes = [permissions.IsAuthenticated, WritesToOwnWorkstream]
     detail_route: ClassVar[str]
     create_service: ClassVar[Callable[..., Model]]
@@ -287,7 +286,9 @@ class RevisedRecordViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = type(self).create_service(acting_user=request.user, **serializer.validated_data)
+        record = type(self).create_service(
+            acting_user=policy.signed_in(request.user), **serializer.validated_data
+        )
         response = self.respond(self.reread(record), status.HTTP_201_CREATED)
         response["Location"] = reverse(self.detail_route, args=[record.pk], request=request)
         return response
@@ -299,7 +300,7 @@ class RevisedRecordViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             record = type(self).update_service(
-                acting_user=request.user,
+                acting_user=policy.signed_in(request.user),
                 expected_revision=expected_revision(request, record.revision),
                 **{self.record_keyword: record},
                 **serializer.validated_data,
@@ -341,7 +342,6 @@ class RiskViewSet(RevisedRecordViewSet):
     """Workstreams' risks and issues, scored likelihood times impact. Not deleted: a risk is
     closed instead."""
 
-
     serializer_class = RiskSerializer
     filterset_class = RiskFilter
     ordering_fields = ["score", "title", "updated_at"]
@@ -368,7 +368,6 @@ class RiskViewSet(RevisedRecordViewSet):
 class EngagementEntryViewSet(RevisedRecordViewSet):
     """Lines of workstreams' stakeholder engagement plans: who is engaged, through which body,
     how often. Not deleted here."""
-
 
     serializer_class = EngagementEntrySerializer
     filterset_class = EngagementEntryFilter
