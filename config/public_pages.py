@@ -22,8 +22,7 @@ PRIVACY_NOTICE_UPDATED = dt.date(2026, 12, 5)
 def contact_email() -> str:
     """Where people write to the TDD Core Team: ``CONTACT_EMAIL`` when the settings name one,
     otherwise the address the service's own emails come from."""
-    configured = getattr(settings, "CONTACT_EMAIL", "")
-    return configured or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return settings.CONTACT_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 def _controllers() -> list[str]:

@@ -168,6 +168,9 @@ if not env.str("EMAIL_URL", default=""):
     # default mail folder under the working directory instead of VAR_DIR.
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Deal tracker <tracker@localhost>")
+# Where people write to the TDD Core Team (accessibility problems, their personal data); the
+# sender address when empty.
+CONTACT_EMAIL: str = env.str("CONTACT_EMAIL", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer is given up on (and the send retried later) after this
 # many seconds, rather than holding a worker for ever.
