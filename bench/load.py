@@ -23,6 +23,7 @@ See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,21 @@ from dashboards import (  # noqa: E402 - the helpers of the dashboards' benchmar
 )
 
 GROUPS = ("dashboards", "api-read", "update-post")
+# What bench/locustfile.py requests, warmed up before the run.
+DASHBOARDS = (
+    "/dashboard/",
+    "/dashboard/shared/",
+    "/dashboard/pipeline/",
+    "/dashboard/coverage/",
+    "/dashboard/asks/",
+)
+API_LISTS = (
+    "/api/v1/workstreams/",
+    "/api/v1/proposals/",
+    "/api/v1/risks/",
+    "/api/v1/status-updates/",
+)
+WARM_UP_ROUNDS = 3
 DASHBOARD_P95_TARGET_MS = 300
 # Leave the users this long to finish what they are doing when the time is up.
 STOP_TIMEOUT_SECONDS = 10
@@ -86,6 +103,7 @@ def main() -> int:
     server = start_gunicorn(port, args.workers, env, var_dir / "gunicorn.log")
     try:
         wait_until_ready(port, server)
+        warm_up(port, plan, args.workers)
         started = time.monotonic()
         run_locust(port, args, env | {"LOAD_PLAN": str(plan_path)}, var_dir)
         elapsed = time.monotonic() - started
@@ -184,12 +202,15 @@ def people(users: int) -> dict[str, Any]:
 def verified_session_cookie(user: Any) -> str:
     """A signed-in session whose second factor counts as given: what signing in with the
     password and then the authenticator's code leaves in the session (django-otp keeps the
-    device that verified it under ``DEVICE_ID_SESSION_KEY``)."""
+    device that verified it under ``DEVICE_ID_SESSION_KEY``), and the record of it."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.user_sessions import session_record_sign_in
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
@@ -200,6 +221,11 @@ def verified_session_cookie(user: Any) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
+    # Recorded as signing in records it, so that the person's sessions page lists it.
+    request = RequestFactory().get("/", HTTP_USER_AGENT="Load run", REMOTE_ADDR="127.0.0.1")
+    request.session = session
+    session_record_sign_in(request=request, user=user)
+    session.save()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
@@ -235,6 +261,32 @@ def start_gunicorn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def warm_up(port: int, plan: dict[str, Any], workers: int) -> None:
+    """Every page and list a few times per worker, concurrently so that each worker gets its
+    share, before the clock starts: a worker's first request for a page loads its code and
+    templates (about 2 s here), which is start-up, not load."""
+    session = {"Cookie": plan["sessions"][0]}
+    token = {"Authorization": f"Token {plan['readers'][0]}"}
+    requests = [(path, session) for path in DASHBOARDS] + [(path, token) for path in API_LISTS]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        statuses = list(
+            pool.map(lambda request: status_of(port, *request), requests * WARM_UP_ROUNDS * workers)
+        )
+    if set(statuses) != {200}:
+        sys.exit(f"Warming up, the app answered {sorted(Counter(statuses).items())}.")
+
+
+def status_of(port: int, path: str, headers: dict[str, str]) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers | {"X-Forwarded-Proto": "https"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
 
 
 def run_locust(port: int, args: argparse.Namespace, env: dict[str, str], var_dir: Path) -> None:
