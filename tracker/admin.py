@@ -91,13 +91,14 @@ class SameDealForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # An inline row's deal is set from its parent, not typed in; it must still take part in
         # the unique checks (a name is unique per deal), so it is not excluded from them.
-        exclude = super()._get_validation_exclusions()
+        exclude = super()._get_validation_exclusions()  # type: ignore[misc]  # private, not in stubs
         if getattr(self.instance, "deal_id", None) is not None:
             exclude.discard("deal")
         return exclude
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         deal_id = self._deal_id()
         if deal_id is None:
             return cleaned
@@ -112,7 +113,7 @@ class ParentDealFormSet(BaseInlineFormSet):
     """Gives each row added under a parent the parent's deal."""
 
     def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # private, not in stubs
         if form.instance.deal_id is None:
             form.instance.deal_id = self.instance.deal_id
         return form
@@ -202,7 +203,7 @@ class WorkstreamMembershipForm(SameDealForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only leads and sponsors hold a role for one workstream.
-        self.fields["role"].choices = [(role.value, role.label) for role in WORKSTREAM_ROLES]
+        self.fields["role"].choices = [(role.value, role.label) for role in WORKSTREAM_ROLES]  # type: ignore[attr-defined]
 
 
 class WorkstreamMembershipFormSet(ParentDealFormSet):
@@ -215,7 +216,7 @@ class WorkstreamMembershipFormSet(ParentDealFormSet):
             form
             for form in self.forms
             if getattr(form, "cleaned_data", None)
-            and not self._should_delete_form(form)
+            and not self._should_delete_form(form)  # type: ignore[attr-defined]  # private to Django
             and form.cleaned_data.get("role") == Role.SPONSOR
         ]
         if len(sponsors) > 1:

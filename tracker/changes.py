@@ -30,7 +30,7 @@ def _display(field: Any, value: Any, labels: Labels | None) -> Any:
     if isinstance(field, models.ForeignKey) and value is not None:
         if labels is not None:
             return labels.get((field.related_model, value), value)
-        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related else value
     return value
 
@@ -44,7 +44,7 @@ def related_labels(
     for name, old, new in changed:
         field = model._meta.get_field(name)
         if isinstance(field, models.ForeignKey):
-            wanted[field.related_model].update(v for v in (old, new) if v is not None)  # type: ignore[index]
+            wanted[field.related_model].update(v for v in (old, new) if v is not None)
     return {
         (related, row.pk): str(row)
         for related, pks in wanted.items()

@@ -450,7 +450,7 @@ REJECTION_REASONS = (
     "Not a priority for this deal; to be pursued outside the TDD.",
 )
 # What was agreed, or why not: the outcome's notes.
-OUTCOME_NOTES = {
+OUTCOME_NOTES: dict[str, str] = {
     Outcome.AGREED: (
         "Agreed in full: government will devolve this as asked from the next financial year, "
         "set out in the deal document and a memorandum of understanding with the department."
@@ -598,7 +598,7 @@ ENGAGED_ORGANISATIONS = {
 }
 # How a workstream engages an organisation of each kind when no board or group of the deal
 # is the channel, and how often.
-OTHER_CHANNELS = {
+OTHER_CHANNELS: dict[str, str] = {
     K.CONSTITUENT_AUTHORITY: "Officer working group convened by the workstream lead",
     K.NON_CONSTITUENT_AUTHORITY: "Briefings for the non-constituent authorities' officers",
     K.GOVERNMENT_DEPARTMENT: "Bilateral meetings with departmental officials",
@@ -615,7 +615,7 @@ NET_ZERO_CHANNELS = {
     K.VOLUNTARY_SECTOR: "wm-greener-together-forum",
     K.OTHER: "energy-capital-partnership",
 }
-FREQUENCIES = {
+FREQUENCIES: dict[str, tuple[str, str]] = {
     K.CONSTITUENT_AUTHORITY: (EngagementFrequency.FORTNIGHTLY, EngagementFrequency.MONTHLY),
     K.NON_CONSTITUENT_AUTHORITY: (EngagementFrequency.MONTHLY, EngagementFrequency.FORTNIGHTLY),
     K.GOVERNMENT_DEPARTMENT: (EngagementFrequency.FORTNIGHTLY, EngagementFrequency.WEEKLY),
@@ -822,8 +822,8 @@ def demo_data_delete() -> int:
         deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
     deleted += _demo_history_delete(demo_ids)
     deleted += _answers_history_delete(demo_ids[Proposal])
-    for model in (User, GovernmentDepartment, Organisation):
-        deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
+    for reference_model in (User, GovernmentDepartment, Organisation):
+        deleted += _demo_rows_delete(reference_model._default_manager.filter(is_demo=True))
     return deleted
 
 
@@ -916,7 +916,7 @@ def _demo_history_delete(deleted: Mapping[type[models.Model], list[int]]) -> int
 def _answers_history_delete(proposal_ids: list[int]) -> int:
     """The history of the principle answers of deleted demo proposals (the answers carry no
     demo flag of their own: they belong to their proposal)."""
-    history = PrincipleResponse.history.model  # type: ignore[attr-defined]
+    history = PrincipleResponse.history.model
     orphans = history.objects.filter(proposal_id__in=proposal_ids).exclude(
         id__in=PrincipleResponse.objects.values("pk")
     )
@@ -1720,7 +1720,7 @@ class _Builder:
         # moved recently; the others at any time.
         recent = stage in (S.IN_GOVERNANCE, S.APPROVED, S.SUBMITTED)
         run = feasible[-1] if recent else self.rng.choice(feasible)
-        dated = []
+        dated: list[tuple[date, Meeting | None]] = []
         for meeting in run:
             day = meeting.starts_at.date()
             if self.rng.random() < 0.15:
@@ -1806,16 +1806,17 @@ class _Builder:
         for proposal in proposals:
             proposal._history_user = proposal.owner  # type: ignore[attr-defined]
             proposal._history_date = proposal.created_at  # type: ignore[attr-defined]
-        Proposal.history.bulk_history_create(proposals)  # type: ignore[attr-defined]
+        Proposal.history.bulk_history_create(proposals)
         talks: list[NegotiationEntry] = []
         for proposal in proposals:
             talks += self._move(proposal, by_proposal[proposal.pk])
         moved = [p for p in proposals if p.moved_at != p.created_at]
         for proposal in moved:
             proposal.revision += 1
-            proposal.updated_at = proposal._history_date = proposal.moved_at  # type: ignore[attr-defined]
+            # Set in _move for every proposal in ``moved``, so never None here.
+            proposal.updated_at = proposal._history_date = proposal.moved_at  # type: ignore[attr-defined,assignment]
         Proposal.objects.bulk_update(proposals, MOVED_FIELDS)
-        Proposal.history.bulk_history_create(moved, update=True)  # type: ignore[attr-defined]
+        Proposal.history.bulk_history_create(moved, update=True)
         return talks
 
     def _move(self, proposal: Proposal, decisions: list[Decision]) -> list[NegotiationEntry]:
@@ -1953,7 +1954,7 @@ class _Builder:
         for response in responses:
             response.updated_at = response._history_date  # type: ignore[attr-defined]
         PrincipleResponse.objects.bulk_update(responses, ["updated_at"])
-        PrincipleResponse.history.bulk_history_create(responses)  # type: ignore[attr-defined]
+        PrincipleResponse.history.bulk_history_create(responses)
         self.summary.created["principle answers"] += len(responses)
 
     def _minutes(self, decisions: list[Decision]) -> None:
@@ -1985,7 +1986,7 @@ class _Builder:
             arranged = meeting.starts_at - timedelta(days=ARRANGED_DAYS_AHEAD, hours=1)
             meeting._history_user = self.admin  # type: ignore[attr-defined]
             meeting._history_date = min(arranged, self.now)  # type: ignore[attr-defined]
-        Meeting.history.bulk_history_create(meetings)  # type: ignore[attr-defined]
+        Meeting.history.bulk_history_create(meetings)
 
     def _proposition(self, proposals: list[Proposal]) -> None:
         """A version of the TDD Proposition, approved by the last body of the chain at its

@@ -189,7 +189,7 @@ def synthetic_build(*, scale: int, seed: int = DEFAULT_SEED, today: date) -> Sca
 def _raw_delete(queryset: models.QuerySet[Any]) -> int:
     """Delete without loading the rows or sending signals (which would write a history entry
     for each): the caller deletes the dependent rows first."""
-    return int(queryset._raw_delete(queryset.db))  # type: ignore[attr-defined]
+    return int(queryset._raw_delete(queryset.db))
 
 
 @transaction.atomic
@@ -269,7 +269,7 @@ def synthetic_delete() -> int:
         (Proposal, proposal_ids),
         (Workstream, ws_ids),
     ):
-        deleted += _raw_delete(model.history.model.objects.filter(id__in=ids))  # type: ignore[attr-defined]
+        deleted += _raw_delete(model.history.model.objects.filter(id__in=ids))
     deleted += _raw_delete(Workstream.objects.filter(pk__in=ws_ids))
     indicator_ids = list(indicators.values_list("pk", flat=True))
     area_ids = list(areas.values_list("pk", flat=True))

@@ -95,7 +95,7 @@ def current_updates(user: AnyUser, deal: Deal) -> dict[int, StatusUpdate]:
     ids = (
         selectors.workstreams_for(user)
         .filter(deal=deal)
-        .values_list("current_update_id", flat=True)
+        .values_list("current_update_id", flat=True)  # type: ignore[misc]  # workstreams_for annotates it
     )
     updates = StatusUpdate.objects.filter(pk__in=[i for i in ids if i is not None])
     return {u.workstream_id: u for u in updates.select_related("workstream__theme")}

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt, RGBColor
@@ -48,7 +49,7 @@ def approval_line(version: PropositionVersion) -> str:
     )
 
 
-def _page_setup(document: Document, mark: str) -> None:
+def _page_setup(document: DocxDocument, mark: str) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = A4_WIDTH, A4_HEIGHT
@@ -62,7 +63,7 @@ def _page_setup(document: Document, mark: str) -> None:
         run.font.color.rgb = MARKING_RED
 
 
-def _field(document: Document, label: str, text: str) -> None:
+def _field(document: DocxDocument, label: str, text: str) -> None:
     if not text:
         return
     paragraph = document.add_paragraph()
@@ -71,7 +72,7 @@ def _field(document: Document, label: str, text: str) -> None:
     paragraph.add_run(text)
 
 
-def _item(document: Document, item: PropositionItem) -> None:
+def _item(document: DocxDocument, item: PropositionItem) -> None:
     document.add_heading(item.title, level=3)
     _field(document, "Marking", item.get_classification_display())
     _field(document, "Type of ask", item.get_ask_type_display())

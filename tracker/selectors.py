@@ -55,7 +55,7 @@ def status_updates_for(user: AnyUser) -> QuerySet[StatusUpdate]:
     return policy.visible_classified(StatusUpdate.objects.all(), user, "workstream__deal")
 
 
-def _people_prefetch() -> Prefetch[Membership]:
+def _people_prefetch() -> Prefetch[str, QuerySet[Membership], str]:
     return Prefetch(
         "memberships",
         queryset=Membership.objects.filter(role__in=[Role.LEAD, Role.SPONSOR])
@@ -144,7 +144,7 @@ def bodies_for(user: AnyUser) -> QuerySet[GovernanceBody]:
     return policy.visible_in_deals(GovernanceBody.objects.all(), user, "deal")
 
 
-def people_in(workstream: Workstream) -> tuple[list[object], object | None]:
+def people_in(workstream: Workstream) -> tuple[list[User], User | None]:
     """Leads and the sponsor of a workstream fetched by ``workstreams_for``."""
     people: list[Membership] = getattr(workstream, "people", [])
     leads = [m.user for m in people if m.role == Role.LEAD]

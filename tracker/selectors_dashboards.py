@@ -18,7 +18,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -315,7 +315,7 @@ def _trends(user: AnyUser, deal: Deal, safe: bool, periods: list[Period]) -> dic
     }
 
 
-def _risks(user: AnyUser, deal: Deal, safe: bool) -> dict[int, dict[str, int]]:
+def _risks(user: AnyUser, deal: Deal, safe: bool) -> dict[int, dict[str, Any]]:
     rows = (
         Risk.objects.filter(_visible(user, safe), workstream__deal=deal, status=RiskStatus.OPEN)
         .values("workstream_id")
@@ -329,7 +329,10 @@ def _risks(user: AnyUser, deal: Deal, safe: bool) -> dict[int, dict[str, int]]:
         )
         .order_by()
     )
-    return {row.pop("workstream_id"): row for row in rows}
+    return {
+        row["workstream_id"]: {name: n for name, n in row.items() if name != "workstream_id"}
+        for row in rows
+    }
 
 
 def _proposals(user: AnyUser, deal: Deal, safe: bool) -> dict[int, tuple[dict[str, int], bool]]:

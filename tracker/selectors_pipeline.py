@@ -8,6 +8,7 @@ OFFICIAL records only, so no list, count or flag includes an OFFICIAL-SENSITIVE 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -173,7 +174,7 @@ class Stuck:
     weeks: int
     since: dt.datetime
     count: int
-    proposals: list[Proposal]
+    proposals: Sequence[Proposal]
 
 
 def stuck_proposals(
@@ -246,7 +247,9 @@ def timeline_ahead(
 # --- Mission coverage -------------------------------------------------------------------------
 
 
-def _metric_links(owner: str, model: type, owners: QuerySet | list[int]) -> QuerySet:
+def _metric_links(
+    owner: str, model: type[Workstream] | type[Proposal], owners: QuerySet | list[int]
+) -> QuerySet:
     """(owner id, metric id) for each metric a workstream or proposal names, directly or by
     naming one of its indicators."""
     metrics = model.metrics.through.objects.filter(**{f"{owner}_id__in": owners})
@@ -258,7 +261,9 @@ def _metric_links(owner: str, model: type, owners: QuerySet | list[int]) -> Quer
     )
 
 
-def _direct_links(owner: str, model: type, owners: QuerySet | list[int]) -> set[tuple[int, int]]:
+def _direct_links(
+    owner: str, model: type[Workstream] | type[Proposal], owners: QuerySet | list[int]
+) -> set[tuple[int, int]]:
     return set(
         model.missions.through.objects.filter(**{f"{owner}_id__in": owners}).values_list(
             f"{owner}_id", "mission_id"

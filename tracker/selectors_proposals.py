@@ -67,7 +67,8 @@ def proposal_list(user: AnyUser) -> QuerySet[Proposal]:
 
 def with_unanswered_principles(qs: QuerySet[Proposal]) -> QuerySet[Proposal]:
     """Of an annotated ``proposal_list``, the open proposals with principles left unanswered."""
-    return qs.exclude(stage__in=CLOSED_STAGES).filter(principles_answered__lt=F("principles_total"))
+    # principles_answered is an annotation of proposal_list, which the QuerySet type does not carry.
+    return qs.exclude(stage__in=CLOSED_STAGES).filter(principles_answered__lt=F("principles_total"))  # type: ignore[misc]
 
 
 def proposal_for_page(user: AnyUser, pk: int) -> Proposal:
@@ -126,8 +127,8 @@ def journey(proposal: Proposal, chain: list[GovernanceBody]) -> list[ChainStep]:
     be prefetched, oldest first). Only the latest climb counts: a referral back starts again."""
     decisions = list(proposal.decisions.all())
     since = 0
-    for index, decision in enumerate(decisions):
-        if decision.outcome == DecisionOutcome.REFERRED_BACK:
+    for index, earlier in enumerate(decisions):
+        if earlier.outcome == DecisionOutcome.REFERRED_BACK:
             since = index + 1
     latest = {d.body_id: d for d in decisions[since:] if d.outcome != DecisionOutcome.NOTED}
     steps = []

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers, viewsets
 
+from accounts.models import Organisation
 from tracker import selectors
 from tracker.models import BodyMember, Deal, GovernanceBody, Theme
 
@@ -30,7 +31,9 @@ class ThemeSerializer(serializers.ModelSerializer[Theme]):
 
 
 class BodyMemberSerializer(serializers.ModelSerializer[BodyMember]):
-    organisation = serializers.StringRelatedField(allow_null=True)
+    organisation: serializers.StringRelatedField[Organisation] = serializers.StringRelatedField(
+        allow_null=True
+    )
 
     class Meta:
         model = BodyMember

@@ -214,7 +214,6 @@ class MeetingViewSet(RevisedRecordViewSet):
     """Meetings of governance bodies, each with its agenda; a closed meeting's record and
     decisions are locked. Not deleted."""
 
-
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     permission_classes = [permissions.IsAuthenticated, RunsGovernance]
@@ -254,7 +253,9 @@ class MeetingViewSet(RevisedRecordViewSet):
         serializer = MeetingStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.meeting_advance(
-            meeting=meeting, acting_user=request.user, status=serializer.validated_data["status"]
+            meeting=meeting,
+            acting_user=policy.signed_in(request.user),
+            status=serializer.validated_data["status"],
         )
         return self.respond(self.reread(meeting))
 
@@ -319,7 +320,6 @@ class MilestoneViewSet(
 ):
     """The deal's timeline: milestones with their dates, status and what they depend on."""
 
-
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
     permission_classes = [permissions.IsAuthenticated, RunsGovernance]
@@ -334,7 +334,9 @@ class MilestoneViewSet(
         serializer = self.get_serializer(milestone, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         milestone = services.milestone_update(
-            milestone=milestone, acting_user=request.user, **serializer.validated_data
+            milestone=milestone,
+            acting_user=policy.signed_in(request.user),
+            **serializer.validated_data,
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=milestone.pk)).data)
 
@@ -412,7 +414,6 @@ class PropositionFilter(filters.FilterSet):
 class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion]):
     """Versions of the composite TDD Proposition: the approved proposals as they stood when each
     version was made. Versions never change; the WMCA Board approves one."""
-
 
     serializer_class = PropositionVersionSerializer
     filterset_class = PropositionFilter

@@ -164,15 +164,20 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
     departments = DepartmentField(
         many=True, required=False, help_text="Government departments it is negotiated with."
     )
-    awaiting_body = serializers.PrimaryKeyRelatedField(
-        read_only=True,
-        allow_null=True,
-        help_text="The body whose decision moves it on; null outside the governance chain.",
+    awaiting_body: serializers.PrimaryKeyRelatedField[GovernanceBody] = (
+        serializers.PrimaryKeyRelatedField(
+            read_only=True,
+            allow_null=True,
+            help_text="The body whose decision moves it on; null outside the governance chain.",
+        )
     )
-    board_endorsement = serializers.PrimaryKeyRelatedField(
-        read_only=True,
-        allow_null=True,
-        help_text="The last body's endorsing decision, without which nothing goes to government.",
+    board_endorsement: serializers.PrimaryKeyRelatedField[Decision] = (
+        serializers.PrimaryKeyRelatedField(
+            read_only=True,
+            allow_null=True,
+            help_text="The last body's endorsing decision, without which nothing goes to "
+            "government.",
+        )
     )
     outcome = serializers.ChoiceField(
         choices=Outcome.choices,
@@ -254,7 +259,8 @@ class ProposalSerializer(serializers.ModelSerializer[Proposal]):
 
     def _answers(self, obj: Proposal) -> list[dict[str, Any]]:
         principles = self.context.get("principles") or PrinciplesByDeal()
-        self.context["principles"] = principles
+        # The context is the dict the view passed (the stubs type it read-only): a cache per list.
+        self.context["principles"] = principles  # type: ignore[index]
         answers = {r.principle_id: r for r in obj.principle_responses.all()}
         return [
             {
@@ -391,7 +397,6 @@ class ProposalViewSet(RevisedRecordViewSet):
     """Proposals: policy asks of government owned by workstreams, on their way through the
     governance chain to the deal. Never deleted: a proposal is withdrawn instead."""
 
-
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter
     permission_classes = [permissions.IsAuthenticated, EditsProposals]
@@ -427,7 +432,9 @@ class ProposalViewSet(RevisedRecordViewSet):
         serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.proposal_submit(
-            proposal=proposal, acting_user=request.user, on=serializer.validated_data.get("on")
+            proposal=proposal,
+            acting_user=policy.signed_in(request.user),
+            on=serializer.validated_data.get("on"),
         )
         return self._moved(proposal)
 
@@ -445,7 +452,9 @@ class ProposalViewSet(RevisedRecordViewSet):
         serializer = OutcomeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.proposal_conclude(
-            proposal=proposal, acting_user=request.user, **serializer.validated_data
+            proposal=proposal,
+            acting_user=policy.signed_in(request.user),
+            **serializer.validated_data,
         )
         return self._moved(proposal)
 
@@ -462,7 +471,9 @@ class ProposalViewSet(RevisedRecordViewSet):
         serializer = SkipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.proposal_skip(
-            proposal=proposal, acting_user=request.user, **serializer.validated_data
+            proposal=proposal,
+            acting_user=policy.signed_in(request.user),
+            **serializer.validated_data,
         )
         return self._moved(proposal)
 
@@ -485,7 +496,9 @@ class ProposalViewSet(RevisedRecordViewSet):
         answers = {
             row["principle"]: (row["answer"], row["note"]) for row in serializer.validated_data
         }
-        services.principles_answer(proposal=proposal, acting_user=request.user, answers=answers)
+        services.principles_answer(
+            proposal=proposal, acting_user=policy.signed_in(request.user), answers=answers
+        )
         return self._moved(proposal)
 
 
@@ -580,7 +593,6 @@ class DecisionViewSet(
 ):
     """Governance bodies' decisions about proposals. Never changed or deleted."""
 
-
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
     ordering_fields = ["decided_on", "created_at"]
@@ -593,7 +605,9 @@ class DecisionViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        decision = services.decision_record(acting_user=request.user, **serializer.validated_data)
+        decision = services.decision_record(
+            acting_user=policy.signed_in(request.user), **serializer.validated_data
+        )
         decision = self.get_queryset().get(pk=decision.pk)
         location = reverse("api:decision-detail", args=[decision.pk], request=request)
         return Response(
@@ -701,7 +715,6 @@ NEGOTIATION_WRITES = {
 )
 class NegotiationEntryViewSet(RevisedRecordViewSet):
     """Bilateral engagements with government departments about proposals. Not deleted."""
-
 
     serializer_class = NegotiationEntrySerializer
     filterset_class = NegotiationFilter

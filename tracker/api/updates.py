@@ -167,7 +167,6 @@ class StatusUpdateViewSet(
 ):
     """Workstreams' status updates. Never changed or deleted: a revision is a new post."""
 
-
     serializer_class = StatusUpdateSerializer
     filterset_class = StatusUpdateFilter
     ordering_fields = ["period_start", "created_at"]
@@ -198,7 +197,7 @@ class StatusUpdateViewSet(
             based_on = self._based_on_version(request, workstream, period)
             update = services.status_update_submit(
                 workstream=workstream,
-                acting_user=request.user,
+                acting_user=policy.signed_in(request.user),
                 period=period,
                 based_on_version=based_on,
                 **fields,

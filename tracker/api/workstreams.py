@@ -18,7 +18,7 @@ from accounts import policy
 from config.api_support import DomainErrorsMixin, NumberFilter, error_responses
 from tracker import selectors, services
 from tracker.choices import WorkstreamStatus
-from tracker.models import Workstream
+from tracker.models import Theme, Workstream
 
 from .deals import PersonSerializer
 
@@ -51,8 +51,12 @@ class CurrentStatusSerializer(serializers.Serializer[Any]):
 
 
 class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
-    theme = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    theme: serializers.SlugRelatedField[Theme] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
+    merged_into: serializers.SlugRelatedField[Workstream] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     leads = serializers.SerializerMethodField()
     sponsor = serializers.SerializerMethodField()
     current_status = serializers.SerializerMethodField()
@@ -106,7 +110,7 @@ class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_sponsor(self, obj: Workstream) -> dict[str, Any] | None:
         _, sponsor = selectors.people_in(obj)
-        return PersonSerializer(sponsor).data if sponsor else None  # type: ignore[return-value]
+        return PersonSerializer(sponsor).data if sponsor else None
 
     @extend_schema_field(CurrentStatusSerializer(allow_null=True))
     def get_current_status(self, obj: Workstream) -> dict[str, Any] | None:
@@ -153,7 +157,6 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
     """A deal's workstreams: their people, where each stands in the reporting cycle, and
     their lifecycle (active, merged into another, or ceased)."""
 
-
     serializer_class = WorkstreamSerializer
     filterset_class = WorkstreamFilter
     search_fields = ["name", "description"]
@@ -197,7 +200,9 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
         serializer = MergeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         services.workstream_merge(
-            workstream=workstream, into=serializer.validated_data["into"], acting_user=request.user
+            workstream=workstream,
+            into=serializer.validated_data["into"],
+            acting_user=policy.signed_in(request.user),
         )
         return self._fresh(workstream)
 
@@ -214,7 +219,7 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
         serializer.is_valid(raise_exception=True)
         services.workstream_cease(
             workstream=workstream,
-            acting_user=request.user,
+            acting_user=policy.signed_in(request.user),
             reason=serializer.validated_data["reason"],
             ceased_on=serializer.validated_data.get("ceased_on"),
         )

@@ -14,7 +14,7 @@ from tracker import services
 from tracker.choices import Classification, Direction, Rag, ReviewDecision
 from tracker.constants import RAG_MEANINGS
 
-CLASSIFICATION_HINTS = {
+CLASSIFICATION_HINTS: dict[str, str] = {
     Classification.OFFICIAL: "Can be shared with partners, in briefings and the partner view.",
     Classification.OFFICIAL_SENSITIVE: "Negotiating positions, or anything else for WMCA roles "
     "only. Never shared with partners.",
@@ -101,7 +101,8 @@ class StatusUpdateForm(forms.Form):
     based_on_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "rag" in data:
             errors = services.status_update_errors(
                 rag=data["rag"],

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 MEETING_FIELDS = ["starts_at", "ends_at", "location", "minutes", "classification", "attendees"]
-MEETING_STEPS = {
+MEETING_STEPS: dict[str, str] = {
     MeetingStatus.PLANNED: MeetingStatus.HELD,
     MeetingStatus.HELD: MeetingStatus.CLOSED,
 }

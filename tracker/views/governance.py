@@ -42,7 +42,10 @@ from tracker.selectors_records import deal_people
 from tracker.services.governance import MEETING_STEPS
 
 MEETINGS_PER_PAGE = 20
-STEP_WORDS = {MeetingStatus.HELD: "Mark as held", MeetingStatus.CLOSED: "Close the meeting"}
+STEP_WORDS: dict[str, str] = {
+    MeetingStatus.HELD: "Mark as held",
+    MeetingStatus.CLOSED: "Close the meeting",
+}
 
 
 # --- Helpers shared by the pages --------------------------------------------------------------
@@ -137,11 +140,12 @@ def _agenda(request: HttpRequest, meeting: Meeting, may_decide: bool) -> list[Ag
     lines = []
     for item in selectors_proposals.agenda_for(request.user, meeting):
         proposal_url = decide_url = ""
-        if item.proposal_id:
+        proposal = item.proposal  # fetched with the agenda; None without a query when unset
+        if proposal is not None:
             proposal_url = reverse("proposal-detail", args=[item.proposal_id])
             awaits = (
-                item.proposal.stage == ProposalStage.IN_GOVERNANCE
-                and item.proposal.awaiting_body_id == meeting.body_id
+                proposal.stage == ProposalStage.IN_GOVERNANCE
+                and proposal.awaiting_body_id == meeting.body_id
             )
             if may_decide and awaits:
                 decide = reverse("proposal-decide", args=[item.proposal_id])
@@ -185,7 +189,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             meeting = services.meeting_create(
-                body=form.cleaned_data["body"], acting_user=request.user, **form.values()
+                body=form.cleaned_data["body"],
+                acting_user=policy.signed_in(request.user),
+                **form.values(),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -215,7 +221,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 meeting = services.meeting_update(
                     meeting=meeting,
-                    acting_user=request.user,
+                    acting_user=policy.signed_in(request.user),
                     expected_revision=form.cleaned_data["revision"],
                     **form.values(),
                 )
@@ -243,7 +249,9 @@ def meeting_advance(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.meeting_advance(meeting=meeting, acting_user=request.user, status=status)
+            services.meeting_advance(
+                meeting=meeting, acting_user=policy.signed_in(request.user), status=status
+            )
         except services.TrackerError as refused:
             error = str(refused)
         else:
@@ -270,7 +278,7 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             item = services.agenda_item_add(
-                meeting=meeting, acting_user=request.user, **form.values()
+                meeting=meeting, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -295,7 +303,7 @@ def agenda_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
     error = ""
     if request.method == "POST":
         try:
-            services.agenda_item_remove(item=item, acting_user=request.user)
+            services.agenda_item_remove(item=item, acting_user=policy.signed_in(request.user))
         except services.TrackerError as refused:
             error = str(refused)
         else:
@@ -414,7 +422,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.milestone_update(
-                milestone=milestone, acting_user=request.user, **form.values()
+                milestone=milestone, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -462,7 +470,7 @@ def proposition_create(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             version = services.proposition_version_create(
-                deal=deal, acting_user=request.user, **form.values()
+                deal=deal, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -486,7 +494,9 @@ def proposition_approve(request: HttpRequest, number: int) -> HttpResponse:
     form = forms.PropositionApproveForm(_posted(request), meetings=meetings.order_by("-starts_at"))
     if form.is_bound and form.is_valid():
         try:
-            services.proposition_approve(version=version, acting_user=request.user, **form.values())
+            services.proposition_approve(
+                version=version, acting_user=policy.signed_in(request.user), **form.values()
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         except services.TrackerError as error:

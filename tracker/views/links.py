@@ -99,7 +99,7 @@ def workstream_links(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.workstream_links_set(
-                workstream=workstream, acting_user=request.user, **form.values()
+                workstream=workstream, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)

@@ -339,7 +339,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         try:
             proposal = services.proposal_create(
                 workstream=form.cleaned_data["workstream"],
-                acting_user=request.user,
+                acting_user=policy.signed_in(request.user),
                 **form.values(),
             )
         except ValidationError as error:
@@ -361,7 +361,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request, proposal)
     if proposal.is_closed:
         return _closed_notice(request, proposal)
-    kw = {
+    kw: dict[str, Any] = {
         "locked": proposal.stage != ProposalStage.DRAFT,
         "people": deal_people(proposal.deal, also=proposal.owner_id),
         "departments": _departments(proposal.deal_id),
@@ -376,7 +376,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 proposal = services.proposal_update(
                     proposal=proposal,
-                    acting_user=request.user,
+                    acting_user=policy.signed_in(request.user),
                     expected_revision=form.cleaned_data["revision"],
                     **form.values(),
                 )
@@ -406,7 +406,9 @@ def proposal_principles(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.principles_answer(
-                proposal=proposal, acting_user=request.user, answers=form.answers()
+                proposal=proposal,
+                acting_user=policy.signed_in(request.user),
+                answers=form.answers(),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -433,7 +435,9 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            proposal = services.proposal_submit(proposal=proposal, acting_user=request.user)
+            proposal = services.proposal_submit(
+                proposal=proposal, acting_user=policy.signed_in(request.user)
+            )
         except ValidationError as error:
             errors = [m for ms in error.message_dict.values() for m in ms]
         except services.TrackerError as error:
@@ -479,7 +483,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             decision = services.decision_record(
                 proposal=proposal,
                 body=form.cleaned_data["body"],
-                acting_user=request.user,
+                acting_user=policy.signed_in(request.user),
                 **form.values(),
             )
         except ValidationError as error:
@@ -505,7 +509,7 @@ def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             decision = services.proposal_skip(
-                proposal=proposal, acting_user=request.user, **form.values()
+                proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -541,7 +545,7 @@ def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             proposal = services.proposal_conclude(
-                proposal=proposal, acting_user=request.user, **form.values()
+                proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -564,7 +568,7 @@ def negotiation_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             entry = services.negotiation_log(
-                proposal=proposal, acting_user=request.user, **form.values()
+                proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -613,7 +617,7 @@ def negotiation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 entry = services.negotiation_update(
                     entry=entry,
-                    acting_user=request.user,
+                    acting_user=policy.signed_in(request.user),
                     expected_revision=form.cleaned_data["revision"],
                     **form.values(),
                 )

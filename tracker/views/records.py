@@ -113,7 +113,7 @@ def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             risk = services.risk_create(
-                workstream=workstream, acting_user=request.user, **form.values()
+                workstream=workstream, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -147,7 +147,7 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             try:
                 risk = services.risk_update(
                     risk=risk,
-                    acting_user=request.user,
+                    acting_user=policy.signed_in(request.user),
                     expected_revision=form.cleaned_data["revision"],
                     **form.values(),
                 )
@@ -197,7 +197,7 @@ def engagement_create(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             entry = services.engagement_entry_create(
-                workstream=workstream, acting_user=request.user, **form.values()
+                workstream=workstream, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -232,7 +232,7 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             try:
                 entry = services.engagement_entry_update(
                     entry=entry,
-                    acting_user=request.user,
+                    acting_user=policy.signed_in(request.user),
                     expected_revision=form.cleaned_data["revision"],
                     **form.values(),
                 )
@@ -264,7 +264,9 @@ def workstream_merge(request: HttpRequest, slug: str) -> HttpResponse:
         if not form.cleaned_data["confirmed"]:
             return _page(request, "merge_confirm.html", workstream, into=into, moves=moves)
         try:
-            services.workstream_merge(workstream=workstream, into=into, acting_user=request.user)
+            services.workstream_merge(
+                workstream=workstream, into=into, acting_user=policy.signed_in(request.user)
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         except services.TrackerError as error:
@@ -283,7 +285,7 @@ def workstream_cease(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.workstream_cease(
                 workstream=workstream,
-                acting_user=request.user,
+                acting_user=policy.signed_in(request.user),
                 reason=form.cleaned_data["reason"],
                 ceased_on=form.cleaned_data["ceased_on"],
             )

@@ -149,15 +149,20 @@ def my_workstreams(request: HttpRequest) -> HttpResponse:
     for workstream in [*led, *sponsored]:
         workstream.latest_update = latest.get(workstream.pk)  # type: ignore[attr-defined]
         workstream.deal_query = _deal_query(user, workstream)  # type: ignore[attr-defined]
+    awaiting_sign_off = len(
+        [
+            ws
+            for ws in sponsored
+            if (update := latest.get(ws.pk)) is not None and not update.signed_off  # type: ignore[attr-defined]  # annotated by the query
+        ]
+    )
     return render(
         request,
         "tracker/updates/my_workstreams.html",
         {
             "led": led,
             "sponsored": sponsored,
-            "awaiting_sign_off": sum(
-                1 for ws in sponsored if ws.latest_update and not ws.latest_update.signed_off
-            ),
+            "awaiting_sign_off": awaiting_sign_off,
             "is_admin": policy.is_admin_anywhere(user),
         },
     )
@@ -178,7 +183,9 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 update = services.status_update_submit(
-                    workstream=workstream, acting_user=request.user, **form.submission()
+                    workstream=workstream,
+                    acting_user=policy.signed_in(request.user),
+                    **form.submission(),
                 )
             except services.StaleEdit as stale:
                 form, changes = _after_stale_edit(request, workstream, period.start, stale)
@@ -256,7 +263,7 @@ def update_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             review = services.status_update_review(
                 status_update=update,
-                acting_user=request.user,
+                acting_user=policy.signed_in(request.user),
                 decision=form.cleaned_data["decision"],
                 comment=form.cleaned_data["comment"],
             )
@@ -420,6 +427,7 @@ def _pk(value: str | None) -> int | None:
 def update_compare(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     to_pk, from_pk = _pk(request.GET.get("to")), _pk(request.GET.get("from"))
+    newer: StatusUpdate | None
     if to_pk is not None:
         newer = _update(request, slug, to_pk)
     else:
