@@ -39,7 +39,7 @@ class MissionStatementFormSet(BaseInlineFormSet):
             form
             for form in self.forms
             if getattr(form, "cleaned_data", None)
-            and not self._should_delete_form(form)
+            and not self._should_delete_form(form)  # type: ignore[attr-defined]  # private to Django
             and form.cleaned_data.get("is_current")
         ]
         if len(current) > 1:
@@ -171,7 +171,8 @@ class IndicatorThemeAdmin(admin.ModelAdmin):
 
 class IndicatorForm(forms.ModelForm):
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         framework, theme = cleaned.get("framework"), cleaned.get("theme")
         if framework is not None and theme is not None and theme.framework_id != framework.pk:
             self.add_error("theme", "This theme belongs to another framework.")

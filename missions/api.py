@@ -41,7 +41,17 @@ from config.api_support import DomainErrorsMixin, NumberFilter, error_responses
 
 from . import measures, selectors, services
 from .choices import AreaLevel, TargetKind
-from .models import Area, Indicator, Metric, Mission, MissionStatement, Observation, Target
+from .models import (
+    Area,
+    Indicator,
+    IndicatorFramework,
+    IndicatorTheme,
+    Metric,
+    Mission,
+    MissionStatement,
+    Observation,
+    Target,
+)
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -99,9 +109,15 @@ class MissionSerializer(serializers.ModelSerializer[Mission]):
 
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
-    framework = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    theme = serializers.StringRelatedField(allow_null=True)
-    metric = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    framework: serializers.SlugRelatedField[IndicatorFramework] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    theme: serializers.StringRelatedField[IndicatorTheme] = serializers.StringRelatedField(
+        allow_null=True
+    )
+    metric: serializers.SlugRelatedField[Metric] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     mission = serializers.SerializerMethodField()
 
     class Meta:
@@ -139,7 +155,10 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent = serializers.SlugRelatedField(slug_field="gss_code", read_only=True, allow_null=True)
+    # A declared field named like an attribute of Field: DRF's metaclass takes it off the class.
+    parent: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="gss_code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Area
@@ -334,7 +353,6 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     """Indicators: the missions' metrics as measured, and the deals' outcome frameworks. One is
     found by its code or by its id."""
 
-
     serializer_class = IndicatorSerializer
     lookup_field = "code"
     filterset_fields: Any = {
@@ -396,14 +414,14 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):
 class ObservationSerializer(serializers.ModelSerializer[Observation]):
     """One published figure: an indicator's value for an area and a period."""
 
-    indicator = serializers.SlugRelatedField(
+    indicator: serializers.SlugRelatedField[Indicator] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text="The indicator's code."
     )
     indicator_name = serializers.CharField(source="indicator.name", read_only=True)
     unit = serializers.CharField(
         source="indicator.unit", read_only=True, help_text="The indicator's unit."
     )
-    area = serializers.SlugRelatedField(
+    area: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(
         slug_field="gss_code", read_only=True, help_text="The area's GSS code."
     )
     area_name = serializers.CharField(source="area.name", read_only=True)
@@ -440,7 +458,7 @@ class ObservationSerializer(serializers.ModelSerializer[Observation]):
         "number; at most 4 decimal places.",
     }
 )
-class FigureField(serializers.Field):  # type: ignore[type-arg]
+class FigureField(serializers.Field):
     """Described for the schema only: the rows are read by ``_rows``, as the import reads them."""
 
 
@@ -455,7 +473,8 @@ class ObservationRowSerializer(serializers.Serializer[Any]):
         required=False, help_text="For people reading the row; not checked."
     )
     value = FigureField()
-    source = serializers.CharField(required=False, allow_blank=True)
+    # A declared field named like an attribute of Field: DRF's metaclass takes it off the class.
+    source = serializers.CharField(required=False, allow_blank=True)  # type: ignore[assignment]
 
 
 class RowErrorSerializer(serializers.Serializer[Any]):
@@ -617,7 +636,6 @@ class ObservationViewSet(
     """Observations: each indicator's published figures for areas and periods. Added and
     corrected by administrators through the import's rules; never deleted here."""
 
-
     serializer_class = ObservationSerializer
     filterset_class = ObservationFilter
     permission_classes = [permissions.IsAuthenticated, ManagesFigures]
@@ -637,7 +655,7 @@ class ObservationViewSet(
         create = str(request.query_params.get("create_missing_indicators", "")).lower() in TRUE
         try:
             plan = services.import_rows(
-                rows, acting_user=request.user, create_missing_indicators=create
+                rows, acting_user=policy.signed_in(request.user), create_missing_indicators=create
             )
         except services.ImportRejected as rejected:
             return _refused(rejected.errors)
@@ -807,7 +825,6 @@ class TargetViewSet(
 ):
     """Baselines and targets of indicators in areas."""
 
-
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
     permission_classes = [permissions.IsAuthenticated, ManagesFigures]
@@ -833,7 +850,7 @@ class TargetViewSet(
         if values["kind"] == TargetKind.TARGET:
             same = same.filter(year=values["year"])
         existed = same.exists()
-        target = services.target_set(acting_user=request.user, **values)
+        target = services.target_set(acting_user=policy.signed_in(request.user), **values)
         response = self._respond(target, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
         response["Location"] = reverse("api:target-detail", args=[target.pk], request=request)
         return response
@@ -843,7 +860,7 @@ class TargetViewSet(
         partial = bool(kwargs.get("partial", False))
         serializer = self.get_serializer(target, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        values = {
+        values: dict[str, Any] = {
             "indicator": target.indicator,
             "area": target.area,
             "kind": target.kind,
@@ -851,8 +868,8 @@ class TargetViewSet(
             "value": target.value,
             "rationale": target.rationale,
         } | dict(serializer.validated_data)
-        target = services.target_set(acting_user=request.user, **values)
+        target = services.target_set(acting_user=policy.signed_in(request.user), **values)
         return self._respond(target, status.HTTP_200_OK)
 
     def perform_destroy(self, instance: Target) -> None:
-        services.target_delete(target=instance, acting_user=self.request.user)
+        services.target_delete(target=instance, acting_user=policy.signed_in(self.request.user))

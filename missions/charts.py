@@ -19,7 +19,7 @@ It follows the ONS and GOV.UK (Analysis Function) data visualisation guidance:
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -30,7 +30,7 @@ from .services import format_value
 
 # --- Figures as text --------------------------------------------------------------------------
 
-UNIT_TITLES = {
+UNIT_TITLES: dict[str, str] = {
     Unit.GBP: "Pounds (£)",
     Unit.PERCENT: "Per cent (%)",
     Unit.YEARS: "Years",
@@ -186,7 +186,7 @@ LABEL_LINE_HEIGHT = 14
 LABEL_GAP = 3
 
 
-def spread(wanted: list[float], heights: list[float], low: float, high: float) -> list[float]:
+def spread(wanted: list[float], heights: Sequence[float], low: float, high: float) -> list[float]:
     """The top of each label, as close as can be to where it is wanted (its centre at
     ``wanted``), none overlapping another, kept between ``low`` and ``high`` where they fit.
 
@@ -283,7 +283,7 @@ COMPARATOR_STYLES = [
     ("comparator-2", "triangle"),
     ("comparator-3", "diamond"),
 ]
-STYLE_BY_LEVEL = {
+STYLE_BY_LEVEL: dict[str, tuple[str, str]] = {
     AreaLevel.COMBINED_AUTHORITY: COMPARATOR_STYLES[0],
     AreaLevel.REGION: COMPARATOR_STYLES[1],
     AreaLevel.COUNTRY: COMPARATOR_STYLES[2],
@@ -474,7 +474,8 @@ def chart_table(
         for o in observations:
             by_period.setdefault(o.period, {})[column] = o
             keys[o.period] = max(keys.get(o.period, _order_key(o)), _order_key(o))
-    rows, undated = [], []
+    rows: list[TableRow] = []
+    undated: list[Observation] = []
     for period in sorted(by_period, key=lambda p: (keys[p][0] is False, keys[p])):
         found = by_period[period]
         cells = [fmt(found[c].value) if c in found else "" for c in range(len(series_obs))]

@@ -63,7 +63,8 @@ class ImportForm(forms.Form):
     def asking_again(cls, reason: str) -> ImportForm:
         """An empty form whose file field says why the file must be uploaded again."""
         form = cls()
-        form._errors = ErrorDict(renderer=form.renderer)  # an unbound form has none to add to
+        # An unbound form has no errors to add to (_errors is private, so not in the stubs).
+        form._errors = ErrorDict(renderer=form.renderer)  # type: ignore[attr-defined]
         form.cleaned_data = {}
         form.add_error("file", reason)
         return form

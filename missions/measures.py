@@ -404,10 +404,8 @@ def _too_few(minimum: int, count: int, what: str = "areas") -> str:
 
 
 def _mission_number(indicator: Indicator) -> int:
-    # Checks the id first so that an indicator without a metric never fetches one.
-    if indicator.metric_id is None:
-        return 0
-    return indicator.metric.mission.number
+    metric = indicator.metric  # None, without a query, when there is no metric
+    return metric.mission.number if metric is not None else 0
 
 
 def _best_first(indicator: Indicator, observations: Iterable[Observation]) -> list[Observation]:
@@ -492,7 +490,7 @@ def _figure_row(observation: Observation, group: str) -> MeasureRow:
 def _ranks(indicator: Indicator, figures: dict[int, Decimal]) -> dict[int, int]:
     """Area id -> rank on one indicator, 1 = best; equal figures share the better rank."""
     better_than = sorted(figures.values(), reverse=_higher_is_better(indicator))
-    first_place = {}
+    first_place: dict[Decimal, int] = {}
     for place, value in enumerate(better_than, start=1):
         first_place.setdefault(value, place)
     return {area_id: first_place[value] for area_id, value in figures.items()}

@@ -872,7 +872,7 @@ AREAS: list[dict[str, str | None]] = [
         "level": AreaLevel.COMBINED_AUTHORITY,
         "parent": "E12000005",
     },
-    *(
+    *(  # type: ignore[list-item]  # mypy infers these values as str, not str | None
         {
             "gss_code": code,
             "name": name,

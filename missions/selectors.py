@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -222,7 +222,9 @@ def ranked(indicator: Indicator, latest: Iterable[Observation]) -> list[tuple[in
 # its metrics, or an indicator of one of its metrics. One query of the three link tables.
 
 
-def mission_links(owner: str, model: type[Model], owners: QuerySet | list[int]) -> QuerySet:
+def mission_links(
+    owner: str, model: type[Workstream] | type[Proposal], owners: QuerySet | list[int]
+) -> QuerySet:
     missions = model.missions.through.objects.filter(**{f"{owner}_id__in": owners})
     metrics = model.metrics.through.objects.filter(**{f"{owner}_id__in": owners})
     via_indicators = model.indicators.through.objects.filter(
@@ -278,9 +280,10 @@ def claims_on_indicator(user: AnyUser, indicator: Indicator) -> Claims:
     """The workstreams and proposals the person may see that claim to move an indicator: by
     naming it, or the metric it reports (``names_indicator`` says which; 2 queries)."""
 
-    def linked(model: type[Model], owner: str, qs: QuerySet) -> QuerySet:
+    def linked(model: type[Workstream] | type[Proposal], owner: str, qs: QuerySet) -> QuerySet:
         direct = model.indicators.through.objects.filter(indicator_id=indicator.pk)
-        by_metric = model.metrics.through.objects.filter(metric_id=indicator.metric_id)
+        # An indicator with no metric matches no row (Django reads None as IS NULL).
+        by_metric = model.metrics.through.objects.filter(metric_id=indicator.metric_id)  # type: ignore[misc]
         return qs.filter(
             Q(pk__in=direct.values(f"{owner}_id")) | Q(pk__in=by_metric.values(f"{owner}_id"))
         ).annotate(names_indicator=Exists(direct.filter(**{f"{owner}_id": OuterRef("pk")})))

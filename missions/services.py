@@ -109,7 +109,7 @@ def read_csv(data: bytes | str) -> tuple[list[dict[str, str]], list[RowError]]:
     if missing:
         return [], [RowError(1, f"The header row lacks the column(s): {', '.join(missing)}.")]
     reader.fieldnames = header
-    rows = []
+    rows: list[dict[str, str]] = []
     try:
         for row in reader:
             if len(rows) == MAX_ROWS:

@@ -31,16 +31,17 @@ def mission_list(request: HttpRequest) -> HttpResponse:
     for mission in missions:
         statements = list(mission.statements.all())
         current = next((s for s in statements if s.is_current), None)
-        mission.current_statement = current
-        mission.earlier_statements = [
+        mission.current_statement = current  # type: ignore[attr-defined]
+        earlier_statements = [
             s
             for s in statements
             if not s.is_current and (current is None or s.text != current.text)
         ]
-        for earlier in mission.earlier_statements:
-            earlier.diff = word_diff(earlier.text, current.text) if current else None
-        mission.claims = claims.get(mission.pk, selectors.Claims())
-        mission.figures = [
+        mission.earlier_statements = earlier_statements  # type: ignore[attr-defined]
+        for earlier in earlier_statements:
+            earlier.diff = word_diff(earlier.text, current.text) if current else None  # type: ignore[attr-defined]
+        mission.claims = claims.get(mission.pk, selectors.Claims())  # type: ignore[attr-defined]
+        mission.figures = [  # type: ignore[attr-defined]
             (metric, indicator, figures.get(indicator.pk))
             for metric in mission.metrics.all()
             for indicator in metric.indicators.all()
@@ -214,7 +215,8 @@ def _measure_view(measure: measures.Measure) -> MeasureView:
 def _worst_third(indicator: Indicator) -> tuple[measures.Measure, list[Indicator]] | None:
     """For an indicator of mission 8: the worst third measure over the mission's indicators
     that have figures, and those left out for want of any."""
-    number = indicator.metric.mission.number if indicator.metric_id else None
+    metric = indicator.metric  # None, without a query, when there is no metric
+    number = metric.mission.number if metric is not None else None
     if number not in measures.WORST_THIRD_MISSIONS:
         return None
     with_figures, left_out = selectors.mission_district_figures(number)
@@ -241,7 +243,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     worst_third = _worst_third(indicator)
     context = {
         "indicator": indicator,
-        "mission": indicator.metric.mission if indicator.metric_id else None,
+        "mission": indicator.metric.mission if indicator.metric is not None else None,
         "freshness": measures.freshness(
             indicator=indicator, observations=observations, today=today
         ),

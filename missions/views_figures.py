@@ -71,8 +71,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     data = form.read()
     create = form.cleaned_data["create_missing_indicators"]
     name = form.cleaned_data["file"].name or "the file"
-    plan = services.plan_import(data, acting_user=request.user, create_missing_indicators=create)
-    pending = _keep(request, data, name, create) if plan.ok else _forget(request)
+    plan = services.plan_import(
+        data, acting_user=policy.signed_in(request.user), create_missing_indicators=create
+    )
+    pending: dict[str, Any] | None = None
+    if plan.ok:
+        pending = _keep(request, data, name, create)
+    else:
+        _forget(request)
     return _preview_page(request, plan, name=name, pending=pending, create=create)
 
 
@@ -199,17 +205,19 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     data, pending = held
     create = bool(pending["create_missing_indicators"])
     # Planned again: the figures held may have changed since the preview.
-    plan = services.plan_import(data, acting_user=request.user, create_missing_indicators=create)
+    plan = services.plan_import(
+        data, acting_user=policy.signed_in(request.user), create_missing_indicators=create
+    )
     if not plan.ok:
         _forget(request)
         return _preview_page(request, plan, name=pending["name"], pending=None, create=create)
     try:
-        services.apply_plan(plan, acting_user=request.user)
+        services.apply_plan(plan, acting_user=policy.signed_in(request.user))
     except (IntegrityError, ValidationError):
         # Another import wrote some of these figures or indicators between this plan and its
         # writing (a second click of the button, or a colleague): none of this one was written.
         plan = services.plan_import(
-            data, acting_user=request.user, create_missing_indicators=create
+            data, acting_user=policy.signed_in(request.user), create_missing_indicators=create
         )
         messages.info(request, "The figures changed while importing: check them again")
         return _preview_page(request, plan, name=pending["name"], pending=pending, create=create)
@@ -301,7 +309,7 @@ def indicator_targets(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             target = services.target_set(
-                indicator=indicator, acting_user=request.user, **form.values()
+                indicator=indicator, acting_user=policy.signed_in(request.user), **form.values()
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -331,7 +339,7 @@ def indicator_target_remove(request: HttpRequest, code: str, pk: int) -> HttpRes
     _require_figures(request, indicator.framework.deal_id)
     target = get_object_or_404(Target.objects.select_related("area"), pk=pk, indicator=indicator)
     target.indicator = indicator  # the service asks the indicator's framework
-    services.target_delete(target=target, acting_user=request.user)
+    services.target_delete(target=target, acting_user=policy.signed_in(request.user))
     messages.success(request, f"{_describe(target)} removed")
     return redirect(reverse("indicator-targets", kwargs={"code": indicator.code}))
 

@@ -43,8 +43,8 @@ class Command(BaseCommand):
             create_missing_indicators=options["create_missing_indicators"],
         )
         if not plan.ok:
-            for error in plan.errors:
-                self.stderr.write(f"Row {error.row}: {error.reason}")
+            for row_error in plan.errors:
+                self.stderr.write(f"Row {row_error.row}: {row_error.reason}")
             raise CommandError(
                 f"{path.name}: {len({e.row for e in plan.errors})} bad row(s); nothing was "
                 "imported."
