@@ -279,8 +279,10 @@ def test_every_model_of_the_three_apps_is_in_the_admin():
         for m in apps.get_app_config(app).get_models()
         if not issubclass(m, HistoricalChanges)
     }
-    # The data version is the caches' bookkeeping (tracker.freshness), which nobody edits.
-    assert models - {"tracker.dataversion"} == set(REGISTERED)
+    # The data version is the caches' bookkeeping (tracker.freshness), which nobody edits; a
+    # person's sign-in sessions are theirs to see and end (/accounts/sessions/), and disabling
+    # the person ends them all.
+    assert models - {"tracker.dataversion", "accounts.usersession"} == set(REGISTERED)
 
 
 @pytest.mark.parametrize("label", REGISTERED)

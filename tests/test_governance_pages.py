@@ -768,7 +768,7 @@ def test_the_version_page_is_a_printable_document_grouped_by_theme_and_workstrea
     client.force_login(people.dsg)
     response = client.get(f"/proposition/{version.number}/")
     body = _body(response)
-    assert '<style media="print">' in body and "size: A4" in body
+    assert re.search(r'<style media="print" nonce="[^"]+">', body) and "size: A4" in body
     assert "break-inside: avoid" in body
     text = _text(response)
     assert "What we ask of government." in text
