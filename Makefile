@@ -23,7 +23,7 @@ ASSET_SOURCES := $(shell find $(FRONTEND)/scss -type f 2>/dev/null) \
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings_test
 PYTEST_ARGS ?=
 
-.PHONY: help venv assets node-check run test lint audit clean
+.PHONY: help venv assets node-check run test check lint audit clean
 
 help: ## Show this list
 	@echo "Usage: make <target>"
@@ -101,14 +101,24 @@ test: venv assets ## Lint, run Django's checks, check for missing migrations, th
 	$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# What CI runs (.ci/run): the quick checks first, then the whole test suite.
+check: venv assets ## Formatting, types (mypy), the production deploy check, then everything make test does
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	DEBUG=False ALLOWED_HOSTS=tracker.example.org \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(MAKE) test
+
 lint: venv ## Check the code and its formatting with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # Needs the network: pip-audit asks PyPI's vulnerability service about each locked version.
-# --strict fails on a package it could not check, rather than passing it silently.
+# --strict fails on a package it could not check, rather than passing it silently. The lock
+# file pins every package, so nothing needs resolving (--no-deps --disable-pip).
 audit: venv ## Check the locked dependencies (requirements/lock.txt) for known vulnerabilities
-	$(BIN)/pip-audit --strict -r requirements/lock.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip -r requirements/lock.txt
 
 clean: ## Remove var/ (database, mail, broker files, secret key), static/dist/ and the install stamps
 	rm -rf var static/dist $(VENV_STAMP) $(NODE_STAMP)
