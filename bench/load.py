@@ -372,11 +372,12 @@ def check_writes(run: str, posts: list[dict[str, Any]]) -> int:
     django_setup()
     from tracker.models import StatusUpdate
 
-    rows = list(
-        StatusUpdate.objects.filter(summary__contains=f"[load-{run}-").values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in StatusUpdate.objects.filter(summary__contains=f"[load-{run}-").values(
             "summary", "workstream_id", "period_start", "version"
         )
-    )
+    ]
     found: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         match = MARKER.search(row["summary"])
