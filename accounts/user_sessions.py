@@ -72,14 +72,17 @@ def session_touch(request: HttpRequest) -> None:
         last_active_at=now, ip_address=client_ip(request)
     )
     if not updated and session.session_key:
-        # A session that began before sessions were recorded.
-        UserSession.objects.create(
-            user=policy.signed_in(request.user),
+        # A session that began before sessions were recorded. Two requests of the same session
+        # may both get here at once: the second finds the first's row, not an error.
+        UserSession.objects.get_or_create(
             session_key=session.session_key,
-            ip_address=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
-            signed_in_at=now,
-            last_active_at=now,
+            defaults={
+                "user": policy.signed_in(request.user),
+                "ip_address": client_ip(request),
+                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
+                "signed_in_at": now,
+                "last_active_at": now,
+            },
         )
 
 

@@ -47,6 +47,7 @@ from dashboards import (  # noqa: E402 - the helpers of the dashboards' benchmar
     manage,
     refuse_real_data,
     stop,
+    verified_session_cookie,
     wait_until_ready,
 )
 
@@ -197,47 +198,6 @@ def people(users: int) -> dict[str, Any]:
         sys.exit("The demo leads, DSG members or readers are missing: run without --skip-load.")
     sessions = [verified_session_cookie(dsg[i % len(dsg)]) for i in range(users)]
     return {"leads": leads, "sessions": sessions, "readers": readers}
-
-
-def verified_session_cookie(user: Any) -> str:
-    """A signed-in session whose second factor counts as given: what signing in with the
-    password and then the authenticator's code leaves in the session (django-otp keeps the
-    device that verified it under ``DEVICE_ID_SESSION_KEY``), and the record of it."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.test import RequestFactory
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.user_sessions import session_record_sign_in
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Load run", confirmed=True)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = password_backend()
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.create()
-    # Recorded as signing in records it, so that the person's sessions page lists it.
-    request = RequestFactory().get("/", HTTP_USER_AGENT="Load run", REMOTE_ADDR="127.0.0.1")
-    request.session = session
-    session_record_sign_in(request=request, user=user)
-    session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
-def password_backend() -> str:
-    """The backend a password sign-in is recorded with: the first that can load a user (the
-    sign-in throttle before it only refuses)."""
-    from django.conf import settings
-    from django.contrib.auth import load_backend
-
-    return next(
-        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
-    )
 
 
 def start_gunicorn(
