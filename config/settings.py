@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.LoginRequiredMiddleware",
+    "config.middleware.RefuseNulMiddleware",
     # After OTPMiddleware: a role that sees OFFICIAL-SENSITIVE material goes no further until
     # its second factor is verified, on any page or (with session auth) the API.
     "accounts.middleware.TwoFactorMiddleware",
@@ -269,6 +270,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.api_support.ApiSchema",
+    # DRF's own, refusing a body with a NUL character (config/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "config.parsers.FormParser",
+        "config.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

@@ -251,3 +251,21 @@ def test_a_filter_beyond_what_a_database_integer_holds_is_refused_not_a_server_e
     ]:
         response = api.get(url)
         assert response.status_code == 400, (url, response.content)
+
+
+def test_text_with_a_nul_character_is_refused_not_a_server_error(
+    api: APIClient, people: People, client
+) -> None:
+    """PostgreSQL can neither store nor compare text holding NUL: such a request is a 400
+    (found by the API fuzzing, as a 500 on PostgreSQL)."""
+    api.force_authenticate(people.admin)
+    body = {"indicator": "x\x00", "area": "E\x0008000025", "year": 2030, "value": "1"}
+    response = api.post("/api/v1/targets/", body, format="json")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    response = api.post("/api/v1/targets/", body)  # as a form
+    assert response.status_code == 400
+    for url in ["/api/v1/proposals/?search=a%00b", "/api/v1/workstreams/?theme=%00"]:
+        assert api.get(url).status_code == 400, url
+    client.force_login(people.dsg)
+    assert client.get("/proposals/?q=%00").status_code == 400

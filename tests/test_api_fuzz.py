@@ -24,6 +24,8 @@ import pytest
 import schemathesis
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -73,6 +75,20 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+@pytest.fixture(autouse=True)
+def connection_kept() -> Iterator[None]:
+    """The app is called through its WSGI handler, not Django's test client: like the test
+    client, keep each request from closing the database connection, which holds the test's
+    transaction (on PostgreSQL, with persistent connections, it would be closed)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
