@@ -193,7 +193,7 @@ api:milestone-list          GET    /api/v1/milestones/                          
 api:milestone-detail        GET    /api/v1/milestones/{milestone}/                          401   404   200   200   200   200   200   200
 api:milestone-detail        PATCH  /api/v1/milestones/{milestone}/                          401   404   403   403   403   403   403   200
 api:proposition-list        GET    /api/v1/propositions/                                    401   200   200   200   200   200   200   200
-api:proposition-detail      GET    /api/v1/propositions/{number}/                           401   404   200   200   200   200   200   200
+api:proposition-detail      GET    /api/v1/propositions/{version}/                          401   404   200   200   200   200   200   200
 api:mission-list            GET    /api/v1/missions/                                        401   200   200   200   200   200   200   200
 api:mission-detail          GET    /api/v1/missions/{mission}/                              401   200   200   200   200   200   200   200
 api:indicator-list          GET    /api/v1/indicators/                                      401   200   200   200   200   200   200   200

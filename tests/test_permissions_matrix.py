@@ -149,6 +149,8 @@ def _records(people: People) -> dict[str, Any]:
         "item": AgendaItem.objects.order_by("pk").first().pk,
         "milestone": Milestone.objects.order_by("pk").first().pk,
         "number": PropositionVersion.objects.order_by("pk").first().number,
+        # The API names a version by its id, the pages by its number.
+        "version": PropositionVersion.objects.order_by("pk").first().pk,
         "code": indicator.code,
         "target": target.pk,
         "api_target": api_target.pk,
