@@ -11,6 +11,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils.safestring import mark_safe
 
 from tracker import selectors, selectors_pipeline
 from tracker.choices import ProposalStage
@@ -98,15 +99,35 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A matrix cell, by what the row does for the mission. The cells hold no text from people, so
+# a row's cells are joined here rather than rendered one by one: at ten times a realistic deal
+# the matrix has over 14,000 of them, which the template language took most of the page's time
+# to render.
+COVERAGE_CELLS = {
+    "direct": '<td class="govuk-table__cell">Yes</td>',
+    "indirect": '<td class="govuk-table__cell">By metric</td>',
+}
+NO_COVERAGE_CELL = (
+    '<td class="govuk-table__cell"><span class="govuk-visually-hidden">No</span></td>'
+)
+
+
+def _cells(cells: list[str]) -> str:
+    return mark_safe("".join(COVERAGE_CELLS.get(c, NO_COVERAGE_CELL) for c in cells))  # noqa: S308
+
+
 def coverage(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
+    found = selectors_pipeline.coverage(request.user, deal)
     return _page(
         request,
         deal,
         "coverage.html",
-        coverage=selectors_pipeline.coverage(request.user, deal),
+        coverage=found,
+        workstream_lines=[(row, _cells(row.cells)) for row in found.workstream_rows],
+        proposal_lines=[(row, _cells(row.cells)) for row in found.proposal_rows],
     )
 
 
