@@ -331,22 +331,22 @@ def coverage(user: AnyUser, deal: Deal) -> Coverage:
             Prefetch("metrics", queryset=Metric.objects.order_by("position", "pk"))
         )
     )
+    ws_query = policy.visible_in_deals(
+        Workstream.objects.filter(deal=deal, status=WorkstreamStatus.ACTIVE), user, "deal"
+    )
+    p_query = selectors.proposals_for(user).filter(deal=deal).exclude(stage__in=CLOSED_STAGES)
     workstreams = list(
-        policy.visible_in_deals(
-            Workstream.objects.filter(deal=deal, status=WorkstreamStatus.ACTIVE), user, "deal"
-        )
-        .select_related("theme")
-        .order_by("theme__position", "position", "name")
+        ws_query.select_related("theme").order_by("theme__position", "position", "name")
     )
     proposals = list(
-        selectors.proposals_for(user)
-        .filter(deal=deal)
-        .exclude(stage__in=CLOSED_STAGES)
-        .select_related("workstream")
-        .order_by("workstream__theme__position", "workstream__position", "title")
+        p_query.select_related("workstream").order_by(
+            "workstream__theme__position", "workstream__position", "title"
+        )
     )
-    ws_ids = [w.pk for w in workstreams]
-    p_ids = [p.pk for p in proposals]
+    # The links are read for the same rows through subqueries, not lists of ids: at scale a
+    # list of thousands of ids in each of six queries cost more to send than to run.
+    ws_ids = ws_query.values("pk")
+    p_ids = p_query.values("pk")
     ws_claims = set(mission_links("workstream", Workstream, ws_ids))
     p_claims = set(mission_links("proposal", Proposal, p_ids))
     ws_direct = _direct_links("workstream", Workstream, ws_ids)
