@@ -261,6 +261,22 @@ def can_manage_subscription(user: User | AnonymousUser, deal_id: int, user_id: i
     return user_id is not None and user_id == user.pk and can_subscribe(user, deal_id)
 
 
+def can_preview_subscription(user: User | AnonymousUser, deal_id: int) -> bool:
+    """Seeing what a subscription would receive now is for the deal's administrators."""
+    return is_admin(user, deal_id)
+
+
+def can_read_digest_link(
+    user: User | AnonymousUser, audience: str, subscriber_id: int | None
+) -> bool:
+    """Who may read a digest through its browser link. A partner digest holds OFFICIAL material
+    only: the signed link is the key. An internal one may hold OFFICIAL-SENSITIVE material and
+    an email gets forwarded: only its subscriber, signed in, reads it."""
+    if audience != "internal":
+        return True
+    return user.is_authenticated and subscriber_id is not None and user.pk == subscriber_id
+
+
 def visible_subscriptions(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
     """Every subscription of the deals the person administers, and their own anywhere (so that
     someone who has lost their role can still see and stop what they receive)."""

@@ -29,7 +29,6 @@ from django.views.decorators.http import require_http_methods
 from accounts import policy
 
 from . import links
-from .choices import Audience
 from .digest import DigestEmail, compose
 from .models import Subscription
 from .schedule import previous_slot
@@ -86,13 +85,10 @@ def _linked_digest(
     )
     if subscription is None:
         return _expired(request, "view this briefing")
-    if subscription.audience == Audience.INTERNAL:
-        # An internal digest may hold OFFICIAL-SENSITIVE material: a link forwarded or leaked
-        # must not show it. Its reader signs in, as the subscriber.
+    if not policy.can_read_digest_link(request.user, subscription.audience, subscription.user_id):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.user.pk != subscription.user_id:
-            return _expired(request, "view this briefing")
+        return _expired(request, "view this briefing")
     # Overdue is judged as the email judged it: at the end of its period.
     email = compose(
         subscription,
@@ -177,7 +173,7 @@ def _previewed(
     subscription = get_object_or_404(
         Subscription.objects.select_related("deal", "user", "theme"), pk=pk
     )
-    if not policy.is_admin(request.user, subscription.deal_id):
+    if not policy.can_preview_subscription(request.user, subscription.deal_id):
         # Their own subscription exists for them (a 403); anyone else's does not (a 404).
         if subscription.user_id is not None and subscription.user_id == request.user.pk:
             raise PermissionDenied("Only the deal's administrators preview digests.")
