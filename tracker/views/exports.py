@@ -86,9 +86,9 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     agenda = exports.pack_agenda(request.user, meeting)
     updates = exports.current_updates(request.user, deal)
-    # The dashboards' overview, partner-safe for anyone who may not see sensitive material.
-    partner_safe = not policy.can_see_sensitive(request.user, deal)
-    overview = portfolio_overview(request.user, deal, partner_safe=partner_safe, today=today)
+    # The dashboards' overview, which is partner-safe for anyone who may not see sensitive
+    # material (selectors_dashboards.is_partner_safe decides it there).
+    overview = portfolio_overview(request.user, deal, today=today)
     sensitive = exports.pack_is_sensitive(request.user, deal, agenda, updates.values(), overview)
     marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label
     context = {
