@@ -37,6 +37,10 @@ router.register("targets", missions_api.TargetViewSet, basename="target")
 router.register("subscriptions", briefings_api.SubscriptionViewSet, basename="subscription")
 router.register("deliveries", briefings_api.DeliveryViewSet, basename="delivery")
 
+# The admin's header and tab titles name the product, not Django.
+admin.site.site_header = "Devolution deal tracker administration"
+admin.site.site_title = "Devolution deal tracker admin"
+
 urlpatterns = [
     path("", include("tracker.urls")),
     path("", include("missions.urls")),
