@@ -15,6 +15,8 @@ from django.db.models import Q
 from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency, Scope
 
 WEEKLY_KINDS = (Frequency.WEEKLY, Frequency.FORTNIGHTLY)
+# Shown where an erased subscriber's name or address was.
+ERASED = "Erased at the subscriber’s request"
 
 
 class Subscription(models.Model):
@@ -59,6 +61,17 @@ class Subscription(models.Model):
         help_text="The end of the period the last digest (sent or skipped) reported on.",
     )
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # At the subscriber's request (the privacy notice), their address, name and organisation are
+    # erased, here and from the delivery log; the row stays, off for good, so the log still
+    # shows that something was sent and when.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -75,10 +88,18 @@ class Subscription(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(user__isnull=False) & Q(email=""))
-                | (Q(user__isnull=True) & ~Q(email="")),
+                | (Q(user__isnull=True) & ~Q(email=""))
+                | (Q(user__isnull=True) & Q(email="") & Q(erased_at__isnull=False)),
                 name="subscription_user_or_address",
                 violation_error_message="A subscription is for a user or for an external "
                 "address, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=True)
+                | Q(user__isnull=True, email="", name="", organisation="", is_active=False),
+                name="subscription_erased_holds_nothing",
+                violation_error_message="An erased subscription keeps no address, name or "
+                "organisation, and stays off.",
             ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | Q(audience=Audience.PARTNER),
@@ -114,7 +135,7 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.address} ({self.get_frequency_display().lower()})"
+        return f"{self.address or self.display_name} ({self.get_frequency_display().lower()})"
 
     @property
     def address(self) -> str:
@@ -127,6 +148,8 @@ class Subscription(models.Model):
         user = self.user
         if user is not None:
             return user.full_name or user.email
+        if self.erased_at is not None:
+            return ERASED
         return self.name or self.email
 
 

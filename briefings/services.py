@@ -15,22 +15,28 @@ and raises ``ValidationError`` with a message per field for bad input:
 ``next_due_at`` is the first slot after now (``schedule.first_slot_after``) when a subscription
 is created, turned back on or given another schedule; it is empty while inactive.
 ``covered_until`` belongs to the sending code: these services never move it.
+
+At an external subscriber's request an administrator erases their address, name and
+organisation (``subscriber_erase``); an erased subscription can be neither changed nor turned on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import policy
 from tracker.models import Deal, Theme, Workstream
 
-from .choices import Audience, Frequency, Scope
-from .models import WEEKLY_KINDS, Subscription
+from .choices import FINAL_STATUSES, Audience, DeliveryStatus, Frequency, Scope
+from .models import WEEKLY_KINDS, Delivery, Subscription
 from .schedule import UK, first_slot_after
 
 if TYPE_CHECKING:
@@ -255,6 +261,8 @@ def subscription_check(
     else:
         sub = Subscription.objects.select_related("user", "theme").get(pk=subscription.pk)
         _check_allowed(acting_user, sub.deal_id, sub.user_id)
+        if sub.erased_at is not None:
+            raise ValidationError(ALREADY_ERASED)
     subscriber = fields.get("user", sub.user if subscription else None)
     _check_allowed(acting_user, deal.pk, subscriber.pk if subscriber else None)
     workstreams = _apply(sub, dict(fields))
@@ -297,6 +305,8 @@ def subscription_update(
     with transaction.atomic():
         sub = _locked(subscription)
         _check_allowed(acting_user, sub.deal_id, sub.user_id)
+        if sub.erased_at is not None:
+            raise ValidationError(ALREADY_ERASED)
         if "user" in fields:
             new_user = fields["user"]
             _check_allowed(acting_user, sub.deal_id, new_user.pk if new_user else None)
@@ -333,6 +343,8 @@ def subscription_set_active(
             _check_allowed(acting_user, sub.deal_id, sub.user_id)
         if sub.is_active == active:
             return sub
+        if sub.erased_at is not None:
+            raise ValidationError(ALREADY_ERASED)
         sub.is_active = active
         if active:
             _validate(sub, list(sub.workstreams.all()), reschedule=True, now=now)
@@ -342,3 +354,75 @@ def subscription_set_active(
             sub.next_due_at = None
         sub.save()
     return sub
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+ERASE_ACCOUNT = (
+    "A subscriber with an account is not erased here: turn their subscriptions off, or close "
+    "their account, and no briefing is sent to them."
+)
+ALREADY_ERASED = "This subscription was erased at the subscriber's request."
+
+
+@dataclass(frozen=True)
+class Erased:
+    subscriptions: int
+    deliveries: int
+
+
+def erasure_scope(subscription: Subscription) -> tuple[QuerySet[Subscription], QuerySet[Delivery]]:
+    """What erasing a subscription's subscriber touches: every subscription of the deal to the
+    same external address (in any letter case), and their deliveries."""
+    subs = Subscription.objects.filter(
+        deal_id=subscription.deal_id,
+        user__isnull=True,
+        erased_at__isnull=True,
+        email__iexact=subscription.email,
+    )
+    return subs, Delivery.objects.filter(subscription__in=subs)
+
+
+def subscriber_erase(
+    *, subscription: Subscription, acting_user: User, now: dt.datetime | None = None
+) -> Erased:
+    """Erase an external subscriber's address, name and organisation at their request (the
+    privacy notice): from every subscription of the deal to that address, and from the
+    delivery log, error messages included. The subscriptions stay, off for good, so the log
+    still shows what was sent and when; what was waiting to be sent is skipped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if not policy.can_manage_subscriptions(acting_user, sub.deal_id):
+            raise PermissionDenied("Only an administrator can erase a subscriber's data.")
+        if sub.erased_at is not None:
+            raise ValidationError(ALREADY_ERASED)
+        if sub.user_id is not None:
+            raise ValidationError(ERASE_ACCOUNT)
+        address = sub.email
+        subs, _ = erasure_scope(sub)
+        pks = list(subs.select_for_update().values_list("pk", flat=True))
+        scrubbed = 0
+        for delivery in Delivery.objects.select_for_update().filter(subscription_id__in=pks):
+            delivery.email = ""
+            delivery.last_error = _without(delivery.last_error, address)
+            if delivery.status not in FINAL_STATUSES:
+                delivery.status = DeliveryStatus.SKIPPED
+            delivery.save(update_fields=["email", "last_error", "status", "updated_at"])
+            scrubbed += 1
+        Subscription.objects.filter(pk__in=pks).update(
+            email="",
+            name="",
+            organisation="",
+            is_active=False,
+            next_due_at=None,
+            erased_at=now,
+            erased_by=acting_user,
+            updated_at=now,
+        )
+    return Erased(subscriptions=len(pks), deliveries=scrubbed)
+
+
+def _without(text: str, address: str) -> str:
+    """A mail server's error with the address taken out (servers often quote it)."""
+    return re.sub(re.escape(address), "[erased address]", text, flags=re.IGNORECASE)

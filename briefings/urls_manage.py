@@ -12,6 +12,7 @@ urlpatterns = [
         views.subscription_activate,
         name="subscription-activate",
     ),
+    path("subscriptions/<int:pk>/erase/", views.subscription_erase, name="subscription-erase"),
     path(
         "subscriptions/<int:pk>/deactivate/",
         views.subscription_deactivate,

@@ -80,7 +80,7 @@ def _linked_digest(
         return _expired(request, "view this briefing")
     subscription = (
         Subscription.objects.select_related("deal", "user", "theme")
-        .filter(pk=link.subscription_id)
+        .filter(pk=link.subscription_id, erased_at__isnull=True)
         .first()
     )
     if subscription is None:
@@ -145,7 +145,9 @@ def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except links.LinkExpired:
         return _expired(request, "unsubscribe")
     subscription = (
-        Subscription.objects.select_related("deal", "user").filter(pk=subscription_id).first()
+        Subscription.objects.select_related("deal", "user")
+        .filter(pk=subscription_id, erased_at__isnull=True)
+        .first()
     )
     if subscription is None:
         return _expired(request, "unsubscribe")
@@ -171,7 +173,7 @@ def _previewed(
     request: HttpRequest, pk: int
 ) -> tuple[Subscription, dt.datetime, dt.datetime, DigestEmail | None]:
     subscription = get_object_or_404(
-        Subscription.objects.select_related("deal", "user", "theme"), pk=pk
+        Subscription.objects.select_related("deal", "user", "theme"), pk=pk, erased_at__isnull=True
     )
     if not policy.can_preview_subscription(request.user, subscription.deal_id):
         # Their own subscription exists for them (a 403); anyone else's does not (a 404).

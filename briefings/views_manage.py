@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -168,6 +169,8 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
 
 def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sub = _admin_subscription(request, pk)
+    if sub.erased_at is not None:
+        return redirect(reverse("subscription-erase", args=[sub.pk]) + _deal_query(request))
     form = SubscriptionForm(
         request.POST if request.method == "POST" else None,
         people=deal_people(sub.deal),
@@ -215,6 +218,41 @@ def subscription_activate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscription_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _set_active(request, pk, False)
+
+
+def subscription_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase an external subscriber's address and name at their request, after a page that
+    says what will go."""
+    sub = _admin_subscription(request, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            erased = services.subscriber_erase(
+                subscription=sub, acting_user=policy.signed_in(request.user)
+            )
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            messages.success(
+                request,
+                f"Erased from {erased.subscriptions} "
+                f"subscription{pluralize(erased.subscriptions)} and {erased.deliveries} "
+                f"deliver{pluralize(erased.deliveries, 'y,ies')} in the log",
+            )
+            return redirect(reverse("subscription-list") + _deal_query(request))
+    subs, deliveries = services.erasure_scope(sub)
+    status = 400 if error else 200
+    response = _page(
+        request,
+        "subscription_erase.html",
+        sub.deal,
+        subscription=sub,
+        error=error,
+        subscription_count=subs.count(),
+        delivery_count=deliveries.count(),
+    )
+    response.status_code = status
+    return response
 
 
 # --- The delivery log -------------------------------------------------------------------------

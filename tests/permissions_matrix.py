@@ -130,6 +130,8 @@ subscription-preview        GET    /subscriptions/{subscription}/preview/       
 subscription-preview-email  GET    /subscriptions/{subscription}/preview/email/             login 404   404   404   404   403   404   200
 subscription-activate       POST   /subscriptions/{subscription}/activate/                  login 404   404   404   404   403   404   302
 subscription-deactivate     POST   /subscriptions/{subscription}/deactivate/                login 404   404   404   404   403   404   302
+subscription-erase          GET    /subscriptions/{subscription}/erase/                     login 404   404   404   404   403   404   200
+subscription-erase          POST   /subscriptions/{subscription}/erase/                     login 404   404   404   404   403   404   400
 login                       GET    /accounts/login/                                         200   302   302   302   302   302   302   302
 logout                      POST   /accounts/logout/                                        login login login login login login login login
 two-factor-verify           GET    /accounts/two-factor/                                    login 302   302   302   302   302   302   302

@@ -102,3 +102,31 @@ def test_a_lead_turns_their_digest_off_and_on_from_the_keyboard(
         "Enter"
     )
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("is on")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_erasing_a_subscriber_from_the_keyboard_is_accessible_throughout(
+    page: Page, open_as, subscriptions: list, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    external = subscriptions[1]
+    open_as("admin", "/subscriptions/")
+    page.get_by_role("link", name="Erase data of Dudley officer").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Erase Dudley officer’s data?")
+    expect(page.locator("main")).to_contain_text("officer@dudley.example")
+    screenshot(page, f"subscription-erase-{width}")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Erase the data").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Subscriptions")
+    expect(page.locator("main")).to_contain_text("Erased from 1 subscription and 0 deliveries")
+    expect(page.locator("main")).not_to_contain_text("dudley.example")
+    screenshot(page, f"subscriptions-after-erasure-{width}")
+    assert_accessible(page)
+    assert Subscription.objects.get(pk=external.pk).erased_at is not None
+
+    page.goto(f"/subscriptions/{external.pk}/erase/")
+    expect(page.locator("main")).to_contain_text("was erased on")
+    assert_accessible(page)
