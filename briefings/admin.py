@@ -92,6 +92,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "next_due_at",
         "covered_until",
         "unsubscribed_at",
+        "erased_at",
+        "erased_by",
         "created_by",
         "created_at",
         "updated_at",
