@@ -662,7 +662,11 @@ class PropositionItemAdmin(ViewOnlyAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(SimpleHistoryAdmin):
+class StatusUpdateAdmin(SimpleHistoryAdmin, ViewOnlyAdmin):
+    """Updates are kept forever, each revision a new version with its sponsor's sign-off: they
+    are written on the workstream's pages (``status_update_submit``), never edited or deleted
+    here."""
+
     list_display = (
         "workstream",
         "period_start",
@@ -685,8 +689,6 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
     search_fields = ("workstream__name", "summary", "progress", "risks_and_issues")
     ordering = ("workstream", "-period_start", "-version")
     date_hierarchy = "period_start"
-    autocomplete_fields = ("workstream", "author")
-    readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("workstream", "period_start", "period_end", "version", "author")}),
         ("Assessment", {"fields": ("rag", "direction", "classification", "is_demo")}),
@@ -697,38 +699,24 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if "author" in form.base_fields:
-            form.base_fields["author"].required = False
-            form.base_fields["author"].help_text = "Leave empty to record yourself."
-        return form
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change and obj.author_id is None:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
-
-
-class UpdateReviewInline(admin.TabularInline):
+class UpdateReviewInline(ViewOnlyInline):
     model = UpdateReview
-    extra = 0
     fields = ("decision", "comment", "reviewer", "created_at")
     readonly_fields = ("created_at",)
-    autocomplete_fields = ("reviewer",)
 
 
 StatusUpdateAdmin.inlines = (UpdateReviewInline,)
 
 
 @admin.register(UpdateReview)
-class UpdateReviewAdmin(admin.ModelAdmin):
+class UpdateReviewAdmin(ViewOnlyAdmin):
+    """A sponsor's sign-off of an update, recorded on the update's page: shown here only."""
+
     list_display = ("status_update", "decision", "reviewer", "created_at")
     list_filter = ("decision", "status_update__workstream__deal")
     list_select_related = ("status_update__workstream", "reviewer")
     search_fields = ("status_update__workstream__name", "comment", "reviewer__email")
-    autocomplete_fields = ("status_update", "reviewer")
-    readonly_fields = ("created_at",)
 
 
 # --- Risks and engagement ---------------------------------------------------------------------
