@@ -178,3 +178,15 @@ def test_pages_cost_a_bounded_number_of_queries(
     client.force_login(people.lead)
     with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/", "/workstreams/transport/", "/accounts/profile/"])
+def test_someone_signed_in_as_a_demonstration_account_is_told_so_on_every_page(
+    client: Client, people: People, url: str
+) -> None:
+    banner = "You are signed in to a demonstration."
+    client.force_login(people.lead)
+    assert banner not in client.get(url).content.decode()
+    people.lead.is_demo = True
+    people.lead.save(update_fields=["is_demo"])
+    assert banner in client.get(url).content.decode()

@@ -195,3 +195,16 @@ def test_record_pages_have_no_accessibility_violations(
         expect(page.locator("h1")).to_have_count(1)
         screenshot(page, name)
         assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_demonstration_banner_is_accessible(page: Page, open_as, people, width: int) -> None:
+    people.lead.is_demo = True
+    people.lead.save(update_fields=["is_demo"])
+    page.set_viewport_size({"width": width, "height": 900})
+    open_as("lead", "/")
+    expect(page.locator(".govuk-phase-banner")).to_contain_text(
+        "You are signed in to a demonstration"
+    )
+    screenshot(page, f"demo-banner-{width}")
+    assert_accessible(page)
