@@ -426,3 +426,37 @@ def subscriber_erase(
 def _without(text: str, address: str) -> str:
     """A mail server's error with the address taken out (servers often quote it)."""
     return re.sub(re.escape(address), "[erased address]", text, flags=re.IGNORECASE)
+
+
+def subscriptions_follow_merge(
+    *, merged: Workstream, survivor: Workstream, acting_user: User
+) -> int:
+    """After a workstream merged into another, the digests of chosen workstreams that named it
+    name the survivor instead (once, if they named it already), so their subscribers go on
+    getting news of its work. Erased subscriptions, off for good, are left as they were; ones
+    turned off follow, for when they are turned back on. Returns how many followed.
+
+    Called by the merge, inside its transaction; a constant number of queries."""
+    if not policy.can_manage_subscriptions(acting_user, merged.deal_id):
+        raise PermissionDenied("Only an administrator can merge workstreams.")
+    if merged.merged_into_id != survivor.pk:
+        raise ValidationError({"into": f"{merged} has not merged into {survivor}"})
+    chosen = Subscription.workstreams.through.objects
+    pks = list(
+        Subscription.objects.select_for_update()
+        .filter(
+            scope=Scope.WORKSTREAMS,
+            erased_at__isnull=True,
+            pk__in=chosen.filter(workstream=merged).values("subscription"),
+        )
+        .values_list("pk", flat=True)
+    )
+    if not pks:
+        return 0
+    # One row per subscription and workstream: where the survivor is chosen already, the
+    # merged workstream's row goes; elsewhere it names the survivor.
+    already = chosen.filter(subscription__in=pks, workstream=survivor).values("subscription")
+    chosen.filter(subscription__in=already, workstream=merged).delete()
+    chosen.filter(subscription__in=pks, workstream=merged).update(workstream=survivor)
+    Subscription.objects.filter(pk__in=pks).update(updated_at=timezone.now())
+    return len(pks)

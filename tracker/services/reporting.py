@@ -8,17 +8,35 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from briefings.services import subscriptions_follow_merge
+from missions.models import Indicator, Metric, Mission
 
 from ..changes import Change, changes_between
-from ..choices import CLOSED_STAGES, Classification, Rag, ReviewDecision, RiskStatus
+from ..choices import (
+    CLOSED_STAGES,
+    Classification,
+    MeetingStatus,
+    Rag,
+    ReviewDecision,
+    RiskStatus,
+)
 from ..choices import WorkstreamStatus as Status
-from ..models import EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
+from ..models import (
+    AgendaItem,
+    EngagementEntry,
+    Risk,
+    StatusUpdate,
+    UpdateReview,
+    Workstream,
+)
 from ..periods import Period, deal_period
 from .base import M, StaleEdit, TrackerError, _save
 from .governance import agenda_sync_asks
+from .links import workstream_links_set
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -304,8 +322,12 @@ def _require_admin(acting_user: User, workstream: Workstream) -> None:
 
 
 def workstream_merge(*, workstream: Workstream, into: Workstream, acting_user: User) -> Workstream:
-    """Merge a workstream into another: its open proposals and open risks move to the
-    survivor; its updates, closed work and history stay with it, and it links to the survivor.
+    """Merge a workstream into another, in one transaction. Its open work moves to the
+    survivor: open proposals, open risks, its engagement plan (each line a standing
+    arrangement, except an organisation the survivor's plan already has), and its items on
+    agendas not yet held. The survivor gains the missions, metrics and indicators it moved, and
+    digests of chosen workstreams that named it name the survivor. Its updates, closed work,
+    links, held agendas and history stay with it, and it links to the survivor.
     """
     _require_admin(acting_user, workstream)
     if into.pk == workstream.pk:
@@ -334,9 +356,52 @@ def workstream_merge(*, workstream: Workstream, into: Workstream, acting_user: U
             risk.workstream = into
             risk.revision += 1
             _save(risk, acting_user)
+        _merge_engagement_plan(workstream, into, acting_user)
+        _merge_agenda_items(workstream, into)
+        _merge_links(workstream, into, acting_user)
         workstream.status = Status.MERGED
         workstream.merged_into = into
-        return _save(workstream, acting_user)
+        _save(workstream, acting_user)
+        subscriptions_follow_merge(merged=workstream, survivor=into, acting_user=acting_user)
+        # The merged workstream is no longer active: its ask leaves the strategy groups' next
+        # agendas, as it would at their next sync.
+        agenda_sync_asks(workstream.deal_id)
+        return workstream
+
+
+def _merge_engagement_plan(workstream: Workstream, into: Workstream, acting_user: User) -> None:
+    """Each line of the plan is a standing arrangement (who, through what, how often), with no
+    end: all are open work and move, but a plan has one line per organisation, so a line for an
+    organisation the survivor already engages stays with the merged workstream, as its record."""
+    entries = workstream.engagement_entries.exclude(
+        organisation__in=into.engagement_entries.values("organisation")
+    )
+    for entry in entries:
+        entry.workstream = into
+        entry.revision += 1
+        _save(entry, acting_user)
+
+
+def _merge_agenda_items(workstream: Workstream, into: Workstream) -> None:
+    """Items about the workstream on agendas not yet held are business still to come: those
+    added by hand and those of its proposals, which have moved, follow to the survivor. Held
+    meetings' agendas are fixed. Its generated ask is left to the agenda sync."""
+    AgendaItem.objects.filter(workstream=workstream, meeting__status=MeetingStatus.PLANNED).filter(
+        Q(generated=False) | Q(proposal__workstream=into)
+    ).update(workstream=into)
+
+
+def _merge_links(workstream: Workstream, into: Workstream, acting_user: User) -> None:
+    """The survivor moves what both moved, through the links service and its rules; the merged
+    workstream keeps its own links as they were."""
+    both = [workstream.pk, into.pk]
+    workstream_links_set(
+        workstream=into,
+        acting_user=acting_user,
+        missions=Mission.objects.filter(workstreams__in=both).distinct(),
+        metrics=Metric.objects.filter(workstreams__in=both).distinct(),
+        indicators=Indicator.objects.filter(workstreams__in=both).distinct(),
+    )
 
 
 def workstream_cease(
