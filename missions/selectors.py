@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
+from accounts import policy
 from tracker import selectors as tracker_selectors
 from tracker.models import Proposal, Workstream
 
@@ -20,6 +21,8 @@ from .choices import AreaLevel, Direction
 from .models import (
     Area,
     Indicator,
+    IndicatorFramework,
+    IndicatorTheme,
     Metric,
     Mission,
     MissionStatement,
@@ -321,3 +324,82 @@ def mission_district_figures(
     with_figures = {i: by_indicator[i.pk] for i in mission_indicators if i.pk in by_indicator}
     left_out = [i for i in mission_indicators if i.pk not in by_indicator]
     return with_figures, left_out
+
+
+# --- The frameworks pages ---------------------------------------------------------------------
+
+
+def frameworks_for(user: AnyUser) -> QuerySet[IndicatorFramework]:
+    """The indicator frameworks a person may read: the national ones, then those of the deals
+    they see, each with how many themes and indicators it holds (1 query)."""
+    deal_ids = policy.deal_ids_visible_to(user)
+    qs = IndicatorFramework.objects.select_related("deal").annotate(
+        theme_count=Count("themes", distinct=True),
+        indicator_count=Count("indicators", distinct=True),
+    )
+    if deal_ids is not None:
+        qs = qs.filter(Q(deal__isnull=True) | Q(deal_id__in=deal_ids))
+    return qs.order_by(F("deal__name").asc(nulls_first=True), "name")
+
+
+def framework_for_page(user: AnyUser, slug: str) -> IndicatorFramework:
+    """A framework the person may read, with its themes and their indicators; else 404."""
+    framework = (
+        frameworks_for(user)
+        .prefetch_related(
+            Prefetch("themes", queryset=IndicatorTheme.objects.order_by("position", "name")),
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.select_related("metric__mission").order_by(
+                    "position", "name"
+                ),
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if framework is None:
+        raise Http404("No such framework.")
+    return framework
+
+
+@dataclass(frozen=True)
+class ClaimCount:
+    workstreams: int = 0
+    proposals: int = 0
+
+    @property
+    def none(self) -> bool:
+        return not (self.workstreams or self.proposals)
+
+
+def claim_counts(user: AnyUser, indicators: Iterable[Indicator]) -> dict[int, ClaimCount]:
+    """Indicator id -> how many of the workstreams and proposals the person may see claim to
+    move it, by naming it or the mission metric it reports (4 queries, whatever the numbers)."""
+    indicators = list(indicators)
+    ids = [i.pk for i in indicators]
+    by_metric: dict[int, list[int]] = {}
+    for i in indicators:
+        if i.metric_id is not None:
+            by_metric.setdefault(i.metric_id, []).append(i.pk)
+
+    def owners(model: type[Workstream] | type[Proposal], owner: str, visible) -> dict[int, set]:
+        claimed: dict[int, set] = {}
+        direct = model.indicators.through.objects.filter(
+            indicator_id__in=ids, **{f"{owner}_id__in": visible}
+        ).values_list("indicator_id", f"{owner}_id")
+        for indicator_id, owner_id in direct:
+            claimed.setdefault(indicator_id, set()).add(owner_id)
+        via_metric = model.metrics.through.objects.filter(
+            metric_id__in=list(by_metric), **{f"{owner}_id__in": visible}
+        ).values_list("metric_id", f"{owner}_id")
+        for metric_id, owner_id in via_metric:
+            for indicator_id in by_metric[metric_id]:
+                claimed.setdefault(indicator_id, set()).add(owner_id)
+        return claimed
+
+    workstreams = owners(
+        Workstream, "workstream", tracker_selectors.workstreams_for(user).values("pk")
+    )
+    proposals = owners(Proposal, "proposal", tracker_selectors.proposals_for(user).values("pk"))
+    return {pk: ClaimCount(len(workstreams.get(pk, ())), len(proposals.get(pk, ()))) for pk in ids}

@@ -18,7 +18,7 @@ from tracker.views.updates import word_diff
 
 from . import charts, measures, selectors
 from .choices import AreaLevel, TargetKind
-from .models import Area, Indicator, Observation, Target
+from .models import Area, Indicator, IndicatorTheme, Observation, Target
 from .services import format_value
 
 
@@ -271,6 +271,58 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # Further pages of missions and indicators (the mission list is routed in missions/urls.py).
+# --- The frameworks pages ---------------------------------------------------------------------
+
+
+def framework_list(request: HttpRequest) -> HttpResponse:
+    """Every indicator framework the person may read: the missions' metrics, the region's
+    outcomes framework, and any other one added, with how much of each has been entered."""
+    return render(
+        request,
+        "missions/framework_list.html",
+        {
+            "frameworks": list(selectors.frameworks_for(request.user)),
+            "can_manage_figures": policy.can_manage_figures(request.user),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class FrameworkRow:
+    indicator: Indicator
+    latest: selectors.LatestFigure | None
+    claims: selectors.ClaimCount
+
+
+def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A framework's indicators by theme, each with its latest West Midlands figure and how
+    many workstreams and proposals claim to move it, so that the gaps show."""
+    framework = selectors.framework_for_page(request.user, slug)
+    indicators = list(framework.indicators.all())
+    latest = selectors.latest_figures(i.pk for i in indicators)
+    claims = selectors.claim_counts(request.user, indicators)
+    rows = [FrameworkRow(i, latest.get(i.pk), claims[i.pk]) for i in indicators]
+    groups: list[tuple[IndicatorTheme | None, list[FrameworkRow]]] = [
+        (theme, [r for r in rows if r.indicator.theme_id == theme.pk])
+        for theme in framework.themes.all()
+    ]
+    unthemed = [r for r in rows if r.indicator.theme_id is None]
+    if unthemed:
+        groups.append((None, unthemed))
+    return render(
+        request,
+        "missions/framework_detail.html",
+        {
+            "framework": framework,
+            "groups": groups,
+            "unclaimed": sum(1 for r in rows if r.claims.none),
+            "can_manage_figures": policy.can_manage_figures(request.user),
+        },
+    )
+
+
 urlpatterns: list = [
     path("indicators/<slug:code>/", indicator_detail, name="indicator-detail"),
+    path("frameworks/", framework_list, name="framework-list"),
+    path("frameworks/<slug:slug>/", framework_detail, name="framework-detail"),
 ]

@@ -112,6 +112,8 @@ exports                     GET    /exports/                                    
 export-download             GET    /exports/proposals.csv                                   login 404   200   200   200   200   200   200
 mission-list                GET    /missions/                                               login 200   200   200   200   200   200   200
 indicator-detail            GET    /indicators/{code}/                                      login 200   200   200   200   200   200   200
+framework-list              GET    /frameworks/                                             login 200   200   200   200   200   200   200
+framework-detail            GET    /frameworks/{framework}/                                 login 404   200   200   200   200   200   200
 indicator-observations-csv  GET    /indicators/{code}/observations.csv                      login 200   200   200   200   200   200   200
 indicator-targets           GET    /indicators/{code}/targets/                              login 403   403   403   403   403   403   200
 indicator-target-remove     POST   /indicators/{code}/targets/{target}/remove/              login 403   403   403   403   403   403   302

@@ -152,6 +152,8 @@ def _records(people: People) -> dict[str, Any]:
         # The API names a version by its id, the pages by its number.
         "version": PropositionVersion.objects.order_by("pk").first().pk,
         "code": indicator.code,
+        # The deal's own framework: a person with no role in the deal may not read it.
+        "framework": "west-midlands-outcomes-framework",
         "target": target.pk,
         "api_target": api_target.pk,
         "subscription": subscription.pk,

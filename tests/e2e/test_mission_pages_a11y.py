@@ -91,6 +91,9 @@ PAGES = [
     ("indicator-gva", "admin", "/indicators/gva_per_hour_worked/"),
     ("indicator-hle", "partner", "/indicators/healthy_life_expectancy_male/"),
     ("indicator-undated", "dsg", "/indicators/gcse_eng_maths_pct/"),
+    ("frameworks", "dsg", "/frameworks/"),
+    ("framework-missions", "partner", "/frameworks/levelling-up-missions-2024-headline-metrics/"),
+    ("framework-empty", "admin", "/frameworks/west-midlands-outcomes-framework/"),
 ]
 
 
