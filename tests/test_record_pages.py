@@ -684,6 +684,11 @@ def test_merging_moves_open_proposals_and_open_risks_and_leaves_the_rest(
     form = _body(client.get("/workstreams/transport/merge/"))
     assert "Skills" in form and 'value="' + str(transport.pk) + '"' not in form
     assert "Bus settlement" in form and "Still open" in form and "Rail fares pilot" not in form
+    # The rest of what moves, counted as the merge service will move it.
+    entries = EngagementEntry.objects.filter(workstream=transport).count()
+    links = transport.missions.count() + transport.metrics.count() + transport.indicators.count()
+    assert f"its engagement plan ({entries} line" in form
+    assert f"the missions, metrics and indicators it claims to move ({links})" in form
 
     confirm = client.post("/workstreams/transport/merge/", {"into": str(skills.pk)})
     assert confirm.status_code == 200

@@ -206,10 +206,13 @@ def merge_targets(workstream: Workstream) -> QuerySet[Workstream]:
 class WhatMoves:
     proposals: list[Proposal]
     risks: list[Risk]
+    engagement: int = 0  # lines of its engagement plan
+    links: int = 0  # the missions, metrics and indicators it moves
 
 
 def what_moves_on_merge(user: AnyUser, workstream: Workstream) -> WhatMoves:
-    """The open proposals and open risks that a merge takes to the survivor."""
+    """What a merge takes to the survivor (``services.workstream_merge``): its open proposals
+    and open risks by name, and how many lines of its engagement plan and links it carries."""
     proposals = (
         selectors.proposals_for(user)
         .filter(workstream=workstream)
@@ -221,7 +224,18 @@ def what_moves_on_merge(user: AnyUser, workstream: Workstream) -> WhatMoves:
         .filter(workstream=workstream, status=RiskStatus.OPEN)
         .order_by("-score", "title")
     )
-    return WhatMoves(proposals=list(proposals), risks=list(risks))
+    counts = Workstream.objects.filter(pk=workstream.pk).aggregate(
+        engagement=Count("engagement_entries", distinct=True),
+        missions=Count("missions", distinct=True),
+        metrics=Count("metrics", distinct=True),
+        indicators=Count("indicators", distinct=True),
+    )
+    return WhatMoves(
+        proposals=list(proposals),
+        risks=list(risks),
+        engagement=counts["engagement"],
+        links=counts["missions"] + counts["metrics"] + counts["indicators"],
+    )
 
 
 # --- The searchable list of workstreams -------------------------------------------------------

@@ -190,9 +190,11 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
     @extend_schema(
         request=MergeSerializer,
         responses={200: WorkstreamSerializer, **LIFECYCLE_ERRORS},
-        description="Merge this workstream into another (administrators only). Its open "
-        "proposals and open risks move to the survivor; its updates, closed work and history "
-        "stay with it, and it links to the survivor. 409 if it is no longer active.",
+        description="Merge this workstream into another (administrators only). Its open work "
+        "moves to the survivor: open proposals and risks, its engagement plan, its items on "
+        "agendas still to come; the survivor gains its missions, metrics and indicators, and "
+        "digests that chose it cover the survivor. Its updates, closed work and history stay "
+        "with it, and it links to the survivor. 409 if it is no longer active.",
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str | None = None) -> Response:
