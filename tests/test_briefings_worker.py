@@ -179,8 +179,11 @@ def test_a_worker_stopped_mid_batch_and_a_rerun_complete_it_without_duplicates(s
     # The worker is gone; its queued messages are lost with it.
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(queue)
-    unsent = Delivery.objects.exclude(status=DeliveryStatus.SENT).count()
-    assert 0 < unsent < 5
+    left = Delivery.objects.exclude(status=DeliveryStatus.SENT)
+    unsent = left.count()
+    # Stopped half way through the digests. The tick queued the day's reminders after them (one
+    # to three, by the date), so only the digests say how far the batch got.
+    assert 0 < left.filter(kind=DeliveryKind.DIGEST).count() < len(batch)
 
     # A later tick finds the deliveries left pending, and a new worker sends them.
     with time_machine.travel(timezone.now() + sending.STALE_PENDING + dt.timedelta(seconds=5)):
