@@ -7,6 +7,7 @@ Nadia has signed in but holds no role in any deal.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,8 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import Membership, User
-from tracker import freshness
-from tracker.models import Deal, Workstream
+from tracker import freshness, services
+from tracker.models import Deal, Proposal, PropositionVersion, Workstream
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -148,3 +149,20 @@ def sign_in_verified(client: Any, user: User) -> Any:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def approve_proposition(people: People, on: dt.date | None = None) -> PropositionVersion:
+    """The WMCA Board approves a new version of the TDD Proposition, recorded by an
+    administrator through the services as on the Proposition page: every proposal the last body
+    has endorsed, which may then be submitted to government."""
+    version = services.proposition_version_create(deal=people.deal, acting_user=people.admin)
+    return services.proposition_approve(version=version, acting_user=people.admin, approved_on=on)
+
+
+def to_government(people: People, proposal: Proposal, on: dt.date | None = None) -> Proposal:
+    """An administrator submits an approved proposal to government the way the rules allow: as
+    part of the approved Proposition, first approving a version that includes it if the current
+    one does not."""
+    if services.proposals.government_refusal(proposal):
+        approve_proposition(people)
+    return services.proposal_submit(proposal=proposal, acting_user=people.admin, on=on)

@@ -35,7 +35,7 @@ from tracker.models import (
     Workstream,
 )
 
-from .conftest import People
+from .conftest import People, approve_proposition, to_government
 
 OFFICIAL = Classification.OFFICIAL
 SENSITIVE = Classification.OFFICIAL_SENSITIVE
@@ -139,8 +139,7 @@ def approved(people: People, proposal: Proposal, chain: list[GovernanceBody]) ->
 
 
 def with_government(people: People, proposal: Proposal, chain: list[GovernanceBody]) -> Proposal:
-    approved(people, proposal, chain)
-    return services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    return to_government(people, approved(people, proposal, chain))
 
 
 def talk(
@@ -245,6 +244,11 @@ def test_a_proposal_walks_from_draft_to_agreed_through_every_body_of_the_chain(
             assert where(now) == ("approved", None)
             assert now.json()["board_endorsement"] == decision_ids[-1]
 
+    # Until the Board approves a version of the Proposition that holds it, it stays.
+    held_back = admin.post(f"/api/v1/proposals/{pk}/submit/", {"on": "2026-05-19"}, format="json")
+    assert held_back.status_code == 409
+    assert where(admin.get(f"/api/v1/proposals/{pk}/")) == ("approved", None)
+    approve_proposition(people)
     sent = admin.post(f"/api/v1/proposals/{pk}/submit/", {"on": "2026-05-19"}, format="json")
     assert where(sent) == ("submitted", None)
     assert sent.json()["submitted_on"] == "2026-05-19"
@@ -451,6 +455,31 @@ def test_only_an_administrator_submits_an_approved_proposal_to_government(
     assert response.status_code == 403
     assert response.json()["detail"] == "Only an administrator can submit a proposal to government."
     assert Proposal.objects.get(pk=proposal.pk).stage == ProposalStage.APPROVED
+
+
+def test_an_approved_proposal_outside_the_approved_proposition_is_a_conflict_with_the_reason(
+    people: People, transport: Workstream, chain: list[GovernanceBody]
+) -> None:
+    proposal = approved(people, draft(people, transport), chain)
+    admin = client_for(people.admin)
+
+    response = admin.post(f"/api/v1/proposals/{proposal.pk}/submit/")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"“{proposal.title}” is not in the TDD Proposition the WMCA Board approved: a "
+        "proposal goes to government only as part of it. Include it in a new version of the "
+        "Proposition and record the WMCA Board's approval of that version first."
+    }
+    assert Proposal.objects.get(pk=proposal.pk).submitted_on is None
+    services.proposition_version_create(deal=people.deal, acting_user=people.admin)
+    waiting = admin.post(f"/api/v1/proposals/{proposal.pk}/submit/")
+    assert waiting.status_code == 409
+    assert "which the WMCA Board has not approved yet" in waiting.json()["detail"]
+    approve_proposition(people)
+    sent = admin.post(f"/api/v1/proposals/{proposal.pk}/submit/")
+    assert sent.status_code == 200
+    assert sent.json()["stage"] == ProposalStage.SUBMITTED
 
 
 @pytest.mark.parametrize("stage", ["draft", "in_governance", "approved"])

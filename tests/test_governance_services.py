@@ -39,7 +39,7 @@ from tracker.models import (
 )
 from tracker.services import StaleEdit, TrackerError
 
-from .conftest import People
+from .conftest import People, to_government
 
 S = ProposalStage
 OFFICIAL = Classification.OFFICIAL
@@ -437,7 +437,7 @@ def test_a_version_of_the_proposition_copies_the_endorsed_proposals_not_withdraw
 ) -> None:
     kept = approved(people, chain, "Bus franchising funding")
     gone_to_government = approved(people, chain, "Local rail stations")
-    services.proposal_submit(proposal=gone_to_government, acting_user=people.admin)
+    to_government(people, gone_to_government)  # in version 1, which the Board approved
     withdrawn = approved(people, chain, "Tram extension")
     services.proposal_conclude(proposal=withdrawn, acting_user=people.admin, outcome="withdrawn")
     awaiting(people, chain, len(chain) - 1, "Cycle lanes")
@@ -449,7 +449,7 @@ def test_a_version_of_the_proposition_copies_the_endorsed_proposals_not_withdraw
 
     items = list(version.items.order_by("position"))
     assert (version.number, version.status, version.created_by) == (
-        1,
+        2,
         PropositionStatus.DRAFT,
         people.admin,
     )

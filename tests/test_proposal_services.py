@@ -23,6 +23,7 @@ from tracker.choices import (
     Outcome,
     PrincipleAnswer,
     ProposalStage,
+    PropositionStatus,
 )
 from tracker.models import (
     Deal,
@@ -33,11 +34,12 @@ from tracker.models import (
     NegotiationEntry,
     Principle,
     Proposal,
+    PropositionVersion,
     Workstream,
 )
 from tracker.services import StaleEdit, TrackerError
 
-from .conftest import People
+from .conftest import People, approve_proposition, to_government
 
 S = ProposalStage
 OFFICIAL = Classification.OFFICIAL
@@ -141,7 +143,7 @@ def at_stage(
     proposal = awaiting(people, chain, len(chain))
     if stage == S.APPROVED:
         return proposal
-    services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    to_government(people, proposal)
     if stage == S.SUBMITTED:
         return fresh(proposal)
     talk(people, proposal, dft)
@@ -460,7 +462,7 @@ def test_an_approved_proposal_is_submitted_to_government_on_the_day_given(
     proposal = awaiting(people, chain, len(chain))
     day = dt.date(2026, 5, 18)
 
-    services.proposal_submit(proposal=proposal, acting_user=people.admin, on=day)
+    to_government(people, proposal, on=day)
 
     proposal = fresh(proposal)
     assert (proposal.stage, proposal.submitted_on) == (S.SUBMITTED, day)
@@ -472,9 +474,99 @@ def test_submission_to_government_is_dated_today_by_default(
 ) -> None:
     proposal = awaiting(people, chain, len(chain))
 
-    services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    to_government(people, proposal)
 
     assert fresh(proposal).submitted_on == NOW.date()
+
+
+# --- To government only as part of the approved TDD Proposition -------------------------------
+
+NOT_IN_PROPOSITION = "is not in the TDD Proposition the WMCA Board approved"
+
+
+def _refused(people: People, proposal: Proposal, match: str) -> None:
+    with pytest.raises(TrackerError, match=match):
+        services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    proposal = fresh(proposal)
+    assert (proposal.stage, proposal.submitted_on) == (S.APPROVED, None)
+
+
+def test_an_approved_proposal_in_no_proposition_is_not_submitted_to_government(
+    people: People, chain: list[GovernanceBody]
+) -> None:
+    proposal = awaiting(people, chain, len(chain))
+
+    _refused(people, proposal, NOT_IN_PROPOSITION)
+    with pytest.raises(TrackerError) as refusal:
+        services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    assert str(refusal.value) == (
+        "“Bus franchising funding” is not in the TDD Proposition the WMCA Board approved: a "
+        "proposal goes to government only as part of it. Include it in a new version of the "
+        "Proposition and record the WMCA Board's approval of that version first."
+    )
+
+
+def test_a_proposal_only_in_a_draft_version_waits_for_the_boards_approval(
+    people: People, chain: list[GovernanceBody]
+) -> None:
+    proposal = awaiting(people, chain, len(chain))
+    services.proposition_version_create(deal=people.deal, acting_user=people.admin)
+
+    _refused(
+        people,
+        proposal,
+        "is in version 1 of the TDD Proposition, which the WMCA Board has not approved yet: "
+        "record the WMCA Board's approval of version 1 before submitting it to government",
+    )
+
+
+def test_a_proposal_endorsed_after_the_approved_version_was_made_waits_for_a_new_one(
+    people: People, chain: list[GovernanceBody]
+) -> None:
+    first = awaiting(people, chain, len(chain), title="Adult skills budget")
+    approve_proposition(people)
+    later = awaiting(people, chain, len(chain))
+
+    _refused(people, later, rf"{NOT_IN_PROPOSITION} \(version 1\)")
+    services.proposal_submit(proposal=first, acting_user=people.admin)
+    assert fresh(first).stage == S.SUBMITTED
+
+
+def test_a_proposal_only_in_a_superseded_version_is_not_submitted_to_government(
+    people: People, chain: list[GovernanceBody]
+) -> None:
+    proposal = awaiting(people, chain, len(chain))
+    awaiting(people, chain, len(chain), title="Adult skills budget")
+    approve_proposition(people)
+    newer = services.proposition_version_create(deal=people.deal, acting_user=people.admin)
+    # The services put every endorsed proposal in a new version; a version without this one
+    # (as a copy made before it was endorsed would be) is made by removing its item.
+    newer.items.filter(proposal=proposal).delete()
+    services.proposition_approve(version=newer, acting_user=people.admin)
+    assert PropositionVersion.objects.get(number=1).status == PropositionStatus.SUPERSEDED
+
+    _refused(people, proposal, rf"{NOT_IN_PROPOSITION} \(version 2\)")
+
+
+def test_a_proposal_in_the_current_approved_version_goes_to_government(
+    people: People, chain: list[GovernanceBody]
+) -> None:
+    proposal = awaiting(people, chain, len(chain))
+    approve_proposition(people)
+    approve_proposition(people)  # a newer version, which holds it too, supersedes the first
+
+    services.proposal_submit(proposal=proposal, acting_user=people.admin)
+
+    assert (fresh(proposal).stage, fresh(proposal).submitted_on) == (S.SUBMITTED, NOW.date())
+
+
+def test_only_an_administrator_is_told_about_the_proposition(
+    people: People, chain: list[GovernanceBody]
+) -> None:
+    proposal = awaiting(people, chain, len(chain))
+
+    with pytest.raises(PermissionDenied):
+        services.proposal_submit(proposal=proposal, acting_user=people.lead)
 
 
 @pytest.mark.parametrize("stage", [S.IN_GOVERNANCE, S.SUBMITTED, S.IN_NEGOTIATION, S.REJECTED])
@@ -833,7 +925,7 @@ def test_moved_at_records_each_change_of_stage_or_body_and_nothing_else(
     )
     for body in chain[2:]:
         moved(lambda body=body: decide(people, created, body, DecisionOutcome.ENDORSED))
-    moved(lambda: services.proposal_submit(proposal=created, acting_user=people.admin))
+    moved(lambda: to_government(people, created))
     moved(lambda: talk(people, created, dft))
     unmoved(lambda: talk(people, created, dft, summary="A second talk."))
     moved(
@@ -865,7 +957,10 @@ def _setup_awaiting(people: People, chain: list[GovernanceBody], dft: Government
 
 
 def _setup_approved(people: People, chain: list[GovernanceBody], dft: GovernmentDepartment) -> Any:
-    return awaiting(people, chain, len(chain))
+    """Approved, and in the Proposition the Board approved: only who may submit it counts."""
+    proposal = awaiting(people, chain, len(chain))
+    approve_proposition(people)
+    return proposal
 
 
 def _setup_submitted(people: People, chain: list[GovernanceBody], dft: GovernmentDepartment) -> Any:

@@ -424,7 +424,8 @@ class ProposalViewSet(RevisedRecordViewSet):
         parameters=[ETAG],
         description="A draft goes to the first body in the chain (the workstream's lead or an "
         "administrator; it must say what it asks and the type of ask). An approved proposal "
-        "goes to government (administrators only). 409 with the reason at any other stage.",
+        "goes to government (administrators only) once it is in the TDD Proposition the last "
+        "body approved: 409 with the reason until then, and at any other stage.",
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:

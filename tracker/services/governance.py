@@ -340,6 +340,17 @@ def proposition_proposals(deal: Deal | int) -> list[Proposal]:
     )
 
 
+def approved_proposition(deal: Deal | int, *, lock: bool = False) -> PropositionVersion | None:
+    """The version of the Proposition the last body approved and that stands (none superseded
+    it), if any; ``lock`` holds it until the transaction ends, so that no approval of another
+    version supersedes it meanwhile."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    versions = PropositionVersion.objects.filter(deal_id=deal_id, status=PropositionStatus.APPROVED)
+    if lock:
+        versions = versions.select_for_update()
+    return versions.first()
+
+
 def proposition_version_create(
     *, deal: Deal, acting_user: User, title: str = "TDD Proposition", introduction: str = ""
 ) -> PropositionVersion:

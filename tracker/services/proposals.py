@@ -5,7 +5,9 @@ bilateral talks, and the outcome.
 The way up is data: each governance body names the body work goes to next, and one body per deal
 starts the chain. A decision by the body a proposal awaits moves it on; any other body's decision
 is refused. The last body's endorsement is kept on the proposal; without it nothing is submitted
-to government or concluded other than by withdrawal, here and in a database constraint.
+to government or concluded other than by withdrawal, here and in a database constraint. An
+approved proposal goes to government only as part of the composite TDD Proposition: it must be
+an item of the version the last body (the WMCA Board) approved and that still stands.
 
 Who may do what is decided in ``accounts.policy``: a workstream's lead (or an administrator)
 drafts and edits its proposals, submits them into the chain and logs talks with government;
@@ -35,6 +37,7 @@ from ..choices import (
     Outcome,
     PrincipleAnswer,
     ProposalStage,
+    PropositionStatus,
     WorkstreamStatus,
 )
 from ..models import (
@@ -47,6 +50,7 @@ from ..models import (
     Principle,
     PrincipleResponse,
     Proposal,
+    PropositionVersion,
     Workstream,
 )
 from .base import StaleEdit, TrackerError, _save
@@ -322,10 +326,47 @@ def _move(
     return proposal
 
 
+def government_refusal(proposal: Proposal, *, lock: bool = False) -> str | None:
+    """Why an approved proposal cannot go to government yet, or ``None`` if it can: a proposal
+    goes to government only as an item of the composite TDD Proposition in the version the last
+    body in the chain (the WMCA Board) approved and that still stands. ``lock`` holds that
+    version until the transaction ends (for the submission itself)."""
+    from .governance import approved_proposition
+
+    approved = approved_proposition(proposal.deal_id, lock=lock)
+    if approved is not None and approved.items.filter(proposal=proposal).exists():
+        return None
+    chain = chain_of(proposal.deal_id)
+    board = f"the {chain[-1].name}" if chain else "the last body in the chain"
+    waiting = (
+        PropositionVersion.objects.filter(
+            deal_id=proposal.deal_id,
+            status=PropositionStatus.DRAFT,
+            number__gt=approved.number if approved else 0,
+            items__proposal=proposal,
+        )
+        .order_by("-number")
+        .first()
+    )
+    if waiting is not None:
+        return (
+            f"“{proposal}” is in version {waiting.number} of the TDD Proposition, which "
+            f"{board} has not approved yet: record {board}'s approval of version "
+            f"{waiting.number} before submitting it to government."
+        )
+    standing = f" (version {approved.number})" if approved else ""
+    return (
+        f"“{proposal}” is not in the TDD Proposition {board} approved{standing}: a proposal goes "
+        "to government only as part of it. Include it in a new version of the Proposition and "
+        f"record {board}'s approval of that version first."
+    )
+
+
 def proposal_submit(
     *, proposal: Proposal, acting_user: User, on: dt.date | None = None
 ) -> Proposal:
-    """A draft goes to the first body in the chain; an approved proposal goes to government."""
+    """A draft goes to the first body in the chain; an approved proposal goes to government,
+    once it is in the TDD Proposition the last body approved (``government_refusal``)."""
     with transaction.atomic():
         current = _locked(proposal)
         if current.stage == ProposalStage.DRAFT:
@@ -345,6 +386,9 @@ def proposal_submit(
             )
         if current.stage == ProposalStage.APPROVED:
             _require_governance(acting_user, current.deal_id, "submit a proposal to government")
+            refusal = government_refusal(current, lock=True)
+            if refusal:
+                raise TrackerError(refusal)
             return _move(
                 current,
                 acting_user,
