@@ -69,6 +69,7 @@ from tracker.services import (
     risk_create,
     status_update_errors,
 )
+from tracker.services.base import TrackerError
 
 S = ProposalStage
 # Every model that carries the demo flag: each row the demo loader writes is one of these.
@@ -635,10 +636,13 @@ def test_the_wmca_board_approved_a_proposition_of_the_proposals_it_had_endorsed(
     assert version.approved_at.body == board
     assert version.approved_at.status != MeetingStatus.PLANNED
     assert version.approved_on == timezone.localdate(version.approved_at.starts_at)
+    made = timezone.localdate(version.created_at)
+    assert made < version.approved_on
     assert items
-    endorsed_by_then = Proposal.objects.filter(
-        board_endorsement__decided_on__lte=version.approved_on
-    ).exclude(stage=S.CONCLUDED, outcome=Outcome.WITHDRAWN)
+    # Those withdrawn since were not withdrawn yet when the version was made.
+    endorsed_by_then = Proposal.objects.filter(board_endorsement__decided_on__lt=made).exclude(
+        stage=S.CONCLUDED, outcome=Outcome.WITHDRAWN, outcome_on__lt=made
+    )
     assert {i.proposal_id for i in items} == set(endorsed_by_then.values_list("pk", flat=True))
     assert [i.position for i in items] == list(range(1, len(items) + 1))
     for item in items:
@@ -650,6 +654,47 @@ def test_the_wmca_board_approved_a_proposition_of_the_proposals_it_had_endorsed(
             proposal.classification,
         )
         assert item.workstream_name == proposal.workstream.name
+
+
+@pytest.mark.django_db
+def test_what_went_to_government_went_as_part_of_the_proposition_the_board_approved(
+    demo, reference
+):
+    """A proposal goes to government only as an item of the approved Proposition, which the
+    Board approved about half a year ago."""
+    version = PropositionVersion.objects.get(status=PropositionStatus.APPROVED)
+    held = version.items.values_list("proposal_id", flat=True)
+    gone = Proposal.objects.filter(submitted_on__isnull=False)
+
+    weeks_ago = (timezone.localdate() - version.approved_on).days / 7
+    assert 23 <= weeks_ago <= 29, "the Board meets every five weeks"
+    assert gone.count() >= 10
+    assert set(gone.values_list("pk", flat=True)) <= set(held)
+    assert all(version.approved_on < p.submitted_on for p in gone)
+    # The proposals endorsed since wait for a new version, and the services say so.
+    waiting = Proposal.objects.filter(stage=S.APPROVED)
+    assert waiting.exists()
+    assert not waiting.filter(pk__in=held).exists()
+    admin = User.objects.get(email="admin@demo.example")
+    with pytest.raises(TrackerError, match="not in the TDD Proposition the WMCA Board approved"):
+        proposal_submit(proposal=waiting.first(), acting_user=admin)
+
+
+@pytest.mark.django_db
+def test_loaded_in_december_the_board_approves_the_proposition_in_june(reference):
+    """The deal's timeline: proposals developed until May, the Proposition to the WMCA Board in
+    June, then to government."""
+    day = timezone.make_aware(datetime(2026, 12, 5, 12))
+    with time_machine.travel(day, tick=False):
+        load()
+    version = PropositionVersion.objects.get()
+    first_submitted = Proposal.objects.filter(submitted_on__isnull=False).order_by("submitted_on")
+
+    assert (version.approved_on.year, version.approved_on.month) == (2026, 6)
+    assert version.status == PropositionStatus.APPROVED
+    assert version.approved_on < first_submitted.first().submitted_on
+    endorsed = Proposal.objects.filter(pk__in=version.items.values("proposal_id"))
+    assert not endorsed.filter(board_endorsement__decided_on__month__gt=5).exists()
 
 
 @pytest.mark.django_db

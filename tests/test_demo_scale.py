@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from tracker.choices import (
     DecisionOutcome,
     Outcome,
     ProposalStage,
+    PropositionStatus,
     Rag,
     ReviewDecision,
     RiskStatus,
@@ -32,6 +34,7 @@ from tracker.models import (
     Decision,
     PrincipleResponse,
     Proposal,
+    PropositionVersion,
     Risk,
     StatusUpdate,
     UpdateReview,
@@ -234,6 +237,28 @@ def test_scaled_proposals_follow_the_governance_chain(reference):
         days = [d.decided_on for d in decisions]
         assert days == sorted(days) and len(set(days)) == len(days)
     assert needs_board > 0
+
+
+def test_scaled_proposals_went_to_government_as_part_of_the_approved_proposition(reference):
+    load("--scale", "1")
+    version = PropositionVersion.objects.get(status=PropositionStatus.APPROVED)
+    made = timezone.localdate(version.created_at)
+    held = set(version.items.values_list("proposal_id", flat=True))
+    synthetic = Proposal.objects.filter(workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX)
+    gone = synthetic.filter(submitted_on__isnull=False)
+
+    assert gone.exists()
+    assert set(gone.values_list("pk", flat=True)) <= held
+    assert not gone.filter(submitted_on__lte=version.approved_on).exists()
+    assert not gone.filter(board_endorsement__decided_on__gte=made).exists()
+    assert not gone.filter(outcome_on__lte=models.F("submitted_on")).exists()
+    # As the services make a version: every endorsed proposal by then, in the paper's order.
+    endorsed = Proposal.objects.filter(board_endorsement__decided_on__lt=made).exclude(
+        stage=S.CONCLUDED, outcome=Outcome.WITHDRAWN, outcome_on__lt=made
+    )
+    assert held == set(endorsed.values_list("pk", flat=True))
+    positions = list(version.items.values_list("position", flat=True))
+    assert positions == list(range(1, len(held) + 1))
 
 
 def test_a_second_load_replaces_the_synthetic_data_and_a_plain_load_removes_it(reference):

@@ -95,7 +95,7 @@ from .models import (
     risk_rag,
 )
 from .periods import Period, deal_period, last_due_period
-from .services import agenda_sync, chain_of, proposition_proposals
+from .services import agenda_sync, chain_of
 from .services.governance import proposition_item_snapshot
 
 DEMO_DEAL_SLUG = "west-midlands-tdd"
@@ -692,6 +692,17 @@ PLANS: tuple[Plan, ...] = (
 )
 # How long ago, at least, the last endorsement was: submission and negotiation take time.
 SETTLING_DAYS = {S.SUBMITTED: 14, S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}
+# A proposal goes to government only as part of the TDD Proposition the WMCA Board approved.
+# The deal's timeline takes the Proposition to the Board in June, after the proposals were
+# developed until May: the demo's Board approves it at its meeting nearest this many weeks
+# before the demo's day (June, for a demo loaded in December), the version made this many days
+# before that meeting from the proposals it had endorsed by then. Those are the proposals that
+# went to government, each after the approval; proposals endorsed since are approved but wait
+# for a new version.
+PROPOSITION_WEEKS_AGO = 26
+PROPOSITION_PAPERS_DAYS = 7
+# How long ago, at most, a proposal still waiting for talks was submitted to government.
+WAITING_FOR_TALKS_DAYS = (7, 21)
 # How many bilateral talks a proposal in negotiation, or concluded, has had.
 TALKS = {S.IN_NEGOTIATION: (1, 3), S.CONCLUDED: (2, 4)}
 # At least this many of the proposals that went to government are OFFICIAL, for partners.
@@ -1018,6 +1029,10 @@ class _Builder:
         self.sponsors: list[User] = []
         self.departments: dict[str, GovernmentDepartment] = {}
         self.meetings: dict[int, list[Meeting]] = {}
+        # The Board's approval of the Proposition (set once the meetings are arranged).
+        self.proposition_meeting: Meeting | None = None
+        self.proposition_on = self.today
+        self.proposition_made = self.today
         self.periods = self._periods()
 
     def build(self) -> DemoSummary:
@@ -1025,6 +1040,7 @@ class _Builder:
         self._people()
         self._departments()
         self._meetings()
+        self._proposition_meeting()
         self._reviews(self._status_updates())
         self._risks()
         self._engagement()
@@ -1244,6 +1260,21 @@ class _Builder:
             self.meetings.setdefault(meeting.body_id, []).append(meeting)
         self._attendees(meetings)
         self.summary.created["meetings"] += len(meetings)
+
+    def _proposition_meeting(self) -> None:
+        """The Board meeting that approves the Proposition: the held one nearest
+        PROPOSITION_WEEKS_AGO, its version made PROPOSITION_PAPERS_DAYS before it."""
+        target = self.today - timedelta(weeks=PROPOSITION_WEEKS_AGO)
+        held = [
+            m for m in self.meetings.get(self.chain[-1].pk, []) if m.status != MeetingStatus.PLANNED
+        ]
+        if held:
+            meeting = min(held, key=lambda m: abs(m.starts_at.date() - target))
+            self.proposition_meeting = meeting
+            self.proposition_on = timezone.localdate(meeting.starts_at)
+        else:
+            self.proposition_on = target
+        self.proposition_made = self.proposition_on - timedelta(days=PROPOSITION_PAPERS_DAYS)
 
     def _attendees(self, meetings: list[Meeting]) -> None:
         """The Core Team at every meeting, DSG members at the DSG's, sponsors at SLT's."""
@@ -1609,7 +1640,7 @@ class _Builder:
         self._principles(proposals)
         self._talks(talks)
         self._minutes(decisions)
-        self._proposition(proposals)
+        self._proposition()
         self.summary.created["proposals"] += len(proposals)
         self.summary.created["decisions"] += len(decisions)
 
@@ -1673,7 +1704,10 @@ class _Builder:
         steps = _steps(plan, len(self.chain))
         if not steps:
             return []
-        dated = self._schedule(steps, SETTLING_DAYS.get(plan.stage, 0), plan.stage)
+        # What goes to government is endorsed before the Proposition's version is made (a
+        # decision taken by correspondence lands the day after its meeting: a day to spare).
+        until = self.proposition_made - timedelta(days=2) if plan.submitted else None
+        dated = self._schedule(steps, SETTLING_DAYS.get(plan.stage, 0), plan.stage, until)
         decisions = []
         for (index, outcome), (day, meeting) in zip(steps, dated, strict=True):
             notes = ""
@@ -1699,11 +1733,18 @@ class _Builder:
         return decisions
 
     def _schedule(
-        self, steps: list[tuple[int, DecisionOutcome]], settling: int, stage: ProposalStage
+        self,
+        steps: list[tuple[int, DecisionOutcome]],
+        settling: int,
+        stage: ProposalStage,
+        until: date | None = None,
     ) -> list[tuple[date, Meeting | None]]:
-        """A meeting for each step, each after the one before, the last ``settling`` days ago.
-        A few decisions are taken by correspondence the day after a meeting instead."""
+        """A meeting for each step, each after the one before, the last ``settling`` days ago
+        (and by ``until``, if given). A few decisions are taken by correspondence the day after
+        a meeting instead."""
         latest = self.today - timedelta(days=settling)
+        if until is not None:
+            latest = min(latest, until)
         first_body = self.chain[steps[0][0]]
         starts = [m for m in self.meetings.get(first_body.pk, []) if m.starts_at.date() < latest]
         feasible = []
@@ -1853,11 +1894,16 @@ class _Builder:
     def _to_government(
         self, proposal: Proposal, plan: Plan, endorsed_on: date
     ) -> list[NegotiationEntry]:
-        """Submitted some days after the last body's endorsement; then (SETTLING_DAYS allow
-        for it) talks with the departments, and for some an outcome."""
+        """Submitted some days after the Board approved the Proposition that holds it (one
+        still waiting for talks, more recently); then (SETTLING_DAYS allow for it) talks with
+        the departments, and for some an outcome."""
         rng = self.rng
-        room = (self.today - endorsed_on).days
-        submitted_on = endorsed_on + timedelta(days=rng.randint(1, max(1, min(10, room // 4))))
+        approved_on = max(endorsed_on, self.proposition_on)
+        room = (self.today - approved_on).days
+        submitted_on = approved_on + timedelta(days=rng.randint(1, max(1, min(10, room // 4))))
+        if plan.stage == S.SUBMITTED:
+            recently = self.today - timedelta(days=rng.randint(*WAITING_FOR_TALKS_DAYS))
+            submitted_on = max(submitted_on, recently)
         proposal.submitted_on = submitted_on
         proposal.moved_at = min(_aware(submitted_on, 12), self.now)
         if not plan.negotiated:
@@ -1988,24 +2034,14 @@ class _Builder:
             meeting._history_date = min(arranged, self.now)  # type: ignore[attr-defined]
         Meeting.history.bulk_history_create(meetings)
 
-    def _proposition(self, proposals: list[Proposal]) -> None:
-        """A version of the TDD Proposition, approved by the last body of the chain at its
-        latest meeting: the demo proposals it had endorsed by then, copied as the services
-        copy them. A deal whose administrators have made versions of their own gets none, so
-        that the demo takes no place in their numbering or their approval."""
+    def _proposition(self) -> None:
+        """The version of the TDD Proposition the last body of the chain approved at the
+        Proposition meeting (``_proposition_meeting``), made of the demo proposals it had
+        endorsed when the version was made (``proposition_fill``). Every proposal that went to
+        government is among them, and was submitted after the approval. A deal whose
+        administrators have made versions of their own gets none, so that the demo takes no
+        place in their numbering or their approval."""
         if PropositionVersion.objects.filter(deal=self.deal).exists():
-            return
-        board = self.chain[-1]
-        held = [m for m in self.meetings.get(board.pk, []) if m.status != MeetingStatus.PLANNED]
-        meeting = max(held, key=lambda m: m.starts_at) if held else None
-        approved_on = timezone.localdate(meeting.starts_at) if meeting else self.today
-        by_then = {
-            p.pk
-            for p in proposals
-            if p.board_endorsement is not None and p.board_endorsement.decided_on <= approved_on
-        }
-        endorsed = [p for p in proposition_proposals(self.deal) if p.pk in by_then]
-        if not endorsed:
             return
         version = PropositionVersion.objects.create(
             deal=self.deal,
@@ -2013,20 +2049,18 @@ class _Builder:
             title="TDD Proposition",
             introduction=PROPOSITION_INTRODUCTION,
             status=PropositionStatus.APPROVED,
-            approved_on=approved_on,
-            approved_by=board,
-            approved_at=meeting,
+            approved_on=self.proposition_on,
+            approved_by=self.chain[-1],
+            approved_at=self.proposition_meeting,
             created_by=self.admin,
             is_demo=True,
         )
-        PropositionVersion.objects.filter(pk=version.pk).update(
-            created_at=min(_aware(approved_on, 9), self.now)
-        )
-        PropositionItem.objects.bulk_create(
-            proposition_item_snapshot(version, position, p)
-            for position, p in enumerate(endorsed, start=1)
-        )
-        self.summary.created["approved Proposition"] += 1
+        version.created_at = min(_aware(self.proposition_made, 9), self.now)
+        PropositionVersion.objects.filter(pk=version.pk).update(created_at=version.created_at)
+        if proposition_fill(version):
+            self.summary.created["approved Proposition"] += 1
+        else:
+            version.delete()
 
     def _agendas(self) -> None:
         """The next planned meeting of each body lists what awaits it, as the services keep it."""
@@ -2075,6 +2109,29 @@ class _Builder:
             # Kept with its label and no dates rather than dated by a guess.
             self.summary.undated_periods.add(label)
             return None, None
+
+
+def proposition_fill(version: PropositionVersion) -> int:
+    """Fill a demo version of the Proposition as the services would have when it was made (its
+    ``created_at``): every demo proposal of its deal the last body had endorsed by the day
+    before, including any withdrawn since, copied in the services' order. Replaces the items
+    it had; returns how many it has."""
+    made = timezone.localdate(version.created_at)
+    endorsed = (
+        Proposal.objects.filter(
+            deal_id=version.deal_id, is_demo=True, board_endorsement__decided_on__lt=made
+        )
+        .exclude(stage=S.CONCLUDED, outcome=Outcome.WITHDRAWN, outcome_on__lt=made)
+        .select_related("workstream__theme")
+        .prefetch_related("departments", "missions")
+        .order_by("workstream__theme__position", "workstream__position", "title")
+    )
+    version.items.all().delete()
+    items = PropositionItem.objects.bulk_create(
+        [proposition_item_snapshot(version, position, p) for position, p in enumerate(endorsed, 1)],
+        batch_size=500,
+    )
+    return len(items)
 
 
 def _steps(plan: Plan, length: int) -> list[tuple[int, DecisionOutcome]]:

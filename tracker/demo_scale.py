@@ -19,7 +19,9 @@ realistic deal:
   database requires: nothing is approved, submitted, negotiated or concluded (unless withdrawn)
   without the last body's endorsement, which is the proposal's ``board_endorsement``; a
   proposal in the chain awaits the body after the last one that endorsed it. The decisions are
-  recorded by the demo administrator without a meeting (by correspondence), a week apart. Every
+  recorded by the demo administrator without a meeting (by correspondence), a week apart. Those
+  that went to government did so as part of the TDD Proposition: they join the demo's approved
+  version (endorsed before it was made) and were submitted a week after its approval. Every
   proposal answers the deal's principles (a few of the open ones leave some unanswered);
 - a framework "Synthetic indicators (demo)" of ``12 x N`` indicators (linked to the missions'
   metrics in turn) and 50 synthetic areas with GSS codes ``E06900001`` to ``E06900050`` (the
@@ -74,6 +76,7 @@ from .choices import (
     Direction,
     PrincipleAnswer,
     ProposalStage,
+    PropositionStatus,
     Rag,
     ReviewDecision,
     RiskStatus,
@@ -86,6 +89,7 @@ from .demo import (
     OUTCOME_NOTES,
     PLANS,
     PROGRESS,
+    PROPOSITION_WEEKS_AGO,
     REFERRAL_REASONS,
     REJECTION_REASONS,
     RISK_SCORES,
@@ -99,6 +103,7 @@ from .demo import (
     _deal_required,
     _steps,
     demo_data_load,
+    proposition_fill,
 )
 from .models import (
     AgendaItem,
@@ -110,6 +115,7 @@ from .models import (
     PrincipleResponse,
     Proposal,
     PropositionItem,
+    PropositionVersion,
     Risk,
     StatusUpdate,
     Theme,
@@ -327,6 +333,19 @@ class _ScaleBuilder:
         self.missions = list(Mission.objects.order_by("number"))
         self.metrics = list(Metric.objects.order_by("mission__number", "position", "pk"))
         self.summary = ScaleSummary(scale=scale)
+        # A proposal goes to government only as part of the Proposition the Board approved:
+        # the synthetic ones that did are endorsed before the demo's version was made, join
+        # it, and are submitted after its approval.
+        self.proposition = PropositionVersion.objects.filter(
+            deal=deal, is_demo=True, status=PropositionStatus.APPROVED
+        ).first()
+        if self.proposition is not None:
+            assert self.proposition.approved_on is not None  # approved: a constraint
+            self.proposition_on = self.proposition.approved_on
+            self.proposition_made = timezone.localdate(self.proposition.created_at)
+        else:
+            self.proposition_on = today - timedelta(weeks=PROPOSITION_WEEKS_AGO)
+            self.proposition_made = self.proposition_on - timedelta(days=7)
 
     def build(self) -> ScaleSummary:
         workstreams = self._workstreams()
@@ -541,6 +560,8 @@ class _ScaleBuilder:
         )
         self._proposal_links(proposals)
         self._principles(proposals)
+        if self.proposition is not None:
+            proposition_fill(self.proposition)
         self._count("proposals", len(proposals))
         self._count("decisions", len(decisions))
 
@@ -548,6 +569,8 @@ class _ScaleBuilder:
         steps = _steps(plan, length)
         settling = {S.SUBMITTED: 14, S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}.get(plan.stage, 0)
         last = self.today - timedelta(days=settling + self.rng.randint(1, 60))
+        if plan.submitted:
+            last = self.proposition_made - timedelta(days=self.rng.randint(1, 60))
         decisions = []
         for i, (index, outcome) in enumerate(steps):
             notes = ""
@@ -586,8 +609,9 @@ class _ScaleBuilder:
                 if d.body_id == self.chain[-1].pk and d.outcome == DecisionOutcome.ENDORSED
             )
         if plan.submitted:
-            proposal.submitted_on = last_day + timedelta(days=7)
-            moved = proposal.submitted_on
+            # A week or more after the Board approved the Proposition that holds it.
+            proposal.submitted_on = self.proposition_on + timedelta(days=7)
+            moved = last_day = proposal.submitted_on
         if plan.stage == S.IN_NEGOTIATION:
             moved = last_day + timedelta(days=14)
         if plan.stage == S.CONCLUDED:
