@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from django.apps import apps
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
@@ -116,6 +117,22 @@ def cached(parts: Sequence[str], build: Callable[[], T]) -> T:
 
 
 def forget_cached() -> None:
-    """Drop every cached value (tests do, as the database is rolled back under them)."""
-    cache.clear()
+    """Drop every value this cache holds (tests do, as the database is rolled back under them).
+
+    Only the cache's own keys: on Redis the cache shares its database with Celery's broker (and,
+    in tests, with the other test processes), and ``cache.clear()`` empties the whole database
+    (``FLUSHDB``), queued emails included.
+    """
+    client = getattr(cache, "_cache", None)
+    if isinstance(client, RedisCacheClient):
+        redis = client.get_client(None, write=True)
+        own = [*redis.scan_iter(match=_glob_escape(f"{cache.key_prefix}:") + "*", count=1000)]
+        if own:
+            redis.delete(*own)
+    else:
+        cache.clear()
     _recent.clear()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
