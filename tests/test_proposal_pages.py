@@ -39,13 +39,14 @@ from tracker.models import (
     Workstream,
 )
 
-from .conftest import People
+from .conftest import People, approve_proposition, to_government
 
 OFFICIAL = Classification.OFFICIAL
 SENSITIVE = Classification.OFFICIAL_SENSITIVE
 FIRST_BODY = "Strategic Leadership Team and TDD Core Team"
 SECOND_BODY = "Senior Local Authority Officers Group"
 LAST_BODY = "WMCA Board"
+NOT_IN_PROPOSITION = "is not in the TDD Proposition the WMCA Board approved"
 
 READERS = ["lead", "other_lead", "sponsor", "dsg", "partner", "admin"]
 EDITORS = ["lead", "admin"]
@@ -102,8 +103,7 @@ def _approved(people: People, **kw: Any) -> Proposal:
 
 
 def _submitted(people: People, **kw: Any) -> Proposal:
-    proposal = _approved(people, **kw)
-    return services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    return to_government(people, _approved(people, **kw))
 
 
 def _talks(people: People, proposal: Proposal, **kw: Any) -> NegotiationEntry:
@@ -515,7 +515,7 @@ def _walked(people: People) -> Proposal:
         answers={principles[0]: (PrincipleAnswer.YES, "Mission 3, transport")},
     )
     proposal.refresh_from_db()
-    services.proposal_submit(proposal=proposal, acting_user=people.admin)
+    to_government(people, proposal)
     _talks(people, proposal, summary="DfT agree in principle.")
     proposal.refresh_from_db()
     return proposal
@@ -580,10 +580,27 @@ def test_an_approved_proposal_offers_the_administrator_submission_to_government(
     client: Client, people: People
 ) -> None:
     proposal = _approved(people)
+    approve_proposition(people)
     client.force_login(people.admin)
     assert "Submit to government" in _text(client.get(f"/proposals/{proposal.pk}/"))
     client.force_login(people.lead)
     assert "Submit to government" not in _text(client.get(f"/proposals/{proposal.pk}/"))
+
+
+def test_an_approved_proposal_outside_the_approved_proposition_says_why_it_waits(
+    client: Client, people: People
+) -> None:
+    proposal = _approved(people)
+    client.force_login(people.admin)
+    response = client.get(f"/proposals/{proposal.pk}/")
+    body = _text(response)
+    assert f"/proposals/{proposal.pk}/submit/" not in body
+    assert 'id="not-yet-for-government"' in body
+    assert NOT_IN_PROPOSITION in _plain(response)
+    assert 'href="/proposition/' in body
+    # Nobody else is told what only an administrator can do.
+    client.force_login(people.lead)
+    assert 'id="not-yet-for-government"' not in _text(client.get(f"/proposals/{proposal.pk}/"))
 
 
 def test_the_page_asks_a_bounded_number_of_queries(
@@ -871,12 +888,41 @@ def test_an_approved_proposal_is_submitted_to_government_by_an_administrator(
     client: Client, people: People
 ) -> None:
     proposal = _approved(people)
+    version = approve_proposition(people)
     client.force_login(people.admin)
-    assert "government" in _plain(client.get(f"/proposals/{proposal.pk}/submit/"))
+    page = _plain(client.get(f"/proposals/{proposal.pk}/submit/"))
+    assert "government" in page
+    assert f"it is in version {version.number} of the TDD Proposition" in page
     assert client.post(f"/proposals/{proposal.pk}/submit/").status_code == 302
     proposal.refresh_from_db()
     assert proposal.stage == ProposalStage.SUBMITTED
     assert proposal.submitted_on == timezone.localdate()
+
+
+def test_submitting_to_government_outside_the_approved_proposition_is_refused_on_the_page(
+    client: Client, people: People
+) -> None:
+    proposal = _approved(people)
+    client.force_login(people.admin)
+    page = client.get(f"/proposals/{proposal.pk}/submit/")
+    assert page.status_code == 200
+    assert 'id="not-possible"' in _text(page)
+    assert NOT_IN_PROPOSITION in _plain(page)
+    assert "Submit to government</button>" not in _text(page)
+    # A submission posted anyway (from a page opened before, say) gets the service's reason.
+    response = client.post(f"/proposals/{proposal.pk}/submit/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    errors = _errors(response)
+    assert "Error: Submit to government" in errors
+    assert f"{NOT_IN_PROPOSITION}: a proposal goes to government only as part of it" in errors
+    assert "Include it in a new version of the Proposition" in errors
+    proposal.refresh_from_db()
+    assert (proposal.stage, proposal.submitted_on) == (ProposalStage.APPROVED, None)
+    # Once only in a draft version, the page says the Board's approval is what it waits for.
+    services.proposition_version_create(deal=people.deal, acting_user=people.admin)
+    waiting = _plain(client.post(f"/proposals/{proposal.pk}/submit/"))
+    assert "which the WMCA Board has not approved yet" in waiting
 
 
 def test_submitting_at_another_stage_is_refused_with_the_services_message(

@@ -18,7 +18,7 @@ from tracker import services
 from tracker.choices import AskType, Classification, DecisionOutcome, PrincipleAnswer
 from tracker.models import GovernanceBody, GovernmentDepartment, Principle, Proposal, Workstream
 
-from ..conftest import People
+from ..conftest import People, to_government
 from .conftest import assert_accessible, screenshot
 
 
@@ -27,6 +27,7 @@ class Proposals:
     walked: Proposal  # through the chain, submitted, in talks with government
     in_chain: Proposal  # awaiting the first body
     draft: Proposal
+    approved: Proposal  # endorsed by the last body since the Board approved the Proposition
 
 
 def _create(people: People, title: str, ws: str = "transport", **kw: object) -> Proposal:
@@ -95,7 +96,7 @@ def proposals(people: People) -> Proposals:
         },
     )
     walked.refresh_from_db()
-    services.proposal_submit(proposal=walked, acting_user=people.admin)
+    to_government(people, walked)
     services.negotiation_log(
         proposal=walked,
         acting_user=people.lead,
@@ -109,8 +110,12 @@ def proposals(people: People) -> Proposals:
     in_chain = _create(people, "Rail devolution")
     services.proposal_submit(proposal=in_chain, acting_user=people.lead)
     draft = _create(people, "Adult skills budget", ws="skills", ask="", ask_type="")
+    approved = _create(people, "Tram extension")
+    services.proposal_submit(proposal=approved, acting_user=people.lead)
+    while Proposal.objects.get(pk=approved.pk).awaiting_body_id:
+        _decide(people, approved, DecisionOutcome.ENDORSED)
     walked.refresh_from_db()
-    return Proposals(walked=walked, in_chain=in_chain, draft=draft)
+    return Proposals(walked=walked, in_chain=in_chain, draft=draft, approved=approved)
 
 
 Url = Callable[[Proposals], str]
@@ -123,6 +128,13 @@ PAGES: list[tuple[str, str, Url]] = [
     ("proposal-edit-locked", "lead", lambda p: f"/proposals/{p.walked.pk}/edit/"),
     ("proposal-principles", "other_lead", lambda p: f"/proposals/{p.draft.pk}/principles/"),
     ("proposal-submit", "other_lead", lambda p: f"/proposals/{p.draft.pk}/submit/"),
+    # Not in the approved Proposition yet: the pages say why it cannot go to government.
+    ("proposal-detail-admin-approved", "admin", lambda p: f"/proposals/{p.approved.pk}/"),
+    (
+        "proposal-submit-to-government-waits",
+        "admin",
+        lambda p: f"/proposals/{p.approved.pk}/submit/",
+    ),
     ("proposal-decide", "admin", lambda p: f"/proposals/{p.in_chain.pk}/decide/"),
     ("proposal-skip", "admin", lambda p: f"/proposals/{p.in_chain.pk}/skip/"),
     ("proposal-outcome", "admin", lambda p: f"/proposals/{p.walked.pk}/outcome/"),

@@ -271,8 +271,11 @@ def _principle_lines(proposal: Proposal) -> list[PrincipleLine]:
     return lines
 
 
-def _actions(request: HttpRequest, proposal: Proposal) -> dict[str, bool]:
-    """Which buttons the person sees: only those they may use at this stage."""
+def _actions(
+    request: HttpRequest, proposal: Proposal, government_refusal: str = ""
+) -> dict[str, bool]:
+    """Which buttons the person sees: only those they may use at this stage (and, to
+    government, once the proposal is in the approved Proposition)."""
     edits = policy.can_edit_proposal(request.user, proposal.workstream)
     runs = policy.can_run_governance(request.user, proposal.deal_id)
     stage = proposal.stage
@@ -281,7 +284,7 @@ def _actions(request: HttpRequest, proposal: Proposal) -> dict[str, bool]:
         "edit": edits and not proposal.is_closed,
         "principles": edits and not proposal.is_closed,
         "submit_to_chain": edits and stage == ProposalStage.DRAFT,
-        "submit_to_government": runs and stage == ProposalStage.APPROVED,
+        "submit_to_government": runs and stage == ProposalStage.APPROVED and not government_refusal,
         "decide": runs and in_governance,
         "skip": runs
         and in_governance
@@ -297,6 +300,12 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors_proposals.proposal_for_page(request.user, pk)
     steps = selectors_proposals.journey(proposal, services.chain_of(proposal.deal_id))
     principles = _principle_lines(proposal)
+    # Why an administrator cannot send an approved proposal to government yet, if so.
+    government_refusal = ""
+    if proposal.stage == ProposalStage.APPROVED and policy.can_run_governance(
+        request.user, proposal.deal_id
+    ):
+        government_refusal = services.proposals.government_refusal(proposal) or ""
     return _page(
         request,
         "proposal_detail.html",
@@ -306,7 +315,8 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         principles=principles,
         unanswered=[line for line in principles if not line.answer],
         negotiations=proposal.visible_negotiations,  # type: ignore[attr-defined]
-        actions=_actions(request, proposal),
+        actions=_actions(request, proposal, government_refusal),
+        government_refusal=government_refusal,
         history=selectors.history_of(proposal, request.user),
         on_proposal_page=True,
     )
@@ -448,12 +458,19 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"“{proposal}” sent to the {proposal.awaiting_body}")
             return _to_proposal(request, proposal)
+    refusal, proposition = "", None
+    if proposal.stage == ProposalStage.APPROVED:
+        refusal = services.proposals.government_refusal(proposal) or ""
+        if not refusal:
+            proposition = services.governance.approved_proposition(proposal.deal_id)
     return _page(
         request,
         "submit_confirm.html",
         proposal,
         first_body=chain[0] if chain else None,
         errors=errors,
+        refusal=refusal,
+        proposition=proposition,
     )
 
 
