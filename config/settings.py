@@ -267,7 +267,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "config.filters.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.api_support.ApiSchema",
     # DRF's own, refusing a body with a NUL character (config/parsers.py).

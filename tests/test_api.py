@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from tracker.choices import Classification, Direction, Rag
 from tracker.models import StatusUpdate, Workstream
+from tracker.services import risk_create
 
 from .conftest import People
 
@@ -269,3 +270,29 @@ def test_text_with_a_nul_character_is_refused_not_a_server_error(
         assert api.get(url).status_code == 400, url
     client.force_login(people.dsg)
     assert client.get("/proposals/?q=%00").status_code == 400
+
+
+def test_rows_that_tie_on_the_chosen_order_keep_one_order_across_pages(
+    api: APIClient, people: People
+) -> None:
+    """Ordered by a field many rows share, a list pages through every row once: ties are
+    broken by id (PostgreSQL, unlike SQLite, gives tied rows no order of its own)."""
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    made = [
+        risk_create(
+            workstream=transport,
+            acting_user=people.lead,
+            title=f"Risk {n}",
+            likelihood=2,
+            impact=3,
+        ).pk
+        for n in range(7)
+    ]
+    api.force_authenticate(people.dsg)
+    for ordering in ("score", "-score"):
+        seen = []
+        for page in (1, 2, 3, 4):
+            response = api.get(f"/api/v1/risks/?ordering={ordering}&page_size=2&page={page}")
+            assert response.status_code == 200
+            seen += [row["id"] for row in response.json()["results"]]
+        assert seen == sorted(made), ordering  # each once, tied rows by id
