@@ -612,9 +612,16 @@ def test_the_page_asks_a_bounded_number_of_queries(
     with CaptureQueriesContext(connection) as new_page:
         assert client.get(f"/proposals/{fresh.pk}/").status_code == 200
     # The audit history reads the rows its changes name with one query per kind of row: the
-    # bodies it moved between, and the Board's endorsing decision (with its body and proposal).
-    with django_assert_max_num_queries(len(new_page) + 4):
-        assert client.get(f"/proposals/{walked.pk}/").status_code == 200
+    # bodies it moved between, and the Board's endorsing decision (with its body and proposal);
+    # and, as logging its talks linked their department to it, the links its entries keep (one
+    # query for every kind of link) and the departments they name.
+    with django_assert_max_num_queries(len(new_page) + 6):
+        response = client.get(f"/proposals/{walked.pk}/")
+    assert response.status_code == 200
+    links = [c for e in response.context["history"] for c in e.changes if c.field == "departments"]
+    assert [f"{c.label}: {c.summary}" for c in links] == [
+        "Departments: added Department for Transport"
+    ]
     # However long the history grows.
     owners = [people.lead, people.admin]
     services.proposal_update(proposal=walked, acting_user=people.admin, owner=owners[0])

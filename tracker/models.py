@@ -122,7 +122,7 @@ class Workstream(models.Model):
         "missions.Indicator", blank=True, related_name="workstreams"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["missions", "metrics", "indicators"])
 
     class Meta:
         ordering = ["deal", "theme__position", "position", "name"]
@@ -403,7 +403,7 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["departments", "missions", "metrics", "indicators"])
 
     class Meta:
         ordering = ["deal", "workstream", "title"]
