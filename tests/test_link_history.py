@@ -488,3 +488,20 @@ def test_the_admin_history_pages_of_a_proposal_with_link_changes_load(
     for record in proposal.history.all():
         url = reverse("admin:tracker_proposal_simple_history", args=[proposal.pk, record.pk])
         assert admin_client.get(url).status_code == 200
+
+
+def test_links_changed_through_the_service_outside_a_request_name_who_changed_them(
+    people: People,
+) -> None:
+    """The service, not only a web request, says who: an API call, a command or a task too."""
+    ws = _transport()
+    services.workstream_links_set(
+        workstream=ws,
+        acting_user=people.lead,
+        missions=[_mission(3)],
+        metrics=[],
+        indicators=[],
+    )
+    newest = history_of(ws, people.dsg)[0]
+    assert newest.who == people.lead
+    assert _said(newest) == [f"Missions: added {_m(3)}"]

@@ -58,6 +58,7 @@ def workstream_links_set(
                 f"{workstream} is {workstream.get_status_display().lower()}: what it moves "
                 "stays as it was."
             )
+        workstream._history_user = acting_user  # type: ignore[attr-defined] # who, in its history
         workstream.missions.set(missions)
         workstream.metrics.set(metrics)
         workstream.indicators.set(indicators)
