@@ -10,7 +10,7 @@ from functools import partial
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from . import reminders, sending
 
@@ -43,5 +43,8 @@ def retry_countdown(retries: int) -> float:
 def send_delivery(self, delivery_id: int) -> str:  # self is the Celery task (bind=True)
     try:
         return sending.deliver(delivery_id).status
-    except sending.TransientSendError as error:
+    except (sending.TransientSendError, OperationalError) as error:
+        # The mail server could not take it now; or the database was busy or out of reach for a
+        # moment (a locked table on SQLite, a dropped connection). Either way a retry is safe:
+        # the delivery is sent under a row lock and never again once final.
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error

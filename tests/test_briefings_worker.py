@@ -207,3 +207,30 @@ def test_with_the_mail_server_down_every_digest_arrives_once_it_is_back(smtp, qu
         assert_each_received_once(smtp, batch)
     # Each digest: two refused connections, then sent once.
     assert {(d.status, d.attempts >= 3) for d in digests} == {(DeliveryStatus.SENT, True)}
+
+
+def test_a_database_error_in_a_send_is_retried_not_left_for_the_recovery(
+    smtp, queue, batch, monkeypatch
+):
+    """The database busy for a moment (a locked table on SQLite, a dropped connection) while a
+    send records its result: the task tries again at once, instead of leaving the digest to the
+    recovery five minutes later. Each digest still arrives once."""
+    refused: list[int] = []
+    record = sending._finish
+
+    def busy_once(delivery, status, **kwargs):
+        if delivery.pk not in refused and status == DeliveryStatus.RETRYING:
+            refused.append(delivery.pk)
+            raise OperationalError("database table is locked: briefings_delivery")
+        return record(delivery, status, **kwargs)
+
+    monkeypatch.setattr(sending, "_finish", busy_once)
+    smtp.stop()
+    tick.apply()
+    with worker(queue):
+        digests = Delivery.objects.filter(kind=DeliveryKind.DIGEST)
+        wait_until(lambda: len(refused) >= 5 and not digests.filter(attempts=0).exists())
+        smtp.start()
+        smtp.wait_for(5, timeout=30)
+        assert_each_received_once(smtp, batch)
+    assert sorted(refused) == sorted(digests.values_list("pk", flat=True))
