@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,7 +15,7 @@ from django.utils import timezone
 from briefings import links
 from briefings.choices import Audience
 from briefings.models import Subscription
-from briefings.schedule import previous_slot
+from briefings.schedule import first_slot_after, previous_slot
 from briefings.views_digest import preview_period
 
 from . import test_briefings_digest as digest_tests
@@ -212,6 +213,11 @@ def test_the_preview_needs_signing_in(client: Client, people: People) -> None:
 def test_the_preview_covers_the_time_since_the_last_digest(people: People) -> None:
     subscription = subscribe(people.deal, email="partner@example.com")
     now = timezone.now()
+    # Due at its schedule's next slot, as the services set it (the helper's "a week from now"
+    # is no slot: its slot before could lie ahead of now, in the small hours of a Sunday).
+    subscription.next_due_at = first_slot_after(
+        subscription.frequency, subscription.day, subscription.send_at, now
+    )
     start, end = preview_period(subscription, now)
     assert end == now
     assert start == previous_slot(
@@ -228,3 +234,24 @@ def test_the_preview_is_built_in_a_bounded_number_of_queries(
     client = signed_in(people.admin)
     with django_assert_max_num_queries(22):
         assert client.get(f"/subscriptions/{subscription.pk}/preview/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-12-06 00:04", "2026-12-07 07:59", "2026-12-07 08:00", "2026-12-09 12:00"],
+    ids=["sunday-small-hours", "just-before-the-slot", "at-the-slot", "midweek"],
+)
+def test_the_preview_never_starts_after_now_whatever_the_time(people: People, moment: str) -> None:
+    """The period a preview covers starts at the slot before the next one, which is never
+    ahead of now, at any hour of the week."""
+    with time_machine.travel(
+        dt.datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/London")), tick=False
+    ):
+        subscription = subscribe(people.deal, email="partner@example.com")
+        now = timezone.now()
+        subscription.next_due_at = first_slot_after(
+            subscription.frequency, subscription.day, subscription.send_at, now
+        )
+        start, end = preview_period(subscription, now)
+        assert start <= end == now
+        assert now - start <= dt.timedelta(days=7)
