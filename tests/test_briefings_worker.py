@@ -40,6 +40,20 @@ from tracker.services.reporting import status_update_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Every test runs from this moment on, the clock ticking (the worker's retries wait real
+# fractions of a second): Wednesday 2 December 2026, two days before an update is due, so the
+# tick queues the day's reminders beside the digests, the same ones whenever the suite runs.
+# Transport reported with the batch; Skills never has, so Bob is told it is overdue and due.
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=UK)
+REMINDERS = 2
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    """The clock reaches the worker: it runs in a thread of this process."""
+    with time_machine.travel(NOW, tick=True):
+        yield
+
 
 @pytest.fixture
 def smtp(settings) -> Iterator[SmtpServer]:
@@ -155,19 +169,24 @@ def assert_each_received_once(smtp: SmtpServer, addresses: list[str]) -> None:
     wait_until(all_final)
     time.sleep(0.5)  # time for any duplicate to arrive
     copies = Counter((to, m["Message-ID"]) for to, m in smtp.received)
-    assert set(copies.values()) == {1}
+    assert set(copies.values()) == {1}, copies  # a copy's address and Message-ID
     assert [smtp.recipients().count(address) for address in addresses] == [1] * len(addresses)
     sent = Delivery.objects.filter(status=DeliveryStatus.SENT)
     assert sent.count() == len(smtp.received)
 
 
 def test_a_batch_is_sent_once_by_a_real_worker(smtp, queue, batch):
-    assert tick.apply().get()["queued"] >= 5  # the digests, and any reminders due today
+    assert tick.apply().get()["queued"] == len(batch) + REMINDERS
     with worker(queue):
         smtp.wait_for(5)
         wait_until(all_final)
         assert tick.apply().get() == {"queued": 0}  # the next tick finds nothing due
         assert_each_received_once(smtp, batch)
+    # The worker's thread read the test's clock: it recorded each send at the pinned moment's
+    # time, ticking on, not at the machine's.
+    sent_at = list(Delivery.objects.values_list("sent_at", flat=True))
+    assert len(sent_at) == len(batch) + REMINDERS
+    assert all(NOW < moment < timezone.now() < NOW + dt.timedelta(minutes=5) for moment in sent_at)
 
 
 def test_a_worker_stopped_mid_batch_and_a_rerun_complete_it_without_duplicates(smtp, queue, batch):
@@ -181,8 +200,8 @@ def test_a_worker_stopped_mid_batch_and_a_rerun_complete_it_without_duplicates(s
         connection.default_channel.queue_purge(queue)
     left = Delivery.objects.exclude(status=DeliveryStatus.SENT)
     unsent = left.count()
-    # Stopped half way through the digests. The tick queued the day's reminders after them (one
-    # to three, by the date), so only the digests say how far the batch got.
+    # Stopped half way through the digests. The tick queued the day's reminders after them, so
+    # only the digests say how far the batch got.
     assert 0 < left.filter(kind=DeliveryKind.DIGEST).count() < len(batch)
 
     # A later tick finds the deliveries left pending, and a new worker sends them.
@@ -213,8 +232,8 @@ def test_a_database_error_in_a_send_is_retried_not_left_for_the_recovery(
     smtp, queue, batch, monkeypatch
 ):
     """The database busy for a moment (a locked table on SQLite, a dropped connection) while a
-    send records its result: the task tries again at once, instead of leaving the digest to the
-    recovery five minutes later. Each digest still arrives once."""
+    send records its result: the task tries again at once, instead of leaving the delivery to
+    the recovery five minutes later. Each digest and reminder still arrives once."""
     refused: list[int] = []
     record = sending._finish
 
@@ -227,10 +246,14 @@ def test_a_database_error_in_a_send_is_retried_not_left_for_the_recovery(
     monkeypatch.setattr(sending, "_finish", busy_once)
     smtp.stop()
     tick.apply()
+    deliveries = Delivery.objects.all()
+    assert deliveries.filter(kind=DeliveryKind.DIGEST).count() == len(batch)
+    assert deliveries.count() == len(batch) + REMINDERS
     with worker(queue):
-        digests = Delivery.objects.filter(kind=DeliveryKind.DIGEST)
-        wait_until(lambda: len(refused) >= 5 and not digests.filter(attempts=0).exists())
+        # Every delivery, digest or reminder, has had its result refused once and been tried
+        # again (the mail server is still down, so its second try is recorded as a retry).
+        wait_until(lambda: not deliveries.filter(attempts=0).exists())
         smtp.start()
-        smtp.wait_for(5, timeout=30)
+        smtp.wait_for(len(batch) + REMINDERS, timeout=30)
         assert_each_received_once(smtp, batch)
-    assert sorted(refused) == sorted(digests.values_list("pk", flat=True))
+    assert sorted(refused) == sorted(deliveries.values_list("pk", flat=True))
