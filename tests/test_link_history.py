@@ -421,7 +421,9 @@ def test_a_proposals_history_with_link_changes_costs_the_same_queries(
 
 
 @pytest.fixture
-def admin_client(client: Client, django_user_model: Any) -> Client:
+def admin_client(client: Client, django_user_model: Any, reference: Any) -> Client:
+    """An operator signed in to the admin. After the reference data: a test process puts that
+    back with the ids it first had, which a user made before it could already hold on SQLite."""
     client.force_login(
         django_user_model.objects.create_superuser(email="root@example.org", password="x" * 20)
     )
