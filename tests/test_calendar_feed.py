@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from icalendar import Calendar
 
 from accounts import services as account_services
@@ -24,7 +25,9 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def _meeting(people: People, days: int = 7, **kw: Any) -> Meeting:
-    starts_at = dt.datetime.combine(dt.date.today() + dt.timedelta(days=days), dt.time(10), LONDON)
+    starts_at = dt.datetime.combine(
+        timezone.localdate() + dt.timedelta(days=days), dt.time(10), LONDON
+    )
     body = services.chain_of(people.deal)[0]
     return services.meeting_create(body=body, acting_user=people.admin, starts_at=starts_at, **kw)
 

@@ -301,7 +301,7 @@ def test_a_rerun_never_deletes_a_row_that_is_not_demo_data(demo, reference):
     proposal = Proposal.objects.filter(stage=S.DRAFT).first()
     body = chain_of(reference)[0]
     real = Decision.objects.create(
-        proposal=proposal, body=body, outcome=DecisionOutcome.NOTED, decided_on=date.today()
+        proposal=proposal, body=body, outcome=DecisionOutcome.NOTED, decided_on=timezone.localdate()
     )
     counts = {m.__name__: m.objects.count() for m in FLAGGED}
 

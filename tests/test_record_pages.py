@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.choices import OrganisationKind, Role
 from accounts.models import Membership, Organisation, User
@@ -754,7 +755,7 @@ def test_ceasing_needs_a_reason_and_a_real_past_date(client: Client, people: Peo
     assert _title(response).startswith("Error: ")
     assert "Enter why the workstream has ceased" in body
     assert "The date it ceased must be a real date" in body
-    future = dt.date.today() + dt.timedelta(days=40)
+    future = timezone.localdate() + dt.timedelta(days=40)
     response = client.post(
         "/workstreams/transport/cease/",
         {

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from tracker.choices import Classification, Direction, Rag
 from tracker.models import StatusUpdate, Workstream
@@ -176,7 +177,7 @@ def status_updates(people: People) -> list[StatusUpdate]:
     """A few periods of reporting, so the pages show RAG tags, revisions and both markings."""
     transport = Workstream.objects.get(deal=people.deal, slug="transport")
     skills = Workstream.objects.get(deal=people.deal, slug="skills")
-    today = dt.date.today()
+    today = timezone.localdate()
     earlier = deal_period(people.deal, today - dt.timedelta(days=35))
     last = deal_period(people.deal, today - dt.timedelta(days=14))
     return [
