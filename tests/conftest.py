@@ -24,6 +24,14 @@ from accounts.models import Membership, User
 from tracker import freshness, services
 from tracker.models import Deal, Proposal, PropositionVersion, Workstream
 
+# The run's clock: ``pytest --now "YYYY-MM-DD HH:MM"`` (tests/clock.py).
+from .clock import (  # noqa: F401
+    pytest_addoption,
+    pytest_configure,
+    pytest_report_header,
+    pytest_unconfigure,
+)
+
 PASSWORD = "correct-horse-battery-staple"
 
 
