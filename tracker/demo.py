@@ -1219,7 +1219,8 @@ class _Builder:
     def _meetings(self) -> None:
         """Each chain body meets once a cycle, a week after the body before it, so a proposal
         can climb the whole chain in one cycle. Past meetings are closed (the latest is held,
-        its minutes not yet agreed); one cycle ahead is planned."""
+        its minutes not yet agreed); one cycle ahead is planned. A meeting today is held once it
+        has started: nothing planned lies in the past, whatever the hour the demo is loaded."""
         weeks = max(len(self.chain), 4)
         monday = self.today - timedelta(days=self.today.weekday())
         meetings: list[Meeting] = []
@@ -1229,16 +1230,16 @@ class _Builder:
                 for cycle in range(-8, 2)
             ]
             days = [d for d in days if d <= self.today + timedelta(days=7 * weeks)]
-            past = [d for d in days if d < self.today]
-            for day in days:
+            starts = [_aware(day, 10) for day in days]
+            past = [starts_at for starts_at in starts if starts_at <= self.now]
+            for starts_at in starts:
                 status = (
                     MeetingStatus.PLANNED
-                    if day >= self.today
+                    if starts_at > self.now
                     else MeetingStatus.HELD
-                    if day == past[-1]
+                    if starts_at == past[-1]
                     else MeetingStatus.CLOSED
                 )
-                starts_at = _aware(day, 10)
                 meetings.append(
                     Meeting(
                         body=body,
