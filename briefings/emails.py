@@ -14,6 +14,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
+def plain(rendered: str) -> str:
+    """What a plain-text template rendered, as the plain text it is.
+
+    Django marks whatever a template renders as safe HTML. Plain text is not HTML: its templates
+    leave what people wrote unescaped, as an email's text part must. Left marked safe, it would
+    be printed into any page that shows it (a preview, an admin page) as markup.
+    """
+    return str.__str__(rendered)
+
+
 def absolute(path: str) -> str:
     """A link for an email: the site's address (``SITE_URL``) and a path."""
     return settings.SITE_URL.rstrip("/") + path
@@ -29,8 +39,8 @@ def build_message(
     """The email ``name`` rendered for ``to``, with a plain-text body and an HTML alternative."""
     folder = f"briefings/email/{name}"
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
-    text = render_to_string(f"{folder}/body.txt", context)
+    subject = " ".join(plain(render_to_string(f"{folder}/subject.txt", context)).split())
+    text = plain(render_to_string(f"{folder}/body.txt", context))
     html = render_to_string(f"{folder}/body.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
