@@ -29,6 +29,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -68,6 +70,15 @@ MAX_EXAMPLES = 6
 SENSITIVE_WORDS = ("Quillfeather", "Marrowgate", "Obsidianvale", "Thistlecombe")
 # Their OFFICIAL counterparts, which a partner does see (so the partner's run reads real rows).
 OFFICIAL_WORDS = ("Lanternbrook", "Copperfield", "Willowmere")
+
+# Bodies that are not JSON a client meant to send: cut short, not UTF-8, nested too deep.
+MALFORMED_BODIES = [
+    b'{"title": "Bus franchising", "ask": ',
+    b'{"title": "\xff\xfe"}',
+    b"[" * 5_000,
+    b'{"a":' * 1_000 + b"1" + b"}" * 1_000,
+    b'{"title": ["a", ["b\\u0000"]]}',
+]
 
 CHECKS = [
     not_a_server_error,
@@ -226,15 +237,17 @@ def _operations(schema: Any) -> list[Any]:
     return sorted(operations, key=lambda op: (METHOD_ORDER[op.method.upper()], op.path))
 
 
-def _strategy(operation: Any, values: dict[str, list[Any]]) -> Any:
+def _strategy(
+    operation: Any, values: dict[str, list[Any]], mode: GenerationMode = GenerationMode.POSITIVE
+) -> Any:
     """Generated cases, and where the path names a record, the same with real records' ids."""
-    generated = operation.as_strategy()
+    generated = operation.as_strategy(generation_mode=mode)
     names = [p.name for p in operation.path_parameters]
     real = values.get(_resource(operation.path), [])
     if not names or not real:
         return generated
     with_real_ids = st.sampled_from(real).flatmap(
-        lambda pk: operation.as_strategy(path_parameters={names[0]: pk})
+        lambda pk: operation.as_strategy(generation_mode=mode, path_parameters={names[0]: pk})
     )
     return st.one_of(with_real_ids, generated)
 
@@ -247,12 +260,26 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-def _fuzz(user: User, values: dict[str, list[Any]], extra_checks: list[Any]) -> Tally:
-    token = Token.objects.create(user=user).key
+def _schema(user: User) -> tuple[Any, dict[str, str]]:
+    token = Token.objects.get_or_create(user=user)[0].key
     headers = {"Authorization": f"Token {token}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", WSGIHandler(), headers=headers)
+    return schema, headers
+
+
+def _fuzz(
+    user: User,
+    values: dict[str, list[Any]],
+    extra_checks: list[Any],
+    *,
+    mode: GenerationMode = GenerationMode.POSITIVE,
+    checks: list[Any] = CHECKS,
+) -> Tally:
+    schema, headers = _schema(user)
     tally = Tally()
     for operation in _operations(schema):
+        if mode == GenerationMode.NEGATIVE and not operation.body:
+            continue  # a malformed body needs an operation that takes one
         tally.operations += 1
 
         @hypothesis.settings(
@@ -269,12 +296,12 @@ def _fuzz(user: User, values: dict[str, list[Any]], extra_checks: list[Any]) -> 
             ],
             phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
         )
-        @given(case=_strategy(operation, values))
+        @given(case=_strategy(operation, values, mode))
         def run(case: Any) -> None:
             tally.cases += 1
             response = case.call(headers=headers)
             tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
-            case.validate_response(response, checks=CHECKS, additional_checks=extra_checks)
+            case.validate_response(response, checks=checks, additional_checks=extra_checks)
 
         # Every operation is tried, and every failure reported together at the end.
         try:
@@ -312,3 +339,33 @@ def test_the_api_holds_and_leaks_nothing_sensitive_to_a_partner(
     _report("a partner", tally)
     assert not tally.failures, "\n\n".join(tally.failures)
     assert tally.operations >= 70
+
+
+def test_no_malformed_body_is_a_server_error(
+    people: People, world: dict[str, list[Any]], api: APIClient
+) -> None:
+    """Every operation that takes a body: schemathesis's negative cases (a body that breaks the
+    schema: wrong types, missing fields, values out of range) and bodies that are not JSON at
+    all, or nested too deep to decode, are refused, never a server error."""
+    tally = _fuzz(
+        people.admin, world, [], mode=GenerationMode.NEGATIVE, checks=[not_a_server_error]
+    )
+    _report("an administrator, with malformed bodies", tally)
+    assert not tally.failures, "\n\n".join(tally.failures)
+    assert tally.operations >= 20
+
+    schema, _ = _schema(people.admin)
+    api.force_authenticate(people.admin)
+    sent = 0
+    for operation in _operations(schema):
+        if not operation.body:
+            continue
+        path = operation.path
+        for parameter in operation.path_parameters:
+            real = world.get(_resource(operation.path)) or [1]
+            path = path.replace(f"{{{parameter.name}}}", str(real[0]))
+        for body in MALFORMED_BODIES:
+            response = api.generic(operation.method.upper(), path, body, "application/json")
+            assert response.status_code < 500, (operation.label, body[:40], response.content)
+            sent += 1
+    assert sent >= 20 * len(MALFORMED_BODIES)
