@@ -28,6 +28,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import policy
+from config import csv_files
 
 from .choices import Direction, TargetKind, Unit
 from .models import Area, Indicator, IndicatorFramework, Observation, Target
@@ -114,7 +115,10 @@ def read_csv(data: bytes | str) -> tuple[list[dict[str, str]], list[RowError]]:
         for row in reader:
             if len(rows) == MAX_ROWS:
                 return [], [RowError(1, f"The file has more than {MAX_ROWS:,} rows.")]
-            rows.append(row)
+            # A cell this app's own export wrote as text (config/csv_files.py) reads as it was.
+            rows.append(
+                {k: csv_files.restore(v) if isinstance(v, str) else v for k, v in row.items()}
+            )
     except csv.Error as error:
         return [], [RowError(reader.line_num, f"This row cannot be read as CSV: {error}.")]
     return rows, []
@@ -423,7 +427,7 @@ def format_value(value: Decimal) -> str:
 def write_csv(observations: Iterable[Observation], out: TextIO) -> None:
     """Observations in the long format the import reads: export and import round-trip.
     The observations need their indicator and area loaded."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_files.Writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for o in observations:
         writer.writerow(

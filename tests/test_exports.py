@@ -20,6 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from config.csv_files import neutralise
 from tracker import services
 from tracker.choices import (
     AskType,
@@ -31,7 +32,7 @@ from tracker.choices import (
     Rag,
     RiskStatus,
 )
-from tracker.exports import KINDS, neutralise
+from tracker.exports import KINDS
 from tracker.models import (
     Deal,
     Decision,

@@ -573,6 +573,39 @@ def test_a_downloaded_file_uploaded_again_changes_nothing(client: Client, people
     assert "This file changes nothing" in text(preview)
 
 
+FORMULAS = [
+    '=HYPERLINK("https://attacker.example/","Open the source")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def test_the_download_writes_an_imported_formula_as_text_and_reads_it_back_as_it_was(
+    client: Client, people: People
+) -> None:
+    """A partner may download the file: a source that would run as a formula in their
+    spreadsheet is written with a leading apostrophe (plain text), a negative figure stays a
+    number, and the file uploaded again changes nothing."""
+    import_ons(people)
+    rows = [
+        ons_rows()[0] | {"period": str(2010 + n), "value": "-1.5", "source": formula}
+        for n, formula in enumerate(FORMULAS)
+    ]
+    services.import_observations(as_csv(rows), acting_user=people.admin)
+    client.force_login(people.partner)
+    data = client.get(f"/indicators/{GVA}/observations.csv").content
+    downloaded = {r["period"]: r for r in csv.DictReader(io.StringIO(data.decode()))}
+    for n, formula in enumerate(FORMULAS):
+        row = downloaded[str(2010 + n)]
+        assert row["source"] == "'" + formula
+        assert row["value"] == "-1.5"
+
+    as_admin(client, people)
+    plan = upload(client, data).context["plan"]
+    assert plan.ok and (len(plan.new), len(plan.corrected)) == (0, 0)
+
+
 # --- Baselines and targets --------------------------------------------------------------------
 
 

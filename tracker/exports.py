@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from accounts import policy
+from config import csv_files
 
 from . import selectors, selectors_proposals, selectors_records
 from .choices import Classification, PrincipleAnswer
@@ -38,8 +39,6 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 
-# The first characters that make a spreadsheet read a cell as a formula (OWASP).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_DATE_FORMAT = "d mmm yyyy"
 XLSX_MAX_WIDTH = 60
 
@@ -62,13 +61,6 @@ class Table:
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
-
-
-def neutralise(value: Cell) -> Cell:
-    """A text cell a spreadsheet would run as a formula, made plain text with a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _yes_no(value: bool) -> str:
@@ -303,13 +295,13 @@ def _csv_value(value: Cell) -> str | int:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    return neutralise(value)  # type: ignore[return-value]
+    return value
 
 
 def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte order mark, so that Excel reads the accents and the pound sign."""
     out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer = csv_files.Writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(table.headers)
     writer.writerows([_csv_value(v) for v in row] for row in table.rows)
     return out.getvalue().encode("utf-8-sig")
@@ -327,7 +319,7 @@ def to_xlsx(table: Table) -> bytes:
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(column.width, XLSX_MAX_WIDTH)
     for row in table.rows:
-        sheet.append([neutralise(v) for v in row])
+        sheet.append([csv_files.neutralise(v) for v in row])
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             if isinstance(cell.value, dt.date):
