@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from config.text import printable
+
 
 def plain(rendered: str) -> str:
     """What a plain-text template rendered, as the plain text it is.
@@ -39,9 +41,11 @@ def build_message(
     """The email ``name`` rendered for ``to``, with a plain-text body and an HTML alternative."""
     folder = f"briefings/email/{name}"
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = " ".join(plain(render_to_string(f"{folder}/subject.txt", context)).split())
-    text = plain(render_to_string(f"{folder}/body.txt", context))
-    html = render_to_string(f"{folder}/body.html", context)
+    # No part of an email carries a control character, whatever the database holds.
+    subject = printable(plain(render_to_string(f"{folder}/subject.txt", context)))
+    subject = " ".join(subject.split())
+    text = printable(plain(render_to_string(f"{folder}/body.txt", context)))
+    html = printable(render_to_string(f"{folder}/body.html", context))
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from briefings.services import subscription_create
 from tests.conftest import People
 from tests.smtp import SmtpServer, html_of, text_of
 from tracker.choices import Classification, Direction, Rag
-from tracker.models import Workstream
+from tracker.models import StatusUpdate, Workstream
 from tracker.services.reporting import status_update_submit
 
 # A Monday: the subscriptions below are weekly, due on Mondays at 08:00 UK time.
@@ -102,6 +103,30 @@ def test_a_partner_and_an_internal_subscriber_receive_their_digests(smtp, subscr
     partner.refresh_from_db()
     assert partner.covered_until == SLOT
     assert partner.next_due_at == SLOT + dt.timedelta(days=7)
+
+
+def test_a_digest_carries_no_control_character_whatever_the_database_holds(
+    smtp, subscribers, people
+):
+    """Text that reached the database with control characters is sent without them, in the
+    subject, the plain text and the HTML of each digest."""
+    controls = "\x01\x08\x0b\x0c\x1b\x1f"
+    Workstream.objects.filter(deal=people.deal, slug="transport").update(
+        name=f"Trans{controls}port"
+    )
+    StatusUpdate.objects.filter(summary=OPEN).update(summary=f"Bus{controls} franchising")
+    people.deal.short_name = f"WM{controls} TDD"
+    people.deal.save()
+
+    assert [o.status for o in _send_all(at(8, 1))] == [DeliveryStatus.SENT] * 2
+    for _, message in smtp.received:
+        parts = [message["Subject"], text_of(message), html_of(message)]
+        assert not [p for p in parts if re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", p)]
+        # Kept, if not laid out as written: the plain text's line wrapping reads U+000B and
+        # U+000C as line breaks before the characters are dropped.
+        assert "Transport" in parts[1] and "franchising" in parts[1]
+        assert "Bus franchising" in parts[2]
+        assert "WM TDD" in parts[0]
 
 
 def test_claiming_and_delivering_twice_sends_each_digest_once(smtp, subscribers):

@@ -676,3 +676,30 @@ def test_the_meeting_page_and_the_dashboards_lead_to_the_pack_and_the_exports(
     assert f'href="/meetings/{records.next_meeting.pk}/pack/"' in meeting
     for url in ["/dashboard/", "/dashboard/pipeline/"]:
         assert 'href="/exports/"' in client.get(url).content.decode()
+
+
+# --- Control characters -----------------------------------------------------------------------
+
+# What text pasted from other programs brings: a spreadsheet (XML) can hold none of them.
+CONTROLS = "\x01\x08\x0b\x0c\x1b\x1f"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_every_export_is_written_whatever_control_characters_the_database_holds(
+    client: Client, people: People, records: Records, fmt: str
+) -> None:
+    """Text that reached the database with control characters (before they were refused, or
+    by a route that skipped the checks) is exported without them, in every kind and format;
+    an XLSX with one answered 500 for everyone."""
+    Workstream.objects.filter(pk=_ws(people, "transport").pk).update(name=f"Trans{CONTROLS}port")
+    Proposal.objects.filter(pk=records.official.pk).update(title=f"Bus{CONTROLS} franchising")
+    StatusUpdate.objects.filter(workstream__slug="transport").update(summary=f"On{CONTROLS} track")
+    client.force_login(people.admin)
+    for kind in KINDS:
+        response = _download(client, kind, fmt)
+        assert response.status_code == 200, kind
+        cells = [str(cell) for row in _rows(response, fmt) for cell in row]
+        assert not [c for c in cells if re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", c)], kind
+        assert {"Transport", "Bus franchising"} & set(cells), kind  # cleaned, not dropped
+    proposals = [str(c) for row in _rows(_download(client, "proposals", fmt), fmt) for c in row]
+    assert "Bus franchising" in proposals

@@ -884,3 +884,20 @@ def test_list_pages_cost_the_same_queries_with_ten_times_the_data(
     with django_assert_max_num_queries(small):
         response = client.get(large_url)
     assert response.status_code == 200
+
+
+def test_the_proposition_document_is_written_whatever_control_characters_the_database_holds(
+    client: Client, people: People
+) -> None:
+    """A Word document cannot hold a control character: one in a proposal's title answered 500
+    for everyone. What the database holds is written without them."""
+    _approved(people, "Bus funding")
+    version = _version(people)
+    controls = "\x01\x08\x0b\x0c\x1b\x1f"
+    version.items.update(title=f"Bus{controls} funding", ask=f"Ten{controls} years")
+    type(version).objects.filter(pk=version.pk).update(introduction=f"For{controls} the Board")
+    client.force_login(people.dsg)
+    document = client.get(f"/proposition/{version.number}.docx")
+    assert document.status_code == 200
+    _, text = _docx_text(document)
+    assert "Bus funding" in text and "Ten years" in text and "For the Board" in text

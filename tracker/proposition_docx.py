@@ -1,6 +1,7 @@
 """A version of the TDD Proposition as a Word document, for circulating and editing outside the
 tracker. It holds the items the reader may see (``selectors_proposals.proposition_items_for``)
-and nothing else, and is marked with the highest classification among them.
+and nothing else, and is marked with the highest classification among them. Every text goes in
+through ``printable``: Word's XML cannot hold a control character, whatever the database holds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt, RGBColor
+
+from config.text import printable
 
 from .choices import Classification
 from .models import PropositionItem, PropositionVersion
@@ -69,11 +72,11 @@ def _field(document: DocxDocument, label: str, text: str) -> None:
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.space_after = Pt(4)
     paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(text)
+    paragraph.add_run(printable(text))
 
 
 def _item(document: DocxDocument, item: PropositionItem) -> None:
-    document.add_heading(item.title, level=3)
+    document.add_heading(printable(item.title), level=3)
     _field(document, "Marking", item.get_classification_display())
     _field(document, "Type of ask", item.get_ask_type_display())
     _field(document, "The ask", item.ask)
@@ -89,24 +92,24 @@ def build(version: PropositionVersion, items: Sequence[PropositionItem]) -> byte
     mark = marking(items)
     document = Document()
     _page_setup(document, mark)
-    document.core_properties.title = f"{version.title} – version {version.number}"
-    document.add_heading(version.title, level=0)
-    document.add_paragraph(f"{version.deal.name}. Version {version.number}.")
-    document.add_paragraph(approval_line(version))
+    document.core_properties.title = printable(f"{version.title} – version {version.number}")
+    document.add_heading(printable(version.title), level=0)
+    document.add_paragraph(printable(f"{version.deal.name}. Version {version.number}."))
+    document.add_paragraph(printable(approval_line(version)))
     if version.introduction:
         document.add_heading("Introduction", level=1)
         for paragraph in version.introduction.split("\n\n"):
-            document.add_paragraph(paragraph.strip())
+            document.add_paragraph(printable(paragraph.strip()))
     theme = workstream = None
     if not items:
         document.add_paragraph("This version has no proposals you may see.")
     for item in items:
         if item.theme_name != theme:
             theme, workstream = item.theme_name, None
-            document.add_heading(theme, level=1)
+            document.add_heading(printable(theme), level=1)
         if item.workstream_name != workstream:
             workstream = item.workstream_name
-            document.add_heading(workstream, level=2)
+            document.add_heading(printable(workstream), level=2)
         _item(document, item)
     out = io.BytesIO()
     document.save(out)
