@@ -23,13 +23,30 @@ ASSET_SOURCES := $(shell find $(FRONTEND)/scss -type f 2>/dev/null) \
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings_test
 PYTEST_ARGS ?=
 
-.PHONY: help venv assets node-check run test check lint audit clean
+# The tests whose subject is the date and the hour: briefings, reminders, periods, reporting
+# state and overdue, and the dashboards' and digests' "next due". Their query counts, which no
+# clock moves, are left to `make test` (DATE_SKIP), and so are the tests that pin every moment
+# they run at themselves (the clock-change nights, the Celery worker).
+DATE_TESTS := tests/test_periods.py tests/test_periods_reporting.py \
+	tests/test_briefings_reminders.py tests/test_briefings_sending.py \
+	tests/test_briefings_digest.py tests/test_briefings_digest_pages.py \
+	tests/test_briefings_services.py tests/test_briefings_manage_pages.py \
+	tests/test_api_subscriptions.py tests/test_dashboard_overview.py \
+	tests/test_dashboard_pipeline.py tests/test_update_pages.py tests/test_api_reporting.py
+DATE_SKIP := not queries and not cost_the_same
+# The moments a wall-clock test trips on, in UK time ("T" for the space): a Sunday at 03:30, an
+# update-due morning (a Friday), a minute before the clocks go forward and before they go back,
+# and two minutes before the end of a month: New Year's Eve, and a leap day.
+DATE_MOMENTS := 2027-01-10T03:30 2027-01-15T09:00 2027-03-28T00:59 2027-10-31T01:59 \
+	2026-12-31T23:58 2028-02-29T23:58
+
+.PHONY: help venv assets node-check run test test-dates check lint audit clean
 
 help: ## Show this list
 	@echo "Usage: make <target>"
 	@echo
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-11s %s\n", $$1, $$2}'
 	@echo
 	@echo "Examples: make run PORT=8001    make test PYTEST_ARGS='-k missions -x'"
 
@@ -100,6 +117,22 @@ test: venv assets ## Lint, run Django's checks, check for missing migrations, th
 	$(TEST_SETTINGS) $(BIN)/python manage.py check
 	$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Each moment is a run of its own: pytest --now starts the whole run there (tests/clock.py).
+# Every moment is tried, then the ones that failed are named. The runs share their test
+# databases (--reuse-db), so only the first one builds them.
+test-dates: venv assets ## Run the date-sensitive tests at each moment a wall-clock test trips on
+	@failed=(); \
+	for moment in $(DATE_MOMENTS); do \
+		moment="$${moment/T/ }"; \
+		echo "==> pytest --now \"$$moment\""; \
+		$(BIN)/pytest --now "$$moment" --reuse-db -q -k "$(DATE_SKIP)" $(DATE_TESTS) \
+			$(PYTEST_ARGS) || failed+=("$$moment"); \
+	done; \
+	if (( $${#failed[@]} )); then \
+		printf 'The date-sensitive tests failed at: %s\n' "$$(IFS=,; echo "$${failed[*]}")" >&2; \
+		exit 1; \
+	fi
 
 # What CI runs (.ci/run): the quick checks first, then the whole test suite.
 check: venv assets ## Formatting, types (mypy), the production deploy check, then everything make test does
