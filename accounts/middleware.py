@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from . import two_factor, user_sessions
 
@@ -63,8 +61,7 @@ class TwoFactorMiddleware:
             )
         if getattr(view_func, "login_required", True) is False:
             return None
-        name = "two-factor-verify" if two_factor.confirmed_device(user) else "two-factor-setup"
-        return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(two_factor.prompt_url(user, request.get_full_path()))
 
 
 class SessionActivityMiddleware:

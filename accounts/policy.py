@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
@@ -274,7 +275,12 @@ def can_read_digest_link(
     an email gets forwarded: only its subscriber, signed in, reads it."""
     if audience != "internal":
         return True
-    return user.is_authenticated and subscriber_id is not None and user.pk == subscriber_id
+    return (
+        user.is_authenticated
+        and subscriber_id is not None
+        and user.pk == subscriber_id
+        and has_second_factor_if_needed(user)
+    )
 
 
 def visible_subscriptions(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
@@ -313,6 +319,16 @@ def visible_deliveries(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[
 
 
 # --- Sign-in ---------------------------------------------------------------------------------
+
+
+def has_second_factor_if_needed(user: User | AnonymousUser) -> bool:
+    """Whether this session has given the second factor, where the person's roles need one and
+    the site asks for it (``TWO_FACTOR_REQUIRED``). A session that gave only the password is
+    not enough for OFFICIAL-SENSITIVE material, wherever a page is reached from."""
+    if not settings.TWO_FACTOR_REQUIRED or not needs_second_factor(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
+    return bool(is_verified and is_verified())
 
 
 def needs_second_factor(user: User | AnonymousUser) -> bool:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
@@ -31,6 +33,13 @@ class TwoFactorError(Exception):
 
 def is_required(user: User) -> bool:
     return bool(settings.TWO_FACTOR_REQUIRED) and policy.needs_second_factor(user)
+
+
+def prompt_url(user: User, next_url: str) -> str:
+    """Where a person who has not given their code this session is sent: to enter it, or to
+    set their app up if they have none yet, and back to ``next_url`` after."""
+    name = "two-factor-verify" if confirmed_device(user) else "two-factor-setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:

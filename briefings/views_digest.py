@@ -19,14 +19,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy
+from accounts import policy, two_factor
 
 from . import links
 from .digest import DigestEmail, compose
@@ -85,9 +85,13 @@ def _linked_digest(
     )
     if subscription is None:
         return _expired(request, "view this briefing")
-    if not policy.can_read_digest_link(request.user, subscription.audience, subscription.user_id):
-        if not request.user.is_authenticated:
+    user = request.user
+    if not policy.can_read_digest_link(user, subscription.audience, subscription.user_id):
+        if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if user.pk == subscription.user_id and not policy.has_second_factor_if_needed(user):
+            # Their own internal digest, in a session that has not given its code yet.
+            return redirect(two_factor.prompt_url(user, request.get_full_path()))
         return _expired(request, "view this briefing")
     # Overdue is judged as the email judged it: at the end of its period.
     email = compose(

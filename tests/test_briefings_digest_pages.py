@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from briefings import links
 from briefings.choices import Audience
@@ -19,7 +22,7 @@ from briefings.schedule import first_slot_after, previous_slot
 from briefings.views_digest import preview_period
 
 from . import test_briefings_digest as digest_tests
-from .conftest import PASSWORD, People
+from .conftest import PASSWORD, People, sign_in_verified
 from .test_briefings_digest import Period, subscribe
 
 # The records of both markings the digest's own tests use, made in the same period.
@@ -255,3 +258,39 @@ def test_the_preview_never_starts_after_now_whatever_the_time(people: People, mo
         start, end = preview_period(subscription, now)
         assert start <= end == now
         assert now - start <= dt.timedelta(days=7)
+
+
+def test_an_internal_digest_needs_the_second_factor_when_the_site_asks_for_one(
+    client: Client, people: People, records: None, period: Period, settings
+) -> None:
+    """A session that gave only the password reads no OFFICIAL-SENSITIVE material through an
+    email's link: its subscriber is asked for their code first, and comes back to the digest.
+    A partner digest's link needs nothing (it holds OFFICIAL material only)."""
+    settings.TWO_FACTOR_REQUIRED = True
+    internal = subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL)
+    url = f"/briefings/view/{links.view_token(internal, period.start, period.end)}/"
+    TOTPDevice.objects.create(user=people.dsg, name="Authenticator app", confirmed=True)
+    assert client.login(email=people.dsg.email, password=PASSWORD)  # the password alone
+    for address in (url, url + "email/"):
+        response = client.get(address)
+        assert response.status_code == 302, address
+        verify = reverse("two-factor-verify")
+        assert response["Location"] == f"{verify}?{urlencode({'next': address})}"
+        assert "Zephyrine" not in response.content.decode()
+    # Without an app yet, they are sent to set one up.
+    TOTPDevice.objects.filter(user=people.dsg).delete()
+    assert client.get(url)["Location"].startswith(reverse("two-factor-setup") + "?next=")
+
+    verified = Client()
+    sign_in_verified(verified, people.dsg)
+    response = verified.get(url)
+    assert response.status_code == 200
+    assert "Zephyrine" in verified.get(frame_src(response.content.decode())).content.decode()
+    # Someone else's verified session still sees nothing of it.
+    other = Client()
+    sign_in_verified(other, people.admin)
+    assert other.get(url).status_code == 404
+
+    partner = subscribe(people.deal, email="partner@example.com")
+    partner_url = f"/briefings/view/{links.view_token(partner, period.start, period.end)}/"
+    assert Client().get(partner_url).status_code == 200
