@@ -29,6 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts import policy
 from config import csv_files
+from config.text import CONTROL_CHARACTERS
 
 from .choices import Direction, TargetKind, Unit
 from .models import Area, Indicator, IndicatorFramework, Observation, Target
@@ -150,6 +151,19 @@ def _value(text: str) -> Decimal | str:
     return value
 
 
+def _control_characters(row: Mapping[str, Any]) -> list[str]:
+    """Why a row's text cannot be taken: a control character (NUL among them, which the
+    database cannot even compare), named with its column, as a form refuses one."""
+    reasons = []
+    for column, value in row.items():
+        if isinstance(value, str) and (found := CONTROL_CHARACTERS.search(value)):
+            reasons.append(
+                f"The {column} column holds a control character (U+{ord(found.group()):04X}): "
+                "remove it."
+            )
+    return reasons
+
+
 def plan_rows(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -165,11 +179,13 @@ def plan_rows(
     plan = ImportPlan()
     if acting_user is not None and not policy.can_manage_figures(acting_user):
         raise PermissionDenied("Only an administrator can import figures.")
-    codes = {_text(r, "indicator") for r in rows}
+    unreadable = {id(r): reasons for r in rows if (reasons := _control_characters(r))}
+    readable = [r for r in rows if id(r) not in unreadable]
+    codes = {_text(r, "indicator") for r in readable}
     indicators = {
         i.code: i for i in Indicator.objects.filter(code__in=codes).select_related("framework")
     }
-    area_codes = {_text(r, "area_code").upper() for r in rows}
+    area_codes = {_text(r, "area_code").upper() for r in readable}
     areas = {a.gss_code: a for a in Area.objects.filter(gss_code__in=area_codes)}
     held = {
         (o.indicator_id, o.area_id, o.period): o
@@ -180,6 +196,9 @@ def plan_rows(
     created: dict[str, Indicator] = {}
     seen: dict[tuple[str, str, str], int] = {}
     for number, row in enumerate(rows, start=first_row):
+        if id(row) in unreadable:  # nothing else about the row can be checked in the database
+            plan.errors.extend(RowError(number, reason) for reason in unreadable[id(row)])
+            continue
         reasons: list[str] = []
         code, unit, label = _text(row, "indicator"), _text(row, "unit"), _text(row, "period")
         area_code, source = _text(row, "area_code").upper(), _text(row, "source")

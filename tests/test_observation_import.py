@@ -564,3 +564,49 @@ def test_planning_reads_the_same_few_queries_for_ten_times_the_rows(
     assert _queries_to_plan(as_csv(large), User.objects.get(pk=people.admin.pk)) == (
         _queries_to_plan(as_csv(small), User.objects.get(pk=people.admin.pk))
     )
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x0b", "\x1f"])
+def test_a_control_character_in_any_column_refuses_the_file_naming_row_and_column(
+    people: People, character: str
+) -> None:
+    """NUL answered 500 on PostgreSQL (which cannot store or even compare it) once past the
+    preview; every control character is refused the same way, the row and column named."""
+    good = known_rows()
+    columns = ["indicator", "area_code", "period", "value", "source"]
+    rows = [*good[:3]]
+    for column in columns:
+        rows.append(GOOD | {column: f"{GOOD.get(column, 'x')}{character}"})
+    rows += good[3:]
+    before = held()
+
+    plan = services.plan_import(as_csv(rows), acting_user=people.admin)
+
+    code = f"U+{ord(character):04X}"
+    assert [(e.row, e.reason) for e in plan.errors] == [
+        (5 + n, f"The {column} column holds a control character ({code}): remove it.")
+        for n, column in enumerate(columns)
+    ]
+    with pytest.raises(services.ImportRejected) as rejected:
+        services.import_observations(as_csv(rows), acting_user=people.admin)
+    assert rejected.value.errors == plan.errors
+    assert held() == before
+
+
+def test_the_api_and_the_upload_page_refuse_a_nul_the_same_way(client, people: People) -> None:
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people.admin)
+    row = GOOD | {"source": "ONS\x00"}
+    response = api.post("/api/v1/observations/", [row], format="json")
+    assert response.status_code == 400  # the parser refuses NUL in any JSON body
+    client.force_login(people.admin)
+    page = client.post(
+        "/observations/import/",
+        {"file": io.BytesIO(as_csv([GOOD, row])), "create_missing_indicators": ""},
+    )
+    assert page.status_code == 200
+    assert "The source column holds a control character (U+0000): remove it." in (
+        page.content.decode()
+    )
