@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from config import text
+
+        # Text with a control character is refused wherever it is typed (config/text.py).
+        text.use_everywhere()
         from django.db.models.signals import post_save
 
         from . import signals

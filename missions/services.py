@@ -179,7 +179,7 @@ def plan_rows(
     plan = ImportPlan()
     if acting_user is not None and not policy.can_manage_figures(acting_user):
         raise PermissionDenied("Only an administrator can import figures.")
-    unreadable = {id(r): reasons for r in rows if (reasons := _control_characters(r))}
+    unreadable = {id(r): why for r in rows if (why := _control_characters(r))}
     readable = [r for r in rows if id(r) not in unreadable]
     codes = {_text(r, "indicator") for r in readable}
     indicators = {
