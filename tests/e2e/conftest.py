@@ -114,7 +114,11 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: Any, status_updates: list[StatusUpdate]) -> Iterator[Page]:
     """A fresh tab, signed out, on the live server, with the personas and some reporting in the
-    database. The test fails if the browser refused anything under the Content Security Policy."""
+    database. The test fails if the browser refused anything under the Content Security Policy.
+
+    Under ``pytest --now`` the live server runs on the run's clock (a thread of this process),
+    but Chromium keeps the machine's: no page's script reads the date, and the session cookie
+    has no expiry date for the two clocks to disagree about."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="en-GB"
     )
