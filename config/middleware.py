@@ -4,7 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, JsonResponse
+
+from .text import CONTROL_CHARACTERS
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -27,18 +29,22 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
 
 class RefuseNulMiddleware:
-    """A query string holding a NUL character is answered 400: no text column can be compared
-    with one (PostgreSQL refuses it), so a search or filter would fail with a 500."""
+    """A query string holding a NUL or another control character is answered 400: no text
+    column can be compared with NUL (PostgreSQL refuses it), so a search or filter would fail
+    with a 500, and no text anyone types holds the others (config/text.py). The API answers in
+    JSON, as for any other bad request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
-            return HttpResponseBadRequest(
-                "The address holds a NUL character, which no search or filter accepts.",
-                content_type="text/plain; charset=utf-8",
-            )
+        for key, value in _query_items(request):
+            if found := CONTROL_CHARACTERS.search(key + value):
+                name = "a NUL character" if found.group() == "\x00" else "a control character"
+                message = f"The address holds {name}, which no search or filter accepts."
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": message}, status=400)
+                return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

@@ -75,3 +75,18 @@ def test_the_api_refuses_a_control_character_naming_the_field(
         f"Remove the control character {code}: text cannot hold one."
     ]
     assert not Risk.objects.filter(workstream=transport).exists()
+
+
+@pytest.mark.parametrize("character", ["%00", "%01", "%0B", "%1F"])
+def test_a_search_or_filter_with_a_control_character_is_a_400(
+    api: APIClient, client: Client, people: People, character: str
+) -> None:
+    """Found by the API fuzzing: DRF's search checks its term as a text field, and answered the
+    new refusal as a bare list, which the schema does not describe."""
+    api.force_authenticate(people.dsg)
+    for url in [f"/api/v1/deals/?search=a{character}", f"/api/v1/proposals/?stage={character}"]:
+        response = api.get(url)
+        assert response.status_code == 400, url
+        assert "which no search or filter accepts" in response.json()["detail"]
+    client.force_login(people.dsg)
+    assert client.get(f"/proposals/?q={character}").status_code == 400
