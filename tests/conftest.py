@@ -8,6 +8,7 @@ Nadia has signed in but holds no role in any deal.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from .clock import (  # noqa: F401
     pytest_report_header,
     pytest_unconfigure,
 )
+from .smtp import SmtpServer
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -138,6 +140,14 @@ def people(reference: Deal) -> People:
         partner=_person("pat@example.org", "Pat Partner", reference, Role.PARTNER, None),
         nobody=_person("nadia@example.org", "Nadia Nobody", reference, None, None),
     )
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that the app sends to (tests/smtp.py)."""
+    with SmtpServer() as server:
+        server.use_in(settings)
+        yield server
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import time_machine
@@ -13,20 +12,13 @@ from briefings.choices import DeliveryKind, DeliveryStatus
 from briefings.models import Delivery
 from briefings.schedule import UK
 from tests.conftest import People
-from tests.smtp import SmtpServer, html_of, text_of
+from tests.smtp import html_of, text_of
 from tracker.choices import Direction, Rag
 from tracker.models import Workstream
 from tracker.periods import Period, deal_period, previous_period
 from tracker.services.reporting import status_update_submit
 
 ALICE, BOB, SUE = "alice@example.org", "bob@example.org", "sue@example.org"
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        server.use_in(settings)
-        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
@@ -21,7 +21,7 @@ from briefings.models import Delivery, Subscription
 from briefings.schedule import UK
 from briefings.services import subscription_create
 from tests.conftest import People
-from tests.smtp import SmtpServer, html_of, text_of
+from tests.smtp import html_of, text_of
 from tracker.choices import Classification, Direction, Rag
 from tracker.models import StatusUpdate, Workstream
 from tracker.services.reporting import status_update_submit
@@ -37,13 +37,6 @@ SECRET = "Treasury position on the housing fund is softening"
 
 def at(hour: int, minute: int = 0, day: dt.date = MONDAY) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute)).replace(tzinfo=UK)
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        server.use_in(settings)
-        yield server
 
 
 def _subscribe(people: People, **fields: object) -> Subscription:

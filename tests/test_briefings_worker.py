@@ -56,13 +56,6 @@ def _clock() -> Iterator[None]:
 
 
 @pytest.fixture
-def smtp(settings) -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        server.use_in(settings)
-        yield server
-
-
-@pytest.fixture
 def queue(settings, tmp_path: Path) -> Iterator[str]:
     """The project's Celery app on the configured broker, with a queue of this test's own."""
     name = f"briefings-test-{uuid.uuid4().hex[:10]}"

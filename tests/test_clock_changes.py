@@ -50,13 +50,6 @@ def every(start: dt.datetime, end: dt.datetime, minutes: int) -> Iterator[dt.dat
         moment += dt.timedelta(minutes=minutes)
 
 
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        server.use_in(settings)
-        yield server
-
-
 # --- An update due on the Sunday of a clock change --------------------------------------------
 
 
