@@ -325,10 +325,16 @@ def has_second_factor_if_needed(user: User | AnonymousUser) -> bool:
     """Whether this session has given the second factor, where the person's roles need one and
     the site asks for it (``TWO_FACTOR_REQUIRED``). A session that gave only the password is
     not enough for OFFICIAL-SENSITIVE material, wherever a page is reached from."""
-    if not settings.TWO_FACTOR_REQUIRED or not needs_second_factor(user):
+    if not second_factor_required(user):
         return True
     is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
     return bool(is_verified and is_verified())
+
+
+def second_factor_required(user: User | AnonymousUser) -> bool:
+    """Whether this person must give a second factor: the site asks for one
+    (``TWO_FACTOR_REQUIRED``) and their roles need it."""
+    return bool(settings.TWO_FACTOR_REQUIRED) and needs_second_factor(user)
 
 
 def needs_second_factor(user: User | AnonymousUser) -> bool:

@@ -12,7 +12,6 @@ from base64 import b32encode
 from urllib.parse import urlencode
 
 import segno
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -32,7 +31,7 @@ class TwoFactorError(Exception):
 
 
 def is_required(user: User) -> bool:
-    return bool(settings.TWO_FACTOR_REQUIRED) and policy.needs_second_factor(user)
+    return policy.second_factor_required(user)
 
 
 def prompt_url(user: User, next_url: str) -> str:
