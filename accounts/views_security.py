@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import policy, two_factor, user_sessions
+from . import policy, throttle, two_factor, user_sessions
 from .forms import SecurityCodeForm
 from .middleware import second_factor_exempt
 
@@ -141,9 +141,11 @@ def locked_out(
     """
     cool_off = get_cool_off(request)
     until = timezone.localtime(timezone.now() + cool_off) if cool_off else None
+    rule = getattr(request, "sign_in_lock", None) or throttle.ACCOUNT_AT_ADDRESS
     context = {
         "until": until,
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "failure_limit": rule.limit,
+        "rule": rule,
         "minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
     }
     return render(request, "registration/locked_out.html", context, status=429)

@@ -215,12 +215,18 @@ OTP_TOTP_ISSUER: str = env.str("OTP_TOTP_ISSUER", default="Deal tracker")
 # Each wrong code doubles the wait before the next is tried (1 s, 2 s, 4 s ...).
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Sign-in throttling (django-axes): an account, or an address, that fails to sign in this many
-# times is locked for the cool-off time; a failure while locked starts the time again.
+# Sign-in throttling (django-axes, with accounts.throttle's three rules): within the cool-off
+# time, 5 failures at one account from one address, 10 at one account from anywhere, or 30 from
+# one address at any accounts lock signing in there for the cool-off time; a failure while
+# locked starts the time again. The address limit is gentler because an office shares one.
 AXES_ENABLED: bool = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "accounts.throttle.SignInThrottleHandler"
 AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
+SIGN_IN_ACCOUNT_FAILURE_LIMIT: int = env.int("SIGN_IN_ACCOUNT_FAILURE_LIMIT", default=10)
+SIGN_IN_ADDRESS_FAILURE_LIMIT: int = env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# What the attempts are stored and reset by; accounts.throttle does the counting.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 # The sign-in forms (ours and the admin's) post the email address as "username"; axes would
 # otherwise look for the user model's field name ("email") and count no account at all.
 AXES_USERNAME_FORM_FIELD = "username"
