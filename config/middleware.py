@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, JsonResponse
+from django.shortcuts import render
 
 from .text import CONTROL_CHARACTERS
 
@@ -50,3 +52,32 @@ class RefuseNulMiddleware:
 
 def _query_items(request: HttpRequest) -> list[tuple[str, str]]:
     return [(key, value) for key, values in request.GET.lists() for value in values]
+
+
+class RefuseLargeBodyMiddleware:
+    """A request body larger than the app takes is answered 413 before any of it is read.
+
+    A body with files may be ``MAX_REQUEST_BYTES`` (files past ``MAX_UPLOAD_BYTES`` are read and
+    dropped, so the form can say the file is too large); any other body, such as the API's JSON,
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, which Django would otherwise refuse only once reading it,
+    with a bare 400. A body sent without its length is not read at all by Django. The proxy in
+    front should refuse bodies over ``MAX_REQUEST_BYTES`` too, so that they never reach a worker.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body whose length it cannot read
+        with_files = request.content_type == "multipart/form-data"
+        limit = settings.MAX_REQUEST_BYTES if with_files else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length <= limit:
+            return self.get_response(request)
+        megabytes = f"{limit / 2**20:g} MB"
+        if request.path_info.startswith("/api/"):
+            message = f"The request body is larger than {megabytes}, the most the API takes."
+            return JsonResponse({"detail": message}, status=413)
+        return render(request, "413.html", {"megabytes": megabytes}, status=413)

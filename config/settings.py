@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before anything reads the body (CSRF's check reads a form's).
+    "config.middleware.RefuseLargeBodyMiddleware",
     "config.middleware.LoginRequiredMiddleware",
     "config.middleware.RefuseNulMiddleware",
     # After OTPMiddleware: a role that sees OFFICIAL-SENSITIVE material goes no further until
@@ -84,6 +86,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the page that says so.
     "axes.middleware.AxesMiddleware",
+]
+
+# Request bodies. The files of one request may be 5 MB altogether (the figures import's
+# limit): they are held in memory, never written to a temporary file, and what passes the limit
+# is read and dropped (config/uploads.py). A body with files may be twice that, so that a file
+# a little too large is refused in words on its form; any other body (the API's JSON, form
+# fields) 5 MB. Larger bodies are answered 413 before they are read (config/middleware.py); the
+# proxy in front should refuse bodies over MAX_REQUEST_BYTES too.
+MAX_UPLOAD_BYTES = 5 * 2**20
+MAX_REQUEST_BYTES = 2 * MAX_UPLOAD_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES  # so the memory handler takes every file
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TextIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ["indicator", "unit", "period", "area_code", "area_name", "value", "source"]
 REQUIRED_COLUMNS = ["indicator", "unit", "period", "area_code", "value"]
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = settings.MAX_UPLOAD_BYTES  # a file uploaded as it is read from disk
 MAX_ROWS = 100_000
 # Observation.value is a decimal of 18 digits, 4 of them after the point.
 VALUE_DECIMAL_PLACES = 4
@@ -121,7 +122,8 @@ def read_csv(data: bytes | str) -> tuple[list[dict[str, str]], list[RowError]]:
                 {k: csv_files.restore(v) if isinstance(v, str) else v for k, v in row.items()}
             )
     except csv.Error as error:
-        return [], [RowError(reader.line_num, f"This row cannot be read as CSV: {error}.")]
+        # DictReader counts a line only once its row is read; its reader counts it when fetched.
+        return [], [RowError(reader.reader.line_num, f"This row cannot be read as CSV: {error}.")]
     return rows, []
 
 

@@ -384,6 +384,14 @@ def test_a_file_that_cannot_be_read_is_refused_at_row_1(
     assert held() == before
 
 
+def test_a_row_that_cannot_be_read_as_csv_is_named_by_its_own_number(people: People) -> None:
+    """The csv module gives up on a cell over 128 KB; the row it was in is named, not row 1."""
+    rows = as_csv([GOOD, GOOD | {"period": "2019"}]) + b"x" * 200_000 + b"\n"
+    plan = services.plan_import(rows, acting_user=people.admin)
+    assert [e.row for e in plan.errors] == [4]
+    assert plan.errors[0].reason.startswith("This row cannot be read as CSV: field larger")
+
+
 def test_a_file_saved_with_a_byte_order_mark_reads_as_any_other(people: People) -> None:
     data = "\ufeff".encode() + as_csv(known_rows())
     plan = services.plan_import(data, acting_user=people.admin)
