@@ -22,3 +22,9 @@ CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER"
 # Most tests sign in with force_login and are not about the second factor; the sign-in tests
 # turn it on (tests/test_two_factor.py).
 TWO_FACTOR_REQUIRED = False
+# On SQLite the tests use a file, as the app does, not Django's shared in-memory database: its
+# table locks refuse a write at once while another connection reads, where the app's file (WAL,
+# IMMEDIATE transactions, a busy timeout) lets readers and one writer work together. The
+# concurrency tests (two workers sending at once) test the app's database, not another one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -137,8 +137,8 @@ def test_nothing_is_claimed_before_its_slot(smtp, subscribers):
 
 
 def _retrying_when_locked(work: Callable[[], T]) -> T:
-    """What Celery would do for a worker that found the database busy: run it again. (SQLite's
-    in-memory test database reports a lock at once instead of waiting; PostgreSQL waits.)"""
+    """What Celery would do for a worker that found the database busy: run it again. (Both
+    databases wait for a lock; SQLite gives up, saying it is locked, after its busy timeout.)"""
     for _ in range(50):
         try:
             return work()

@@ -143,8 +143,8 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 def _checked(condition: Callable[[], bool]) -> bool:
-    """The condition, or False while the worker holds a lock (SQLite's in-memory test database
-    reports a lock at once rather than waiting for it)."""
+    """The condition, or False while the worker holds a lock past SQLite's busy timeout (SQLite
+    then says the database is locked; PostgreSQL waits)."""
     try:
         return condition()
     except OperationalError as error:
