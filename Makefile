@@ -119,15 +119,16 @@ test: venv assets ## Lint, run Django's checks, check for missing migrations, th
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Each moment is a run of its own: pytest --now starts the whole run there (tests/clock.py).
-# Every moment is tried, then the ones that failed are named. The runs share their test
-# databases (--reuse-db), so only the first one builds them.
+# Every moment is tried, then the ones that failed are named. The first builds the test
+# databases afresh (--create-db), and the others reuse them (--reuse-db).
 test-dates: venv assets ## Run the date-sensitive tests at each moment a wall-clock test trips on
-	@failed=(); \
+	@failed=(); db=--create-db; \
 	for moment in $(DATE_MOMENTS); do \
 		moment="$${moment/T/ }"; \
 		echo "==> pytest --now \"$$moment\""; \
-		$(BIN)/pytest --now "$$moment" --reuse-db -q -k "$(DATE_SKIP)" $(DATE_TESTS) \
+		$(BIN)/pytest --now "$$moment" $$db -q -k "$(DATE_SKIP)" $(DATE_TESTS) \
 			$(PYTEST_ARGS) || failed+=("$$moment"); \
+		db=--reuse-db; \
 	done; \
 	if (( $${#failed[@]} )); then \
 		printf 'The date-sensitive tests failed at: %s\n' "$$(IFS=,; echo "$${failed[*]}")" >&2; \
