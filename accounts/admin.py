@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 
+from .admin_scope import DealScoped, ScopedModelAdmin, ScopedTabularInline
 from .choices import WORKSTREAM_ROLES
 from .models import Membership, Organisation, User
 
@@ -101,7 +102,7 @@ class MembershipByUserFormSet(BaseInlineFormSet):
             seen.add((deal.pk, role))
 
 
-class MembershipByUserInline(admin.TabularInline):
+class MembershipByUserInline(ScopedTabularInline):
     """The roles one person holds, edited on their page."""
 
     model = Membership
@@ -120,7 +121,8 @@ class MembershipByUserInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ScopedModelAdmin):
+    reference_data = True
     list_display = ("name", "kind", "people_count", "is_demo")
     list_filter = ("kind", "is_demo")
     search_fields = ("name",)
@@ -134,8 +136,17 @@ class OrganisationAdmin(admin.ModelAdmin):
         return getattr(obj, "people_total", None)
 
 
+OPERATOR_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DealScoped, DjangoUserAdmin):
+    """People. A deal's administrator sees the people who hold roles in their deals (and people
+    who hold none yet, to give them one), and changes only someone whose every role is in their
+    deals: never an operator, nor someone who also works in a deal they do not administer. Who
+    is staff follows from roles (accounts.services.sync_admin_site_access); operators alone
+    make superusers and grant Django's own permissions."""
+
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     fieldsets = (
@@ -187,9 +198,41 @@ class UserAdmin(DjangoUserAdmin):
         # Roles are added once the person exists; the add page stays the short form.
         return self.inlines if obj is not None else ()
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._operator(request):
+            return fieldsets
+        return [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f not in OPERATOR_FIELDS]},
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if self._operator(request) else [f for f in shown if f != "is_superuser"]
+
+    def get_list_filter(self, request):
+        shown = super().get_list_filter(request)
+        return shown if self._operator(request) else ["is_active", "is_demo", "organisation"]
+
+    def _writable(self, request, obj):
+        deals = self._deals(request)
+        if not deals:
+            return False
+        if obj is None:
+            return True
+        return not obj.is_superuser and not obj.memberships.exclude(deal__in=deals).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        # A person may hold roles in several deals: only an operator removes them.
+        return self._operator(request) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedModelAdmin):
     form = MembershipForm
     list_display = ("user", "role", "deal", "workstream", "created_at")
     list_filter = ("deal", "role", "user__is_demo")

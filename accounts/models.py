@@ -79,6 +79,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
+    # A person belongs to the deals they hold roles in (accounts.admin_scope).
+    deal_path: ClassVar[str] = "memberships__deal"
+
     # The person's roles, read once per request by accounts.policy (never stored).
     _policy_memberships: list[tuple[int, str, int | None]]
 
@@ -116,6 +119,8 @@ class Membership(models.Model):
         related_name="memberships",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "role", "user"]

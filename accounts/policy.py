@@ -101,6 +101,15 @@ def deal_ids_visible_to(user: User | AnonymousUser) -> set[int] | None:
     return set(_roles_by_deal(user))
 
 
+def deal_ids_administered(user: User | AnonymousUser) -> set[int] | None:
+    """The deals a person administers; None means every deal (a superuser, who runs the site)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    return {deal_id for deal_id, roles in _roles_by_deal(user).items() if Role.ADMIN in roles}
+
+
 def can_see_sensitive(user: User | AnonymousUser, deal: Deal | int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
@@ -179,6 +188,17 @@ def can_see_record(user: User | AnonymousUser, deal_id: int, classification: str
     if deal_ids is not None and deal_id not in deal_ids:
         return False
     return classification == Classification.OFFICIAL or can_see_sensitive(user, deal_id)
+
+
+def owner_refusal(owner: User, deal_id: int, classification: str) -> str | None:
+    """Why this person may not own (be named as responsible for) a record of this deal with this
+    marking, or None if they may. An owner holds a role in the deal, and may see what they own.
+    Running the site (a superuser) is not a role in any deal."""
+    if not roles_in(owner, deal_id):
+        return "Choose someone with a role in this deal"
+    if not can_see_record(owner, deal_id, classification):
+        return "Choose someone who may see OFFICIAL-SENSITIVE material to own this"
+    return None
 
 
 # --- Proposals, governance and negotiation --------------------------------------------------

@@ -42,8 +42,9 @@ def user_provision(
     """Create the user with this email, or update the one that has it, and give them a role.
 
     Leads and sponsors hold their role for one or more workstreams of the deal; the other roles
-    are for the whole deal and take no workstream. An administrator (the TDD Core Team) also
-    becomes staff and superuser, because the Core Team runs the Django admin.
+    are for the whole deal and take no workstream. An administrator of a deal may sign in to the
+    Django admin, where they see that deal only (``sync_admin_site_access``); no role makes a
+    superuser, who runs the whole site (an operator, made with ``createsuperuser``).
 
     The organisation must already exist, unless ``organisation_kind`` is given: then it is
     created with that kind. (Creating organisations only on request keeps a typo from becoming a
@@ -62,9 +63,6 @@ def user_provision(
         user.full_name = full_name.strip()
     if organisation is not None:
         user.organisation = organisation
-    if role == Role.ADMIN:
-        user.is_staff = True
-        user.is_superuser = True
     if password:
         _password_check(password, user)
         user.set_password(password)
@@ -97,9 +95,6 @@ def membership_grant(
     _workstreams_checked(role=role, deal=deal, workstreams=[workstream] if workstream else [])
     if role == Role.SPONSOR and workstream is not None:
         _sponsor_vacancy_check(workstream=workstream, user=user)
-    if role == Role.ADMIN and not (user.is_staff and user.is_superuser):
-        user.is_staff = user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
     try:
         # A savepoint, so that losing a race on the one-sponsor constraint leaves the caller's
         # transaction usable and the error readable.
@@ -115,6 +110,7 @@ def membership_grant(
         raise AccountsError(
             f"Could not give {user.email} the role {Role(role).label} for {workstream or deal}."
         ) from error
+    sync_admin_site_access(user)
     return membership
 
 
@@ -127,7 +123,8 @@ def membership_revoke(
     workstream: Workstream | None = None,
     acting_user: User | None = None,
 ) -> None:
-    """Take a role away. The last administrator membership also takes away admin site access."""
+    """Take a role away. The last administrator membership also takes away admin site access
+    (``sync_admin_site_access``, run whenever a membership is saved or deleted)."""
     role = _role_checked(role)
     deleted, _ = Membership.objects.filter(
         user=user, deal=deal, role=role, workstream=workstream
@@ -135,9 +132,16 @@ def membership_revoke(
     if not deleted:
         where = f"workstream {workstream}" if workstream else f"deal {deal}"
         raise AccountsError(f"{user.email} is not {Role(role).label} for {where}.")
-    if role == Role.ADMIN and not user.memberships.filter(role=Role.ADMIN).exists():
-        user.is_staff = user.is_superuser = False
-        user.save(update_fields=["is_staff", "is_superuser"])
+    sync_admin_site_access(user)
+
+
+def sync_admin_site_access(user: User) -> None:
+    """The Django admin is for operators (superusers) and for the administrators of a deal,
+    however a role is given or taken away: here, in the Django admin, or in a migration."""
+    staff = user.is_superuser or user.memberships.filter(role=Role.ADMIN).exists()
+    if user.is_staff != staff:
+        User.objects.filter(pk=user.pk).update(is_staff=staff)
+        user.is_staff = staff
 
 
 def _role_checked(role: str) -> Role:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from . import user_sessions
-from .models import User
+from . import services, user_sessions
+from .models import Membership, User
 
 
 def on_signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
@@ -25,3 +25,9 @@ def on_signed_out(sender: Any, request: HttpRequest | None, **kwargs: Any) -> No
 def on_user_saved(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
     if not created and not instance.is_active:
         user_sessions.sessions_end_all(user=instance)
+
+
+def on_membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    user = User.objects.filter(pk=instance.user_id).first()  # gone when the user is deleted
+    if user is not None:
+        services.sync_admin_site_access(user)

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import policy
+from accounts.admin_scope import ScopedModelAdmin
 
 from . import services
 from .models import Delivery, Subscription
@@ -79,7 +80,7 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ScopedModelAdmin):
     form = SubscriptionAdminForm
     list_display = ("address", "deal", "audience", "frequency", "scope", "next_due_at", "is_active")
     list_filter = ("deal", "is_active", "audience", "frequency", "scope")
@@ -163,7 +164,7 @@ def _messages(error: Exception) -> list[str]:
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ScopedModelAdmin):
     """The log of every email owed: read only."""
 
     list_display = ("email", "kind", "slot", "status", "attempts", "sent_at", "message_id")
@@ -171,6 +172,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ("email", "message_id", "subject")
     list_select_related = ("subscription", "recipient", "workstream")
     date_hierarchy = "slot"
+
+    def scope(self, request: HttpRequest, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return policy.visible_deliveries(qs, request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

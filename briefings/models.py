@@ -8,6 +8,8 @@ however many beats, workers or retries there are.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -81,6 +83,8 @@ class Subscription(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "email", "pk"]

@@ -13,7 +13,13 @@ from django.db import models
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.utils.text import Truncator
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin_scope import (
+    ScopedHistoryAdmin,
+    ScopedModelAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+)
 
 from .models import (
     Area,
@@ -46,14 +52,14 @@ class MissionStatementFormSet(BaseInlineFormSet):
             raise ValidationError("Only one wording of a mission is current.")
 
 
-class MissionStatementInline(admin.StackedInline):
+class MissionStatementInline(ScopedStackedInline):
     model = MissionStatement
     formset = MissionStatementFormSet
     fields = ("stated_on", "is_current", "source", "text")
     extra = 0
 
 
-class MetricInline(admin.TabularInline):
+class MetricInline(ScopedTabularInline):
     model = Metric
     fields = ("position", "name", "slug", "coverage", "geography")
     prepopulated_fields = {"slug": ("name",)}
@@ -62,7 +68,8 @@ class MetricInline(admin.TabularInline):
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(ScopedModelAdmin):
+    reference_data = True
     list_display = ("number", "short_name", "current_statement", "metric_count")
     list_display_links = ("number", "short_name")
     search_fields = ("short_name", "slug", "statements__text")
@@ -95,7 +102,8 @@ class MissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(MissionStatement)
-class MissionStatementAdmin(admin.ModelAdmin):
+class MissionStatementAdmin(ScopedModelAdmin):
+    reference_data = True
     list_display = ("mission", "stated_on", "is_current", "source")
     list_filter = ("mission", "is_current")
     list_select_related = ("mission",)
@@ -105,7 +113,8 @@ class MissionStatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(ScopedModelAdmin):
+    reference_data = True
     list_display = ("name", "mission", "coverage", "geography", "position")
     list_filter = ("mission", "coverage")
     list_select_related = ("mission",)
@@ -117,7 +126,7 @@ class MetricAdmin(admin.ModelAdmin):
 # --- Indicator frameworks ---------------------------------------------------------------------
 
 
-class IndicatorThemeInline(admin.TabularInline):
+class IndicatorThemeInline(ScopedTabularInline):
     model = IndicatorTheme
     fields = ("position", "name")
     extra = 0
@@ -125,7 +134,7 @@ class IndicatorThemeInline(admin.TabularInline):
 
 
 @admin.register(IndicatorFramework)
-class IndicatorFrameworkAdmin(admin.ModelAdmin):
+class IndicatorFrameworkAdmin(ScopedModelAdmin):
     list_display = (
         "name",
         "deal",
@@ -161,7 +170,7 @@ class IndicatorFrameworkAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorTheme)
-class IndicatorThemeAdmin(admin.ModelAdmin):
+class IndicatorThemeAdmin(ScopedModelAdmin):
     list_display = ("name", "framework", "position")
     list_filter = ("framework",)
     list_select_related = ("framework",)
@@ -180,7 +189,7 @@ class IndicatorForm(forms.ModelForm):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ScopedModelAdmin):
     form = IndicatorForm
     # A source address typed without its scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -196,7 +205,8 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(ScopedModelAdmin):
+    reference_data = True
     list_display = ("gss_code", "name", "level", "parent")
     list_filter = ("level",)
     list_select_related = ("parent",)
@@ -206,7 +216,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(SimpleHistoryAdmin):  # a corrected figure's earlier values
+class ObservationAdmin(ScopedHistoryAdmin):  # a corrected figure's earlier values
     list_display = ("indicator", "area", "period", "value", "source", "is_demo")
     list_filter = ("indicator__framework", "area__level", "is_demo")
     list_select_related = ("indicator", "area")
@@ -217,7 +227,7 @@ class ObservationAdmin(SimpleHistoryAdmin):  # a corrected figure's earlier valu
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(ScopedHistoryAdmin):
     list_display = ("indicator", "area", "kind", "year", "value")
     list_filter = ("kind", "indicator__framework", "area__level")
     list_select_related = ("indicator", "area")

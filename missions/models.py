@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -104,6 +106,8 @@ class IndicatorFramework(models.Model):
         null=True, blank=True, help_text="How many headline indicators the source says it has."
     )
 
+    deal_path: ClassVar[str] = "deal"
+
     class Meta:
         ordering = ["name"]
 
@@ -117,6 +121,8 @@ class IndicatorTheme(models.Model):
     )
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
+
+    deal_path: ClassVar[str] = "framework__deal"
 
     class Meta:
         ordering = ["framework", "position", "name"]
@@ -167,6 +173,8 @@ class Indicator(models.Model):
         help_text="How often new figures are published.",
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    deal_path: ClassVar[str] = "framework__deal"
 
     class Meta:
         ordering = ["framework", "position", "name"]
@@ -231,6 +239,8 @@ class Observation(models.Model):
     # A corrected figure replaces the old one; the old value stays here.
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
+    deal_path: ClassVar[str] = "indicator__framework__deal"
+
     class Meta:
         ordering = ["indicator", "area", "period_start", "period"]
         constraints = [
@@ -266,6 +276,8 @@ class Target(models.Model):
     )
     rationale = models.TextField(blank=True, help_text="The source of the figure, or why.")
     history = HistoricalRecords()
+
+    deal_path: ClassVar[str] = "indicator__framework__deal"
 
     class Meta:
         ordering = ["indicator", "area", "kind", "year"]

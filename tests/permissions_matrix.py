@@ -219,6 +219,6 @@ api:subscription-detail     GET    /api/v1/subscriptions/{subscription}/        
 api:subscription-detail     PATCH  /api/v1/subscriptions/{subscription}/                    401   404   404   404   404   200   404   200
 api:delivery-list           GET    /api/v1/deliveries/                                      401   403   403   403   403   403   403   200
 api:delivery-detail         GET    /api/v1/deliveries/{delivery}/                           401   403   403   403   403   403   403   404
-admin:*                     GET    /admin/                                                  302   302   302   302   302   302   302   302
+admin:*                     GET    /admin/                                                  302   302   302   302   302   302   302   200
 """)
 # fmt: on

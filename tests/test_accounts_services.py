@@ -52,10 +52,13 @@ def test_a_new_user_is_created_with_a_lower_case_email_and_the_role(deal):
 
 
 @pytest.mark.django_db
-def test_an_administrator_runs_the_django_admin(deal):
+def test_an_administrator_signs_in_to_the_django_admin_but_is_no_superuser(deal):
+    """A deal's administrator sees their own deal there; a superuser would see every deal."""
     user = user_provision(email="core@example.org", role="admin", deal=deal)
 
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff and not user.is_superuser
+    user.refresh_from_db()
+    assert user.is_staff and not user.is_superuser
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_scope import ScopedHistoryAdmin, ScopedModelAdmin, ScopedTabularInline
 from accounts.choices import WORKSTREAM_ROLES, Role
 from accounts.models import Membership
 
@@ -42,7 +43,7 @@ from .models import (
 )
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
+class ViewOnlyAdmin(ScopedModelAdmin):
     """For records that only a service may write, because it checks rules the admin's forms
     cannot (the governance chain, the Proposition's versions): shown here, changed elsewhere."""
 
@@ -56,7 +57,7 @@ class ViewOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ViewOnlyInline(admin.TabularInline):
+class ViewOnlyInline(ScopedTabularInline):
     extra = 0
     can_delete = False
 
@@ -122,7 +123,7 @@ class ParentDealFormSet(BaseInlineFormSet):
 # --- Deal, themes, workstreams ----------------------------------------------------------------
 
 
-class ThemeInline(admin.TabularInline):
+class ThemeInline(ScopedTabularInline):
     model = Theme
     fields = ("name", "slug", "position")
     prepopulated_fields = {"slug": ("name",)}
@@ -131,7 +132,7 @@ class ThemeInline(admin.TabularInline):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ScopedModelAdmin):
     list_display = (
         "short_name",
         "name",
@@ -148,6 +149,12 @@ class DealAdmin(admin.ModelAdmin):
     autocomplete_fields = ("combined_authority",)
     inlines = (ThemeInline,)
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._operator(request) and super().has_add_permission(request)  # runs the site
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._operator(request) and super().has_delete_permission(request, obj)
+
     @admin.display(description="updates due on", ordering="update_due_weekday")
     def due_weekday(self, obj: Deal) -> str:
         return WEEKDAYS[obj.update_due_weekday] if obj.update_due_weekday < 7 else "–"
@@ -159,7 +166,7 @@ class WorkstreamInlineForm(SameDealForm):
         fields = ("name", "slug", "position", "can_proceed_outside_deal")
 
 
-class WorkstreamInline(admin.TabularInline):
+class WorkstreamInline(ScopedTabularInline):
     """A theme's workstreams. Status (merging, ceasing) is changed on the workstream's own page,
     where the survivor or the date it ceased can be given with it."""
 
@@ -174,7 +181,7 @@ class WorkstreamInline(admin.TabularInline):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(ScopedModelAdmin):
     list_display = ("name", "deal", "position", "workstream_count")
     list_filter = ("deal",)
     list_select_related = ("deal",)
@@ -223,7 +230,7 @@ class WorkstreamMembershipFormSet(ParentDealFormSet):
             raise ValidationError("A workstream has one SLT sponsor.")
 
 
-class WorkstreamMembershipInline(admin.TabularInline):
+class WorkstreamMembershipInline(ScopedTabularInline):
     """The workstream's leads and its SLT sponsor."""
 
     model = Membership
@@ -245,7 +252,7 @@ def people(memberships) -> str:
 
 
 @admin.register(Workstream)
-class WorkstreamAdmin(SimpleHistoryAdmin):
+class WorkstreamAdmin(ScopedHistoryAdmin):
     form = WorkstreamForm
     list_display = (
         "name",
@@ -314,7 +321,7 @@ class WorkstreamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GovernmentDepartment)
-class GovernmentDepartmentAdmin(admin.ModelAdmin):
+class GovernmentDepartmentAdmin(ScopedModelAdmin):
     list_display = ("name", "abbreviation", "deal", "is_demo")
     list_filter = ("deal", "is_demo")
     list_select_related = ("deal",)
@@ -342,7 +349,7 @@ class GovernanceBodyForm(SameDealForm):
         return cleaned
 
 
-class BodyMemberInline(admin.TabularInline):
+class BodyMemberInline(ScopedTabularInline):
     model = BodyMember
     fields = ("position", "name", "user", "organisation", "is_chair")
     autocomplete_fields = ("user", "organisation")
@@ -353,7 +360,7 @@ class BodyMemberInline(admin.TabularInline):
 
 
 @admin.register(GovernanceBody)
-class GovernanceBodyAdmin(admin.ModelAdmin):
+class GovernanceBodyAdmin(ScopedModelAdmin):
     form = GovernanceBodyForm
     list_display = (
         "name",
@@ -393,7 +400,7 @@ class GovernanceBodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(BodyMember)
-class BodyMemberAdmin(admin.ModelAdmin):
+class BodyMemberAdmin(ScopedModelAdmin):
     list_display = ("position", "name", "user", "body", "organisation", "is_chair")
     list_filter = ("body__deal", "body", "is_chair")
     list_select_related = ("body", "user", "organisation")
@@ -402,7 +409,7 @@ class BodyMemberAdmin(admin.ModelAdmin):
     autocomplete_fields = ("body", "user", "organisation")
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(ScopedTabularInline):
     """Items built from what awaits the body are kept in step by the app; others are added here
     or on the meeting's page."""
 
@@ -417,7 +424,7 @@ class AgendaItemInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(ScopedHistoryAdmin):
     list_display = (
         "body",
         "starts_at",
@@ -449,7 +456,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(ScopedModelAdmin):
     list_display = ("title", "meeting", "position", "proposal", "workstream", "generated")
     list_filter = ("meeting__body__deal", "meeting__body", "generated", "classification")
     list_select_related = ("meeting__body", "proposal", "workstream")
@@ -460,7 +467,7 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ScopedModelAdmin):
     list_display = ("title", "when_label", "starts_on", "ends_on", "status", "deal")
     list_filter = ("deal", "status")
     list_select_related = ("deal",)
@@ -485,7 +492,7 @@ class ProposalForm(SameDealForm):
         return cleaned
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(ScopedTabularInline):
     """The record of what each body decided; decisions are recorded on their own page."""
 
     model = Decision
@@ -503,7 +510,7 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(SimpleHistoryAdmin):
+class ProposalAdmin(ScopedHistoryAdmin):
     form = ProposalForm
     list_display = (
         "title",
@@ -600,7 +607,7 @@ class DecisionAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Principle)
-class PrincipleAdmin(admin.ModelAdmin):
+class PrincipleAdmin(ScopedModelAdmin):
     list_display = ("short_name", "deal", "position", "question")
     list_filter = ("deal",)
     list_select_related = ("deal",)
@@ -723,7 +730,7 @@ class UpdateReviewAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(ScopedHistoryAdmin):
     list_display = (
         "title",
         "workstream",
@@ -751,7 +758,7 @@ class RiskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EngagementEntry)
-class EngagementEntryAdmin(SimpleHistoryAdmin):
+class EngagementEntryAdmin(ScopedHistoryAdmin):
     list_display = (
         "workstream",
         "organisation",

@@ -3,6 +3,8 @@ proposals, decisions, status updates, milestones and the government departments 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -52,6 +54,8 @@ class Deal(models.Model):
     )
     reporting_starts_on = models.DateField(null=True, blank=True)
 
+    deal_path: ClassVar[str] = "pk"
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -85,6 +89,8 @@ class Theme(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "position", "name"]
@@ -123,6 +129,8 @@ class Workstream(models.Model):
     )
 
     history = HistoricalRecords(m2m_fields=["missions", "metrics", "indicators"])
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "theme__position", "position", "name"]
@@ -168,6 +176,8 @@ class GovernmentDepartment(models.Model):
     abbreviation = models.CharField(max_length=20, blank=True)
     is_demo = models.BooleanField(default=False)
 
+    deal_path: ClassVar[str] = "deal"
+
     class Meta:
         ordering = ["deal", "name"]
         constraints = [
@@ -211,6 +221,8 @@ class GovernanceBody(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    deal_path: ClassVar[str] = "deal"
+
     class Meta:
         ordering = ["deal", "position", "name"]
         verbose_name_plural = "governance bodies"
@@ -249,6 +261,8 @@ class BodyMember(models.Model):
     )
     is_chair = models.BooleanField(default=False)
 
+    deal_path: ClassVar[str] = "body__deal"
+
     class Meta:
         ordering = ["body", "-is_chair", "position", "name"]
 
@@ -280,6 +294,8 @@ class Meeting(models.Model):
     is_demo = models.BooleanField(default=False)
 
     history = HistoricalRecords()
+
+    deal_path: ClassVar[str] = "body__deal"
 
     class Meta:
         ordering = ["-starts_at"]
@@ -323,6 +339,8 @@ class Milestone(models.Model):
     )
     notes = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "starts_on", "position"]
@@ -404,6 +422,8 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(m2m_fields=["departments", "missions", "metrics", "indicators"])
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "workstream", "title"]
@@ -502,6 +522,8 @@ class Decision(models.Model):
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    deal_path: ClassVar[str] = "proposal__deal"
+
     class Meta:
         ordering = ["-decided_on", "-created_at"]
         constraints = [
@@ -535,6 +557,8 @@ class Principle(models.Model):
     question = models.CharField(max_length=200, help_text="What a proposal answers.")
     position = models.PositiveSmallIntegerField(default=0)
 
+    deal_path: ClassVar[str] = "deal"
+
     class Meta:
         ordering = ["deal", "position"]
         constraints = [
@@ -560,6 +584,8 @@ class PrincipleResponse(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+
+    deal_path: ClassVar[str] = "proposal__deal"
 
     class Meta:
         ordering = ["proposal", "principle__position"]
@@ -598,6 +624,8 @@ class AgendaItem(models.Model):
         help_text="For an item about a proposal, the proposal's own marking applies as well.",
     )
     generated = models.BooleanField(default=False, editable=False)
+
+    deal_path: ClassVar[str] = "meeting__body__deal"
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
@@ -646,6 +674,8 @@ class NegotiationEntry(models.Model):
 
     history = HistoricalRecords()
 
+    deal_path: ClassVar[str] = "proposal__deal"
+
     class Meta:
         ordering = ["-held_on", "-created_at"]
         verbose_name_plural = "negotiation entries"
@@ -688,6 +718,8 @@ class PropositionVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(default=False)
+
+    deal_path: ClassVar[str] = "deal"
 
     class Meta:
         ordering = ["deal", "-number"]
@@ -733,6 +765,8 @@ class PropositionItem(models.Model):
     missions = models.CharField(max_length=500, blank=True)
     classification = models.CharField(max_length=24, choices=Classification.choices)
 
+    deal_path: ClassVar[str] = "version__deal"
+
     class Meta:
         ordering = ["version", "position"]
         constraints = [
@@ -777,6 +811,8 @@ class StatusUpdate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+
+    deal_path: ClassVar[str] = "workstream__deal"
 
     class Meta:
         ordering = ["workstream", "-period_start", "-version"]
@@ -828,6 +864,8 @@ class UpdateReview(models.Model):
     decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    deal_path: ClassVar[str] = "status_update__workstream__deal"
 
     class Meta:
         ordering = ["status_update", "created_at"]
@@ -896,6 +934,8 @@ class Risk(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["score"])
+
+    deal_path: ClassVar[str] = "workstream__deal"
 
     class Meta:
         ordering = ["workstream", "status", "-score", "title"]
@@ -967,6 +1007,8 @@ class EngagementEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+
+    deal_path: ClassVar[str] = "workstream__deal"
 
     class Meta:
         ordering = ["workstream", "organisation__name"]

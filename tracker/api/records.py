@@ -147,16 +147,7 @@ class RiskSerializer(RecordSerializer):
             "updated_at",
         ]
         read_only_fields = ["revision", "created_at", "updated_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        owner = attrs.get("owner")
-        if owner is not None:
-            deal_id = self.target_workstream(attrs).deal_id
-            if not owner.is_superuser and not owner.memberships.filter(deal=deal_id).exists():
-                raise serializers.ValidationError(
-                    {"owner": "Choose someone with a role in this deal"}
-                )
-        return attrs
+        # The owner's role and clearance are checked by the service (policy.owner_refusal).
 
 
 class RiskFilter(filters.FilterSet):

@@ -143,13 +143,9 @@ def _check_fields(deal_id: int, fields: Mapping[str, Any]) -> None:
             )
     owner = fields.get("owner")
     if owner is not None:
-        if not policy.roles_in(owner, deal_id) and not owner.is_superuser:
-            raise ValidationError({"owner": "Choose someone with a role in this deal"})
         classification = fields.get("classification", Classification.OFFICIAL)
-        if not policy.can_see_record(owner, deal_id, classification):
-            raise ValidationError(
-                {"owner": "Choose someone who may see OFFICIAL-SENSITIVE material to own this"}
-            )
+        if refusal := policy.owner_refusal(owner, deal_id, classification):
+            raise ValidationError({"owner": refusal})
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "This can't be set here" for name in sorted(unknown)})

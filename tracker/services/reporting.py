@@ -237,13 +237,9 @@ def _check_owner(workstream: Workstream, fields: dict) -> None:
     owner = fields.get("owner")
     if owner is None:
         return
-    if not policy.roles_in(owner, workstream.deal_id) and not owner.is_superuser:
-        raise ValidationError({"owner": "Choose someone with a role in this deal"})
     classification = fields.get("classification", Classification.OFFICIAL)
-    if not policy.can_see_record(owner, workstream.deal_id, classification):
-        raise ValidationError(
-            {"owner": "Choose someone who may see OFFICIAL-SENSITIVE material to own this risk"}
-        )
+    if refusal := policy.owner_refusal(owner, workstream.deal_id, classification):
+        raise ValidationError({"owner": refusal})
 
 
 def _create(model: type[M], workstream: Workstream, acting_user: User, fields: dict) -> M:

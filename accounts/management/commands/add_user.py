@@ -83,8 +83,11 @@ class Command(BaseCommand):
         for membership in user.memberships.filter(deal=deal).select_related("workstream"):
             where = membership.workstream or "the whole deal"
             self.stdout.write(f"  {membership.get_role_display()}: {where} ({deal})")
+        user.refresh_from_db(fields=["is_staff", "is_superuser"])
         if user.is_superuser:
-            self.stdout.write("  Can sign in to the Django admin (staff and superuser).")
+            self.stdout.write("  Runs the site: a superuser, who sees every deal.")
+        elif user.is_staff:
+            self.stdout.write("  Can sign in to the Django admin, where they see their own deals.")
         if password_given:
             self.stdout.write("  Password set from the environment.")
         elif not user.has_usable_password():
