@@ -20,7 +20,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.choices import Role
 from accounts.models import User
+from accounts.services import user_provision
 from briefings import links
 from briefings import services as briefing_services
 from briefings.choices import Audience
@@ -31,6 +33,7 @@ from tracker.choices import AskType, Classification, Direction, Rag
 from tracker.demo import demo_data_load
 from tracker.models import (
     AgendaItem,
+    Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,
@@ -43,7 +46,7 @@ from tracker.models import (
 )
 
 from .conftest import People
-from .permissions_matrix import ADMIN_SITE, MATRIX, PERSONAS, Cell
+from .permissions_matrix import ADMIN_SITE, MATRIX, PERSONAS, SECOND_DEAL, Cell
 
 TODAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
 METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
@@ -181,10 +184,30 @@ def _client(user: User | None, api: bool) -> APIClient:
     return client
 
 
+def _second_deal_person(role: str) -> User:
+    """Someone holding ``role`` in Northfold, a second deal, and none in the West Midlands."""
+    deal = Deal.objects.create(
+        name="Northfold Trailblazer Deal", short_name="NTD", slug="northfold"
+    )
+    theme = Theme.objects.create(deal=deal, name="Prosperity", slug="prosperity")
+    harbour = Workstream.objects.create(
+        deal=deal, theme=theme, name="Harbour Skills", slug="harbour-skills"
+    )
+    return user_provision(
+        email=f"{role}@northfold.example.org",
+        role=role,
+        deal=deal,
+        workstreams=[harbour] if role == Role.LEAD else [],
+    )
+
+
 def _try(people: People, persona: str, tmp_path: Path) -> list[str]:
     demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
     values = _records(people)
-    user = None if persona == "anonymous" else getattr(people, persona)
+    if persona in SECOND_DEAL:
+        user: User | None = _second_deal_person(SECOND_DEAL[persona])
+    else:
+        user = None if persona == "anonymous" else getattr(people, persona)
     pages, api = _client(user, api=False), _client(user, api=True)
     column = PERSONAS.index(persona)
     mismatches = []
