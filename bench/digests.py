@@ -72,7 +72,7 @@ def _subscriptions(count: int) -> list[int]:
     from tracker.models import Deal, Theme, Workstream
 
     _delete_bench()
-    deal = Deal.objects.get(slug="west-midlands-tdd")
+    deal = Deal.objects.get(slug="wmca-tdd")
     themes = list(Theme.objects.filter(deal=deal))
     workstreams = list(Workstream.objects.filter(deal=deal))
     people = list(User.objects.filter(is_demo=True, memberships__deal=deal).distinct())

@@ -93,7 +93,7 @@ def reference(db: None) -> Deal:
         _reference_rows = _snapshot_reference()
     else:
         _restore_reference(_reference_rows)
-    return Deal.objects.get(slug="west-midlands-tdd")
+    return Deal.objects.get(slug="wmca-tdd")
 
 
 @dataclass

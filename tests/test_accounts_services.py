@@ -20,7 +20,7 @@ STRONG = "correct-horse-battery-staple-42"
 @pytest.fixture
 def deal(db):
     call_command("load_reference_data", verbosity=0)
-    return Deal.objects.get(slug="west-midlands-tdd")
+    return Deal.objects.get(slug="wmca-tdd")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ STRONG = "correct-horse-battery-staple-42"
 @pytest.fixture
 def deal(db):
     call_command("load_reference_data", verbosity=0)
-    return Deal.objects.get(slug="west-midlands-tdd")
+    return Deal.objects.get(slug="wmca-tdd")
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_running_it_again_updates_the_user_and_adds_the_role(deal):
 
 @pytest.mark.django_db
 def test_the_deal_can_be_named_and_defaults_to_the_only_one(deal):
-    add_user("a@example.org", "--role", "dsg", "--deal", "west-midlands-tdd")
+    add_user("a@example.org", "--role", "dsg", "--deal", "wmca-tdd")
     add_user("b@example.org", "--role", "dsg")
 
     assert Membership.objects.filter(deal=deal).count() == 2
@@ -150,7 +150,7 @@ def test_with_several_deals_one_must_be_named(deal):
 
 @pytest.mark.django_db
 def test_an_unknown_deal_is_refused(deal):
-    with pytest.raises(CommandError, match="no deal 'nowhere'.*west-midlands-tdd"):
+    with pytest.raises(CommandError, match="no deal 'nowhere'.*wmca-tdd"):
         add_user("a@example.org", "--role", "dsg", "--deal", "nowhere")
 
 

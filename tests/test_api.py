@@ -53,7 +53,7 @@ def test_a_token_from_drf_create_token_authenticates(api: APIClient, people: Peo
     call_command("drf_create_token", people.dsg.email, verbosity=0)
     token = people.dsg.auth_token.key
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert [d["slug"] for d in results(api, "/api/v1/deals/")] == ["west-midlands-tdd"]
+    assert [d["slug"] for d in results(api, "/api/v1/deals/")] == ["wmca-tdd"]
 
 
 def test_a_bad_token_is_refused(api: APIClient, people: People) -> None:

@@ -298,16 +298,12 @@ def test_the_files_are_named_and_typed_for_the_deal_the_records_and_the_day(
     response = _download(client, kind, "csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")  # so that Excel reads it as UTF-8
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="west-midlands-tdd-{kind}-{day}.csv"'
-    )
+    assert response["Content-Disposition"] == (f'attachment; filename="wmca-tdd-{kind}-{day}.csv"')
     response = _download(client, kind, "xlsx")
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="west-midlands-tdd-{kind}-{day}.xlsx"'
-    )
+    assert response["Content-Disposition"] == (f'attachment; filename="wmca-tdd-{kind}-{day}.xlsx"')
 
 
 def test_the_workbook_has_a_bold_frozen_header_readable_widths_and_real_dates(
@@ -615,7 +611,7 @@ def test_the_pack_downloads_as_the_same_html(
     day = timezone.localdate(records.next_meeting.starts_at).isoformat()
     body = records.next_meeting.body.slug
     assert download["Content-Disposition"] == (
-        f'attachment; filename="west-midlands-tdd-briefing-pack-{body}-{day}.html"'
+        f'attachment; filename="wmca-tdd-briefing-pack-{body}-{day}.html"'
     )
     assert f'href="/meetings/{records.next_meeting.pk}/pack/?download=1"' in page.content.decode()
     assert _without_csrf_token(page) == _without_csrf_token(download)

@@ -163,7 +163,7 @@ def loaded() -> str:
 
 @pytest.fixture
 def deal(loaded: str) -> Deal:
-    return Deal.objects.get(slug="west-midlands-tdd")
+    return Deal.objects.get(slug="wmca-tdd")
 
 
 def body(deal: Deal, name: str) -> GovernanceBody:

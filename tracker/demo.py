@@ -41,7 +41,6 @@ from django.db import models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
-from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -53,7 +52,6 @@ from briefings.demo import demo_subscriptions_load
 from missions.models import Area, Indicator, Mission, Observation
 from missions.periods import parse_period
 
-from . import reference
 from .choices import (
     CLOSED_STAGES,
     ENDORSED_STAGES,
@@ -98,7 +96,7 @@ from .periods import Period, deal_period, last_due_period
 from .services import agenda_sync, chain_of
 from .services.governance import proposition_item_snapshot
 
-DEMO_DEAL_SLUG = "west-midlands-tdd"
+DEMO_DEAL_SLUG = "wmca-tdd"
 DEFAULT_SEED = 2022
 EMAIL_DOMAIN = "demo.example"  # reserved for examples (RFC 6761): mail to it goes nowhere
 LOGINS_FILENAME = "demo-logins.txt"
@@ -1554,7 +1552,17 @@ class _Builder:
         workstream, and for the net zero workstream, which has boards and forums of its own.
         A body the deal lacks leaves the channel to the plan's own words."""
         bodies = {b.slug: b for b in GovernanceBody.objects.filter(deal=self.deal)}
-        officers = bodies.get(slugify(reference.SLAOG))
+        by_pk = {b.pk: b for b in bodies.values()}
+        # The officers' group in the chain: the one whose work goes up to the strategy group.
+        officers = next(
+            (
+                b
+                for b in bodies.values()
+                if b.kind == BodyKind.OFFICER_GROUP
+                and getattr(by_pk.get(b.next_body_id or 0), "kind", None) == BodyKind.STRATEGY_GROUP
+            ),
+            None,
+        )
         general = {
             K.CONSTITUENT_AUTHORITY: officers,
             K.NON_CONSTITUENT_AUTHORITY: officers,

@@ -43,6 +43,12 @@ class Deal(models.Model):
     combined_authority = models.ForeignKey(
         "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    area_code = models.CharField(
+        max_length=9,
+        blank=True,
+        verbose_name="area GSS code",
+        help_text="The ONS (GSS) code of the combined authority's area, e.g. E47000007.",
+    )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Where the deal is described.")
     reporting_cadence = models.CharField(
@@ -61,6 +67,10 @@ class Deal(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(update_due_weekday__lte=6), name="deal_due_weekday_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(area_code="") | Q(area_code__regex=r"^[EKNSW][0-9]{8}$"),
+                name="deal_area_code_format",
             ),
             models.CheckConstraint(
                 condition=Q(reporting_cadence__in=Cadence.values), name="deal_cadence_valid"
