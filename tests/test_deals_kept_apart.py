@@ -7,11 +7,15 @@ OFFICIAL-SENSITIVE negotiating positions."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.contrib import admin
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
+from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
@@ -276,3 +280,25 @@ def test_a_deals_administrator_chooses_only_among_their_deals_rows(
     assert [deal.slug for deal in deals] == ["northfold"]
     # Nor may they add a deal: that is running the site.
     assert client.get(_admin_url(Deal, "add")).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["admin", "lead", "partner"])
+@time_machine.travel(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC), tick=False)
+def test_the_second_deals_calendar_feeds_hold_none_of_the_first_deals_meetings(
+    client: Client, people: People, second: dict[str, User], persona: str
+) -> None:
+    wm_body = services.chain_of(people.deal)[0]
+    services.meeting_create(
+        body=wm_body,
+        acting_user=people.admin,
+        starts_at=dt.datetime(2026, 12, 15, 10, 0, tzinfo=dt.UTC),
+    )
+    token = accounts_services.calendar_token_reset(user=second[persona])
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert not [e for e in events if wm_body.name in str(e.get("SUMMARY"))]
+    # The West Midlands' own people do get it.
+    token = accounts_services.calendar_token_reset(user=people.dsg)
+    events = Calendar.from_ical(client.get(f"/calendar/{token}.ics").content).walk("VEVENT")
+    assert [e for e in events if wm_body.name in str(e.get("SUMMARY"))]
