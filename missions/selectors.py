@@ -14,7 +14,7 @@ from django.http import Http404
 
 from accounts import policy
 from tracker import selectors as tracker_selectors
-from tracker.models import Proposal, Workstream
+from tracker.models import Deal, Proposal, Workstream
 
 from . import charts, measures
 from .choices import AreaLevel, Direction
@@ -56,9 +56,19 @@ def areas() -> QuerySet[Area]:
 
 # --- The missions and indicator pages ---------------------------------------------------------
 
-# The West Midlands Combined Authority's area: the deal's own geography. Its metropolitan
-# districts are its children; the areas it lies within (the region, England) are comparators.
-COMBINED_AUTHORITY = "E47000007"
+
+def home_area_code(user: AnyUser, deal_slug: str | None = None) -> str:
+    """The GSS code of the area whose figures the missions pages show a person: that of the deal
+    they asked for (``?deal=``) or else of the first deal they see, by name (1 query). Empty for
+    someone who sees no deal: the pages then show the national picture only."""
+    deals = Deal.objects.order_by("name")
+    deal_ids = policy.deal_ids_visible_to(user)
+    if deal_ids is not None:
+        deals = deals.filter(pk__in=deal_ids)
+    codes = dict(deals.values_list("slug", "area_code"))
+    if deal_slug in codes:
+        return codes[deal_slug]
+    return next(iter(codes.values()), "")
 
 
 def missions_for_page() -> QuerySet[Mission]:
@@ -129,17 +139,17 @@ class Geography:
         return [*self.districts, *self.comparators]
 
 
-def west_midlands() -> Geography:
-    """The deal's geography in one query: every area above district level, and the districts
-    of the combined authority's area."""
+def geography(area_code: str) -> Geography:
+    """A deal's geography in one query: its combined authority's area (``area_code``), the
+    districts within it, and the areas it lies within (the region, England) as comparators."""
     areas = list(
         Area.objects.filter(
             Q(level__in=[AreaLevel.COUNTRY, AreaLevel.REGION, AreaLevel.COMBINED_AUTHORITY])
-            | Q(parent__gss_code=COMBINED_AUTHORITY)
+            | Q(parent__gss_code=area_code)
         ).order_by("name")
     )
     by_id = {a.pk: a for a in areas}
-    ca = next((a for a in areas if a.gss_code == COMBINED_AUTHORITY), None)
+    ca = next((a for a in areas if area_code and a.gss_code == area_code), None)
     outer: list[Area] = []
     parent_id = ca.parent_id if ca else None
     while parent_id in by_id and len(outer) < len(areas):
@@ -189,20 +199,22 @@ class LatestFigure:
         return [o.period for o in measures.ordered({o.period: o for o in self.districts}.values())]
 
 
-def latest_figures(indicator_ids: Iterable[int]) -> dict[int, LatestFigure]:
-    """Indicator id -> its latest West Midlands figure, for indicators that have one; in one
-    query, whatever the number of areas and periods."""
+def latest_figures(indicator_ids: Iterable[int], area_code: str) -> dict[int, LatestFigure]:
+    """Indicator id -> its latest figure for the area ``area_code`` (or its districts), for
+    indicators that have one; in one query, whatever the number of areas and periods."""
+    if not area_code:
+        return {}
     newest = newest_observations(
         Q(indicator_id__in=list(indicator_ids))
-        & (Q(area__gss_code=COMBINED_AUTHORITY) | Q(area__parent__gss_code=COMBINED_AUTHORITY))
+        & (Q(area__gss_code=area_code) | Q(area__parent__gss_code=area_code))
     )
     by_indicator: dict[int, list[Observation]] = {}
     for o in newest:
         by_indicator.setdefault(o.indicator_id, []).append(o)
     figures = {}
     for indicator_id, observations in by_indicator.items():
-        whole = next((o for o in observations if o.area.gss_code == COMBINED_AUTHORITY), None)
-        districts = [o for o in observations if o.area.gss_code != COMBINED_AUTHORITY]
+        whole = next((o for o in observations if o.area.gss_code == area_code), None)
+        districts = [o for o in observations if o.area.gss_code != area_code]
         figures[indicator_id] = LatestFigure(
             indicator=observations[0].indicator, observation=whole, districts=districts
         )

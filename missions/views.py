@@ -26,7 +26,8 @@ def mission_list(request: HttpRequest) -> HttpResponse:
     missions = list(selectors.missions_for_page())
     claims = selectors.claims_by_mission(request.user)
     figures = selectors.latest_figures(
-        i.pk for m in missions for metric in m.metrics.all() for i in metric.indicators.all()
+        (i.pk for m in missions for metric in m.metrics.all() for i in metric.indicators.all()),
+        selectors.home_area_code(request.user, request.GET.get("deal")),
     )
     for mission in missions:
         statements = list(mission.statements.all())
@@ -230,7 +231,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     for o in observations:
         o.indicator = indicator  # measures read it; no query per row
     targets = list(indicator.targets.select_related("area"))
-    geography = selectors.west_midlands()
+    geography = selectors.geography(selectors.home_area_code(request.user, request.GET.get("deal")))
     ranked, comparators = _ranking(indicator, observations, geography)
     latest_districts = [row.observation for row in ranked]
     chart_list = charts.small_multiples(
@@ -295,11 +296,16 @@ class FrameworkRow:
 
 
 def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A framework's indicators by theme, each with its latest West Midlands figure and how
+    """A framework's indicators by theme, each with its deal's area's latest figure and how
     many workstreams and proposals claim to move it, so that the gaps show."""
     framework = selectors.framework_for_page(request.user, slug)
     indicators = list(framework.indicators.all())
-    latest = selectors.latest_figures(i.pk for i in indicators)
+    # A deal's own framework is about its area; a national one, the person's deal's.
+    area_code = framework.deal.area_code if framework.deal else ""
+    latest = selectors.latest_figures(
+        (i.pk for i in indicators),
+        area_code or selectors.home_area_code(request.user, request.GET.get("deal")),
+    )
     claims = selectors.claim_counts(request.user, indicators)
     rows = [FrameworkRow(i, latest.get(i.pk), claims[i.pk]) for i in indicators]
     groups: list[tuple[IndicatorTheme | None, list[FrameworkRow]]] = [

@@ -178,7 +178,7 @@ def test_the_missions_page_gives_the_districts_range_and_median_without_a_combin
 def test_the_missions_page_prefers_the_combined_authority_areas_own_latest_figure(
     client: Client, figures: People
 ) -> None:
-    ca = Area.objects.get(gss_code=selectors.COMBINED_AUTHORITY)
+    ca = Area.objects.get(gss_code="E47000007")
     gva = Indicator.objects.get(code="gva_per_hour_worked")
     for period, value in [("2018", "31.10"), ("2019", "31.75")]:
         Observation.objects.create(
@@ -801,16 +801,17 @@ def _ten_times(people: People) -> None:
         ws.metrics.add(*metrics)
 
 
-# Session, user and roles (3); then the missions page reads the missions with their
-# statements, metrics and indicators (4), the latest figures (1), the visible workstreams and
-# their links (2), and the visible proposals' links and the proposals (2); an indicator page
-# reads the indicator, its observations, targets and areas (4), and the workstreams and
-# proposals that claim it (2), and for mission 8 the mission's indicators and their figures (2).
+# Session, user and roles (3); the area of the person's deal (1); then the missions page reads
+# the missions with their statements, metrics and indicators (4), the latest figures (1), the
+# visible workstreams and their links (2), and the visible proposals' links and the proposals
+# (2); an indicator page reads the indicator, its observations, targets and areas (4), and the
+# workstreams and proposals that claim it (2), and for mission 8 the mission's indicators and
+# their figures (2).
 QUERY_LIMITS = {
-    "/missions/": 12,
-    "/indicators/gva_per_hour_worked/": 9,
-    "/indicators/healthy_life_expectancy_male/": 9,
-    "/indicators/low_life_satisfaction/": 11,
+    "/missions/": 13,
+    "/indicators/gva_per_hour_worked/": 10,
+    "/indicators/healthy_life_expectancy_male/": 10,
+    "/indicators/low_life_satisfaction/": 12,
 }
 
 
@@ -844,3 +845,46 @@ def test_the_missions_page_links_administrators_to_the_import(
     client.force_login(getattr(people, role))
     page = client.get("/missions/").content.decode()
     assert ('href="/observations/import/"' in page) == shown
+
+
+def test_the_missions_page_shows_the_figures_of_the_persons_own_deals_area(
+    client: Client, figures: People
+) -> None:
+    """A second deal, with its own area: its people see its figures, the West Midlands' see
+    theirs, and someone in both chooses with ``?deal=``."""
+    from accounts.choices import Role
+    from accounts.models import Membership
+    from tracker.models import Deal
+
+    north = Area.objects.create(
+        gss_code="E47000001", name="Northfold", level=AreaLevel.COMBINED_AUTHORITY
+    )
+    deal = Deal.objects.create(
+        name="Northfold Deal", short_name="NTD", slug="northfold", area_code="E47000001"
+    )
+    gva = Indicator.objects.get(code="gva_per_hour_worked")
+    Observation.objects.create(
+        indicator=gva,
+        area=north,
+        period="2019",
+        period_start=dt.date(2019, 1, 1),
+        period_end=dt.date(2019, 12, 31),
+        value=Decimal("27.45"),
+    )
+    Membership.objects.create(user=figures.nobody, deal=deal, role=Role.PARTNER)
+
+    theirs = _row_of(
+        _section(_page(client, figures.nobody, "/missions/"), 1), "/indicators/gva_per_hour_worked/"
+    )
+    assert "£27.45" in theirs and "range of" not in theirs
+    ours = _row_of(
+        _section(_page(client, figures.partner, "/missions/"), 1),
+        "/indicators/gva_per_hour_worked/",
+    )
+    assert "£27.45" not in ours and "range of the 7 metropolitan districts" in ours
+    Membership.objects.create(user=figures.partner, deal=deal, role=Role.PARTNER)
+    chosen = _page(client, figures.partner, "/missions/?deal=northfold")
+    assert "£27.45" in _row_of(_section(chosen, 1), "/indicators/gva_per_hour_worked/")
+    # The indicator page charts Northfold's area beside the areas it lies within.
+    indicator_page = _page(client, figures.nobody, "/indicators/gva_per_hour_worked/")
+    assert "Northfold" in indicator_page
