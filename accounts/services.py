@@ -75,6 +75,7 @@ def user_provision(
         membership_grant(
             user=user, role=role, deal=deal, workstream=workstream, acting_user=acting_user
         )
+    user.refresh_from_db(fields=["is_staff"])  # set by sync_admin_site_access, on the grant
     return user
 
 
@@ -110,7 +111,6 @@ def membership_grant(
         raise AccountsError(
             f"Could not give {user.email} the role {Role(role).label} for {workstream or deal}."
         ) from error
-    sync_admin_site_access(user)
     return membership
 
 
@@ -132,7 +132,6 @@ def membership_revoke(
     if not deleted:
         where = f"workstream {workstream}" if workstream else f"deal {deal}"
         raise AccountsError(f"{user.email} is not {Role(role).label} for {where}.")
-    sync_admin_site_access(user)
 
 
 def sync_admin_site_access(user: User) -> None:

@@ -52,6 +52,21 @@ def merge_counts(*parts: Counts) -> Counts:
     return merged
 
 
+def changed(counts: Counts) -> bool:
+    """Whether a load created or updated any row."""
+    return any(row[CREATED] or row[UPDATED] for row in counts.values())
+
+
+def count_lines(counts: Counts) -> list[str]:
+    """A load's counts as the loading commands print them, a model a line."""
+    width = max((len(label) for label in counts), default=0)
+    return [
+        f"{label:<{width}}  {row[CREATED]:>3} created, {row[UPDATED]:>3} updated, "
+        f"{row[UNCHANGED]:>3} unchanged"
+        for label, row in counts.items()
+    ]
+
+
 def _stored(obj: models.Model, name: str, value: Any) -> tuple[str, Any, Any]:
     """The attribute to compare for a field, its stored value and the wanted value; a foreign
     key is compared by id so that comparing does not fetch the related row."""

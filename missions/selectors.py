@@ -14,7 +14,7 @@ from django.http import Http404
 
 from accounts import policy
 from tracker import selectors as tracker_selectors
-from tracker.models import Deal, Proposal, Workstream
+from tracker.models import Proposal, Workstream
 
 from . import charts, measures
 from .choices import AreaLevel, Direction
@@ -59,16 +59,11 @@ def areas() -> QuerySet[Area]:
 
 def home_area_code(user: AnyUser, deal_slug: str | None = None) -> str:
     """The GSS code of the area whose figures the missions pages show a person: that of the deal
-    they asked for (``?deal=``) or else of the first deal they see, by name (1 query). Empty for
-    someone who sees no deal: the pages then show the national picture only."""
-    deals = Deal.objects.order_by("name")
-    deal_ids = policy.deal_ids_visible_to(user)
-    if deal_ids is not None:
-        deals = deals.filter(pk__in=deal_ids)
-    codes = dict(deals.values_list("slug", "area_code"))
-    if deal_slug in codes:
-        return codes[deal_slug]
-    return next(iter(codes.values()), "")
+    the page shows them (``tracker.selectors.deal_for``: the one asked for with ``?deal=``, else
+    the first they see). Empty for someone who sees no deal: the pages then show no area's own
+    figures."""
+    deal = tracker_selectors.deal_for(user, deal_slug)
+    return deal.area_code if deal is not None else ""
 
 
 def missions_for_page() -> QuerySet[Mission]:

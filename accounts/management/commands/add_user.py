@@ -83,7 +83,6 @@ class Command(BaseCommand):
         for membership in user.memberships.filter(deal=deal).select_related("workstream"):
             where = membership.workstream or "the whole deal"
             self.stdout.write(f"  {membership.get_role_display()}: {where} ({deal})")
-        user.refresh_from_db(fields=["is_staff", "is_superuser"])
         if user.is_superuser:
             self.stdout.write("  Runs the site: a superuser, who sees every deal.")
         elif user.is_staff:

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from missions import reference
 from tracker import deal_file, freshness
 
 
@@ -32,16 +33,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path} was not loaded; nothing was written:\n{problems}") from None
         with transaction.atomic():
             deal, counts = deal_file.load(data)
-            changed = any(row["created"] or row["updated"] for row in counts.values())
+            changed = reference.changed(counts)
             if changed:
                 freshness.data_changed()  # the loader writes past the signals
         if options["verbosity"] < 1:
             return
-        width = max(len(label) for label in counts)
-        for label, row in counts.items():
-            self.stdout.write(
-                f"{label:<{width}}  {row['created']:>3} created, {row['updated']:>3} updated, "
-                f"{row['unchanged']:>3} unchanged"
-            )
+        for line in reference.count_lines(counts):
+            self.stdout.write(line)
         verb = "loaded" if changed else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{deal} ({deal.slug}) {verb} from {path}."))

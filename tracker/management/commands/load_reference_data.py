@@ -30,16 +30,12 @@ class Command(BaseCommand):
                 missions_reference.load_reference_data(),
                 tracker_reference.load_reference_data(),
             )
-            if any(row["created"] or row["updated"] for row in counts.values()):
+            if missions_reference.changed(counts):
                 freshness.data_changed()  # the loaders write in bulk, past the signals
         if options["verbosity"] < 1:
             return
-        width = max(len(label) for label in counts)
-        for label, row in counts.items():
-            self.stdout.write(
-                f"{label:<{width}}  {row['created']:>3} created, {row['updated']:>3} updated, "
-                f"{row['unchanged']:>3} unchanged"
-            )
+        for line in missions_reference.count_lines(counts):
+            self.stdout.write(line)
         created = sum(row["created"] for row in counts.values())
         updated = sum(row["updated"] for row in counts.values())
         unchanged = sum(row["unchanged"] for row in counts.values())
