@@ -1,6 +1,6 @@
 """Admin for people, their organisations and the roles they hold in a deal.
 
-The TDD Core Team runs the process from the admin at first, so every list can be filtered by
+A deal's administrators run the process from the admin at first, so every list can be filtered by
 the things they ask about (deal, role, organisation, demonstration data) and every foreign key
 that can grow large is picked by search rather than from a long drop-down.
 """

@@ -113,7 +113,7 @@ def _progress(
     geography: selectors.Geography,
     today: date,
 ) -> list[ProgressRow]:
-    """Progress in each of the West Midlands areas, and in any other area with a baseline or a
+    """Progress in each of the deal's areas, and in any other area with a baseline or a
     target: every area with something to say."""
     fmt = charts.format_for(indicator, [o.value for o in observations])
     by_area = _by_area(observations)

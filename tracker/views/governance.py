@@ -1,5 +1,5 @@
 """Pages for running the governance: meetings and their agendas, the escalation chain, the
-deal's timeline, the TDD Proposition (on screen, printed and as a Word document) and the
+deal's timeline, the deal's Proposition (on screen, printed and as a Word document) and the
 calendar feed people subscribe to.
 
 Views are thin: reads come from ``selectors_proposals``, writes go through ``services``, and who
