@@ -59,6 +59,9 @@ SCHEMA: dict[str, Any] = _object(
         "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 60},
         "short_name": {**_TEXT, "maxLength": 40},
         "authority": {**_TEXT, "maxLength": 200},
+        "authority_short_name": {**_TEXT, "maxLength": 40},
+        "proposition_name": {**_TEXT, "maxLength": 80},
+        "core_team_name": {**_TEXT, "maxLength": 80},
         "area": _object(
             {
                 "code": {"type": "string", "pattern": "^[EKNSW][0-9]{8}$"},
@@ -401,6 +404,9 @@ def _load_deal(counts: Counts, data: dict[str, Any]) -> Deal:
         "short_name": data.get("short_name") or data["name"][:40],
         "combined_authority": organisation,
         "area_code": area["code"],
+        "authority_short_name": data.get("authority_short_name", ""),
+        "proposition_name": data.get("proposition_name", "Proposition"),
+        "core_team_name": data.get("core_team_name", "core team"),
         "description": data.get("description", ""),
         "source": data.get("source", ""),
     }

@@ -47,7 +47,7 @@ class Deal(models.Model):
         max_length=9,
         blank=True,
         verbose_name="area GSS code",
-        help_text="The ONS (GSS) code of the combined authority's area, e.g. E47000007.",
+        help_text="The ONS (GSS) code of the combined authority's area, a letter and eight digits.",
     )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Where the deal is described.")
@@ -59,6 +59,24 @@ class Deal(models.Model):
         default=4, validators=[MaxValueValidator(6)], help_text="0 is Monday, 6 is Sunday."
     )
     reporting_starts_on = models.DateField(null=True, blank=True)
+    # The deal's own words for what every deal has, so no page names a region.
+    authority_short_name = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="What the combined authority is called for short, e.g. in "
+        "\u201cfor its roles only\u201d. Left blank, the authority's full name is used.",
+    )
+    proposition_name = models.CharField(
+        max_length=80,
+        default="Proposition",
+        help_text="The name of the composite of endorsed proposals put to government.",
+    )
+    core_team_name = models.CharField(
+        max_length=80,
+        default="core team",
+        help_text="What the team of administrators who run the deal is called.",
+    )
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
 
     deal_path: ClassVar[str] = "pk"
 
@@ -79,6 +97,13 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return self.short_name
+
+    @property
+    def authority_name(self) -> str:
+        """The authority for short where the deal gives one, else its full name."""
+        if self.authority_short_name:
+            return self.authority_short_name
+        return self.combined_authority.name if self.combined_authority_id else "the authority"
 
 
 class DataVersion(models.Model):
