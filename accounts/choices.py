@@ -13,7 +13,7 @@ class OrganisationKind(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator (TDD Core Team)"
+    ADMIN = "admin", "Administrator"
     LEAD = "lead", "Workstream lead"
     SPONSOR = "sponsor", "SLT sponsor"
     DSG = "dsg", "Devolution Strategy Group member"

@@ -2,11 +2,12 @@
 
 The rules, in one place:
 - A person sees a deal, and everything in it, when they hold a role in it (superusers see all).
-- OFFICIAL-SENSITIVE material (negotiating positions) is for WMCA roles only: administrators,
-  leads, sponsors and Devolution Strategy Group members. Partners see OFFICIAL material only.
+- OFFICIAL-SENSITIVE material (negotiating positions) is for the combined authority's own
+  roles: administrators, leads, sponsors and Devolution Strategy Group members. Partners see
+  OFFICIAL material only.
 - Reference data that belongs to no deal (missions, metrics, indicators, areas) is visible to
   every signed-in person.
-- Writing: administrators (the TDD Core Team) write anywhere in their deal; a lead writes only to
+- Writing: administrators (the deal's core team) write anywhere in their deal; a lead writes only to
   the workstreams they lead; a sponsor signs off updates of the workstreams they sponsor.
   Merging and ceasing workstreams is for administrators.
 - Whether a workstream has reported (and so whether it is overdue) is a fact about the process,
@@ -212,7 +213,7 @@ def can_edit_proposal(user: User | AnonymousUser, workstream: Workstream) -> boo
 
 def can_run_governance(user: User | AnonymousUser, deal: Deal | int) -> bool:
     """Decisions, skips, submission to government, outcomes, meetings, the Proposition and the
-    milestones are for administrators (the TDD Core Team)."""
+    milestones are for administrators (the deal's core team)."""
     return is_admin(user, deal)
 
 

@@ -20,8 +20,8 @@ PRIVACY_NOTICE_UPDATED = dt.date(2026, 12, 5)
 
 
 def contact_email() -> str:
-    """Where people write to the TDD Core Team: ``CONTACT_EMAIL`` when the settings name one,
-    otherwise the address the service's own emails come from."""
+    """Where people write to the team that runs the service: ``CONTACT_EMAIL`` when the settings
+    name one, otherwise the address the service's own emails come from."""
     return settings.CONTACT_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
@@ -35,7 +35,9 @@ def _controllers() -> list[str]:
 @login_not_required
 @require_safe
 def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    owners = [settings.SERVICE_OWNER] if settings.SERVICE_OWNER else _controllers()
     context = {
+        "owners": owners,
         "prepared_on": ACCESSIBILITY_STATEMENT_PREPARED,
         "contact_email": contact_email(),
     }

@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tracker.context_processors.workstream_roles",
+                "config.context_processors.service",
             ],
         },
     },
@@ -186,9 +187,13 @@ if not env.str("EMAIL_URL", default=""):
     # default mail folder under the working directory instead of VAR_DIR.
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Deal tracker <tracker@localhost>")
-# Where people write to the TDD Core Team (accessibility problems, their personal data); the
-# sender address when empty.
+# Where people write to the team that runs the service (accessibility problems, their personal
+# data); the sender address when empty.
 CONTACT_EMAIL: str = env.str("CONTACT_EMAIL", default="")
+# The organisation that runs this installation, named in every page's header and footer and in
+# the accessibility statement. Left empty, pages name no organisation and the statement names
+# the combined authorities of the deals held here.
+SERVICE_OWNER: str = env.str("SERVICE_OWNER", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer is given up on (and the send retried later) after this
 # many seconds, rather than holding a worker for ever.

@@ -336,7 +336,7 @@ MEASURE_LEVEL_PARAMETER = OpenApiParameter(
     enum=AreaLevel.values,
     description="The level of the areas to measure and compare (one level only, so that "
     "districts are never ranked beside the region or England). Metropolitan districts when "
-    "not given: the West Midlands' seven.",
+    "not given.",
 )
 
 
@@ -468,7 +468,9 @@ class ObservationRowSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField(help_text="The indicator's code, e.g. gva_per_hour_worked.")
     unit = serializers.CharField(help_text="The indicator's unit: it must agree with it.")
     period = serializers.CharField(help_text="As the source labels it: 2019, 2020/21, 2019-20.")
-    area_code = serializers.CharField(help_text="The area's GSS code, e.g. E08000025.")
+    area_code = serializers.CharField(
+        help_text="The area's ONS (GSS) code: a letter and eight digits."
+    )
     area_name = serializers.CharField(
         required=False, help_text="For people reading the row; not checked."
     )

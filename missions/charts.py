@@ -95,8 +95,8 @@ def format_for(indicator: Indicator, values: Iterable[Decimal]) -> Format:
 
 
 def area_label(area: Area) -> str:
-    """An area's name as a chart or table labels it: the region says it is one, since it shares
-    its name (West Midlands) with the combined authority's area."""
+    """An area's name as a chart or table labels it: the region says it is one, since a region
+    can share its name with a combined authority's area."""
     if area.level == AreaLevel.REGION and "region" not in area.name.lower():
         return f"{area.name} region"
     return area.name
@@ -307,7 +307,7 @@ class Point:
     x: float
     y: float
     text: str  # the figure, as the table shows it
-    title: str  # "Birmingham, 2019: £30.62"
+    title: str  # "<area>, 2019: £30.62"
 
 
 @dataclass(frozen=True)

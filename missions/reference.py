@@ -2,7 +2,7 @@
 report them, and the areas they are measured in, as the source documents give them.
 
 The wording is the documents' own: the 2022 mission statements as the White Paper gave them
-(quoted in the WMCA Overview & Scrutiny Committee report of 7 March 2022, paragraph 6), the 2024
+(as quoted in the report ``data/mission_sources.yaml`` cites, paragraph 6), the 2024
 statements, metric names, coverage marks, geographies and descriptions from the Statement of
 Levelling Up Missions (25 January 2024). Metric names keep the Statement's capitalisation (most
 are lower case in its running text).
@@ -13,10 +13,13 @@ of each model it created, updated or left unchanged. The caller provides the tra
 
 from __future__ import annotations
 
+import csv
 import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+import yaml
+from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 
@@ -109,13 +112,17 @@ def upsert(
 
 # --- Sources -----------------------------------------------------------------------------------
 
-WHITE_PAPER_2022 = (
-    "Levelling Up the United Kingdom (White Paper), February 2022, as quoted in the WMCA "
-    "Overview & Scrutiny Committee report of 7 March 2022"
-)
-WHITE_PAPER_2022_DATE = datetime.date(2022, 2, 2)
-STATEMENT_2024 = "Statement of Levelling Up Missions, 25 January 2024"
-STATEMENT_2024_DATE = datetime.date(2024, 1, 25)
+
+def _mission_sources() -> dict[str, dict[str, Any]]:
+    with (settings.BASE_DIR / "data" / "mission_sources.yaml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+_SOURCES = _mission_sources()
+WHITE_PAPER_2022: str = _SOURCES["statement_2022"]["source"]
+WHITE_PAPER_2022_DATE: datetime.date = _SOURCES["statement_2022"]["stated_on"]
+STATEMENT_2024: str = _SOURCES["statement_2024"]["source"]
+STATEMENT_2024_DATE: datetime.date = _SOURCES["statement_2024"]["stated_on"]
 
 # The geographies the Statement measures at, in its words.
 UK_LOWER_TIER = (
@@ -870,41 +877,16 @@ MISSION_METRICS_FRAMEWORK = {
 
 # --- Areas -------------------------------------------------------------------------------------
 #
-# Real geographies with their ONS (GSS) codes, each listed after its parent.
+# Real geographies with their ONS (GSS) codes, each listed after its parent, in data/areas.csv.
 
-AREAS: list[dict[str, str | None]] = [
-    {"gss_code": "K02000001", "name": "United Kingdom", "level": AreaLevel.COUNTRY, "parent": None},
-    {"gss_code": "E92000001", "name": "England", "level": AreaLevel.COUNTRY, "parent": "K02000001"},
-    {
-        "gss_code": "E12000005",
-        "name": "West Midlands",
-        "level": AreaLevel.REGION,
-        "parent": "E92000001",
-    },
-    {
-        "gss_code": "E47000007",
-        "name": "West Midlands Combined Authority",
-        "level": AreaLevel.COMBINED_AUTHORITY,
-        "parent": "E12000005",
-    },
-    *(  # type: ignore[list-item]  # mypy infers these values as str, not str | None
-        {
-            "gss_code": code,
-            "name": name,
-            "level": AreaLevel.METROPOLITAN_DISTRICT,
-            "parent": "E47000007",
-        }
-        for code, name in [
-            ("E08000025", "Birmingham"),
-            ("E08000026", "Coventry"),
-            ("E08000027", "Dudley"),
-            ("E08000028", "Sandwell"),
-            ("E08000029", "Solihull"),
-            ("E08000030", "Walsall"),
-            ("E08000031", "Wolverhampton"),
-        ]
-    ),
-]
+AREAS_FILE = "areas.csv"
+
+
+def read_areas() -> list[dict[str, str]]:
+    """The rows of ``data/areas.csv``: gss_code, name, level (an ``AreaLevel`` value) and the
+    parent's GSS code (blank for none)."""
+    with (settings.BASE_DIR / "data" / AREAS_FILE).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 # --- Loading -----------------------------------------------------------------------------------
@@ -978,15 +960,15 @@ def load_missions(counts: Counts) -> None:
 
 def load_areas(counts: Counts) -> None:
     by_code: dict[str, Area] = {}
-    for data in AREAS:
+    for data in read_areas():
         parent_code = data["parent"]
-        by_code[str(data["gss_code"])] = upsert(
+        by_code[data["gss_code"]] = upsert(
             counts,
             Area,
             {"gss_code": data["gss_code"]},
             {
                 "name": data["name"],
-                "level": data["level"],
+                "level": AreaLevel(data["level"]),
                 "parent": by_code[parent_code] if parent_code else None,
             },
         )

@@ -57,13 +57,20 @@ def areas() -> QuerySet[Area]:
 # --- The missions and indicator pages ---------------------------------------------------------
 
 
-def home_area_code(user: AnyUser, deal_slug: str | None = None) -> str:
-    """The GSS code of the area whose figures the missions pages show a person: that of the deal
-    the page shows them (``tracker.selectors.deal_for``: the one asked for with ``?deal=``, else
-    the first they see). Empty for someone who sees no deal: the pages then show no area's own
-    figures."""
+@dataclass(frozen=True)
+class HomeArea:
+    code: str = ""
+    name: str = ""
+
+
+def home_area(user: AnyUser, deal_slug: str | None = None) -> HomeArea:
+    """The area whose figures the missions pages show a person: that of the deal the page shows
+    them (``tracker.selectors.deal_for``: the one asked for with ``?deal=``, else the first they
+    see). Empty for someone who sees no deal: the pages then show no area's own figures."""
     deal = tracker_selectors.deal_for(user, deal_slug)
-    return deal.area_code if deal is not None else ""
+    if deal is None:
+        return HomeArea()
+    return HomeArea(deal.area_code, deal.area_name or deal.name)
 
 
 def missions_for_page() -> QuerySet[Mission]:

@@ -25,9 +25,10 @@ from .services import format_value
 def mission_list(request: HttpRequest) -> HttpResponse:
     missions = list(selectors.missions_for_page())
     claims = selectors.claims_by_mission(request.user)
+    area = selectors.home_area(request.user, request.GET.get("deal"))
     figures = selectors.latest_figures(
         (i.pk for m in missions for metric in m.metrics.all() for i in metric.indicators.all()),
-        selectors.home_area_code(request.user, request.GET.get("deal")),
+        area.code,
     )
     for mission in missions:
         statements = list(mission.statements.all())
@@ -50,7 +51,11 @@ def mission_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "missions/mission_list.html",
-        {"missions": missions, "can_manage_figures": policy.can_manage_figures(request.user)},
+        {
+            "missions": missions,
+            "area": area,
+            "can_manage_figures": policy.can_manage_figures(request.user),
+        },
     )
 
 
@@ -231,7 +236,8 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     for o in observations:
         o.indicator = indicator  # measures read it; no query per row
     targets = list(indicator.targets.select_related("area"))
-    geography = selectors.geography(selectors.home_area_code(request.user, request.GET.get("deal")))
+    area = selectors.home_area(request.user, request.GET.get("deal"))
+    geography = selectors.geography(area.code)
     ranked, comparators = _ranking(indicator, observations, geography)
     latest_districts = [row.observation for row in ranked]
     chart_list = charts.small_multiples(
@@ -253,6 +259,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "TREND_RULE": measures.TREND_RULE,
         "TARGET_RULE": measures.TARGET_RULE,
         "ranked": ranked,
+        "area": area,
         "ranked_periods": sorted({row.observation.period for row in ranked}),
         "comparators": comparators,
         "charts": chart_list,
@@ -301,11 +308,13 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     framework = selectors.framework_for_page(request.user, slug)
     indicators = list(framework.indicators.all())
     # A deal's own framework is about its area; a national one, the person's deal's.
-    area_code = framework.deal.area_code if framework.deal else ""
-    latest = selectors.latest_figures(
-        (i.pk for i in indicators),
-        area_code or selectors.home_area_code(request.user, request.GET.get("deal")),
-    )
+    if framework.deal and framework.deal.area_code:
+        area = selectors.HomeArea(
+            framework.deal.area_code, framework.deal.area_name or framework.deal.name
+        )
+    else:
+        area = selectors.home_area(request.user, request.GET.get("deal"))
+    latest = selectors.latest_figures((i.pk for i in indicators), area.code)
     claims = selectors.claim_counts(request.user, indicators)
     rows = [FrameworkRow(i, latest.get(i.pk), claims[i.pk]) for i in indicators]
     groups: list[tuple[IndicatorTheme | None, list[FrameworkRow]]] = [
@@ -320,6 +329,7 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "missions/framework_detail.html",
         {
             "framework": framework,
+            "area": area,
             "groups": groups,
             "unclaimed": sum(1 for r in rows if r.claims.none),
             "can_manage_figures": policy.can_manage_figures(request.user),

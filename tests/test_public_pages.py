@@ -78,7 +78,7 @@ def test_the_privacy_notice_says_what_the_digests_hold_and_how_to_be_removed(
         "UK GDPR",
         "unsubscribe link at the bottom",
         "from your profile page",
-        "contact the TDD Core Team",
+        "contact the team that runs the service",
         "data protection officer",
         "Information Commissioner's Office (ICO)",
         "How long we keep it",
@@ -128,3 +128,38 @@ def test_every_page_links_to_both_from_its_footer(
     page = response.content.decode()
     footer = page[page.index('<footer class="govuk-template__footer">') :]
     assert all(link in footer for link in FOOTER_LINKS), url
+
+
+def test_the_accessibility_statement_names_who_runs_the_service(
+    client: Client, people: People, settings
+) -> None:
+    """The owner named in the settings, or else the combined authorities of the deals held."""
+    authority = Organisation.objects.create(
+        name="Northfold Combined Authority", kind="combined-authority"
+    )
+    people.deal.combined_authority = authority
+    people.deal.save(update_fields=["combined_authority"])
+    page = page_text(client, "/accessibility/")
+    assert "This service is run by Northfold Combined Authority." in page
+    assert "Northfold Combined Authority is committed to making its websites accessible" in page
+
+    settings.SERVICE_OWNER = "Upland Combined Authority"
+    page = page_text(client, "/accessibility/")
+    assert "This service is run by Upland Combined Authority." in page
+    assert "Northfold" not in page
+
+
+def test_the_header_and_footer_name_the_service_owner_only_when_one_is_set(
+    client: Client, people: People, settings
+) -> None:
+    page = page_text(client, "/accessibility/")
+    assert "govuk-generic-header__homepage-link" not in page
+    assert "govuk-footer__meta-custom" not in page
+
+    settings.SERVICE_OWNER = "Upland Combined Authority"
+    page = page_text(client, "/accessibility/")
+    assert (
+        '<a href="/" class="govuk-generic-header__homepage-link">Upland Combined Authority</a>'
+        in page
+    )
+    assert '<div class="govuk-footer__meta-custom">Upland Combined Authority</div>' in page

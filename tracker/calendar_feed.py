@@ -74,7 +74,7 @@ def build(user: User, base_url: str, now: dt.datetime | None = None) -> bytes:
     """The person's feed as iCalendar bytes; ``base_url`` is the site's address, for links."""
     stamp = now or timezone.now()
     calendar = Calendar()
-    calendar.add("prodid", "-//West Midlands Combined Authority//Devolution deal tracker//EN")
+    calendar.add("prodid", "-//Devolution deal tracker//Meetings//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", CALENDAR_NAME)

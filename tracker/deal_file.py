@@ -404,6 +404,7 @@ def _load_deal(counts: Counts, data: dict[str, Any]) -> Deal:
         "short_name": data.get("short_name") or data["name"][:40],
         "combined_authority": organisation,
         "area_code": area["code"],
+        "area_name": area["name"],
         "authority_short_name": data.get("authority_short_name", ""),
         "proposition_name": data.get("proposition_name", "Proposition"),
         "core_team_name": data.get("core_team_name", "core team"),

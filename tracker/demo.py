@@ -1,7 +1,7 @@
 """Synthetic demonstration data: people in every role, status updates with their sponsors'
 sign-offs, risks, stakeholder engagement plans, proposals at every stage (up the governance
 chain by their decisions at meetings, to government, through talks with its departments to an
-outcome) with their answers to the deal's principles, a TDD Proposition the WMCA Board
+outcome) with their answers to the deal's principles, a Proposition the last body of its chain
 approved, the next meetings' agendas, and the real ONS figures as observations.
 
 Every row written here is marked ``is_demo=True`` (memberships, many-to-many links, principle
@@ -52,6 +52,7 @@ from briefings.demo import demo_subscriptions_load
 from missions.models import Area, Indicator, Mission, Observation
 from missions.periods import parse_period
 
+from . import deal_file
 from .choices import (
     CLOSED_STAGES,
     ENDORSED_STAGES,
@@ -96,7 +97,6 @@ from .periods import Period, deal_period, last_due_period
 from .services import agenda_sync, chain_of
 from .services.governance import proposition_item_snapshot
 
-DEMO_DEAL_SLUG = "wmca-tdd"
 DEFAULT_SEED = 2022
 EMAIL_DOMAIN = "demo.example"  # reserved for examples (RFC 6761): mail to it goes nowhere
 LOGINS_FILENAME = "demo-logins.txt"
@@ -422,7 +422,7 @@ NEXT_STEPS = (
     "Finalise the draft proposal for the Strategic Leadership Team.",
     "Arrange a follow-up bilateral with officials.",
     "Complete the costings and the value-for-money case.",
-    "Test the ask against the deal principles with the TDD Core Team.",
+    "Test the ask against the deal principles with the core team.",
 )
 RISKS = (
     "Capacity in the team while two posts are vacant.",
@@ -445,7 +445,7 @@ REFERRAL_REASONS = (
 )
 REJECTION_REASONS = (
     "Duplicates an ask in another workstream: to be folded into that proposal.",
-    "Not a priority for this deal; to be pursued outside the TDD.",
+    "Not a priority for this deal; to be pursued outside it.",
 )
 # What was agreed, or why not: the outcome's notes.
 OUTCOME_NOTES: dict[str, str] = {
@@ -505,7 +505,7 @@ PRINCIPLE_NOT_APPLICABLE = "Not applicable to an ask of this type."
 # Open proposals that leave some principles unanswered, so that the dashboard shows them.
 PARTLY_ANSWERED = 4
 PROPOSITION_INTRODUCTION = (
-    "The proposals endorsed by the WMCA Board, brought together as one Proposition to "
+    "The proposals the last body in the chain endorsed, brought together as one Proposition to "
     "government (demo data)."
 )
 REVIEW_COMMENTS = (
@@ -526,7 +526,7 @@ RISK_TEMPLATES = (
     (
         "Evidence base not ready in time",
         "The value-for-money case needs data the workstream does not yet hold.",
-        "Commission the analysis now and agree interim figures with the TDD Core Team.",
+        "Commission the analysis now and agree interim figures with the core team.",
     ),
     (
         "Capacity in the workstream team",
@@ -690,7 +690,7 @@ PLANS: tuple[Plan, ...] = (
 )
 # How long ago, at least, the last endorsement was: submission and negotiation take time.
 SETTLING_DAYS = {S.SUBMITTED: 14, S.IN_NEGOTIATION: 28, S.CONCLUDED: 70}
-# A proposal goes to government only as part of the TDD Proposition the WMCA Board approved.
+# A proposal goes to government only as part of the Proposition the last body approved.
 # The deal's timeline takes the Proposition to the Board in June, after the proposals were
 # developed until May: the demo's Board approves it at its meeting nearest this many weeks
 # before the demo's day (June, for a demo loaded in December), the version made this many days
@@ -954,11 +954,17 @@ def _has_demo_flag(model: type[models.Model]) -> bool:
 # --- Building --------------------------------------------------------------------------------
 
 
+def demo_deal_slug() -> str:
+    """The deal the demo is played in: the first of the deals under ``data/deals/``."""
+    return deal_file.read(next(deal_file.files()))["slug"]
+
+
 def _deal_required() -> Deal:
-    deal = Deal.objects.filter(slug=DEMO_DEAL_SLUG).first()
+    slug = demo_deal_slug()
+    deal = Deal.objects.filter(slug=slug).first()
     if deal is None:
         raise DemoDataError(
-            f"The deal {DEMO_DEAL_SLUG!r} is missing: load the reference data first "
+            f"The deal {slug!r} is missing: load the reference data first "
             "(python manage.py load_reference_data)."
         )
     return deal
@@ -1952,7 +1958,7 @@ class _Builder:
             held_on=day,
             attendees=f"{department.name} officials; "
             + (f"{lead.full_name} (workstream lead); " if lead else "")
-            + "TDD Core Team",
+            + self.deal.core_team_name,
             summary=rng.choice(TALK_SUMMARIES),
             next_steps=rng.choice(TALK_NEXT_STEPS),
             classification=(
@@ -2044,7 +2050,7 @@ class _Builder:
         Meeting.history.bulk_history_create(meetings)
 
     def _proposition(self) -> None:
-        """The version of the TDD Proposition the last body of the chain approved at the
+        """The version of the Proposition the last body of the chain approved at the
         Proposition meeting (``_proposition_meeting``), made of the demo proposals it had
         endorsed when the version was made (``proposition_fill``). Every proposal that went to
         government is among them, and was submitted after the approval. A deal whose
@@ -2055,7 +2061,7 @@ class _Builder:
         version = PropositionVersion.objects.create(
             deal=self.deal,
             number=1,
-            title="TDD Proposition",
+            title=self.deal.proposition_name,
             introduction=PROPOSITION_INTRODUCTION,
             status=PropositionStatus.APPROVED,
             approved_on=self.proposition_on,

@@ -49,6 +49,9 @@ class Deal(models.Model):
         verbose_name="area GSS code",
         help_text="The ONS (GSS) code of the combined authority's area, a letter and eight digits.",
     )
+    area_name = models.CharField(
+        max_length=200, blank=True, help_text="The area's name, as the pages show its figures."
+    )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Where the deal is described.")
     reporting_cadence = models.CharField(
@@ -103,7 +106,8 @@ class Deal(models.Model):
         """The authority for short where the deal gives one, else its full name."""
         if self.authority_short_name:
             return self.authority_short_name
-        return self.combined_authority.name if self.combined_authority_id else "the authority"
+        authority = self.combined_authority
+        return authority.name if authority is not None else "the combined authority's"
 
 
 class DataVersion(models.Model):
@@ -503,9 +507,9 @@ class Proposal(models.Model):
                 condition=Q(outcome="") | Q(outcome__in=Outcome.values),
                 name="proposal_outcome_valid",
             ),
-            # "No final deal will be agreed without the endorsement of the WMCA Board": nothing
-            # is approved, goes to government or has an outcome other than withdrawn without
-            # the last body's endorsement on record.
+            # "No final deal will be agreed without the endorsement of the [authority's] Board":
+            # nothing is approved, goes to government or has an outcome other than withdrawn
+            # without the last body's endorsement on record.
             models.CheckConstraint(
                 condition=~(
                     Q(stage__in=ENDORSED_STAGES)
@@ -731,7 +735,7 @@ class NegotiationEntry(models.Model):
 
 
 class PropositionVersion(models.Model):
-    """A version of the composite TDD Proposition: the approved proposals as they stood when
+    """A version of the composite Proposition: the approved proposals as they stood when
     the version was made. Versions never change; the board approves one."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposition_versions")

@@ -1,10 +1,9 @@
 """The deals the source documents describe, from their files under ``data/deals/``.
 
-The West Midlands Trailblazer Devolution Deal is ``data/deals/wmca-tdd.yaml``: the combined
-authority, the deal, its 5 themes and 20 workstreams, the principles every proposal answers,
-its governance bodies and how work flows up through them, and its timeline, as the WMCA Overview
-& Scrutiny Committee report of 7 March 2022 gives them; and the West Midlands Outcomes Framework,
-which the West Midlands Levelling Up Growth Prospectus describes but does not list.
+Each file holds a deal as its sources give it: the combined authority, the deal, its themes and
+workstreams, the principles every proposal answers, its governance bodies and how work flows up
+through them, its timeline and, optionally, its own outcomes framework. The head of each file
+cites its sources.
 
 ``load_reference_data()`` reads every file first and loads them only if all are sound
 (``tracker.deal_file``); it needs the missions loaded first (``missions.reference``), and the

@@ -1,5 +1,5 @@
 """Running the governance: the bodies' meetings with their agendas, the deal's milestones and the
-versions of the TDD Proposition.
+versions of the Proposition.
 
 Everyone in a deal sees its meetings and milestones; a meeting's minutes and attendance, its
 agenda items and the Proposition's items only as their markings allow. Arranging meetings,
@@ -341,7 +341,7 @@ class MilestoneViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=milestone.pk)).data)
 
 
-# --- The TDD Proposition ----------------------------------------------------------------------
+# --- The Proposition --------------------------------------------------------------------------
 
 
 class PropositionItemSerializer(serializers.ModelSerializer[PropositionItem]):
@@ -407,13 +407,13 @@ class PropositionFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        description="Versions of the TDD Proposition, newest first, each with the items this "
+        description="Versions of the Proposition, newest first, each with the items this "
         "person may see. Partners receive items about OFFICIAL proposals only."
     ),
 )
 class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion]):
-    """Versions of the composite TDD Proposition: the approved proposals as they stood when each
-    version was made. Versions never change; the WMCA Board approves one."""
+    """Versions of the composite Proposition: the approved proposals as they stood when each
+    version was made. Versions never change; the last body in the chain approves one."""
 
     serializer_class = PropositionVersionSerializer
     filterset_class = PropositionFilter

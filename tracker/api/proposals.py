@@ -424,7 +424,7 @@ class ProposalViewSet(RevisedRecordViewSet):
         parameters=[ETAG],
         description="A draft goes to the first body in the chain (the workstream's lead or an "
         "administrator; it must say what it asks and the type of ask). An approved proposal "
-        "goes to government (administrators only) once it is in the TDD Proposition the last "
+        "goes to government (administrators only) once it is in the Proposition the last "
         "body approved: 409 with the reason until then, and at any other stage.",
     )
     @action(detail=True, methods=["post"])

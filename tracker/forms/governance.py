@@ -1,4 +1,4 @@
-"""Forms for running the governance: meetings and their agendas, the milestones and the TDD
+"""Forms for running the governance: meetings and their agendas, the milestones and the
 Proposition.
 
 As with the other forms, these check what was typed and leave the rules to the services; a
@@ -233,7 +233,6 @@ class PropositionVersionForm(RecordForm):
     title = forms.CharField(
         label="Title",
         max_length=200,
-        initial="TDD Proposition",
         error_messages={"required": "Enter a title"},
     )
     introduction = _text(

@@ -25,7 +25,7 @@ IMPACT_LABELS = {1: "negligible", 2: "minor", 3: "moderate", 4: "major", 5: "sev
 
 CLASSIFICATION_HELP = (
     "OFFICIAL material can be shared with partners. OFFICIAL-SENSITIVE material (negotiating "
-    "positions) is for WMCA roles only and is never shown to partners."
+    "positions) is for the combined authority's own roles only and is never shown to partners."
 )
 
 

@@ -16,8 +16,8 @@ from tracker.constants import RAG_MEANINGS
 
 CLASSIFICATION_HINTS: dict[str, str] = {
     Classification.OFFICIAL: "Can be shared with partners, in briefings and the partner view.",
-    Classification.OFFICIAL_SENSITIVE: "Negotiating positions, or anything else for WMCA roles "
-    "only. Never shared with partners.",
+    Classification.OFFICIAL_SENSITIVE: "Negotiating positions, or anything else for the combined "
+    "authority's own roles only. Never shared with partners.",
 }
 
 

@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='deal',
+            name='area_name',
+            field=models.CharField(blank=True, help_text="The area's name, as the pages show its figures.", max_length=200),
+        ),
+        migrations.AddField(
+            model_name='deal',
             name='authority_short_name',
             field=models.CharField(blank=True, help_text="What the combined authority is called for short, e.g. in “for its roles only”. Left blank, the authority's full name is used.", max_length=40),
         ),

@@ -8,7 +8,7 @@ what. Views, the API, the admin and tasks call these; none of them save domain m
   ceasing workstreams.
 - ``proposals``: drafting, the principles checklist, the governance chain, submission to
   government, negotiation and outcomes.
-- ``governance``: meetings and agendas, the TDD Proposition, milestones.
+- ``governance``: meetings and agendas, the Proposition, milestones.
 - ``links``: the missions, metrics and indicators a workstream moves.
 """
 

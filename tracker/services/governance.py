@@ -1,4 +1,4 @@
-"""Running the governance: meetings and their agendas, the composite TDD Proposition and the
+"""Running the governance: meetings and their agendas, the composite Proposition and the
 deal's milestones. All of it is for administrators (``policy.can_run_governance``).
 
 An agenda is kept in step with what awaits its body: the next planned meeting of each body lists
@@ -324,7 +324,7 @@ def agenda_item_remove(*, item: AgendaItem, acting_user: User) -> None:
         item.delete()
 
 
-# --- The TDD Proposition ----------------------------------------------------------------------
+# --- The Proposition --------------------------------------------------------------------------
 
 
 def proposition_proposals(deal: Deal | int) -> list[Proposal]:
@@ -352,9 +352,12 @@ def approved_proposition(deal: Deal | int, *, lock: bool = False) -> Proposition
 
 
 def proposition_version_create(
-    *, deal: Deal, acting_user: User, title: str = "TDD Proposition", introduction: str = ""
+    *, deal: Deal, acting_user: User, title: str | None = None, introduction: str = ""
 ) -> PropositionVersion:
-    """A new version of the Proposition: the endorsed proposals as they stand now."""
+    """A new version of the Proposition: the endorsed proposals as they stand now. Its title is
+    the deal's name for its Proposition unless another is given."""
+    if title is None:
+        title = deal.proposition_name
     _require_admin(acting_user, deal.pk, "make a version of the Proposition")
     if not title.strip():
         raise ValidationError({"title": "Enter a title"})
@@ -412,7 +415,7 @@ def proposition_approve(
     approved_on: dt.date | None = None,
     meeting: Meeting | None = None,
 ) -> PropositionVersion:
-    """Record the last body's (the WMCA Board's) approval of the newest version; the version
+    """Record the last body's (the authority's Board's) approval of the newest version; the version
     approved before it is superseded."""
     from .proposals import chain_of
 

@@ -6,8 +6,8 @@ The way up is data: each governance body names the body work goes to next, and o
 starts the chain. A decision by the body a proposal awaits moves it on; any other body's decision
 is refused. The last body's endorsement is kept on the proposal; without it nothing is submitted
 to government or concluded other than by withdrawal, here and in a database constraint. An
-approved proposal goes to government only as part of the composite TDD Proposition: it must be
-an item of the version the last body (the WMCA Board) approved and that still stands.
+approved proposal goes to government only as part of the composite Proposition: it must be
+an item of the version the last body (the authority's Board) approved and that still stands.
 
 Who may do what is decided in ``accounts.policy``: a workstream's lead (or an administrator)
 drafts and edits its proposals, submits them into the chain and logs talks with government;
@@ -324,8 +324,8 @@ def _move(
 
 def government_refusal(proposal: Proposal, *, lock: bool = False) -> str | None:
     """Why an approved proposal cannot go to government yet, or ``None`` if it can: a proposal
-    goes to government only as an item of the composite TDD Proposition in the version the last
-    body in the chain (the WMCA Board) approved and that still stands. ``lock`` holds that
+    goes to government only as an item of the composite Proposition in the version the last
+    body in the chain (the authority's Board) approved and that still stands. ``lock`` holds that
     version until the transaction ends (for the submission itself)."""
     from .governance import approved_proposition
 
@@ -344,15 +344,16 @@ def government_refusal(proposal: Proposal, *, lock: bool = False) -> str | None:
         .order_by("-number")
         .first()
     )
+    name = proposal.deal.proposition_name
     if waiting is not None:
         return (
-            f"“{proposal}” is in version {waiting.number} of the TDD Proposition, which "
+            f"“{proposal}” is in version {waiting.number} of the {name}, which "
             f"{board} has not approved yet: record {board}'s approval of version "
             f"{waiting.number} before submitting it to government."
         )
     standing = f" (version {approved.number})" if approved else ""
     return (
-        f"“{proposal}” is not in the TDD Proposition {board} approved{standing}: a proposal goes "
+        f"“{proposal}” is not in the {name} {board} approved{standing}: a proposal goes "
         "to government only as part of it. Include it in a new version of the Proposition and "
         f"record {board}'s approval of that version first."
     )
@@ -362,7 +363,7 @@ def proposal_submit(
     *, proposal: Proposal, acting_user: User, on: dt.date | None = None
 ) -> Proposal:
     """A draft goes to the first body in the chain; an approved proposal goes to government,
-    once it is in the TDD Proposition the last body approved (``government_refusal``)."""
+    once it is in the Proposition the last body approved (``government_refusal``)."""
     with transaction.atomic():
         current = _locked(proposal)
         if current.stage == ProposalStage.DRAFT:

@@ -434,7 +434,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, "milestone_form.html", deal, form=form, milestone=milestone)
 
 
-# --- The TDD Proposition ----------------------------------------------------------------------
+# --- The Proposition --------------------------------------------------------------------------
 
 
 def _version(request: HttpRequest, deal: Deal, number: int) -> PropositionVersion:
@@ -466,7 +466,7 @@ def proposition(request: HttpRequest) -> HttpResponse:
 def proposition_create(request: HttpRequest) -> HttpResponse:
     deal = _deal(request)
     _require_admin(request, deal.pk)
-    form = forms.PropositionVersionForm(_posted(request))
+    form = forms.PropositionVersionForm(_posted(request), initial={"title": deal.proposition_name})
     if form.is_bound and form.is_valid():
         try:
             version = services.proposition_version_create(

@@ -1,5 +1,5 @@
-"""Load the reference data the source documents give: missions, metrics, indicators, areas, the
-West Midlands deal, its themes, workstreams, governance bodies and timeline.
+"""Load the reference data the source documents give: missions, metrics, indicators, areas, and
+every deal under ``data/deals/`` with its themes, workstreams, governance bodies and timeline.
 
 Safe to run again: rows are matched on their natural keys and only changed values are written,
 so a second run creates and updates nothing. Never marks anything as demonstration data.
@@ -20,7 +20,8 @@ from tracker import reference as tracker_reference
 class Command(BaseCommand):
     help = (
         "Load the reference data from the source documents (missions, metrics, indicators, "
-        "areas, the West Midlands deal and its themes, workstreams, bodies and timeline). "
+        "areas, and every deal in data/deals/ with its themes, workstreams, bodies and "
+        "timeline). "
         "Idempotent: prints how many rows of each model were created, updated or unchanged."
     )
 
