@@ -1,6 +1,8 @@
-"""load_demo_data --scale N: the synthetic data set N times a realistic deal."""
+"""load_demo_data --scale N: the synthetic data set N times a realistic deal, in a deal of its
+own marked as demo data; the demo's own deal is left as the plain load leaves it."""
 
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -11,7 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.models import Membership
+from accounts.models import Membership, Organisation, User
 from missions.models import Area, Indicator, IndicatorFramework, Observation
 from tracker.choices import (
     ENDORSED_STAGES,
@@ -26,17 +28,28 @@ from tracker.choices import (
 )
 from tracker.demo_scale import (
     AREA_CODE_PREFIX,
+    DEAL_SLUG,
     FRAMEWORK_SLUG,
     INDICATOR_CODE_PREFIX,
+    PRINCIPLES,
+    THEMES,
     WORKSTREAM_SLUG_PREFIX,
 )
 from tracker.models import (
+    AgendaItem,
+    Deal,
     Decision,
+    GovernanceBody,
+    GovernmentDepartment,
+    Meeting,
+    Principle,
     PrincipleResponse,
     Proposal,
+    PropositionItem,
     PropositionVersion,
     Risk,
     StatusUpdate,
+    Theme,
     UpdateReview,
     Workstream,
 )
@@ -58,11 +71,16 @@ def load(*args):
     return out.getvalue()
 
 
+def synthetic_deal() -> Deal:
+    return Deal.objects.get(slug=DEAL_SLUG)
+
+
 def synthetic_counts():
     workstreams = Workstream.objects.filter(slug__startswith=WORKSTREAM_SLUG_PREFIX)
     indicators = Indicator.objects.filter(code__startswith=INDICATOR_CODE_PREFIX)
     areas = Area.objects.filter(gss_code__startswith=AREA_CODE_PREFIX)
     return {
+        "deals": Deal.objects.filter(slug=DEAL_SLUG).count(),
         "workstreams": workstreams.count(),
         "status updates": StatusUpdate.objects.filter(workstream__in=workstreams).count(),
         "proposals": Proposal.objects.filter(workstream__in=workstreams).count(),
@@ -75,6 +93,7 @@ def synthetic_counts():
 
 
 REALISTIC = {
+    "deals": 1,
     "workstreams": 20,
     "status updates": 20 * 52,
     "proposals": 150,
@@ -86,24 +105,97 @@ REALISTIC = {
 }
 
 
-def test_scale_one_is_a_realistic_deal_on_top_of_the_demo(reference):
-    real_workstreams = Workstream.objects.count()
+def deal_counts(deal: Deal) -> dict[str, int]:
+    """How many rows of each kind a deal holds: what a load writes in it."""
+    return {
+        "workstreams": Workstream.objects.filter(deal=deal).count(),
+        "themes": Theme.objects.filter(deal=deal).count(),
+        "bodies": GovernanceBody.objects.filter(deal=deal).count(),
+        "principles": Principle.objects.filter(deal=deal).count(),
+        "departments": GovernmentDepartment.objects.filter(deal=deal).count(),
+        "memberships": Membership.objects.filter(deal=deal).count(),
+        "status updates": StatusUpdate.objects.filter(workstream__deal=deal).count(),
+        "sign-offs": UpdateReview.objects.filter(status_update__workstream__deal=deal).count(),
+        "risks": Risk.objects.filter(workstream__deal=deal).count(),
+        "proposals": Proposal.objects.filter(deal=deal).count(),
+        "decisions": Decision.objects.filter(proposal__deal=deal).count(),
+        "principle answers": PrincipleResponse.objects.filter(proposal__deal=deal).count(),
+        "meetings": Meeting.objects.filter(body__deal=deal).count(),
+        "agenda items": AgendaItem.objects.filter(meeting__body__deal=deal).count(),
+        "Proposition versions": PropositionVersion.objects.filter(deal=deal).count(),
+        "Proposition items": PropositionItem.objects.filter(version__deal=deal).count(),
+        "frameworks": IndicatorFramework.objects.filter(deal=deal).count(),
+    }
+
+
+def test_scale_one_is_a_realistic_deal_of_its_own_beside_the_demo(reference):
+    load()
+    plain = deal_counts(reference)
     output = load("--scale", "1")
 
     assert "Added synthetic data at scale 1" in output
+    assert f"?deal={DEAL_SLUG}" in output
     assert synthetic_counts() == REALISTIC
-    # The normal demo is there too, with its people, and the real workstreams are unchanged.
-    assert Workstream.objects.count() == real_workstreams + 20
-    assert Proposal.objects.filter(is_demo=True).count() > 150
+    # The demo's own deal holds what the plain load writes in it, and no synthetic row.
+    assert deal_counts(reference) == plain
+    assert Proposal.objects.filter(deal=reference, is_demo=True).exists()
+    deal = synthetic_deal()
     synthetic = Workstream.objects.filter(slug__startswith=WORKSTREAM_SLUG_PREFIX)
-    per_workstream = synthetic.annotate(n=Count("status_updates")).values_list("n", flat=True)
-    assert set(per_workstream) == {52}
-    assert {w.theme.deal_id for w in synthetic} == {reference.pk}
-    assert len({w.theme_id for w in synthetic}) == reference.themes.count()
-    # Each synthetic workstream has a demo lead and a demo sponsor.
+    assert set(synthetic.values_list("deal", flat=True)) == {deal.pk}
+    assert Workstream.objects.filter(deal=deal).count() == 20
+    assert not Proposal.objects.filter(workstream__in=synthetic).exclude(deal=deal).exists()
+    assert IndicatorFramework.objects.get(slug=FRAMEWORK_SLUG).deal == deal
+
+    # The deal is demo data, with an authority of its own and no real area's code.
+    assert deal.is_demo
+    assert deal.combined_authority is not None and deal.combined_authority.is_demo
+    assert deal.combined_authority != reference.combined_authority
+    assert deal.area_code == ""
+    assert deal.reporting_cadence == reference.reporting_cadence
+    # Its own themes, principles and departments.
+    assert {w.theme.deal_id for w in synthetic} == {deal.pk}
+    assert deal.themes.count() == THEMES
+    assert len({w.theme_id for w in synthetic}) == THEMES
+    assert deal.principles.count() == PRINCIPLES
+    departments = GovernmentDepartment.objects.filter(deal=deal)
+    assert departments.exists() and not departments.filter(is_demo=False).exists()
+
+    # Its governance bodies have the shape of the demo deal's: as many, of the same kinds, in
+    # the same order, with the same chain and stand-ins.
+    def shape(of: Deal) -> list[tuple[str, bool, int | None, int | None]]:
+        bodies = list(GovernanceBody.objects.filter(deal=of).order_by("position", "pk"))
+        index = {b.pk: i for i, b in enumerate(bodies)}
+        return [
+            (b.kind, b.is_chain_start, index.get(b.next_body_id), index.get(b.stands_in_for_id))
+            for b in bodies
+        ]
+
+    assert shape(deal) == shape(reference)
+    assert [b.kind for b in chain_of(deal)] == [b.kind for b in chain_of(reference)]
+    # Every body of the chain meets next, with what awaits it on the agenda.
+    meetings = Meeting.objects.filter(body__deal=deal)
+    assert meetings.count() == len(chain_of(deal))
+    assert not meetings.filter(is_demo=False).exists()
+    assert AgendaItem.objects.filter(meeting__in=meetings, proposal__isnull=False).exists()
+
+    # The demo people hold roles in it: its administrator, DSG members and partners for the
+    # whole deal, leads and sponsors for each synthetic workstream.
+    for role in (Role.ADMIN, Role.DSG, Role.PARTNER):
+        in_demo = set(
+            Membership.objects.filter(deal=reference, role=role).values_list("user", flat=True)
+        )
+        here = set(Membership.objects.filter(deal=deal, role=role).values_list("user", flat=True))
+        assert in_demo and here == in_demo, role
+    assert not Membership.objects.filter(deal=deal, user__is_demo=False).exists()
     for role in (Role.LEAD, Role.SPONSOR):
         held = Membership.objects.filter(workstream__in=synthetic, role=role, user__is_demo=True)
         assert held.values("workstream").distinct().count() == 20
+        assert set(held.values_list("deal", flat=True)) == {deal.pk}
+    admin = User.objects.get(memberships__deal=deal, memberships__role=Role.ADMIN)
+    assert admin.is_staff and not admin.is_superuser
+
+    per_workstream = synthetic.annotate(n=Count("status_updates")).values_list("n", flat=True)
+    assert set(per_workstream) == {52}
 
     # Everything with the demo flag is demo data.
     for model in (StatusUpdate, Risk, Proposal, Decision):
@@ -120,7 +212,7 @@ def test_scale_one_is_a_realistic_deal_on_top_of_the_demo(reference):
     assert set(updates.values_list("rag", flat=True)) == set(Rag.values)
     assert updates.filter(classification=Classification.OFFICIAL_SENSITIVE).exists()
     assert updates.filter(classification=Classification.OFFICIAL).exists()
-    due = last_due_period(reference, timezone.localdate())
+    due = last_due_period(deal, timezone.localdate())
     overdue = [w for w in synthetic if not updates.filter(workstream=w, period_start=due.start)]
     assert 0 < len(overdue) < 20
     signed = UpdateReview.objects.filter(
@@ -135,9 +227,20 @@ def test_scale_one_is_a_realistic_deal_on_top_of_the_demo(reference):
     assert set(proposals.exclude(outcome="").values_list("outcome", flat=True)) == set(
         Outcome.values
     )
+    assert not proposals.filter(departments=None).exists()
 
     # A sample of every kind of row passes the model's own validation.
     samples = [
+        deal,
+        deal.combined_authority,
+        *deal.themes.all(),
+        *GovernanceBody.objects.filter(deal=deal),
+        *deal.principles.all(),
+        *departments,
+        *meetings,
+        *AgendaItem.objects.filter(meeting__in=meetings)[:5],
+        *PropositionVersion.objects.filter(deal=deal),
+        *Membership.objects.filter(deal=deal, workstream__isnull=True),
         *synthetic[:3],
         *Membership.objects.filter(workstream__in=synthetic)[:3],
         *updates.order_by("?")[:20],
@@ -159,6 +262,15 @@ def test_scale_one_is_a_realistic_deal_on_top_of_the_demo(reference):
     samples += by_kind.values()
     kinds = Counter(type(obj).__name__ for obj in samples)
     assert set(kinds) == {
+        "Deal",
+        "Organisation",
+        "Theme",
+        "GovernanceBody",
+        "Principle",
+        "GovernmentDepartment",
+        "Meeting",
+        "AgendaItem",
+        "PropositionVersion",
         "Workstream",
         "Membership",
         "StatusUpdate",
@@ -178,7 +290,7 @@ def test_scale_one_is_a_realistic_deal_on_top_of_the_demo(reference):
 
 def test_scaled_proposals_follow_the_governance_chain(reference):
     load("--scale", "1")
-    chain = chain_of(reference)
+    chain = chain_of(synthetic_deal())
     last = chain[-1]
     proposals = Proposal.objects.filter(
         workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX
@@ -241,7 +353,9 @@ def test_scaled_proposals_follow_the_governance_chain(reference):
 
 def test_scaled_proposals_went_to_government_as_part_of_the_approved_proposition(reference):
     load("--scale", "1")
-    version = PropositionVersion.objects.get(status=PropositionStatus.APPROVED)
+    deal = synthetic_deal()
+    version = PropositionVersion.objects.get(deal=deal, status=PropositionStatus.APPROVED)
+    assert version.is_demo and version.approved_by == chain_of(deal)[-1]
     made = timezone.localdate(version.created_at)
     held = set(version.items.values_list("proposal_id", flat=True))
     synthetic = Proposal.objects.filter(workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX)
@@ -253,7 +367,7 @@ def test_scaled_proposals_went_to_government_as_part_of_the_approved_proposition
     assert not gone.filter(board_endorsement__decided_on__gte=made).exists()
     assert not gone.filter(outcome_on__lte=models.F("submitted_on")).exists()
     # As the services make a version: every endorsed proposal by then, in the paper's order.
-    endorsed = Proposal.objects.filter(board_endorsement__decided_on__lt=made).exclude(
+    endorsed = Proposal.objects.filter(deal=deal, board_endorsement__decided_on__lt=made).exclude(
         stage=S.CONCLUDED, outcome=Outcome.WITHDRAWN, outcome_on__lt=made
     )
     assert held == set(endorsed.values_list("pk", flat=True))
@@ -261,8 +375,11 @@ def test_scaled_proposals_went_to_government_as_part_of_the_approved_proposition
     assert positions == list(range(1, len(held) + 1))
 
 
-def test_a_second_load_replaces_the_synthetic_data_and_a_plain_load_removes_it(reference):
+def test_a_second_load_replaces_the_synthetic_deal_and_a_plain_load_removes_it(reference):
+    load()
+    plain = deal_counts(reference)
     load("--scale", "1")
+    first = synthetic_deal()
     first_ids = set(
         Proposal.objects.filter(workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX).values_list(
             "pk", flat=True
@@ -271,28 +388,84 @@ def test_a_second_load_replaces_the_synthetic_data_and_a_plain_load_removes_it(r
     output = load("--scale", "1")
     assert "Replaced the previous demo data" in output
     assert synthetic_counts() == REALISTIC
+    assert synthetic_deal().pk != first.pk
     again = set(
         Proposal.objects.filter(workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX).values_list(
             "pk", flat=True
         )
     )
     assert not first_ids & again
-
-    # A real record on a synthetic workstream stops the replacement, and nothing is deleted.
-    synthetic = Workstream.objects.filter(slug__startswith=WORKSTREAM_SLUG_PREFIX).first()
-    real = Risk.objects.create(workstream=synthetic, title="A real risk", likelihood=2, impact=2)
-    with pytest.raises(CommandError, match="not demo data"):
-        load()
-    assert synthetic_counts() == REALISTIC | {"risks": 401}  # the real one and the 400
-    real.delete()
+    assert deal_counts(reference) == plain
 
     load()
     assert synthetic_counts() == dict.fromkeys(REALISTIC, 0)
+    assert not Deal.objects.filter(is_demo=True).exists()
+    assert not Organisation.objects.filter(name__startswith="Synthetic").exists()
     assert not Area.objects.filter(name__startswith="Synthetic").exists()
     assert not Membership.objects.filter(workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX)
     # The normal demo is back, as it would be without any scaled load before it.
-    assert Proposal.objects.filter(is_demo=True).exists()
-    assert not Proposal.objects.filter(workstream__slug__startswith=WORKSTREAM_SLUG_PREFIX)
+    assert deal_counts(reference) == plain
+    assert list(Deal.objects.all()) == [reference]
+
+
+def _real_risk(deal: Deal) -> None:
+    workstream = Workstream.objects.filter(deal=deal).first()
+    Risk.objects.create(workstream=workstream, title="A real risk", likelihood=2, impact=2)
+
+
+def _real_role(deal: Deal) -> None:
+    user = User.objects.create_user("real.person@example.com")
+    Membership.objects.create(user=user, deal=deal, role=Role.DSG)
+
+
+def _real_department(deal: Deal) -> None:
+    GovernmentDepartment.objects.create(deal=deal, name="A real department")
+
+
+def _real_meeting(deal: Deal) -> None:
+    body = chain_of(deal)[0]
+    Meeting.objects.create(body=body, starts_at=timezone.now() + timedelta(days=90))
+
+
+def _real_deal_with_the_slug(deal: Deal) -> None:
+    Deal.objects.filter(pk=deal.pk).update(is_demo=False)
+
+
+@pytest.mark.parametrize(
+    "attach", [_real_risk, _real_role, _real_department, _real_meeting, _real_deal_with_the_slug]
+)
+def test_a_real_row_in_the_synthetic_deal_stops_the_replacement_and_nothing_is_deleted(
+    reference, attach
+):
+    load("--scale", "1")
+    deal = synthetic_deal()
+    attach(deal)
+    before = deal_counts(deal)
+    demo_users = User.objects.filter(is_demo=True).count()
+
+    with pytest.raises(CommandError, match="not demo data"):
+        load()
+    with pytest.raises(CommandError, match="not demo data"):
+        load("--scale", "1")
+
+    assert synthetic_deal().pk == deal.pk
+    assert deal_counts(deal) == before
+    assert synthetic_counts()["observations"] == REALISTIC["observations"]
+    assert User.objects.filter(is_demo=True).count() == demo_users
+
+
+def test_synthetic_workstreams_an_earlier_version_left_in_the_demo_deal_go_too(reference):
+    load()
+    plain = deal_counts(reference)
+    left = Workstream.objects.create(
+        deal=reference,
+        theme=reference.themes.first(),
+        name="Synthetic workstream 0001",
+        slug=f"{WORKSTREAM_SLUG_PREFIX}0001",
+    )
+    load("--scale", "1")
+    assert not Workstream.objects.filter(pk=left.pk).exists()
+    assert deal_counts(reference) == plain
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "ten", "1.5", "101"])

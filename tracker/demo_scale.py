@@ -1,10 +1,26 @@
-"""A synthetic data set N times the size of a realistic deal, on top of the demo data, for
-measuring how the pages behave at scale (``load_demo_data --scale N``).
+"""A synthetic data set N times the size of a realistic deal, in a deal of its own, for measuring
+how the pages behave at scale (``load_demo_data --scale N``).
 
 How scale relates to the normal demo: ``--scale N`` first loads the normal demo exactly as
 ``load_demo_data`` does (its people, logins, updates, proposals, meetings and the real ONS
-figures, replacing any earlier demo load), and then adds, in the West Midlands deal, N times a
-realistic deal:
+figures, replacing any earlier demo load), and then creates a deal of its own, marked
+``is_demo``: "Synthetic deal (demo)", slug ``synthetic-demo`` (``DEAL_SLUG``). Nothing of the
+demo's deal is written or changed: demo data never mixes with the reference data. The synthetic
+deal has:
+
+- its own combined authority (an organisation marked ``is_demo``), no area code (no real
+  area's figures are its own), and the demo deal's reporting calendar (cadence, due day, first
+  reporting day);
+- ``THEMES`` themes, ``PRINCIPLES`` principles and the government departments of the demo,
+  marked ``is_demo``;
+- a copy of the shape of the demo deal's governance bodies: as many bodies, of the same kinds,
+  in the same order, with the same chain (the first body, each body's next, any stand-in), named
+  "Synthetic strategy group 3" and so on;
+- the demo's people, in roles of this deal as well: its administrator, DSG members and partners
+  for the whole deal, its leads and sponsors for the synthetic workstreams, so that the demo
+  logins see it (someone in several deals chooses with ``?deal=synthetic-demo``);
+
+and N times a realistic deal in it:
 
 - ``20 x N`` workstreams named "Synthetic workstream 0001" and so on (slug
   ``synthetic-workstream-0001``), spread over the deal's themes, each led and sponsored by the
@@ -20,20 +36,28 @@ realistic deal:
   without the last body's endorsement, which is the proposal's ``board_endorsement``; a
   proposal in the chain awaits the body after the last one that endorsed it. The decisions are
   recorded by the demo administrator without a meeting (by correspondence), a week apart. Those
-  that went to government did so as part of the TDD Proposition: they join the demo's approved
-  version (endorsed before it was made) and were submitted a week after its approval. Every
-  proposal answers the deal's principles (a few of the open ones leave some unanswered);
+  that went to government did so as part of the deal's Proposition: an approved version of its
+  own, made ``PROPOSITION_PAPERS_DAYS`` before the last body approved it
+  ``PROPOSITION_WEEKS_AGO`` weeks ago; they were endorsed before it was made, join it, and were
+  submitted a week after its approval. Every proposal answers the deal's principles (a few of
+  the open ones leave some unanswered) and names one of its government departments;
+- the next meeting of each body of the chain, a week apart from a week ahead, whose agenda lists
+  the proposals awaiting the body (and, for a strategy group, the workstreams' asks of it);
 - a framework "Synthetic indicators (demo)" of ``12 x N`` indicators (linked to the missions'
   metrics in turn) and 50 synthetic areas with GSS codes ``E06900001`` to ``E06900050`` (the
   right form, but no real area has them), with 10 annual observations (2013 to 2022) for each
   indicator and area: ``6,000 x N`` observations.
 
 Everything that has the demo flag is marked ``is_demo``. Workstreams, areas, indicators and
-frameworks have no such flag: the synthetic ones are known by their slug, GSS code range and
-framework. Every load (with or without ``--scale``) first deletes the synthetic rows of an
-earlier scaled load, then the demo as ``tracker.demo`` does, so a plain ``load_demo_data``
-after ``--scale 10`` leaves the normal demo only. The deletion refuses (and deletes nothing) if
-a row that is not demo data is attached to a synthetic workstream.
+frameworks have no such flag: the synthetic ones are known by their deal, slug, GSS code range
+and framework. Every load (with or without ``--scale``) first deletes the synthetic deal of an
+earlier scaled load, with everything in it, and the synthetic indicators and areas, then the
+demo as ``tracker.demo`` does, so a plain ``load_demo_data`` after ``--scale 10`` leaves the
+normal demo only. The deletion refuses (and deletes nothing) if a row that is not demo data is
+attached to the synthetic data: a record without the demo flag, a real person's role in the
+synthetic deal, or a deal that is not demo data under the synthetic deal's slug. (Synthetic
+workstreams that a scaled load made before the synthetic data had a deal of its own left in
+another deal go too, by their slug.)
 
 The rows are written with ``bulk_create`` in batches, without the services and without history
 entries (at 60,000 rows the services are far too slow, and nothing is being performed): the
@@ -54,9 +78,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.choices import OrganisationKind, Role
+from accounts.models import Membership, Organisation, User
+from accounts.services import membership_grant
 from missions.choices import AreaLevel, Frequency, Unit
 from missions.choices import Direction as IndicatorDirection
 from missions.models import (
@@ -71,9 +97,11 @@ from missions.models import (
 from missions.periods import parse_period
 
 from .choices import (
+    BodyKind,
     Classification,
     DecisionOutcome,
     Direction,
+    MeetingStatus,
     PrincipleAnswer,
     ProposalStage,
     PropositionStatus,
@@ -84,11 +112,14 @@ from .choices import (
 from .demo import (
     ASKS_OF_DSG,
     DEFAULT_SEED,
+    DEPARTMENTS,
     LOGINS_FILENAME,
+    MEETING_HOURS,
     NEXT_STEPS,
     OUTCOME_NOTES,
     PLANS,
     PROGRESS,
+    PROPOSITION_PAPERS_DAYS,
     PROPOSITION_WEEKS_AGO,
     REFERRAL_REASONS,
     REJECTION_REASONS,
@@ -100,7 +131,9 @@ from .demo import (
     DemoDataError,
     DemoSummary,
     Plan,
+    _aware,
     _deal_required,
+    _demo_rows_delete,
     _steps,
     demo_data_load,
     proposition_fill,
@@ -110,6 +143,9 @@ from .models import (
     Deal,
     Decision,
     EngagementEntry,
+    GovernanceBody,
+    GovernmentDepartment,
+    Meeting,
     NegotiationEntry,
     Principle,
     PrincipleResponse,
@@ -132,6 +168,17 @@ RISKS = 400
 INDICATORS = 12
 AREAS = 50
 OBSERVATION_YEARS = tuple(str(year) for year in range(2013, 2023))  # 10 periods
+THEMES = 5
+PRINCIPLES = 6
+
+# The synthetic deal: demo data, never a deal of the reference data.
+DEAL_SLUG = "synthetic-demo"
+DEAL_NAME = "Synthetic deal (demo)"
+DEAL_SHORT_NAME = "Synthetic (demo)"
+AUTHORITY_NAME = "Synthetic Combined Authority (demo)"
+# The roles the demo's people hold in the synthetic deal as a whole (leads and sponsors hold
+# theirs for its workstreams).
+DEAL_WIDE_ROLES = (Role.ADMIN, Role.DSG, Role.PARTNER)
 
 WORKSTREAM_SLUG_PREFIX = "synthetic-workstream-"
 FRAMEWORK_SLUG = "synthetic-indicators-demo"
@@ -156,6 +203,8 @@ class ScaleSummary:
     scale: int
     created: dict[str, int] = field(default_factory=dict)
     deleted: int = 0
+    deal_name: str = DEAL_NAME
+    deal_slug: str = DEAL_SLUG
 
 
 # --- Loading ---------------------------------------------------------------------------------
@@ -164,8 +213,9 @@ class ScaleSummary:
 def demo_load(
     *, seed: int = DEFAULT_SEED, scale: int | None = None, today: date | None = None
 ) -> tuple[DemoSummary, ScaleSummary | None]:
-    """Delete any synthetic data, load the normal demo, and add ``scale`` times a realistic
-    deal if asked; all in one transaction. The logins file is written once it has committed."""
+    """Delete any synthetic data, load the normal demo, and add the synthetic deal, ``scale``
+    times a realistic one, if asked; all in one transaction. The logins file is written once it
+    has committed."""
     if scale is not None and not 1 <= scale <= MAX_SCALE:
         raise DemoDataError(f"The scale must be a whole number from 1 to {MAX_SCALE}.")
     final = Path(settings.VAR_DIR) / LOGINS_FILENAME
@@ -183,9 +233,12 @@ def demo_load(
 
 
 def synthetic_build(*, scale: int, seed: int = DEFAULT_SEED, today: date) -> ScaleSummary:
-    deal = _deal_required()
+    """Create the synthetic deal, ``scale`` times a realistic one, beside the demo's deal (whose
+    people and shape of governance it takes)."""
+    source = _deal_required()
     # Synthetic data that must repeat for a seed; not secrets.
-    builder = _ScaleBuilder(deal=deal, rng=random.Random(seed + scale), today=today, scale=scale)  # noqa: S311
+    rng = random.Random(seed + scale)  # noqa: S311
+    builder = _ScaleBuilder(source=source, rng=rng, today=today, scale=scale)
     return builder.build()
 
 
@@ -194,18 +247,40 @@ def synthetic_build(*, scale: int, seed: int = DEFAULT_SEED, today: date) -> Sca
 
 def _raw_delete(queryset: models.QuerySet[Any]) -> int:
     """Delete without loading the rows or sending signals (which would write a history entry
-    for each): the caller deletes the dependent rows first."""
-    return int(queryset._raw_delete(queryset.db))
+    for each): the caller deletes the dependent rows first. A query that can match nothing
+    deletes nothing (and answers None)."""
+    return int(queryset._raw_delete(queryset.db) or 0)
+
+
+def _refuse_real(queryset: models.QuerySet[Any]) -> None:
+    if real := queryset.filter(is_demo=False).first():
+        raise DemoDataError(
+            f"Cannot replace the demo data: {queryset.model._meta.verbose_name} {real} "
+            f"(id {real.pk}) is attached to the synthetic data but is not demo data. "
+            "Move it off the synthetic rows first."
+        )
 
 
 @transaction.atomic
 def synthetic_delete() -> int:
-    """Delete the rows of an earlier scaled load; refuse if a non-demo row is attached."""
-    workstreams = Workstream.objects.filter(slug__startswith=WORKSTREAM_SLUG_PREFIX)
+    """Delete the synthetic deal of an earlier scaled load with everything in it, and the
+    synthetic indicators and areas; refuse (and delete nothing) if a row that is not demo data
+    is attached to them."""
+    deal = Deal.objects.filter(slug=DEAL_SLUG).first()
+    if deal is not None and not deal.is_demo:
+        raise DemoDataError(
+            f"Cannot replace the demo data: the deal {deal} (id {deal.pk}) has the synthetic "
+            f"deal's slug {DEAL_SLUG!r} but is not demo data. Change its slug first."
+        )
+    in_deal = models.Q(deal=deal) if deal is not None else models.Q(pk__in=[])
+    # By their slug too: the synthetic workstreams an earlier version left in another deal.
+    workstreams = Workstream.objects.filter(
+        in_deal | models.Q(slug__startswith=WORKSTREAM_SLUG_PREFIX)
+    )
     ws_ids = list(workstreams.values_list("pk", flat=True))
     indicators = Indicator.objects.filter(code__startswith=INDICATOR_CODE_PREFIX)
     areas = Area.objects.filter(gss_code__startswith=AREA_CODE_PREFIX, name__startswith="Synthetic")
-    if not ws_ids and not indicators.exists() and not areas.exists():
+    if deal is None and not ws_ids and not indicators.exists() and not areas.exists():
         return 0
     proposals = Proposal.objects.filter(workstream_id__in=ws_ids)
     updates = StatusUpdate.objects.filter(workstream_id__in=ws_ids)
@@ -213,6 +288,8 @@ def synthetic_delete() -> int:
     observations = Observation.objects.filter(
         models.Q(indicator__in=indicators) | models.Q(area__in=areas)
     )
+    meetings = Meeting.objects.filter(body__deal=deal) if deal else Meeting.objects.none()
+    versions = PropositionVersion.objects.filter(in_deal)
     for queryset in (
         proposals,
         updates,
@@ -221,32 +298,51 @@ def synthetic_delete() -> int:
         Decision.objects.filter(proposal__in=proposals),
         NegotiationEntry.objects.filter(proposal__in=proposals),
         EngagementEntry.objects.filter(workstream_id__in=ws_ids),
+        meetings,
+        versions,
+        GovernmentDepartment.objects.filter(in_deal),
     ):
-        if real := queryset.filter(is_demo=False).first():
-            raise DemoDataError(
-                f"Cannot replace the demo data: {queryset.model._meta.verbose_name} {real} "
-                f"(id {real.pk}) is attached to the synthetic data but is not demo data. "
-                "Move it off the synthetic rows first."
-            )
+        _refuse_real(queryset)
     items = PropositionItem.objects.filter(proposal__in=proposals)
     if real_item := items.filter(version__is_demo=False).first():
         raise DemoDataError(
             f"Cannot replace the demo data: a Proposition that is not demo data includes the "
             f"synthetic proposal {real_item.title}."
         )
+    if deal is not None and (
+        real_role := Membership.objects.filter(deal=deal, user__is_demo=False).first()
+    ):
+        raise DemoDataError(
+            f"Cannot replace the demo data: {real_role.user} (id {real_role.user_id}), who is "
+            f"not demo data, holds a role in the synthetic deal {deal}. Take the role away "
+            "first."
+        )
     deleted = 0
     proposal_ids = list(proposals.values_list("pk", flat=True))
     update_ids = list(updates.values_list("pk", flat=True))
     risk_ids = list(risks.values_list("pk", flat=True))
+    meeting_ids = list(meetings.values_list("pk", flat=True))
+    audited_ids = {
+        model: list(queryset.values_list("pk", flat=True))
+        for model, queryset in (
+            (EngagementEntry, EngagementEntry.objects.filter(workstream_id__in=ws_ids)),
+            (NegotiationEntry, NegotiationEntry.objects.filter(proposal_id__in=proposal_ids)),
+            (PrincipleResponse, PrincipleResponse.objects.filter(proposal_id__in=proposal_ids)),
+        )
+    }
     # Children first, so that no foreign key is left dangling.
     deleted += _raw_delete(items)
+    deleted += _raw_delete(PropositionItem.objects.filter(version__in=versions))
+    deleted += _raw_delete(versions)  # they protect the last body and its meeting
     deleted += _raw_delete(UpdateReview.objects.filter(status_update_id__in=update_ids))
     deleted += _raw_delete(updates)
     deleted += _raw_delete(risks)
     deleted += _raw_delete(EngagementEntry.objects.filter(workstream_id__in=ws_ids))
     deleted += _raw_delete(
         AgendaItem.objects.filter(
-            models.Q(proposal_id__in=proposal_ids) | models.Q(workstream_id__in=ws_ids)
+            models.Q(proposal_id__in=proposal_ids)
+            | models.Q(workstream_id__in=ws_ids)
+            | models.Q(meeting_id__in=meeting_ids)
         )
     )
     deleted += _raw_delete(PrincipleResponse.objects.filter(proposal_id__in=proposal_ids))
@@ -268,14 +364,18 @@ def synthetic_delete() -> int:
         through = getattr(Workstream, name).through
         deleted += _raw_delete(through.objects.filter(workstream_id__in=ws_ids))
     deleted += _raw_delete(Membership.objects.filter(workstream_id__in=ws_ids))
+    deleted += _raw_delete(Meeting.attendees.through.objects.filter(meeting_id__in=meeting_ids))
+    deleted += _raw_delete(Meeting.objects.filter(pk__in=meeting_ids))
     # Any history written by editing the synthetic rows in the app goes with them.
     for model, ids in (
         (StatusUpdate, update_ids),
         (Risk, risk_ids),
         (Proposal, proposal_ids),
         (Workstream, ws_ids),
+        (Meeting, meeting_ids),
+        *audited_ids.items(),
     ):
-        deleted += _raw_delete(model.history.model.objects.filter(id__in=ids))
+        deleted += _raw_delete(model.history.model.objects.filter(id__in=ids))  # type: ignore[attr-defined]
     deleted += _raw_delete(Workstream.objects.filter(pk__in=ws_ids))
     indicator_ids = list(indicators.values_list("pk", flat=True))
     area_ids = list(areas.values_list("pk", flat=True))
@@ -298,6 +398,21 @@ def synthetic_delete() -> int:
     deleted += _raw_delete(Indicator.objects.filter(pk__in=indicator_ids))
     deleted += IndicatorFramework.objects.filter(slug=FRAMEWORK_SLUG).delete()[0]
     deleted += _raw_delete(Area.objects.filter(pk__in=area_ids))
+    if deal is not None:
+        deleted += _deal_delete(deal)
+    return deleted
+
+
+def _deal_delete(deal: Deal) -> int:
+    """The synthetic deal and what is left in it once its bulk is gone (themes, bodies,
+    principles, departments, the roles in it, anything added to it since): deleted as Django
+    deletes, refused if any of it is not demo data; then its combined authority."""
+    # A body protects the bodies that lead to it: the chain is undone first.
+    GovernanceBody.objects.filter(deal=deal).update(next_body=None, stands_in_for=None)
+    deleted = _demo_rows_delete(Deal.objects.filter(pk=deal.pk))
+    if deal.combined_authority_id is not None:
+        authority = Organisation.objects.filter(pk=deal.combined_authority_id, is_demo=True)
+        deleted += _demo_rows_delete(authority)
     return deleted
 
 
@@ -309,54 +424,168 @@ def _bulk(model: type[models.Model], objs: Sequence[models.Model]) -> list[Any]:
 
 
 class _ScaleBuilder:
-    def __init__(self, *, deal: Deal, rng: random.Random, today: date, scale: int) -> None:
-        from .services import chain_of
-
-        self.deal = deal
+    def __init__(self, *, source: Deal, rng: random.Random, today: date, scale: int) -> None:
+        self.source = source
         self.rng = rng
         self.today = today
         self.scale = scale
-        self.chain = chain_of(deal)
-        if not self.chain:
-            raise DemoDataError(f"{deal} has no governance chain: load the reference data.")
-        self.themes = list(Theme.objects.filter(deal=deal).order_by("position", "pk"))
-        if not self.themes:
-            raise DemoDataError(f"{deal} has no themes: load the reference data.")
-        demo_users = User.objects.filter(is_demo=True)
-        self.leads = list(demo_users.filter(memberships__role=Role.LEAD).distinct().order_by("pk"))
-        self.sponsors = list(
-            demo_users.filter(memberships__role=Role.SPONSOR).distinct().order_by("pk")
-        )
-        self.admin = demo_users.filter(memberships__role=Role.ADMIN).first() or demo_users.first()
+        # The demo's people, by the roles they hold in the demo's deal.
+        demo_users = User.objects.filter(is_demo=True, is_active=True)
+        self.people = {
+            role: list(
+                demo_users.filter(memberships__deal=source, memberships__role=role)
+                .distinct()
+                .order_by("pk")
+            )
+            for role in Role
+        }
+        self.leads = self.people[Role.LEAD]
+        self.sponsors = self.people[Role.SPONSOR]
         if not self.leads or not self.sponsors:
             raise DemoDataError("The demo leads and sponsors are missing: load the demo first.")
+        self.admin = next(iter(self.people[Role.ADMIN]), None) or demo_users.first()
         self.missions = list(Mission.objects.order_by("number"))
         self.metrics = list(Metric.objects.order_by("mission__number", "position", "pk"))
         self.summary = ScaleSummary(scale=scale)
-        # A proposal goes to government only as part of the Proposition the Board approved:
-        # the synthetic ones that did are endorsed before the demo's version was made, join
-        # it, and are submitted after its approval.
-        self.proposition = PropositionVersion.objects.filter(
-            deal=deal, is_demo=True, status=PropositionStatus.APPROVED
-        ).first()
-        if self.proposition is not None:
-            assert self.proposition.approved_on is not None  # approved: a constraint
-            self.proposition_on = self.proposition.approved_on
-            self.proposition_made = timezone.localdate(self.proposition.created_at)
-        else:
-            self.proposition_on = today - timedelta(weeks=PROPOSITION_WEEKS_AGO)
-            self.proposition_made = self.proposition_on - timedelta(days=7)
+        # A proposal goes to government only as part of the Proposition the last body approved:
+        # the synthetic ones that did are endorsed before the deal's version was made, join it,
+        # and are submitted after its approval.
+        self.proposition_on = today - timedelta(weeks=PROPOSITION_WEEKS_AGO)
+        self.proposition_made = self.proposition_on - timedelta(days=PROPOSITION_PAPERS_DAYS)
+        # Set by _deal.
+        self.deal: Deal
+        self.chain: list[GovernanceBody] = []
+        self.themes: list[Theme] = []
+        self.departments: list[GovernmentDepartment] = []
 
     def build(self) -> ScaleSummary:
+        self._deal()
         workstreams = self._workstreams()
         self._status_updates(workstreams)
         self._risks(workstreams)
         self._proposals(workstreams)
+        self._meetings()
         self._observations()
         return self.summary
 
     def _count(self, name: str, number: int) -> None:
         self.summary.created[name] = self.summary.created.get(name, 0) + number
+
+    # The deal and its frame: authority, themes, bodies, principles, departments, roles
+
+    def _deal(self) -> None:
+        from .services import chain_of
+
+        source = self.source
+        taken = Deal.objects.filter(
+            models.Q(slug=DEAL_SLUG)
+            | models.Q(name=DEAL_NAME)
+            | models.Q(short_name=DEAL_SHORT_NAME)
+        ).first()
+        if taken is not None:
+            raise DemoDataError(
+                f"Cannot add the synthetic deal: the deal {taken} (id {taken.pk}) has its name, "
+                f"short name or slug ({DEAL_NAME!r}, {DEAL_SHORT_NAME!r}, {DEAL_SLUG!r}). "
+                "Rename it first."
+            )
+        if Organisation.objects.filter(name=AUTHORITY_NAME).exists():
+            raise DemoDataError(
+                f"Cannot add the synthetic deal: an organisation is called {AUTHORITY_NAME!r}, "
+                "the name of its combined authority. Rename it first."
+            )
+        authority = Organisation.objects.create(
+            name=AUTHORITY_NAME, kind=OrganisationKind.COMBINED_AUTHORITY, is_demo=True
+        )
+        self.deal = deal = Deal.objects.create(
+            name=DEAL_NAME,
+            short_name=DEAL_SHORT_NAME,
+            slug=DEAL_SLUG,
+            combined_authority=authority,
+            area_code="",  # no real area's figures are its own
+            description=f"{self.scale} times a realistic deal of synthetic data, for measuring "
+            "how the pages behave at scale (demo data).",
+            source="Synthetic (demo data)",
+            reporting_cadence=source.reporting_cadence,
+            update_due_weekday=source.update_due_weekday,
+            reporting_starts_on=source.reporting_starts_on,
+            authority_short_name="Synthetic CA",
+            proposition_name="Synthetic Proposition",
+            core_team_name="synthetic core team",
+            is_demo=True,
+        )
+        self.summary.deal_name, self.summary.deal_slug = deal.name, deal.slug
+        self.themes = _bulk(
+            Theme,
+            [
+                Theme(
+                    deal=deal, name=f"Synthetic theme {n}", slug=f"synthetic-theme-{n}", position=n
+                )
+                for n in range(1, THEMES + 1)
+            ],
+        )
+        self._bodies()
+        self.chain = chain_of(deal)
+        if not self.chain:
+            raise DemoDataError(f"{source} has no governance chain: load the reference data.")
+        _bulk(
+            Principle,
+            [
+                Principle(
+                    deal=deal,
+                    slug=f"synthetic-principle-{n}",
+                    short_name=f"Synthetic principle {n}",
+                    question=f"Does the proposal meet synthetic principle {n}?",
+                    text=f"Synthetic principle {n}, which every proposal answers (demo data).",
+                    position=n,
+                )
+                for n in range(1, PRINCIPLES + 1)
+            ],
+        )
+        self.departments = _bulk(
+            GovernmentDepartment,
+            [
+                GovernmentDepartment(deal=deal, name=name, abbreviation=abbr, is_demo=True)
+                for abbr, name in DEPARTMENTS.items()
+            ],
+        )
+        roles = 0
+        for role in DEAL_WIDE_ROLES:
+            for user in self.people[role]:
+                # One at a time, through the service: an administrator's role is synced to
+                # the Django admin.
+                membership_grant(user=user, role=role, deal=deal)
+                roles += 1
+        self._count("deals", 1)
+        self._count("themes", len(self.themes))
+        self._count("governance bodies", GovernanceBody.objects.filter(deal=deal).count())
+        self._count("principles", PRINCIPLES)
+        self._count("government departments", len(self.departments))
+        self._count("memberships", roles)
+
+    def _bodies(self) -> None:
+        """As many bodies as the demo's deal has, of the same kinds, in the same order, with
+        the same chain and stand-ins."""
+        originals = list(GovernanceBody.objects.filter(deal=self.source).order_by("position", "pk"))
+        copies: dict[int, GovernanceBody] = {}
+        for number, body in enumerate(originals, start=1):
+            name = f"Synthetic {BodyKind(body.kind).label.lower()} {number}"
+            copies[body.pk] = GovernanceBody(
+                deal=self.deal,
+                name=name,
+                slug=slugify(name),
+                kind=body.kind,
+                remit="A synthetic body, for measuring the pages at scale (demo data).",
+                is_chain_start=body.is_chain_start,
+                position=body.position,
+            )
+        _bulk(GovernanceBody, list(copies.values()))
+        for body in originals:
+            copy = copies[body.pk]
+            copy.next_body = copies.get(body.next_body_id) if body.next_body_id else None
+            copy.stands_in_for = (
+                copies.get(body.stands_in_for_id) if body.stands_in_for_id else None
+            )
+        GovernanceBody.objects.bulk_update(copies.values(), ["next_body", "stands_in_for"])
 
     # Workstreams and who leads them
 
@@ -560,10 +789,32 @@ class _ScaleBuilder:
         )
         self._proposal_links(proposals)
         self._principles(proposals)
-        if self.proposition is not None:
-            proposition_fill(self.proposition)
+        self._proposition()
         self._count("proposals", len(proposals))
         self._count("decisions", len(decisions))
+
+    def _proposition(self) -> None:
+        """The deal's approved version of its Proposition: approved by the last body of the
+        chain (by correspondence) PROPOSITION_WEEKS_AGO weeks ago, made of the proposals it had
+        endorsed when the version was made, PROPOSITION_PAPERS_DAYS before."""
+        version = PropositionVersion.objects.create(
+            deal=self.deal,
+            number=1,
+            title=self.deal.proposition_name,
+            introduction="The synthetic proposals the last body endorsed, brought together as "
+            "one Proposition (demo data).",
+            status=PropositionStatus.APPROVED,
+            approved_on=self.proposition_on,
+            approved_by=self.chain[-1],
+            created_by=self.admin,
+            is_demo=True,
+        )
+        version.created_at = min(_aware(self.proposition_made, 9), timezone.now())
+        PropositionVersion.objects.filter(pk=version.pk).update(created_at=version.created_at)
+        if proposition_fill(version):
+            self._count("approved Proposition", 1)
+        else:
+            version.delete()
 
     def _decisions(self, proposal: Proposal, plan: Plan, length: int) -> list[Decision]:
         steps = _steps(plan, length)
@@ -633,6 +884,18 @@ class _ScaleBuilder:
                 through(proposal_id=proposal.pk, mission_id=self.missions[n].pk) for n in numbers
             ]
         _bulk(through, links)
+        # Each is negotiated, or to be, with one of the deal's government departments.
+        with_department = Proposal.departments.through
+        _bulk(
+            with_department,
+            [
+                with_department(
+                    proposal_id=proposal.pk,
+                    governmentdepartment_id=self.departments[i % len(self.departments)].pk,
+                )
+                for i, proposal in enumerate(proposals)
+            ],
+        )
 
     def _principles(self, proposals: list[Proposal]) -> None:
         principles = list(Principle.objects.filter(deal=self.deal).order_by("position"))
@@ -655,6 +918,40 @@ class _ScaleBuilder:
             ]
         _bulk(PrincipleResponse, responses)
         self._count("principle answers", len(responses))
+
+    # The next meetings and their agendas
+
+    def _meetings(self) -> None:
+        """The next meeting of each body of the chain, a week apart from a week ahead; its
+        agenda lists what awaits the body, as the services keep it."""
+        from .services import agenda_sync
+
+        meetings = []
+        for index, body in enumerate(self.chain):
+            starts_at = _aware(self.today + timedelta(days=7 * (index + 1)), 10)
+            meetings.append(
+                Meeting(
+                    body=body,
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(hours=MEETING_HOURS),
+                    location="Synthetic venue (demo)",
+                    status=MeetingStatus.PLANNED,
+                    # What a negotiating team discusses is a negotiating position.
+                    classification=(
+                        Classification.OFFICIAL_SENSITIVE
+                        if body.kind == BodyKind.NEGOTIATING_TEAM
+                        else Classification.OFFICIAL
+                    ),
+                    is_demo=True,
+                )
+            )
+        _bulk(Meeting, meetings)
+        for body in self.chain:
+            agenda_sync(body)
+        self._count("meetings", len(meetings))
+        self._count(
+            "agenda items", AgendaItem.objects.filter(meeting__body__deal=self.deal).count()
+        )
 
     # Indicators, areas and observations
 

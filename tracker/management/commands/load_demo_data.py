@@ -15,7 +15,7 @@ from tracker.demo import (
     DemoDataError,
     demo_data_exists,
 )
-from tracker.demo_scale import MAX_SCALE, demo_load
+from tracker.demo_scale import DEAL_NAME, DEAL_SLUG, MAX_SCALE, demo_load
 
 
 def _scale(text: str) -> int:
@@ -33,17 +33,19 @@ class Command(BaseCommand):
     help = (
         "Load demo people, status updates and their sign-offs, risks, engagement plans, "
         "proposals at every stage with their decisions, principle answers and negotiations, "
-        "meetings with their agendas, an approved TDD Proposition and the ONS observations, "
-        "all marked as demo data. Any "
+        "meetings with their agendas, an approved version of the deal's Proposition and the ONS "
+        "observations, all marked as demo data. Any "
         "demo data already loaded is replaced, with its history; nothing else is changed. "
         "Writes the demo logins (with new passwords) to "
         "VAR_DIR/demo-logins.txt. Needs the reference data (load_reference_data). "
-        "With --scale N, also adds N times a realistic deal of synthetic data for measuring "
-        "the pages at scale: 20N workstreams ('Synthetic workstream 0001'...) with their leads "
-        "and sponsors from the demo people, 52 fortnightly status updates each, 400N risks, "
-        "150N proposals with their decisions, and 12N synthetic indicators x 50 synthetic "
-        "areas (GSS codes E06900001...) x 10 years of observations; every load, with or "
-        "without --scale, first removes the synthetic data of an earlier scaled load."
+        f"With --scale N, also creates a deal of its own, '{DEAL_NAME}' (slug {DEAL_SLUG}, "
+        "marked as demo data, in which the demo people hold roles too), with N times a "
+        "realistic deal of synthetic data for measuring the pages at scale: 20N workstreams "
+        "('Synthetic workstream 0001'...) with their leads and sponsors from the demo people, "
+        "52 fortnightly status updates each, 400N risks, 150N proposals with their decisions, "
+        "and 12N synthetic indicators x 50 synthetic areas (GSS codes E06900001...) x 10 years "
+        "of observations; the demo's own deal is left as the plain load leaves it. Every load, "
+        "with or without --scale, first removes the synthetic deal of an earlier scaled load."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -63,9 +65,9 @@ class Command(BaseCommand):
             type=str,
             default=None,
             metavar="N",
-            help="Add N times a realistic deal of synthetic data (a whole number from 1 to "
-            f"{MAX_SCALE}) after the demo data; 10 is 200 workstreams, 10,400 status updates, "
-            "4,000 risks, 1,500 proposals and 60,000 observations.",
+            help="Add a synthetic deal of its own, N times a realistic deal (a whole number from "
+            f"1 to {MAX_SCALE}), after the demo data; 10 is 200 workstreams, 10,400 status "
+            "updates, 4,000 risks, 1,500 proposals and 60,000 observations.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -99,6 +101,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  Observations kept without dates (ambiguous periods): {labels}.")
         if scaled is not None:
             made = ", ".join(f"{count} {name}" for name, count in scaled.created.items())
-            self.stdout.write(self.style.SUCCESS(f"Added synthetic data at scale {scaled.scale}:"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Added synthetic data at scale {scaled.scale}, in the deal "
+                    f"{scaled.deal_name} (?deal={scaled.deal_slug} on its pages):"
+                )
+            )
             self.stdout.write(f"  {made}.")
         self.stdout.write(f"Demo logins written to {summary.logins_path}.")
