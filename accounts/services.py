@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from core.errors import DomainError
 from tracker.choices import WorkstreamStatus
 from tracker.models import Deal, Workstream
 
@@ -21,7 +22,7 @@ from .choices import WORKSTREAM_ROLES, OrganisationKind, Role
 from .models import Membership, Organisation, User
 
 
-class AccountsError(Exception):
+class AccountsError(DomainError):
     """A request to change people or roles that cannot be carried out, and why."""
 
 

@@ -20,13 +20,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.errors import DomainError
+
 from . import policy
 from .models import User
 
 DEVICE_NAME = "Authenticator app"
 
 
-class TwoFactorError(Exception):
+class TwoFactorError(DomainError):
     """A code that cannot be accepted, and what the person should do."""
 
 

@@ -19,6 +19,8 @@ from briefings import selectors, services
 from briefings.forms import SubscriptionForm
 from briefings.models import Subscription
 from briefings.views_manage import describe, form_choices
+from core.errors import DomainError
+from core.views import show_refusal
 from tracker import selectors as tracker_selectors
 from tracker.models import Deal
 
@@ -67,8 +69,8 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 **form.values(),
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except (ValidationError, DomainError) as error:
+            show_refusal(form, error)
         else:
             messages.success(request, "You are subscribed to the digest")
             return redirect("profile")
@@ -87,8 +89,8 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.subscription_update(
                 subscription=sub, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except (ValidationError, DomainError) as error:
+            show_refusal(form, error)
         else:
             messages.success(request, "Your subscription is saved")
             return redirect("profile")

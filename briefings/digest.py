@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
+from core.views import query_for_deal
 from tracker.choices import (
     Classification,
     MeetingStatus,
@@ -327,23 +328,19 @@ def _milestones(
 # --- Links -------------------------------------------------------------------------------------
 
 
-def _deal_query(deal: Deal) -> str:
-    return f"?deal={deal.slug}"
-
-
 def _workstream_url(workstream: Workstream) -> str:
     path = reverse("workstream-detail", args=[workstream.slug])
-    return absolute(path + _deal_query(workstream.deal))
+    return absolute(path + query_for_deal(workstream.deal.slug))
 
 
 def _update_url(update: StatusUpdate, deal: Deal) -> str:
     path = reverse("update-detail", args=[update.workstream.slug, update.pk])
-    return absolute(path + _deal_query(deal))
+    return absolute(path + query_for_deal(deal.slug))
 
 
 def _risk_url(risk: Risk, deal: Deal) -> str:
     return absolute(
-        reverse("risk-detail", args=[risk.workstream.slug, risk.pk]) + _deal_query(deal)
+        reverse("risk-detail", args=[risk.workstream.slug, risk.pk]) + query_for_deal(deal.slug)
     )
 
 

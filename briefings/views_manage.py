@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.models import User
+from core.errors import DomainError
+from core.views import deal_query, show_refusal
 from tracker import selectors as tracker_selectors
 from tracker.models import Deal, Theme, Workstream
 
@@ -51,15 +53,6 @@ def _admin_subscription(request: HttpRequest, pk: int) -> Subscription:
     if not policy.can_manage_subscriptions(request.user, sub.deal_id):
         raise PermissionDenied("Only an administrator can manage the deal's subscriptions.")
     return sub
-
-
-def _deal_query(request: HttpRequest, sep: str = "?") -> str:
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"{sep}{query.urlencode()}"
 
 
 def _filters_query(request: HttpRequest, names: tuple[str, ...]) -> str:
@@ -107,7 +100,7 @@ def _page(request: HttpRequest, template: str, deal: Deal, **context: Any) -> Ht
     return render(
         request,
         f"briefings/manage/{template}",
-        {"deal": deal, "deal_query": _deal_query(request), **context},
+        {"deal": deal, "deal_query": deal_query(request), **context},
     )
 
 
@@ -159,18 +152,18 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
             sub = services.subscription_create(
                 deal=deal, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except (ValidationError, DomainError) as error:
+            show_refusal(form, error)
         else:
             messages.success(request, f"{sub.display_name} subscribed")
-            return redirect(reverse("subscription-list") + _deal_query(request))
+            return redirect(reverse("subscription-list") + deal_query(request))
     return _page(request, "subscription_form.html", deal, form=form, subscription=None)
 
 
 def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sub = _admin_subscription(request, pk)
     if sub.erased_at is not None:
-        return redirect(reverse("subscription-erase", args=[sub.pk]) + _deal_query(request))
+        return redirect(reverse("subscription-erase", args=[sub.pk]) + deal_query(request))
     form = SubscriptionForm(
         request.POST if request.method == "POST" else None,
         people=deal_people(sub.deal),
@@ -182,11 +175,11 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
             sub = services.subscription_update(
                 subscription=sub, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except (ValidationError, DomainError) as error:
+            show_refusal(form, error)
         else:
             messages.success(request, f"Subscription of {sub.display_name} saved")
-            return redirect(reverse("subscription-list") + _deal_query(request))
+            return redirect(reverse("subscription-list") + deal_query(request))
     return _page(
         request,
         "subscription_form.html",
@@ -207,7 +200,7 @@ def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
     else:
         words = "turned on" if active else "turned off"
         messages.success(request, f"Subscription of {sub.display_name} {words}")
-    return _back(request, reverse("subscription-list") + _deal_query(request))
+    return _back(request, reverse("subscription-list") + deal_query(request))
 
 
 @require_POST
@@ -239,7 +232,7 @@ def subscription_erase(request: HttpRequest, pk: int) -> HttpResponse:
                 f"subscription{pluralize(erased.subscriptions)} and {erased.deliveries} "
                 f"deliver{pluralize(erased.deliveries, 'y,ies')} in the log",
             )
-            return redirect(reverse("subscription-list") + _deal_query(request))
+            return redirect(reverse("subscription-list") + deal_query(request))
     subs, deliveries = services.erasure_scope(sub)
     status = 400 if error else 200
     response = _page(

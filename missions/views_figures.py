@@ -25,12 +25,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from core.errors import DomainError
+from core.views import posted, show_refusal
 
 from . import forms, selectors, services
 from .choices import TargetKind, Unit
@@ -51,10 +53,6 @@ def _require_figures(request: HttpRequest, framework_deal_id: int | None = None)
         raise PermissionDenied("Only an administrator can change the figures.")
 
 
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
-
-
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -64,8 +62,8 @@ def _digest(data: bytes) -> str:
 
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_figures(request)
-    posted = _posted(request)
-    form = forms.ImportForm(posted, request.FILES if posted is not None else None)
+    form_data = posted(request)
+    form = forms.ImportForm(form_data, request.FILES if form_data is not None else None)
     if not form.is_bound or not form.is_valid():
         return _upload_page(request, form)
     data = form.read()
@@ -302,7 +300,7 @@ def indicator_targets(request: HttpRequest, code: str) -> HttpResponse:
     indicator = _indicator(code)
     _require_figures(request, indicator.framework.deal_id)
     form = forms.TargetForm(
-        _posted(request),
+        posted(request),
         areas=selectors.areas().order_by("name"),
         unit_label=Unit(indicator.unit).label,
     )
@@ -311,8 +309,8 @@ def indicator_targets(request: HttpRequest, code: str) -> HttpResponse:
             target = services.target_set(
                 indicator=indicator, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except (ValidationError, DomainError) as error:
+            show_refusal(form, error)
         else:
             messages.success(request, f"{_describe(target)} saved")
             return redirect("indicator-targets", code=indicator.code)

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from core.views import add_service_errors
 from tracker import services
 from tracker.choices import Classification, EngagementFrequency, RiskStatus
 from tracker.models import GovernanceBody, Workstream
@@ -139,14 +140,7 @@ class RecordForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.service_fields}
 
     def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(self.whole_record_errors_on, error)
-            return
-        for name, errors in error.error_dict.items():
-            target = name if name in self.fields else self.whole_record_errors_on
-            if name == NON_FIELD_ERRORS:
-                target = self.whole_record_errors_on
-            self.add_error(target, errors)
+        add_service_errors(self, error, self.whole_record_errors_on)
 
 
 class RevisionMixin(forms.Form):

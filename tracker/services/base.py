@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.db import models
 
+from core.errors import DomainError
+
 from ..changes import Change
 
 if TYPE_CHECKING:
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=models.Model)
 
 
-class TrackerError(Exception):
+class TrackerError(DomainError):
     """A request the rules refuse, with a message to show the person as it is."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from core.views import deal_query
 from tracker import freshness, selectors
 from tracker import selectors_dashboards as dashboards
 from tracker.choices import Classification, ProposalStage, Rag
@@ -214,16 +215,6 @@ class RowRenderer:
         )
 
 
-def _deal_query(request: HttpRequest) -> str:
-    """The ``?deal=`` the page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"?{query.urlencode()}"
-
-
 def _filters(request: HttpRequest, everything: list[dashboards.ThemeRow]) -> list[Filter]:
     options = [
         ("theme", "Theme", [(t.theme.slug, t.theme.name) for t in everything]),
@@ -323,11 +314,11 @@ def _overview(
 
 def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
     periods = dashboards.trend_periods(deal)
-    deal_query = _deal_query(request)
+    query = deal_query(request)
     # The proposals list counts what the reader may see: the shared version's links ask it for
     # OFFICIAL proposals only, so that the numbers there match the numbers here.
-    proposal_query = deal_query.replace("?", "&") + ("&classification=official" if shared else "")
-    everything, html = _overview(request, deal, shared, periods, (deal_query, proposal_query))
+    proposal_query = query.replace("?", "&") + ("&classification=official" if shared else "")
+    everything, html = _overview(request, deal, shared, periods, (query, proposal_query))
     filters = _filters(request, everything)
     chosen = {f.name: f.value for f in filters if f.value}
     themes = dashboards.filter_overview(
@@ -345,9 +336,9 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
         "tracker/dashboards/overview.html",
         {
             "deal": deal,
-            "deal_query": deal_query,
+            "deal_query": query,
             # Links back to this page with a filter: "?deal=...&" or "?".
-            "filter_base": f"{own_url}{deal_query}{'&' if deal_query else '?'}",
+            "filter_base": f"{own_url}{query}{'&' if query else '?'}",
             "own_url": own_url,
             "shared": shared,
             "marking": (
@@ -369,7 +360,7 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
             "proposal_query": proposal_query,
             "proposals_url": reverse("proposal-list")
             + (f"?{proposal_query[1:]}" if proposal_query else ""),
-            "deal_amp": deal_query.replace("?", "&"),
+            "deal_amp": query.replace("?", "&"),
             "last_period": periods[-1],
             "shown": sum(len(t.workstreams) for t in themes),
             "other_dashboards": OTHER_DASHBOARDS,

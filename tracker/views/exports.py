@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from accounts import policy
+from core.views import deal_query
 from tracker import exports, selectors, selectors_proposals
 from tracker.choices import Classification
 from tracker.models import Deal
@@ -27,16 +28,6 @@ def _deal(request: HttpRequest) -> Deal:
     return deal
 
 
-def _deal_query(request: HttpRequest) -> str:
-    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"?{query.urlencode()}"
-
-
 # --- Exports ----------------------------------------------------------------------------------
 
 
@@ -47,7 +38,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
         "tracker/exports/export_list.html",
         {
             "deal": deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "kinds": exports.KINDS.values(),
             "sensitive": policy.can_see_sensitive(request.user, deal),
         },
@@ -93,7 +84,7 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
     marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label
     context = {
         "deal": deal,
-        "deal_query": _deal_query(request),
+        "deal_query": deal_query(request),
         "meeting": meeting,
         "agenda": agenda,
         "asks": exports.pack_asks(updates),

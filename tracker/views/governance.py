@@ -26,6 +26,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts import services as account_services
+from core.errors import DomainError
+from core.views import deal_query, posted, refusals, show_refusal
 from tracker import calendar_feed, proposition_docx, selectors, selectors_proposals, services
 from tracker.choices import Classification, MeetingStatus, ProposalStage, PropositionStatus
 from tracker.forms import governance as forms
@@ -58,27 +60,13 @@ def _deal(request: HttpRequest) -> Deal:
     return deal
 
 
-def _deal_query(request: HttpRequest, sep: str = "?") -> str:
-    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"{sep}{query.urlencode()}"
-
-
 def _require_admin(request: HttpRequest, deal_id: int) -> None:
     if not policy.can_run_governance(request.user, deal_id):
         raise PermissionDenied("Only an administrator can do this.")
 
 
 def _to(request: HttpRequest, name: str, *args: Any) -> HttpResponse:
-    return redirect(reverse(name, args=args) + _deal_query(request))
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
+    return redirect(reverse(name, args=args) + deal_query(request))
 
 
 def _page(request: HttpRequest, template: str, deal: Deal, **context: Any) -> HttpResponse:
@@ -87,7 +75,7 @@ def _page(request: HttpRequest, template: str, deal: Deal, **context: Any) -> Ht
         f"tracker/governance/{template}",
         {
             "deal": deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "is_admin": policy.can_run_governance(request.user, deal),
             **context,
         },
@@ -184,20 +172,16 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     deal = _deal(request)
     _require_admin(request, deal.pk)
     form = forms.MeetingForm(
-        _posted(request), bodies=_meeting_bodies(request, deal), people=deal_people(deal)
+        posted(request), bodies=_meeting_bodies(request, deal), people=deal_people(deal)
     )
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             meeting = services.meeting_create(
                 body=form.cleaned_data["body"],
                 acting_user=policy.signed_in(request.user),
                 **form.values(),
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Meeting of the {meeting.body} arranged")
             return _to(request, "meeting-detail", meeting.pk)
     return _page(request, "meeting_form.html", deal, form=form, meeting=None)
@@ -230,10 +214,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting = selectors_proposals.meeting_for_page(request.user, pk)
                 form = forms.MeetingEditForm.restarted(request.POST, meeting.revision, **kw)
                 form.add_error(None, str(error))
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except services.TrackerError as error:
-                form.add_error(None, str(error))
+            except (ValidationError, DomainError) as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, f"Meeting of the {meeting.body} saved")
                 return _to(request, "meeting-detail", meeting.pk)
@@ -274,17 +256,13 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors_proposals.meeting_for_page(request.user, pk)
     deal = meeting.body.deal
     _require_admin(request, deal.pk)
-    form = forms.AgendaItemForm(_posted(request))
+    form = forms.AgendaItemForm(posted(request))
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             item = services.agenda_item_add(
                 meeting=meeting, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"“{item.title}” added to the agenda")
             return _to(request, "meeting-detail", meeting.pk)
     return _page(request, "agenda_item_form.html", deal, form=form, meeting=meeting)
@@ -418,19 +396,15 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": milestone.notes,
         "depends_on": [m.pk for m in milestone.depends_on.all()],
     }
-    form = forms.MilestoneForm(_posted(request), initial=initial, others=others)
+    form = forms.MilestoneForm(posted(request), initial=initial, others=others)
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form, "status"):
             services.milestone_update(
                 milestone=milestone, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error("status", str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Milestone “{milestone.title}” saved")
-            return redirect(reverse("timeline") + _deal_query(request) + f"#milestone-{pk}")
+            return redirect(reverse("timeline") + deal_query(request) + f"#milestone-{pk}")
     return _page(request, "milestone_form.html", deal, form=form, milestone=milestone)
 
 
@@ -466,17 +440,13 @@ def proposition(request: HttpRequest) -> HttpResponse:
 def proposition_create(request: HttpRequest) -> HttpResponse:
     deal = _deal(request)
     _require_admin(request, deal.pk)
-    form = forms.PropositionVersionForm(_posted(request), initial={"title": deal.proposition_name})
+    form = forms.PropositionVersionForm(posted(request), initial={"title": deal.proposition_name})
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             version = services.proposition_version_create(
                 deal=deal, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Version {version.number} of the Proposition made")
             return _to(request, "proposition-version", version.number)
     return _page(request, "proposition_form.html", deal, form=form)
@@ -491,17 +461,13 @@ def proposition_approve(request: HttpRequest, number: int) -> HttpResponse:
     meetings = selectors_proposals.meetings_for(request.user).filter(
         body=board, starts_at__lte=timezone.now()
     )
-    form = forms.PropositionApproveForm(_posted(request), meetings=meetings.order_by("-starts_at"))
+    form = forms.PropositionApproveForm(posted(request), meetings=meetings.order_by("-starts_at"))
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             services.proposition_approve(
                 version=version, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"The Board's approval of version {number} recorded")
             return _to(request, "proposition")
     return _page(request, "proposition_approve.html", deal, form=form, version=version, board=board)

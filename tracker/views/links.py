@@ -10,13 +10,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
 from accounts import policy
+from core.views import deal_query, refusals
 from missions.models import Indicator, Metric, Mission
 from missions.selectors import indicators_of_deal
 from tracker import selectors, services
@@ -66,16 +67,6 @@ class LinksForm(RecordForm):
         self.fields["indicators"].queryset = indicators  # type: ignore[attr-defined]
 
 
-def _deal_query(request: HttpRequest) -> str:
-    """The ``?deal=`` the page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"?{query.urlencode()}"
-
-
 def _initial(workstream: Workstream) -> dict[str, list[int]]:
     return {name: [o.pk for o in getattr(workstream, name).all()] for name in LINKS}
 
@@ -97,18 +88,14 @@ def workstream_links(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = LinksForm(initial=_initial(workstream), indicators=indicators)
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             services.workstream_links_set(
                 workstream=workstream, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Saved what {workstream.name} moves")
             url = reverse("workstream-detail", args=[workstream.slug])
-            return redirect(url + _deal_query(request))
+            return redirect(url + deal_query(request))
     return render(
         request,
         "tracker/links/workstream_links.html",
@@ -116,7 +103,7 @@ def workstream_links(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "workstream": workstream,
             "deal": workstream.deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
         },
     )

@@ -8,11 +8,12 @@ count on them includes an OFFICIAL-SENSITIVE one.
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.safestring import mark_safe
 
+from core.views import deal_query
 from tracker import selectors, selectors_pipeline
 from tracker.choices import ProposalStage
 from tracker.models import Deal
@@ -43,24 +44,14 @@ class StuckWeeksForm(forms.Form):
     )
 
 
-def _deal_query(request: HttpRequest, sep: str = "?") -> str:
-    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"{sep}{query.urlencode()}"
-
-
 def _page(request: HttpRequest, deal: Deal, template: str, **context: object) -> HttpResponse:
     return render(
         request,
         f"tracker/pipeline/{template}",
         {
             "deal": deal,
-            "deal_query": _deal_query(request),
-            "deal_and": _deal_query(request, "&"),
+            "deal_query": deal_query(request),
+            "deal_and": deal_query(request, "&"),
             "here": template.removesuffix(".html"),
             **context,
         },

@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.choices import Role
+from core.errors import DomainError
+from core.views import deal_query, posted, refusals, show_refusal
 from missions.models import Mission
 from missions.selectors import indicators_of_deal
 from tracker import selectors, selectors_proposals, services
@@ -77,22 +79,8 @@ def _deal(request: HttpRequest) -> Deal:
     return deal
 
 
-def _deal_query(request: HttpRequest) -> str:
-    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"?{query.urlencode()}"
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
-
-
 def _to_proposal(request: HttpRequest, proposal: Proposal) -> HttpResponse:
-    return redirect(reverse("proposal-detail", args=[proposal.pk]) + _deal_query(request))
+    return redirect(reverse("proposal-detail", args=[proposal.pk]) + deal_query(request))
 
 
 def _require_editor(request: HttpRequest, proposal: Proposal) -> None:
@@ -112,7 +100,7 @@ def _page(request: HttpRequest, template: str, proposal: Proposal, **context: An
         {
             "proposal": proposal,
             "deal": proposal.deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "stage_tag": STAGE_TAG_CLASSES[ProposalStage(proposal.stage)],
             **context,
         },
@@ -228,7 +216,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "tracker/proposals/proposal_list.html",
         {
             "deal": deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_ends=1),
             "proposals": [(p, STAGE_TAG_CLASSES[ProposalStage(p.stage)]) for p in page],
@@ -338,7 +326,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     if not workstreams.exists():
         raise PermissionDenied("Only a workstream's lead or an administrator can add proposals.")
     form = forms.ProposalForm(
-        _posted(request),
+        posted(request),
         initial={"workstream": workstreams.filter(slug=slug).first() if slug else None},
         workstreams=workstreams,
         people=deal_people(deal),
@@ -346,23 +334,19 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         indicators=indicators_of_deal(deal.pk).order_by("name"),
     )
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             proposal = services.proposal_create(
                 workstream=form.cleaned_data["workstream"],
                 acting_user=policy.signed_in(request.user),
                 **form.values(),
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Proposal “{proposal}” drafted")
             return _to_proposal(request, proposal)
     return render(
         request,
         "tracker/proposals/proposal_form.html",
-        {"form": form, "deal": deal, "deal_query": _deal_query(request), "proposal": None},
+        {"form": form, "deal": deal, "deal_query": deal_query(request), "proposal": None},
     )
 
 
@@ -395,10 +379,8 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 proposal = selectors_proposals.proposal_for_page(request.user, pk)
                 form = forms.ProposalEditForm.restarted(request.POST, proposal.revision, **kw)
                 form.add_error(None, str(error))
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except services.TrackerError as error:
-                form.add_error(None, str(error))
+            except (ValidationError, DomainError) as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, f"Proposal “{proposal}” saved")
                 return _to_proposal(request, proposal)
@@ -412,19 +394,15 @@ def proposal_principles(request: HttpRequest, pk: int) -> HttpResponse:
         return _closed_notice(request, proposal)
     principles = selectors_proposals.principles_of(proposal.deal_id)
     initial = forms.principles_initial(list(proposal.principle_responses.all()))
-    form = forms.PrinciplesForm(_posted(request), initial=initial, principles=principles)
+    form = forms.PrinciplesForm(posted(request), initial=initial, principles=principles)
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             services.principles_answer(
                 proposal=proposal,
                 acting_user=policy.signed_in(request.user),
                 answers=form.answers(),
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, "Answers to the principles saved")
             return _to_proposal(request, proposal)
     return _page(request, "principles_form.html", proposal, form=form)
@@ -448,10 +426,8 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
             proposal = services.proposal_submit(
                 proposal=proposal, acting_user=policy.signed_in(request.user)
             )
-        except ValidationError as error:
-            errors = [m for ms in error.message_dict.values() for m in ms]
-        except services.TrackerError as error:
-            errors = [str(error)]
+        except (ValidationError, DomainError) as error:
+            errors = error.messages if isinstance(error, ValidationError) else [str(error)]
         else:
             if proposal.stage == ProposalStage.SUBMITTED:
                 messages.success(request, f"“{proposal}” submitted to government")
@@ -493,21 +469,17 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         body = bodies.filter(pk=request.POST.get("body") or 0).first() or body
     initial = {"body": body, "meeting": request.GET.get("meeting")}
     form = forms.DecisionForm(
-        _posted(request), initial=initial, bodies=bodies, meetings=_meetings_of(request, body)
+        posted(request), initial=initial, bodies=bodies, meetings=_meetings_of(request, body)
     )
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             decision = services.decision_record(
                 proposal=proposal,
                 body=form.cleaned_data["body"],
                 acting_user=policy.signed_in(request.user),
                 **form.values(),
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(
                 request,
                 f"{decision.get_outcome_display()} by the {decision.body}: decision recorded",
@@ -522,17 +494,13 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors_proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
-    form = forms.SkipForm(_posted(request))
+    form = forms.SkipForm(posted(request))
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             decision = services.proposal_skip(
                 proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"The {decision.body} skipped")
             return _to_proposal(request, proposal)
     body = proposal.awaiting_body
@@ -558,17 +526,13 @@ def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors_proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
-    form = forms.OutcomeForm(_posted(request), stage=proposal.stage)
+    form = forms.OutcomeForm(posted(request), stage=proposal.stage)
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             proposal = services.proposal_conclude(
                 proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Outcome recorded: {proposal.get_outcome_display()}")
             return _to_proposal(request, proposal)
     refusal = f"“{proposal}” is already {_stage(proposal)}." if proposal.is_closed else ""
@@ -581,17 +545,13 @@ def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def negotiation_create(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors_proposals.proposal_for_page(request.user, pk)
     _require_editor(request, proposal)
-    form = forms.NegotiationForm(_posted(request), departments=_departments(proposal.deal_id))
+    form = forms.NegotiationForm(posted(request), departments=_departments(proposal.deal_id))
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             entry = services.negotiation_log(
                 proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Talks with {entry.department} logged")
             return _to_proposal(request, proposal)
     refusal = ""
@@ -643,10 +603,8 @@ def negotiation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 entry.refresh_from_db()
                 form = forms.NegotiationEditForm.restarted(request.POST, entry.revision, **kw)
                 form.add_error(None, str(error))
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except services.TrackerError as error:
-                form.add_error(None, str(error))
+            except (ValidationError, DomainError) as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, f"Talks with {entry.department} saved")
                 return _to_proposal(request, proposal)

@@ -12,27 +12,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
 from accounts import policy
+from core.errors import DomainError
+from core.views import deal_query, posted, refusals, show_refusal
 from tracker import selectors, selectors_records, services
 from tracker.choices import RiskStatus, WorkstreamStatus
 from tracker.forms import records as forms
 from tracker.models import EngagementEntry, Risk, Workstream
 
 # --- Helpers shared by the pages --------------------------------------------------------------
-
-
-def _deal_query(request: HttpRequest) -> str:
-    """The ``?deal=`` a page was asked with, kept on its links for people in several deals."""
-    slug = request.GET.get("deal")
-    if not slug:
-        return ""
-    query = QueryDict(mutable=True)
-    query["deal"] = slug
-    return f"?{query.urlencode()}"
 
 
 def _workstream(request: HttpRequest, slug: str) -> Workstream:
@@ -50,7 +42,7 @@ def _require_admin(request: HttpRequest, workstream: Workstream) -> None:
 
 
 def _to(request: HttpRequest, name: str, *args: Any) -> HttpResponse:
-    return redirect(reverse(name, args=args) + _deal_query(request))
+    return redirect(reverse(name, args=args) + deal_query(request))
 
 
 def _page(request: HttpRequest, template: str, workstream: Workstream, **context: Any) -> Any:
@@ -60,17 +52,13 @@ def _page(request: HttpRequest, template: str, workstream: Workstream, **context
         {
             "workstream": workstream,
             "deal": workstream.deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "can_write": policy.can_write_workstream(request.user, workstream),
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
             "bands": selectors_records.RiskBands(),
             **context,
         },
     )
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
 
 
 # --- Risks and issues -------------------------------------------------------------------------
@@ -109,17 +97,13 @@ def risk_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_writer(request, workstream)
-    form = forms.RiskForm(_posted(request), people=selectors_records.deal_people(workstream.deal))
+    form = forms.RiskForm(posted(request), people=selectors_records.deal_people(workstream.deal))
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             risk = services.risk_create(
                 workstream=workstream, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"Risk “{risk.title}” added to the log")
             return _to(request, "risk-detail", workstream.slug, risk.pk)
     return _page(request, "risk_form.html", workstream, form=form, risk=None)
@@ -156,8 +140,8 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 risk = selectors_records.risk_detail(request.user, workstream, pk)
                 form = forms.RiskEditForm.restarted(request.POST, risk.revision, people=people)
                 form.add_error(None, str(error))
-            except ValidationError as error:
-                form.add_service_errors(error)
+            except (ValidationError, DomainError) as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, f"Risk “{risk.title}” saved")
                 return _to(request, "risk-detail", workstream.slug, risk.pk)
@@ -193,17 +177,13 @@ def engagement_create(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_writer(request, workstream)
     channels = selectors_records.engagement_channels(workstream.deal)
-    form = forms.EngagementForm(_posted(request), channels=channels)
+    form = forms.EngagementForm(posted(request), channels=channels)
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form):
             entry = services.engagement_entry_create(
                 workstream=workstream, acting_user=policy.signed_in(request.user), **form.values()
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"{entry.organisation} added to the engagement plan")
             return _to(request, "engagement-detail", workstream.slug, entry.pk)
     return _page(request, "engagement_form.html", workstream, form=form, entry=None)
@@ -243,8 +223,8 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     request.POST, entry.revision, channels=channels
                 )
                 form.add_error(None, str(error))
-            except ValidationError as error:
-                form.add_service_errors(error)
+            except (ValidationError, DomainError) as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, f"Engagement with {entry.organisation} saved")
                 return _to(request, "engagement-detail", workstream.slug, entry.pk)
@@ -257,21 +237,17 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def workstream_merge(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_admin(request, workstream)
-    form = forms.MergeForm(_posted(request), targets=selectors_records.merge_targets(workstream))
+    form = forms.MergeForm(posted(request), targets=selectors_records.merge_targets(workstream))
     moves = selectors_records.what_moves_on_merge(request.user, workstream)
     if form.is_bound and form.is_valid():
         into = form.cleaned_data["into"]
         if not form.cleaned_data["confirmed"]:
             return _page(request, "merge_confirm.html", workstream, into=into, moves=moves)
-        try:
+        with refusals(form, "into"):
             services.workstream_merge(
                 workstream=workstream, into=into, acting_user=policy.signed_in(request.user)
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error("into", str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"{workstream} merged into {into}")
             return _to(request, "workstream-detail", workstream.slug)
     return _page(request, "merge_form.html", workstream, form=form, moves=moves)
@@ -280,20 +256,16 @@ def workstream_merge(request: HttpRequest, slug: str) -> HttpResponse:
 def workstream_cease(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_admin(request, workstream)
-    form = forms.CeaseForm(_posted(request))
+    form = forms.CeaseForm(posted(request))
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form, "reason"):
             services.workstream_cease(
                 workstream=workstream,
                 acting_user=policy.signed_in(request.user),
                 reason=form.cleaned_data["reason"],
                 ceased_on=form.cleaned_data["ceased_on"],
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except services.TrackerError as error:
-            form.add_error("reason", str(error))
-        else:
+        if not form.errors:
             messages.success(request, f"{workstream} marked as ceased")
             return _to(request, "workstream-detail", workstream.slug)
     return _page(request, "cease_form.html", workstream, form=form)
@@ -327,7 +299,7 @@ def workstream_list(request: HttpRequest) -> HttpResponse:
         "tracker/records/workstream_list.html",
         {
             "deal": deal,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
             "workstreams": workstreams,
             "query": query,
             "status": status,
@@ -366,6 +338,6 @@ def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str
             "can_write": policy.can_write_workstream(request.user, workstream),
             "is_admin": policy.is_admin(request.user, workstream.deal_id),
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
-            "deal_query": _deal_query(request),
+            "deal_query": deal_query(request),
         }
     }

@@ -24,6 +24,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.choices import Role
+from core.errors import DomainError
+from core.views import query_for_deal, refusals, show_refusal
 from tracker import selectors, services
 from tracker.choices import Rag, ReviewDecision, WorkstreamStatus
 from tracker.forms.updates import StatusUpdateForm, UpdateReviewForm
@@ -52,12 +54,15 @@ def _multi_deal(user: AnyUser) -> bool:
     return deal_ids is None or len(deal_ids) > 1
 
 
-def _deal_query(user: AnyUser, workstream: Workstream, sep: str = "?") -> str:
-    return f"{sep}deal={workstream.deal.slug}" if _multi_deal(user) else ""
+def _workstream_deal_query(user: AnyUser, workstream: Workstream, sep: str = "?") -> str:
+    """The workstream's deal on links, for someone in several deals."""
+    return query_for_deal(workstream.deal.slug if _multi_deal(user) else None, sep)
 
 
 def _workstream_url(user: AnyUser, workstream: Workstream) -> str:
-    return reverse("workstream-detail", args=[workstream.slug]) + _deal_query(user, workstream)
+    return reverse("workstream-detail", args=[workstream.slug]) + _workstream_deal_query(
+        user, workstream
+    )
 
 
 def _workstream(request: HttpRequest, slug: str) -> Workstream:
@@ -148,7 +153,7 @@ def my_workstreams(request: HttpRequest) -> HttpResponse:
     latest = _latest_per_workstream(user, [ws.pk for ws in [*led, *sponsored]])
     for workstream in [*led, *sponsored]:
         workstream.latest_update = latest.get(workstream.pk)  # type: ignore[attr-defined]
-        workstream.deal_query = _deal_query(user, workstream)  # type: ignore[attr-defined]
+        workstream.deal_query = _workstream_deal_query(user, workstream)  # type: ignore[attr-defined]
     awaiting_sign_off = len(
         [
             ws
@@ -190,10 +195,8 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
             except services.StaleEdit as stale:
                 form, changes = _after_stale_edit(request, workstream, period.start, stale)
                 current = _current_version(request.user, workstream, period.start)
-            except ValidationError as error:
-                form.add_error(None, error)
-            except services.TrackerError as error:
-                form.add_error(None, str(error))
+            except (ValidationError, DomainError) as error:
+                show_refusal(form, error)
             else:
                 verb = "revised" if update.version > 1 else "posted"
                 messages.success(
@@ -260,18 +263,14 @@ def update_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the workstream's SLT sponsor can sign off its updates.")
     form = UpdateReviewForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals(form):
             review = services.status_update_review(
                 status_update=update,
                 acting_user=policy.signed_in(request.user),
                 decision=form.cleaned_data["decision"],
                 comment=form.cleaned_data["comment"],
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        except services.TrackerError as error:
-            form.add_error(None, str(error))
-        else:
+        if not form.errors:
             if review.decision == ReviewDecision.SIGNED_OFF:
                 messages.success(request, f"You signed off version {update.version}")
             else:
@@ -314,7 +313,7 @@ def _render_detail(
             # any more (the version was revised meanwhile).
             "form": review_form,
             "workstream_url": _workstream_url(user, workstream),
-            "deal_query": _deal_query(user, workstream),
+            "deal_query": _workstream_deal_query(user, workstream),
         },
     )
 
@@ -331,7 +330,7 @@ def update_list(request: HttpRequest, slug: str) -> HttpResponse:
             "workstream": workstream,
             "page": page,
             "workstream_url": _workstream_url(request.user, workstream),
-            "page_query": _deal_query(request.user, workstream, "&"),
+            "page_query": _workstream_deal_query(request.user, workstream, "&"),
         },
     )
 
@@ -563,7 +562,7 @@ def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str
         "update_reporting_active": workstream.status == WorkstreamStatus.ACTIVE,
         "can_post_update": policy.can_write_workstream(user, workstream)
         and workstream.status == WorkstreamStatus.ACTIVE,
-        "update_deal_query": _deal_query(user, workstream),
+        "update_deal_query": _workstream_deal_query(user, workstream),
     }
 
 

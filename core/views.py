@@ -1,0 +1,80 @@
+"""The glue every page uses, in one place.
+
+- ``deal_query``: the ``?deal=`` a page was asked with, kept on its links, so that someone who
+  holds roles in several deals stays in the one they chose.
+- ``posted``: the form data of a POST, or ``None`` for an unbound form.
+- ``refusals`` and ``show_refusal``: turn a service's refusal (a ``ValidationError`` or any
+  ``DomainError``) into the form's errors, where the form shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, QueryDict
+
+from .errors import DomainError
+
+
+def query_for_deal(slug: str | None, sep: str = "?") -> str:
+    """``?deal=slug`` (or ``&deal=slug`` with ``sep="&"``), or nothing without a slug."""
+    if not slug:
+        return ""
+    query = QueryDict(mutable=True)
+    query["deal"] = slug
+    return f"{sep}{query.urlencode()}"
+
+
+def deal_query(request: HttpRequest, sep: str = "?") -> str:
+    """The ``?deal=`` the page was asked with, for its links."""
+    return query_for_deal(request.GET.get("deal"), sep)
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST, or ``None`` (an unbound form) for any other method."""
+    return request.POST if request.method == "POST" else None
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, field: str | None = None) -> None:
+    """Put a service's ``ValidationError`` on the form: each field's message beside that field
+    when the form has it, the rest on ``field`` (``None``: at the top of the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(field, error)
+        return
+    for name, errors in error.error_dict.items():
+        target = name if name in form.fields and name != NON_FIELD_ERRORS else field
+        form.add_error(target, errors)
+
+
+@contextmanager
+def refusals(form: forms.Form, field: str | None = None) -> Iterator[None]:
+    """Run the block; if the service refuses, show why on ``form`` and carry on: a
+    ``ValidationError`` beside the fields it names, a ``DomainError``'s message on ``field``
+    (``None``: at the top of the form).
+
+    After the block, ``form.errors`` says whether it was refused::
+
+        with refusals(form):
+            risk = services.risk_create(...)
+        if not form.errors:
+            return redirect(risk)
+    """
+    try:
+        yield
+    except (ValidationError, DomainError) as error:
+        show_refusal(form, error, field)
+
+
+def show_refusal(
+    form: forms.Form, error: ValidationError | DomainError, field: str | None = None
+) -> None:
+    """Show a service's refusal on ``form``: a ``ValidationError`` beside the fields it names
+    (the rest where the form keeps errors about the whole record, ``whole_record_errors_on``),
+    a ``DomainError``'s message on ``field``."""
+    if isinstance(error, ValidationError):
+        add_service_errors(form, error, getattr(form, "whole_record_errors_on", None))
+    else:
+        form.add_error(field, str(error))
