@@ -79,6 +79,15 @@ class Deal(models.Model):
         default="core team",
         help_text="What the team of administrators who run the deal is called.",
     )
+    engagement_expectation = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What the deal's sources expect of a stakeholder engagement plan that names no "
+        "non-constituent authority, in their words; shown with the plan's warning.",
+    )
+    engagement_expectation_source = models.CharField(
+        max_length=300, blank=True, help_text="Where the sources say it."
+    )
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
 
     deal_path: ClassVar[str] = "pk"

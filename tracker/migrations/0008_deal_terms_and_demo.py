@@ -12,6 +12,16 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='deal',
+            name='engagement_expectation',
+            field=models.CharField(blank=True, help_text="What the deal's sources expect of a stakeholder engagement plan that names no non-constituent authority, in their words; shown with the plan's warning.", max_length=300),
+        ),
+        migrations.AddField(
+            model_name='deal',
+            name='engagement_expectation_source',
+            field=models.CharField(blank=True, help_text='Where the sources say it.', max_length=300),
+        ),
+        migrations.AddField(
+            model_name='deal',
             name='area_name',
             field=models.CharField(blank=True, help_text="The area's name, as the pages show its figures.", max_length=200),
         ),
