@@ -6,9 +6,10 @@
 Migrates the database, loads the reference data and ``load_demo_data --scale N`` into it
 (replacing any demo data there), starts the app under gunicorn on a free loopback port with
 production settings (DEBUG off, a throwaway SECRET_KEY, static files collected), signs in as a
-demo DSG member by creating a session for them, warms up, then requests each page in turn,
-``--requests`` rounds, all pages interleaved in the same run, and prints the p50 and p95
-latency of each page and its ratio to /health/'s. The overview is cached until the data
+demo DSG member by creating a session for them, warms up, then requests each page of the
+synthetic deal that ``--scale N`` makes (``?deal=``: the demo's people hold roles in the demo's
+deal too) in turn, ``--requests`` rounds, all pages interleaved in the same run, and prints the
+p50 and p95 latency of each page and its ratio to /health/'s. The overview is cached until the data
 changes, so it is also measured just after a change, in a phase of its own ("/dashboard/
 changed": the data version is moved on before each of those requests, as any committed write
 does, and the page is built afresh). A page that does not answer 200 is reported as an error.
@@ -95,8 +96,9 @@ def main() -> int:
         print(f"load_demo_data --scale {args.scale}: {time.perf_counter() - started:.1f} s")
     analyze()
     manage(["collectstatic", "--noinput", "-v0"], env)
-    cookie = dsg_session_cookie()
-    print(data_size())
+    deal = synthetic_deal()
+    cookie = dsg_session_cookie(deal)
+    print(data_size(deal))
 
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
@@ -116,7 +118,7 @@ def main() -> int:
     )
     try:
         wait_until_ready(port, server)
-        results = measure(port, cookie, args.requests)
+        results = measure(port, cookie, args.requests, deal)
     finally:
         stop(server)
     report(results, args)
@@ -172,19 +174,46 @@ def refuse_real_data(*, allow: bool) -> None:
     print(f"WARNING: {message} Going on (--allow-real-data): the demo data is replaced.")
 
 
-def dsg_session_cookie() -> str:
-    """A signed-in session of a demo DSG member, created directly (no password needed)."""
+def synthetic_deal() -> str:
+    """The slug of the synthetic deal that ``load_demo_data --scale N`` makes: the big one,
+    which the benchmarks measure (not the demo's own deal)."""
+    django_setup()
+    from tracker.demo_scale import DEAL_SLUG
+    from tracker.models import Deal
+
+    if not Deal.objects.filter(slug=DEAL_SLUG, is_demo=True).exists():
+        sys.exit(
+            f"No synthetic deal ({DEAL_SLUG}): load it with load_demo_data --scale N (run "
+            "without --skip-load)."
+        )
+    return DEAL_SLUG
+
+
+def in_deal(page: str, deal: str) -> str:
+    """The page of the deal: the demo's people hold roles in several deals, and a page shows
+    the first of them unless asked for another."""
+    return page if page == "/health/" else f"{page}?deal={deal}"
+
+
+def dsg_session_cookie(deal: str) -> str:
+    """A signed-in session of a demo DSG member of the deal, created directly (no password
+    needed)."""
     django_setup()
     from accounts.choices import Role
     from accounts.models import User
 
     user = (
-        User.objects.filter(is_demo=True, memberships__role=Role.DSG, is_active=True)
+        User.objects.filter(
+            is_demo=True,
+            is_active=True,
+            memberships__role=Role.DSG,
+            memberships__deal__slug=deal,
+        )
         .order_by("pk")
         .first()
     )
     if user is None:
-        sys.exit("No demo DSG member: load the demo data (run without --skip-load).")
+        sys.exit(f"No demo DSG member in {deal}: load the demo data (run without --skip-load).")
     return verified_session_cookie(user)
 
 
@@ -229,19 +258,25 @@ def password_backend() -> str:
     )
 
 
-def data_size() -> str:
+def data_size(deal: str) -> str:
+    """What the database holds, and what the measured deal holds of it."""
     django_setup()
     from missions.models import Observation
     from tracker.models import Proposal, Risk, StatusUpdate, Workstream
 
     counts = {
-        "workstreams": Workstream.objects.count(),
-        "status updates": StatusUpdate.objects.count(),
-        "proposals": Proposal.objects.count(),
-        "risks": Risk.objects.count(),
-        "observations": Observation.objects.count(),
+        "workstreams": (Workstream.objects, "deal__slug"),
+        "status updates": (StatusUpdate.objects, "workstream__deal__slug"),
+        "proposals": (Proposal.objects, "deal__slug"),
+        "risks": (Risk.objects, "workstream__deal__slug"),
     }
-    return "Data: " + ", ".join(f"{count:,} {name}" for name, count in counts.items())
+    everything = [f"{manager.count():,} {name}" for name, (manager, _) in counts.items()]
+    everything.append(f"{Observation.objects.count():,} observations")
+    measured = [
+        f"{manager.filter(**{path: deal}).count():,} {name}"
+        for name, (manager, path) in counts.items()
+    ]
+    return f"Data: {', '.join(everything)}; in {deal}, measured: {', '.join(measured)}"
 
 
 def free_port() -> int:
@@ -289,15 +324,15 @@ def after_a_change() -> None:
     freshness.data_changed()
 
 
-def measure(port: int, cookie: str, rounds: int) -> dict[str, dict[str, object]]:
-    """Every page in turn, ``rounds`` times; then, as a phase of its own (a change makes every
-    cached page stale), the overview just after a change, ``rounds`` times."""
+def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[str, object]]:
+    """Every page of the deal in turn, ``rounds`` times; then, as a phase of its own (a change
+    makes every cached page stale), the overview just after a change, ``rounds`` times."""
     results: dict[str, dict[str, object]] = {
         label: {"times": [], "errors": Counter()} for label in [*PAGES, CHANGED]
     }
 
     def one(label: str, page: str) -> None:
-        status, elapsed = get(port, page, cookie)
+        status, elapsed = get(port, in_deal(page, deal), cookie)
         if status == 200:
             results[label]["times"].append(elapsed)  # type: ignore[attr-defined]
         else:
@@ -305,7 +340,7 @@ def measure(port: int, cookie: str, rounds: int) -> dict[str, dict[str, object]]
 
     for _ in range(WARM_UP_ROUNDS):
         for page in PAGES:
-            get(port, page, cookie)
+            get(port, in_deal(page, deal), cookie)
     for _ in range(rounds):
         for page in PAGES:
             one(page, page)
@@ -326,7 +361,7 @@ def report(results: dict[str, dict[str, object]], args: argparse.Namespace) -> N
     base = (percentile(health, 0.5), percentile(health, 0.95)) if health else None  # type: ignore[arg-type]
     print(
         f"\n{args.requests} requests per page, interleaved, sequential; gunicorn "
-        f"{args.workers} worker(s), DEBUG off; scale {args.scale}\n"
+        f"{args.workers} worker(s), DEBUG off; scale {args.scale}; the synthetic deal's pages\n"
     )
     header = f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'x health p50':>14}{'x health p95':>14}"
     print(header)

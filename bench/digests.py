@@ -1,14 +1,17 @@
 """Measure sending digests: 1,000 subscriptions claimed and delivered to a local SMTP sink.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench \\
-        .venv/bin/python bench/digests.py [--subscriptions 1000] [--keep]
+        .venv/bin/python bench/digests.py [--scale N] [--subscriptions 1000] [--keep]
 
-Migrates the database in ``DATABASE_URL`` (SQLite under ``var/`` without it), loads the
-reference data, and the demo data if there is none, then adds ``--subscriptions`` subscriptions
-due now: three in four for external partner addresses at ``bench.invalid`` (the whole deal, a
-theme, or two workstreams), the rest internal ones for the demo's people, so the digests are
-built for every audience and scope. It starts an SMTP sink (aiosmtpd) on a free loopback port,
-points Django's SMTP email backend at it, then times the two steps the beat's tick and the
+Migrates the database in ``DATABASE_URL`` (SQLite under ``var/`` without it) and loads the
+reference data. It measures the synthetic deal that ``load_demo_data --scale N`` makes (the big
+one, not the demo's own deal): ``--scale N`` loads it first (replacing the demo data there, and
+its logins); without it, the synthetic deal an earlier load made is measured, and the script
+stops if there is none. It adds ``--subscriptions`` subscriptions to that deal due now: three in
+four for external partner addresses at ``bench.invalid`` (the whole deal, a theme, or two
+workstreams), the rest internal ones for the demo's people who hold roles in it, so the digests
+are built for every audience and scope. It starts an SMTP sink (aiosmtpd) on a free loopback
+port, points Django's SMTP email backend at it, then times the two steps the beat's tick and the
 workers run: ``sending.claim_due`` for all, and ``sending.deliver`` for each over one SMTP
 connection. It prints a table of the total time, the time per digest (mean, p50, p95) and the
 database queries per digest, and checks that the sink received one message per digest sent.
@@ -52,12 +55,21 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _load() -> None:
+def _load(scale: int | None) -> None:
     from django.core.management import call_command
+
+    from tracker.demo_scale import DEAL_SLUG
+    from tracker.models import Deal
 
     call_command("migrate", verbosity=0)
     call_command("load_reference_data", verbosity=0)
-    call_command("load_demo_data", "--if-empty", verbosity=0)
+    if scale is not None:
+        call_command("load_demo_data", "--scale", str(scale), verbosity=0)
+    if not Deal.objects.filter(slug=DEAL_SLUG, is_demo=True).exists():
+        sys.exit(
+            f"No synthetic deal ({DEAL_SLUG}) to measure: give --scale N to load it (it "
+            "replaces the demo data), or load it with load_demo_data --scale N."
+        )
 
 
 def _subscriptions(count: int) -> list[int]:
@@ -69,10 +81,11 @@ def _subscriptions(count: int) -> list[int]:
     from accounts.models import User
     from briefings.choices import Audience, Frequency, Scope
     from briefings.models import Subscription
+    from tracker.demo_scale import DEAL_SLUG
     from tracker.models import Deal, Theme, Workstream
 
     _delete_bench()
-    deal = Deal.objects.get(slug="wmca-tdd")
+    deal = Deal.objects.get(slug=DEAL_SLUG)
     themes = list(Theme.objects.filter(deal=deal))
     workstreams = list(Workstream.objects.filter(deal=deal))
     people = list(User.objects.filter(is_demo=True, memberships__deal=deal).distinct())
@@ -93,7 +106,9 @@ def _subscriptions(count: int) -> list[int]:
                 scope=scope,
                 theme=themes[n % len(themes)] if scope == Scope.THEME else None,
                 send_at=dt.time(0, 0),
-                next_due_at=now - dt.timedelta(minutes=1),
+                # Due now, not earlier: the period ends after the data just loaded was written
+                # (synthetic rows are stamped with the time of loading), so the digests tell it.
+                next_due_at=now,
             )
         )
         chosen.append(workstreams[n % len(workstreams)] if scope == Scope.WORKSTREAMS else None)
@@ -187,6 +202,13 @@ def _report(result: dict[str, Any], received: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=None,
+        help="load_demo_data --scale N first (replaces the demo data); without it, measure the "
+        "synthetic deal already loaded",
+    )
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the bench's subscriptions")
     args = parser.parse_args()
@@ -199,7 +221,7 @@ def main() -> int:
 
     from tests.smtp import free_port
 
-    _load()
+    _load(args.scale)
     _subscriptions(args.subscriptions)
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())

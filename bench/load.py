@@ -6,9 +6,12 @@
 Prepares the database as bench/dashboards.py does (migrate, reference data, ``load_demo_data
 --scale N`` replacing any demo data, ANALYZE, collectstatic; it refuses a database holding data
 that is not demo data unless given --allow-real-data), then creates what the simulated people
-sign in with, directly in the database: an API token for each workstream lead and for the API
-readers, and a session for each DSG member that counts as verified by their authenticator app
-(django-otp keeps the verified device in the session), so production's two-factor rule stays on.
+of the synthetic deal that ``--scale N`` makes sign in with, directly in the database: an API
+token for each of its workstreams' leads and for the API readers, and a session for each DSG
+member that counts as verified by their authenticator app (django-otp keeps the verified device
+in the session), so production's two-factor rule stays on. The leads post to the synthetic
+deal's workstreams and the DSG members view its dashboards (``?deal=``: the demo's people hold
+roles in the demo's own deal too).
 
 Starts gunicorn (``--workers``) on a free loopback port with production settings, runs locust
 headless with bench/locustfile.py for ``--duration`` seconds with ``--users`` people (leads
@@ -44,9 +47,11 @@ from dashboards import (  # noqa: E402 - the helpers of the dashboards' benchmar
     data_size,
     django_setup,
     free_port,
+    in_deal,
     manage,
     refuse_real_data,
     stop,
+    synthetic_deal,
     verified_session_cookie,
     wait_until_ready,
 )
@@ -92,13 +97,15 @@ def main() -> int:
     run = secrets.token_hex(4)
     plan_path = var_dir / "plan.json"
     results_path = var_dir / "results.json"
-    plan = people(args.users) | {
+    deal = synthetic_deal()
+    plan = people(args.users, deal) | {
         "run": run,
+        "deal": deal,
         "think": [args.think_min, args.think_max],
         "results": str(results_path),
     }
     plan_path.write_text(json.dumps(plan))
-    print(data_size())
+    print(data_size(deal))
 
     port = free_port()
     server = start_gunicorn(port, args.workers, env, var_dir / "gunicorn.log")
@@ -160,11 +167,11 @@ def prepare_database(args: argparse.Namespace, env: dict[str, str]) -> None:
     manage(["collectstatic", "--noinput", "-v0"], env)
 
 
-def people(users: int) -> dict[str, Any]:
-    """What the simulated people sign in with: a token for each workstream's lead (one lead
-    user per active workstream, so that each posts to a workstream of their own), a verified
-    session for each DSG member user, and tokens of a sponsor, a partner and a DSG member for
-    the API readers."""
+def people(users: int, deal: str) -> dict[str, Any]:
+    """What the simulated people of the deal sign in with: a token for each of its workstreams'
+    lead (one lead user per active workstream, so that each posts to a workstream of their
+    own), a verified session for each of its DSG member users, and tokens of a sponsor, a
+    partner and a DSG member of it for the API readers."""
     django_setup()
     from rest_framework.authtoken.models import Token
 
@@ -176,6 +183,7 @@ def people(users: int) -> dict[str, Any]:
         membership.workstream_id: membership.user
         for membership in Membership.objects.filter(
             role=Role.LEAD,
+            deal__slug=deal,
             user__is_demo=True,
             user__is_active=True,
             workstream__status=WorkstreamStatus.ACTIVE,
@@ -188,11 +196,12 @@ def people(users: int) -> dict[str, Any]:
         for workstream, user in sorted(lead_of.items())
     ]
     demo = User.objects.filter(is_demo=True, is_active=True).order_by("pk")
-    dsg = list(demo.filter(memberships__role=Role.DSG).distinct())
+    dsg = list(demo.filter(memberships__role=Role.DSG, memberships__deal__slug=deal).distinct())
     readers = [
         Token.objects.get_or_create(user=user)[0].key
         for role in (Role.SPONSOR, Role.PARTNER, Role.DSG)
-        if (user := demo.filter(memberships__role=role).first()) is not None
+        if (user := demo.filter(memberships__role=role, memberships__deal__slug=deal).first())
+        is not None
     ]
     if not leads or not dsg or not readers:
         sys.exit("The demo leads, DSG members or readers are missing: run without --skip-load.")
@@ -229,7 +238,8 @@ def warm_up(port: int, plan: dict[str, Any], workers: int) -> None:
     templates (about 2 s here), which is start-up, not load."""
     session = {"Cookie": plan["sessions"][0]}
     token = {"Authorization": f"Token {plan['readers'][0]}"}
-    requests = [(path, session) for path in DASHBOARDS] + [(path, token) for path in API_LISTS]
+    requests = [(in_deal(path, plan["deal"]), session) for path in DASHBOARDS]
+    requests += [(path, token) for path in API_LISTS]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         statuses = list(
             pool.map(lambda request: status_of(port, *request), requests * WARM_UP_ROUNDS * workers)

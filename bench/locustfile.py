@@ -4,14 +4,15 @@ Kept free of Django: locust patches the standard library with gevent when it is 
 everything that needs the database (sessions, tokens, the check of the writes) happens in
 bench/load.py, which passes what the users need in the JSON file named by ``LOAD_PLAN``:
 
-    {"run": "<id>", "think": [min, max], "results": "<path>",
+    {"run": "<id>", "deal": "<slug>", "think": [min, max], "results": "<path>",
      "leads": [{"token": ..., "workstream": <id>}], "sessions": ["<cookie>"],
      "readers": ["<token>"]}
 
 Three kinds of people, in the proportions of the class weights:
 - leads post their workstream's update through the API (token auth), each post carrying a
   marker unique to the run so that bench/load.py can count it in the database afterwards;
-- DSG members view the dashboards with a signed-in, two-factor-verified session;
+- DSG members view the dashboards of the deal (the synthetic one, ``?deal=``: they hold roles
+  in the demo's own deal too) with a signed-in, two-factor-verified session;
 - API clients read lists (workstreams, proposals, risks, status updates) with a token.
 
 Every request is named "<group> <path>" so that bench/load.py can report by group; at the end
@@ -66,12 +67,13 @@ class Base(FastHttpUser):
     # Connections are not reused: gunicorn's sync workers close each after its response.
     concurrency = 1
 
-    def expect(self, group: str, path: str, status: int, **kwargs: Any) -> Any:
-        """One request; anything but ``status`` (a redirect too) counts as an error."""
+    def expect(self, group: str, path: str, status: int, *, query: str = "", **kwargs: Any) -> Any:
+        """One request, named by its path without ``query``; anything but ``status`` (a
+        redirect too) counts as an error."""
         method = kwargs.pop("method", "GET")
         with self.client.request(
             method,
-            path,
+            f"{path}?{query}" if query else path,
             name=f"{group} {path}",
             catch_response=True,
             allow_redirects=False,
@@ -129,7 +131,7 @@ class DsgMember(Base):
         self.headers = PROXY_HEADERS | {"Cookie": cookie}
 
     def view(self, path: str) -> None:
-        self.expect("dashboards", path, 200, headers=self.headers)
+        self.expect("dashboards", path, 200, query=f"deal={PLAN['deal']}", headers=self.headers)
 
     @task
     def overview(self) -> None:
