@@ -555,7 +555,7 @@ class _ScaleBuilder:
                 # the Django admin.
                 membership_grant(user=user, role=role, deal=deal)
                 roles += 1
-        self._count("deals", 1)
+        self._count("deal", 1)
         self._count("themes", len(self.themes))
         self._count("governance bodies", GovernanceBody.objects.filter(deal=deal).count())
         self._count("principles", PRINCIPLES)
@@ -614,6 +614,7 @@ class _ScaleBuilder:
                 Membership(user=ws.sponsor, deal=self.deal, role=Role.SPONSOR, workstream=ws),  # type: ignore[attr-defined]
             ]
         _bulk(Membership, memberships)
+        self._count("memberships", len(memberships))
         through = Workstream.missions.through
         links = []
         for i, ws in enumerate(workstreams):
