@@ -4,10 +4,10 @@ Each service is atomic, checks the acting person may do it (``accounts.policy``)
 business rules, and saves through the model so that django-simple-history records who changed
 what. Views, the API, the admin and tasks call these; none of them save domain models directly.
 
-- ``reporting``: status updates and their sign-off, risks, the engagement plan, merging and
-  ceasing workstreams.
-- ``proposals``: drafting, the principles checklist, the governance chain, submission to
-  government, negotiation and outcomes.
+- ``reporting``: status updates and their sign-off, risks, the engagement plan, adding and
+  changing workstreams, merging and ceasing them.
+- ``proposals``: drafting (and deleting a mistaken draft), the principles checklist, the
+  governance chain, submission to government, negotiation and outcomes.
 - ``governance``: meetings and agendas, the Proposition, milestones.
 - ``links``: the missions, metrics and indicators a workstream moves.
 """
@@ -21,6 +21,7 @@ from .governance import (
     meeting_advance,
     meeting_create,
     meeting_update,
+    milestone_create,
     milestone_update,
     next_meeting,
     proposition_approve,
@@ -36,6 +37,7 @@ from .proposals import (
     principles_answer,
     proposal_conclude,
     proposal_create,
+    proposal_delete,
     proposal_skip,
     proposal_submit,
     proposal_update,
@@ -46,6 +48,7 @@ from .reporting import (
     RISK_FIELDS,
     UPDATE_FIELDS,
     UPDATE_TEXT_FIELDS,
+    WORKSTREAM_FIELDS,
     current_period,
     engagement_entry_create,
     engagement_entry_update,
@@ -55,7 +58,9 @@ from .reporting import (
     status_update_review,
     status_update_submit,
     workstream_cease,
+    workstream_create,
     workstream_merge,
+    workstream_update,
 )
 
 __all__ = [
@@ -64,6 +69,7 @@ __all__ = [
     "RISK_FIELDS",
     "UPDATE_FIELDS",
     "UPDATE_TEXT_FIELDS",
+    "WORKSTREAM_FIELDS",
     "StaleEdit",
     "TrackerError",
     "agenda_item_add",
@@ -78,6 +84,7 @@ __all__ = [
     "meeting_advance",
     "meeting_create",
     "meeting_update",
+    "milestone_create",
     "milestone_update",
     "negotiation_log",
     "negotiation_update",
@@ -85,6 +92,7 @@ __all__ = [
     "principles_answer",
     "proposal_conclude",
     "proposal_create",
+    "proposal_delete",
     "proposal_skip",
     "proposal_submit",
     "proposal_update",
@@ -97,6 +105,8 @@ __all__ = [
     "status_update_review",
     "status_update_submit",
     "workstream_cease",
+    "workstream_create",
     "workstream_links_set",
     "workstream_merge",
+    "workstream_update",
 ]

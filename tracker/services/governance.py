@@ -479,6 +479,29 @@ def _depends_on_loop(milestone: Milestone, depends_on: Iterable[Milestone]) -> b
     return False
 
 
+def milestone_create(
+    *,
+    deal: Deal,
+    acting_user: User,
+    title: str,
+    when_label: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    **fields: Any,
+) -> Milestone:
+    """A new milestone on the deal's timeline; its status and dependencies follow the rules of
+    ``milestone_update``."""
+    _require_admin(acting_user, deal.pk, "change milestones")
+    with transaction.atomic():
+        milestone = _save(
+            Milestone(
+                deal=deal, title=title, when_label=when_label, starts_on=starts_on, ends_on=ends_on
+            ),
+            acting_user,
+        )
+        return milestone_update(milestone=milestone, acting_user=acting_user, **fields)
+
+
 def milestone_update(*, milestone: Milestone, acting_user: User, **fields: Any) -> Milestone:
     """Change a milestone. It is done only once everything it depends on is done."""
     _require_admin(acting_user, milestone.deal_id, "change milestones")

@@ -247,6 +247,21 @@ def proposal_update(
         return current
 
 
+def proposal_delete(*, proposal: Proposal, acting_user: User) -> None:
+    """Delete a draft no body has decided on: one made by mistake. A proposal that has been
+    before a body is part of the governance record: it is withdrawn (``proposal_conclude``)."""
+    with transaction.atomic():
+        current = _locked(proposal)
+        _require_editor(acting_user, current.workstream)
+        if current.stage != ProposalStage.DRAFT or current.decisions.exists():
+            raise TrackerError(
+                f"“{current}” has been before the governance bodies: withdraw it rather than "
+                "delete it."
+            )
+        current._history_user = acting_user  # type: ignore[attr-defined]  # who, in its history
+        current.delete()
+
+
 def _stale(current: Proposal, expected_revision: int, fields: Mapping[str, Any]) -> StaleEdit:
     base = current.history.filter(revision=expected_revision).first()
     names = [n for n in fields if n not in LINK_FIELDS] or CONTENT_FIELDS

@@ -27,6 +27,7 @@ from ..choices import (
 from ..choices import WorkstreamStatus as Status
 from ..models import (
     AgendaItem,
+    Deal,
     EngagementEntry,
     Risk,
     StatusUpdate,
@@ -315,6 +316,46 @@ CLOSED_PROPOSAL_STAGES = CLOSED_STAGES
 def _require_admin(acting_user: User, workstream: Workstream) -> None:
     if not policy.is_admin(acting_user, workstream.deal_id):
         raise PermissionDenied("Only an administrator can merge or cease workstreams.")
+
+
+# What an administrator sets on a workstream directly. Its deal is fixed, its status changes
+# only by merging or ceasing, and what it moves through ``workstream_links_set``.
+WORKSTREAM_FIELDS = ["theme", "name", "slug", "description", "position", "can_proceed_outside_deal"]
+
+
+def _check_workstream(acting_user: User, deal_id: int, fields: dict[str, Any]) -> None:
+    if not policy.is_admin(acting_user, deal_id):
+        raise PermissionDenied("Only an administrator can add or change workstreams.")
+    unknown = set(fields) - set(WORKSTREAM_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This can't be set here" for name in sorted(unknown)})
+    theme = fields.get("theme")
+    if theme is not None and theme.deal_id != deal_id:
+        raise ValidationError({"theme": "Choose a theme of this deal"})
+
+
+def workstream_create(*, deal: Deal, acting_user: User, **fields: Any) -> Workstream:
+    """A new workstream of the deal, active from the start."""
+    _check_workstream(acting_user, deal.pk, fields)
+    try:
+        with transaction.atomic():
+            return _save(Workstream(deal=deal, **fields), acting_user)
+    except IntegrityError:
+        # full_clean() checked the constraints; only a simultaneous save gets here.
+        raise TrackerError(
+            "Someone else added a workstream with this name at the same moment: check the list."
+        ) from None
+
+
+def workstream_update(*, workstream: Workstream, acting_user: User, **fields: Any) -> Workstream:
+    """Change a workstream's name, theme, place in the list, description or mark. A merged or
+    ceased workstream may still be corrected: its history keeps each version."""
+    _check_workstream(acting_user, workstream.deal_id, fields)
+    with transaction.atomic():
+        current = _locked(workstream)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        return _save(current, acting_user)
 
 
 def workstream_merge(*, workstream: Workstream, into: Workstream, acting_user: User) -> Workstream:
