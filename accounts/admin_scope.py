@@ -11,18 +11,59 @@ a row to its deal once, as ``deal_path`` (``"workstream__deal"``); the admin cla
   the same deals. Models of neither kind (scheduled tasks, sign-in attempts, API tokens) are for
   operators.
 - Anyone else on the staff sees nothing: the admin's own permissions are never granted.
+
+Every admin class of ours says how it writes, as ``writes`` (a test walks the registry and
+checks each one):
+
+- ``SERVICES``: it saves and deletes through the app's service functions, so the same rules,
+  revision bumps, history and side effects apply as when the pages and the API write. A refusal
+  is shown on the form, with nothing written (``RefusalsShown``).
+- ``READ_ONLY``: shown here, never added, changed or deleted (``ReadOnly``).
+- ``"plain: <why>"``: saved as the form stands, because the model has no rule beyond its
+  constraints and the form's own checks.
+
+The libraries' own admins are for operators only (``OPERATORS_ONLY``). History is shown but never
+reverted from: a revert would save an old version around the services (``NoRevert``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.errors import DomainError
+from core.views import show_refusal
+
 from . import policy
+
+SERVICES = "services"
+READ_ONLY = "read-only"
+PLAIN = "plain: "
+
+# The libraries' admins, as the libraries wrote them: a deal's administrator never holds the
+# Django permissions they check, so only operators see them. By model label: why.
+OPERATORS_ONLY: dict[str, str] = {
+    "auth.group": "Django's groups: operators grant Django's own permissions",
+    "authtoken.tokenproxy": "API tokens: operators issue and revoke them",
+    "django_celery_beat.periodictask": "the scheduled tasks that send digests and reminders",
+    "django_celery_beat.clockedschedule": "a schedule of the scheduled tasks",
+    "django_celery_beat.crontabschedule": "a schedule of the scheduled tasks",
+    "django_celery_beat.solarschedule": "a schedule of the scheduled tasks",
+    "django_celery_beat.intervalschedule": "a schedule of the scheduled tasks",
+    "otp_totp.totpdevice": "authenticator apps: operators reset a lost one",
+    "axes.accessattempt": "sign-in throttling: operators unlock an account",
+    "axes.accesslog": "the sign-in log",
+    "axes.accessfailurelog": "the log of failed sign-ins",
+}
 
 
 def _deal_path(model: type[Model]) -> str | None:
@@ -135,6 +176,148 @@ class DealScoped:
         return kwargs
 
 
+# --- How an admin writes ----------------------------------------------------------------------
+
+
+class ReadOnly:
+    """For ``ModelAdmin`` and inline classes: put first among the bases. Shown, never added,
+    changed or deleted here, by anyone."""
+
+    writes = READ_ONLY
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class NoRevert:
+    """For history admins: each version is shown, none is reverted to, because the revert form
+    saves an old version as it stood, around every rule of the services."""
+
+    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
+
+
+class Refused(Exception):
+    """A service refused what the admin's form asked for: shown on the form, nothing written."""
+
+    def __init__(self, error: ValidationError | DomainError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def renamed(self, names: Mapping[str, str]) -> ValidationError | DomainError:
+        """The refusal, with the form's names for fields a service names otherwise."""
+        error = self.error
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            return ValidationError({names.get(n, n): e for n, e in error.error_dict.items()})
+        return error
+
+    def text(self) -> str:
+        error = self.error
+        return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+class RefusalsShown:
+    """For ``ModelAdmin`` classes whose forms or inlines save through services: put first among
+    the bases. A service's refusal (raised inside ``with self.service():``) rolls the whole save
+    back, and the form is shown again as it was posted, with the refusal on it."""
+
+    # The form's name for a field a service names otherwise (``{"into": "merged_into"}``).
+    refusal_fields: ClassVar[dict[str, str]] = {}
+    model: type[Model]
+
+    @contextmanager
+    def service(self) -> Iterator[None]:
+        try:
+            yield
+        except PermissionDenied as error:
+            # Not the admin's own 403: the service's answer to this request, said on the form.
+            raise Refused(ValidationError(str(error))) from error
+        except (ValidationError, DomainError) as error:
+            raise Refused(error) from error
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        view = super().changeform_view  # type: ignore[misc]
+        try:
+            return view(request, object_id, form_url, extra_context)
+        except Refused as refused:
+            # The admin's transaction is rolled back; posted again, the form carries the
+            # refusal as an error, so nothing is saved and what was typed is shown.
+            request.admin_refused = refused  # type: ignore[attr-defined]
+            return view(request, object_id, form_url, extra_context)
+
+    def get_form(
+        self, request: HttpRequest, obj: Model | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, *args, **kwargs)  # type: ignore[misc]
+        refused: Refused | None = getattr(request, "admin_refused", None)
+        if refused is None:
+            return form
+        error = refused.renamed(self.refusal_fields)
+
+        class RefusedForm(form):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict[str, Any]:
+                super().clean()
+                show_refusal(self, error)
+                return self.cleaned_data
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        except Refused as refused:
+            messages.error(request, refused.text())
+            opts = self.model._meta
+            change = f"admin:{opts.app_label}_{opts.model_name}_change"
+            return HttpResponseRedirect(reverse(change, args=[object_id]))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """An action (deleting the chosen rows) is refused whole when a service refuses one."""
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        except Refused as refused:
+            messages.error(request, refused.text())
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ServiceWrites(RefusalsShown):
+    """For ``ModelAdmin`` classes that save through services (``save_model``, and
+    ``delete_model`` with ``delete_queryset`` where deleting is allowed): the services save the
+    form's many-to-many fields with the row, so the form never saves them itself, and each
+    inline's rows are saved by ``save_formset``."""
+
+    writes = SERVICES
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)  # type: ignore[attr-defined]
+
+
 class ScopedModelAdmin(DealScoped, admin.ModelAdmin):
     pass
 
@@ -147,5 +330,5 @@ class ScopedStackedInline(DealScoped, admin.StackedInline):
     pass
 
 
-class ScopedHistoryAdmin(DealScoped, SimpleHistoryAdmin):
+class ScopedHistoryAdmin(NoRevert, DealScoped, SimpleHistoryAdmin):
     pass
