@@ -3,21 +3,86 @@
 A deal's administrators run the process from the admin at first, so every list can be filtered by
 the things they ask about (deal, role, organisation, demonstration data) and every foreign key
 that can grow large is picked by search rather than from a long drop-down.
+
+Roles are granted and revoked through the services (``membership_grant``, ``membership_revoke``),
+wherever the admin shows them: their own list, a person's page, a workstream's page.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
-from .admin_scope import DealScoped, ScopedModelAdmin, ScopedTabularInline
+from . import policy
+from .admin_scope import (
+    PLAIN,
+    SERVICES,
+    DealScoped,
+    RefusalsShown,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+    ServiceWrites,
+)
 from .choices import WORKSTREAM_ROLES
 from .models import Membership, Organisation, User
+from .services import membership_grant, membership_revoke
+
+
+def _role(membership: Membership) -> tuple[Any, ...]:
+    return (membership.user_id, membership.deal_id, membership.role, membership.workstream_id)
+
+
+def membership_write(membership: Membership, acting_user: User) -> Membership:
+    """Grant the role a row of an admin form describes. A role is granted or revoked, never
+    edited in place: a changed row first gives up the role it held."""
+    with transaction.atomic():
+        if membership.pk is not None:
+            held = Membership.objects.get(pk=membership.pk)
+            if _role(held) == _role(membership):
+                return held
+            membership_remove(held, acting_user)
+        granted = membership_grant(
+            user=membership.user,
+            role=membership.role,
+            deal=membership.deal,
+            workstream=membership.workstream,
+            acting_user=acting_user,
+        )
+        membership.pk = granted.pk
+        return granted
+
+
+def membership_remove(membership: Membership, acting_user: User) -> None:
+    """Revoke the role as it is held (not as a form may have changed it before deleting it)."""
+    held = Membership.objects.select_related("user", "deal", "workstream").get(pk=membership.pk)
+    membership_revoke(
+        user=held.user,
+        role=held.role,
+        deal=held.deal,
+        workstream=held.workstream,
+        acting_user=acting_user,
+    )
+
+
+def memberships_save(formset: BaseInlineFormSet, acting_user: User) -> None:
+    """Save an inline of roles through the services: roles given up first, so that a sponsor
+    can be replaced in one save."""
+    formset.save(commit=False)
+    for membership in formset.deleted_objects:
+        membership_remove(membership, acting_user)
+    for membership, _changed in formset.changed_objects:
+        membership_write(membership, acting_user)
+    for membership in formset.new_objects:
+        membership_write(membership, acting_user)
 
 
 def normalised_email(form: forms.ModelForm) -> str:
@@ -103,8 +168,9 @@ class MembershipByUserFormSet(BaseInlineFormSet):
 
 
 class MembershipByUserInline(ScopedTabularInline):
-    """The roles one person holds, edited on their page."""
+    """The roles one person holds, edited on their page (saved by ``UserAdmin.save_formset``)."""
 
+    writes = SERVICES
     model = Membership
     form = MembershipForm
     formset = MembershipByUserFormSet
@@ -122,6 +188,7 @@ class MembershipByUserInline(ScopedTabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedModelAdmin):
+    writes = PLAIN + "reference data every deal shares, with no rule beyond its constraints"
     reference_data = True
     list_display = ("name", "kind", "people_count", "is_demo")
     list_filter = ("kind", "is_demo")
@@ -140,13 +207,17 @@ OPERATOR_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(DealScoped, DjangoUserAdmin):
+class UserAdmin(RefusalsShown, DealScoped, DjangoUserAdmin):
     """People. A deal's administrator sees the people who hold roles in their deals (and people
     who hold none yet, to give them one), and changes only someone whose every role is in their
     deals: never an operator, nor someone who also works in a deal they do not administer. Who
     is staff follows from roles (accounts.services.sync_admin_site_access); operators alone
     make superusers and grant Django's own permissions."""
 
+    writes = PLAIN + (
+        "a person's own details, through Django's user forms; their roles are saved through "
+        "the services, and who is staff follows from them"
+    )
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     fieldsets = (
@@ -230,9 +301,13 @@ class UserAdmin(DealScoped, DjangoUserAdmin):
         # A person may hold roles in several deals: only an operator removes them.
         return self._operator(request) and super().has_delete_permission(request, obj)
 
+    def save_formset(self, request, form, formset, change):
+        with self.service():
+            memberships_save(formset, policy.signed_in(request.user))
+
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedModelAdmin):
+class MembershipAdmin(ServiceWrites, ScopedModelAdmin):
     form = MembershipForm
     list_display = ("user", "role", "deal", "workstream", "created_at")
     list_filter = ("deal", "role", "user__is_demo")
@@ -249,3 +324,17 @@ class MembershipAdmin(ScopedModelAdmin):
             roles = ", ".join(str(role.label).lower() for role in WORKSTREAM_ROLES)
             workstream.help_text = f"Only for {roles}; leave empty for roles across the deal."
         return form
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        with self.service():
+            membership_write(obj, policy.signed_in(request.user))
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        with self.service():
+            membership_remove(obj, policy.signed_in(request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        with self.service():
+            for membership in queryset:
+                membership_remove(membership, policy.signed_in(request.user))

@@ -1,8 +1,10 @@
 """Admin for subscriptions and the delivery log.
 
 A subscription's rules (who may receive which digest, scope and day) and its next due time are
-the services', so the admin's form saves through them. The delivery log is a record of what was
-sent: read here, written only by the sending code.
+the services', so the admin's form saves through them. A subscription is turned off rather than
+deleted (deleting it would take its deliveries out of the log); an address is erased on the
+subscriptions pages (``subscriber_erase``). The delivery log is a record of what was sent: read
+here, written only by the sending code.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import policy
-from accounts.admin_scope import ScopedModelAdmin
+from accounts.admin_scope import READ_ONLY, SERVICES, ScopedModelAdmin
 
 from . import services
 from .models import Delivery, Subscription
@@ -81,6 +83,7 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
 
 @admin.register(Subscription)
 class SubscriptionAdmin(ScopedModelAdmin):
+    writes = SERVICES
     form = SubscriptionAdminForm
     list_display = ("address", "deal", "audience", "frequency", "scope", "next_due_at", "is_active")
     list_filter = ("deal", "is_active", "audience", "frequency", "scope")
@@ -136,6 +139,9 @@ class SubscriptionAdmin(ScopedModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """The chosen workstreams were saved with the rest by the service."""
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # turned off, or its address erased, through the services
+
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Subscription], on: bool) -> None:
         done = 0
         for sub in queryset:
@@ -167,6 +173,7 @@ def _messages(error: Exception) -> list[str]:
 class DeliveryAdmin(ScopedModelAdmin):
     """The log of every email owed: read only."""
 
+    writes = READ_ONLY
     list_display = ("email", "kind", "slot", "status", "attempts", "sent_at", "message_id")
     list_filter = ("status", "kind")
     search_fields = ("email", "message_id", "subject")

@@ -2,6 +2,10 @@
 
 Observations and targets grow to many thousands of rows, so their indicator and area are picked
 by search, and their lists can be narrowed by framework and by the level of geography.
+
+Figures (observations, baselines and targets) are saved through the services, by the rules of an
+import and of the figures pages; the missions, metrics, frameworks, indicators and areas are
+reference data with no rule beyond their constraints and the forms' checks.
 """
 
 from __future__ import annotations
@@ -10,17 +14,24 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.text import Truncator
 
+from accounts import policy
 from accounts.admin_scope import (
+    PLAIN,
     ScopedHistoryAdmin,
     ScopedModelAdmin,
     ScopedStackedInline,
     ScopedTabularInline,
+    ServiceWrites,
 )
+from accounts.models import User
 
+from . import services
+from .choices import TargetKind
 from .models import (
     Area,
     Indicator,
@@ -52,7 +63,11 @@ class MissionStatementFormSet(BaseInlineFormSet):
             raise ValidationError("Only one wording of a mission is current.")
 
 
+REFERENCE = PLAIN + "reference data from the sources, with no rule beyond its constraints"
+
+
 class MissionStatementInline(ScopedStackedInline):
+    writes = REFERENCE
     model = MissionStatement
     formset = MissionStatementFormSet
     fields = ("stated_on", "is_current", "source", "text")
@@ -60,6 +75,7 @@ class MissionStatementInline(ScopedStackedInline):
 
 
 class MetricInline(ScopedTabularInline):
+    writes = REFERENCE
     model = Metric
     fields = ("position", "name", "slug", "coverage", "geography")
     prepopulated_fields = {"slug": ("name",)}
@@ -69,6 +85,7 @@ class MetricInline(ScopedTabularInline):
 
 @admin.register(Mission)
 class MissionAdmin(ScopedModelAdmin):
+    writes = REFERENCE
     reference_data = True
     list_display = ("number", "short_name", "current_statement", "metric_count")
     list_display_links = ("number", "short_name")
@@ -103,6 +120,7 @@ class MissionAdmin(ScopedModelAdmin):
 
 @admin.register(MissionStatement)
 class MissionStatementAdmin(ScopedModelAdmin):
+    writes = REFERENCE
     reference_data = True
     list_display = ("mission", "stated_on", "is_current", "source")
     list_filter = ("mission", "is_current")
@@ -114,6 +132,7 @@ class MissionStatementAdmin(ScopedModelAdmin):
 
 @admin.register(Metric)
 class MetricAdmin(ScopedModelAdmin):
+    writes = REFERENCE
     reference_data = True
     list_display = ("name", "mission", "coverage", "geography", "position")
     list_filter = ("mission", "coverage")
@@ -126,7 +145,11 @@ class MetricAdmin(ScopedModelAdmin):
 # --- Indicator frameworks ---------------------------------------------------------------------
 
 
+FRAMEWORK = PLAIN + "an outcomes framework as its administrators enter it, checked by the forms"
+
+
 class IndicatorThemeInline(ScopedTabularInline):
+    writes = FRAMEWORK
     model = IndicatorTheme
     fields = ("position", "name")
     extra = 0
@@ -135,6 +158,7 @@ class IndicatorThemeInline(ScopedTabularInline):
 
 @admin.register(IndicatorFramework)
 class IndicatorFrameworkAdmin(ScopedModelAdmin):
+    writes = FRAMEWORK
     list_display = (
         "name",
         "deal",
@@ -171,6 +195,7 @@ class IndicatorFrameworkAdmin(ScopedModelAdmin):
 
 @admin.register(IndicatorTheme)
 class IndicatorThemeAdmin(ScopedModelAdmin):
+    writes = FRAMEWORK
     list_display = ("name", "framework", "position")
     list_filter = ("framework",)
     list_select_related = ("framework",)
@@ -190,6 +215,7 @@ class IndicatorForm(forms.ModelForm):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ScopedModelAdmin):
+    writes = FRAMEWORK
     form = IndicatorForm
     # A source address typed without its scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -206,6 +232,7 @@ class IndicatorAdmin(ScopedModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(ScopedModelAdmin):
+    writes = REFERENCE
     reference_data = True
     list_display = ("gss_code", "name", "level", "parent")
     list_filter = ("level",)
@@ -215,22 +242,91 @@ class AreaAdmin(ScopedModelAdmin):
     autocomplete_fields = ("parent",)
 
 
+def acting(request: HttpRequest) -> User:
+    return policy.signed_in(request.user)
+
+
 @admin.register(Observation)
-class ObservationAdmin(ScopedHistoryAdmin):  # a corrected figure's earlier values
+class ObservationAdmin(ServiceWrites, ScopedHistoryAdmin):  # a corrected figure's earlier values
+    """A figure is added or corrected as a one-row import (``import_rows``): the same checks of
+    its value and period, the period's dates read from its label, and a correction keeping the
+    old value in the history. Figures are not deleted: a wrong one is corrected."""
+
     list_display = ("indicator", "area", "period", "value", "source", "is_demo")
     list_filter = ("indicator__framework", "area__level", "is_demo")
     list_select_related = ("indicator", "area")
     search_fields = ("indicator__code", "indicator__name", "area__name", "area__gss_code", "period")
     ordering = ("indicator", "area", "period_start", "period")
     autocomplete_fields = ("indicator", "area")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("period_start", "period_end", "is_demo", "created_at", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another indicator, area or period is another figure.
+        fixed = self.readonly_fields
+        return fixed if obj is None else ("indicator", "area", "period", *fixed)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: Observation, form, change: bool) -> None:
+        row = {
+            "indicator": obj.indicator.code,
+            "unit": obj.indicator.unit,
+            "period": obj.period,
+            "area_code": obj.area.gss_code,
+            "value": services.format_value(obj.value),
+            "source": obj.source,
+        }
+        with self.service():
+            try:
+                services.import_rows([row], acting_user=acting(request))
+            except services.ImportRejected as rejected:
+                raise ValidationError([error.reason for error in rejected.errors]) from None
+        saved = Observation.objects.get(indicator=obj.indicator, area=obj.area, period=obj.period)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
 
 
 @admin.register(Target)
-class TargetAdmin(ScopedHistoryAdmin):
+class TargetAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """Set and deleted through the services, as on the indicator's page and the API."""
+
     list_display = ("indicator", "area", "kind", "year", "value")
     list_filter = ("kind", "indicator__framework", "area__level")
     list_select_related = ("indicator", "area")
     search_fields = ("indicator__code", "indicator__name", "area__name", "area__gss_code")
     ordering = ("indicator", "area", "kind", "year")
     autocomplete_fields = ("indicator", "area")
+
+    def get_readonly_fields(self, request, obj=None):
+        # target_set finds a baseline by its indicator and area, a target by its year too: on
+        # an existing one those stay as they are (delete it and add another instead).
+        if obj is None:
+            return ()
+        year = ("year",) if obj.kind == TargetKind.TARGET else ()
+        return ("indicator", "area", "kind", *year)
+
+    def save_model(self, request, obj: Target, form, change: bool) -> None:
+        with self.service():
+            saved = services.target_set(
+                indicator=obj.indicator,
+                area=obj.area,
+                kind=obj.kind,
+                year=obj.year,
+                value=obj.value,
+                rationale=obj.rationale,
+                acting_user=acting(request),
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def delete_model(self, request, obj: Target) -> None:
+        with self.service():
+            services.target_delete(target=obj, acting_user=acting(request))
+
+    def delete_queryset(self, request, queryset: QuerySet[Target]) -> None:
+        with self.service():
+            for target in queryset.select_related("indicator__framework"):
+                services.target_delete(target=target, acting_user=acting(request))

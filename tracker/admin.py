@@ -4,21 +4,47 @@ Most rows belong to one deal, and several of their foreign keys (theme, survivor
 next body, awaiting body) must point inside that same deal. The database cannot say so, so the
 forms here do, and rows added under a parent (a workstream under its theme, a lead under their
 workstream) take the parent's deal rather than asking for it again.
+
+What the services write (workstreams, proposals, meetings and their agendas, milestones, risks,
+the engagement plan) the admin saves through them, so that their rules, revisions, history and
+side effects (a merge moving open work, an agenda kept in step) apply here as on the pages and
+the API. What only the governance rules write is shown here and changed elsewhere. The deal's
+own settings, bodies, departments and principles have no rule beyond their constraints and the
+forms' checks, and are saved as the form stands.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Model, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_scope import ScopedHistoryAdmin, ScopedModelAdmin, ScopedTabularInline
+from accounts import policy
+from accounts.admin import memberships_save
+from accounts.admin_scope import (
+    PLAIN,
+    READ_ONLY,
+    SERVICES,
+    NoRevert,
+    ReadOnly,
+    RefusalsShown,
+    ScopedHistoryAdmin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+    ServiceWrites,
+)
 from accounts.choices import WORKSTREAM_ROLES, Role
-from accounts.models import Membership
+from accounts.models import Membership, User
 
+from . import services
+from .choices import WorkstreamStatus
 from .models import (
     AgendaItem,
     BodyMember,
@@ -43,30 +69,45 @@ from .models import (
 )
 
 
-class ViewOnlyAdmin(ScopedModelAdmin):
+class ViewOnlyAdmin(ReadOnly, ScopedModelAdmin):
     """For records that only a service may write, because it checks rules the admin's forms
     cannot (the governance chain, the Proposition's versions): shown here, changed elsewhere."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    writes = READ_ONLY
 
 
-class ViewOnlyInline(ScopedTabularInline):
+class ViewOnlyInline(ReadOnly, ScopedTabularInline):
+    writes = READ_ONLY
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+def acting(request: HttpRequest) -> User:
+    return policy.signed_in(request.user)
 
+
+def given(form: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The form's values for these fields (those it has), for a service that creates a row."""
+    return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+
+
+def changed(form: Any, names: Iterable[str]) -> dict[str, Any]:
+    """Only what the person changed, for a service that changes a row: a field someone else
+    changed meanwhile is left as they left it."""
+    return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
+
+
+def became(obj: Model, saved: Model) -> None:
+    """The admin carries on (its message, its log, where it goes next) with the row as the
+    service saved it."""
+    obj.pk = saved.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
+
+
+MEETING_FIELDS = services.governance.MEETING_FIELDS
+MILESTONE_FIELDS = services.governance.MILESTONE_FIELDS
+PROPOSAL_FIELDS = services.proposals.EDITABLE_FIELDS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -124,6 +165,7 @@ class ParentDealFormSet(BaseInlineFormSet):
 
 
 class ThemeInline(ScopedTabularInline):
+    writes = PLAIN + "a theme is a name and a place in the list"
     model = Theme
     fields = ("name", "slug", "position")
     prepopulated_fields = {"slug": ("name",)}
@@ -133,6 +175,7 @@ class ThemeInline(ScopedTabularInline):
 
 @admin.register(Deal)
 class DealAdmin(ScopedModelAdmin):
+    writes = PLAIN + "the deal's own words and reporting calendar, with no rule beyond constraints"
     list_display = (
         "short_name",
         "name",
@@ -168,8 +211,10 @@ class WorkstreamInlineForm(SameDealForm):
 
 class WorkstreamInline(ScopedTabularInline):
     """A theme's workstreams. Status (merging, ceasing) is changed on the workstream's own page,
-    where the survivor or the date it ceased can be given with it."""
+    where the survivor or the date it ceased can be given with it. A workstream is never
+    deleted: it ends by merging or ceasing, and keeps its history."""
 
+    writes = SERVICES  # ThemeAdmin.save_formset
     model = Workstream
     form = WorkstreamInlineForm
     formset = ParentDealFormSet
@@ -178,10 +223,17 @@ class WorkstreamInline(ScopedTabularInline):
     prepopulated_fields = {"slug": ("name",)}
     extra = 0
     show_change_link = True
+    can_delete = False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Theme)
-class ThemeAdmin(ScopedModelAdmin):
+class ThemeAdmin(RefusalsShown, ScopedModelAdmin):
+    writes = PLAIN + (
+        "a theme is a name and a place in the list; its workstreams are saved through the services"
+    )
     list_display = ("name", "deal", "position", "workstream_count")
     list_filter = ("deal",)
     list_select_related = ("deal",)
@@ -197,9 +249,36 @@ class ThemeAdmin(ScopedModelAdmin):
     def workstream_count(self, obj: Theme) -> int | None:
         return getattr(obj, "workstream_total", None)
 
+    def save_formset(self, request, form, formset, change) -> None:
+        formset.save(commit=False)
+        theme = form.instance
+        with self.service():
+            for workstream, names in formset.changed_objects:
+                services.workstream_update(
+                    workstream=workstream,
+                    acting_user=acting(request),
+                    **{name: getattr(workstream, name) for name in names},
+                )
+            for workstream in formset.new_objects:
+                fields = [f for f in services.WORKSTREAM_FIELDS if f != "theme"]
+                services.workstream_create(
+                    deal=theme.deal,
+                    acting_user=acting(request),
+                    theme=theme,
+                    **{name: getattr(workstream, name) for name in fields},
+                )
+
 
 class WorkstreamForm(SameDealForm):
     same_deal_fields = ("theme", "merged_into")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        status = cleaned.get("status", self.instance.status)
+        ceasing = cleaned.get("ceased_on") or cleaned.get("ceased_reason")
+        if ceasing and status != WorkstreamStatus.CEASED:
+            self.add_error("status", "The date and reason it ceased go with the status ceased.")
+        return cleaned
 
 
 class WorkstreamMembershipForm(SameDealForm):
@@ -231,8 +310,9 @@ class WorkstreamMembershipFormSet(ParentDealFormSet):
 
 
 class WorkstreamMembershipInline(ScopedTabularInline):
-    """The workstream's leads and its SLT sponsor."""
+    """The workstream's leads and its SLT sponsor (saved by ``WorkstreamAdmin.save_formset``)."""
 
+    writes = SERVICES
     model = Membership
     form = WorkstreamMembershipForm
     formset = WorkstreamMembershipFormSet
@@ -251,9 +331,18 @@ def people(memberships) -> str:
     return ", ".join(str(membership.user) for membership in memberships) or "–"
 
 
+LINKS = ("missions", "metrics", "indicators")
+ENDING = ("status", "merged_into", "ceased_on", "ceased_reason")
+
+
 @admin.register(Workstream)
-class WorkstreamAdmin(ScopedHistoryAdmin):
+class WorkstreamAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """Saved through the services: setting the status to merged merges the workstream
+    (``workstream_merge``, which moves its open work to the survivor), to ceased ceases it; a
+    workstream merged or ceased stays so, and what it moves stays as it was."""
+
     form = WorkstreamForm
+    refusal_fields = {"into": "merged_into", "reason": "ceased_reason"}
     list_display = (
         "name",
         "theme",
@@ -273,7 +362,16 @@ class WorkstreamAdmin(ScopedHistoryAdmin):
     inlines = (WorkstreamMembershipInline,)
     fieldsets = (
         (None, {"fields": ("deal", "theme", "name", "slug", "description", "position")}),
-        ("Status", {"fields": ("status", "merged_into", "ceased_on", "ceased_reason")}),
+        (
+            "Status",
+            {
+                "fields": ENDING,
+                "description": "Merged: choose the workstream it merges into; its open "
+                "proposals, open risks, engagement plan and items on agendas still to come move "
+                "there, and its history stays here. Ceased: give the date and the reason. A "
+                "merged or ceased workstream stays so.",
+            },
+        ),
         ("Scope", {"fields": ("can_proceed_outside_deal",)}),
         (
             "Missions, metrics and indicators it contributes to",
@@ -316,12 +414,60 @@ class WorkstreamAdmin(ScopedHistoryAdmin):
     def sponsor(self, obj: Workstream) -> str:
         return people(getattr(obj, "sponsor_memberships", []))
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ENDING  # a new workstream is active
+        if obj.status != WorkstreamStatus.ACTIVE:
+            return ("deal", *ENDING, *LINKS)  # the services have no way back
+        return ("deal",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a workstream ends by merging or ceasing, and keeps its history
+
+    def save_model(self, request, obj: Workstream, form, change: bool) -> None:
+        data, user = form.cleaned_data, acting(request)
+        with self.service():
+            if change:
+                saved = obj
+                if fields := changed(form, services.WORKSTREAM_FIELDS):
+                    saved = services.workstream_update(workstream=obj, acting_user=user, **fields)
+            else:
+                fields = given(form, services.WORKSTREAM_FIELDS)
+                saved = services.workstream_create(deal=data["deal"], acting_user=user, **fields)
+            if changed(form, LINKS):
+                services.workstream_links_set(
+                    workstream=saved, acting_user=user, **{name: data[name] for name in LINKS}
+                )
+            if "status" in form.changed_data:
+                self._end(saved, data, user)
+        became(obj, saved)
+
+    def _end(self, workstream: Workstream, data: dict[str, Any], user: User) -> None:
+        if data["status"] == WorkstreamStatus.MERGED:
+            if data.get("merged_into") is None:
+                raise ValidationError({"merged_into": "Choose the workstream it merges into"})
+            services.workstream_merge(
+                workstream=workstream, into=data["merged_into"], acting_user=user
+            )
+        elif data["status"] == WorkstreamStatus.CEASED:
+            services.workstream_cease(
+                workstream=workstream,
+                acting_user=user,
+                reason=data.get("ceased_reason") or "",
+                ceased_on=data.get("ceased_on"),
+            )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        with self.service():
+            memberships_save(formset, acting(request))
+
 
 # --- Government departments -------------------------------------------------------------------
 
 
 @admin.register(GovernmentDepartment)
 class GovernmentDepartmentAdmin(ScopedModelAdmin):
+    writes = PLAIN + "a department is a name, with no rule beyond its constraints"
     list_display = ("name", "abbreviation", "deal", "is_demo")
     list_filter = ("deal", "is_demo")
     list_select_related = ("deal",)
@@ -350,6 +496,7 @@ class GovernanceBodyForm(SameDealForm):
 
 
 class BodyMemberInline(ScopedTabularInline):
+    writes = PLAIN + "a seat on a body: a post, and who holds it"
     model = BodyMember
     fields = ("position", "name", "user", "organisation", "is_chair")
     autocomplete_fields = ("user", "organisation")
@@ -361,6 +508,9 @@ class BodyMemberInline(ScopedTabularInline):
 
 @admin.register(GovernanceBody)
 class GovernanceBodyAdmin(ScopedModelAdmin):
+    writes = PLAIN + (
+        "the chain's shape is checked by the form (it ends) and the constraints (one first body)"
+    )
     form = GovernanceBodyForm
     list_display = (
         "name",
@@ -401,6 +551,7 @@ class GovernanceBodyAdmin(ScopedModelAdmin):
 
 @admin.register(BodyMember)
 class BodyMemberAdmin(ScopedModelAdmin):
+    writes = PLAIN + "a seat on a body: a post, and who holds it"
     list_display = ("position", "name", "user", "body", "organisation", "is_chair")
     list_filter = ("body__deal", "body", "is_chair")
     list_select_related = ("body", "user", "organisation")
@@ -410,21 +561,29 @@ class BodyMemberAdmin(ScopedModelAdmin):
 
 
 class AgendaItemInline(ScopedTabularInline):
-    """Items built from what awaits the body are kept in step by the app; others are added here
-    or on the meeting's page."""
+    """Items built from what awaits the body are kept in step by the app; others are added
+    (at the end) or removed here or on the meeting's page, while the meeting is planned
+    (saved by ``MeetingAdmin.save_formset``)."""
 
+    writes = SERVICES
     model = AgendaItem
     fields = ("position", "title", "workstream", "classification", "notes", "generated")
-    readonly_fields = ("generated",)
+    readonly_fields = ("position", "generated")
     autocomplete_fields = ("workstream",)
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("workstream", "proposal")
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the services add and remove items; none changes one
+
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedHistoryAdmin):
+class MeetingAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """Saved through the services: a closed meeting's record is locked, no body meets twice at
+    once, and the agendas follow. Its status moves on on its page (``meeting_advance``)."""
+
     list_display = (
         "body",
         "starts_at",
@@ -444,8 +603,9 @@ class MeetingAdmin(ScopedHistoryAdmin):
     inlines = (AgendaItemInline,)
 
     def get_readonly_fields(self, request, obj=None):
-        # A meeting moves from planned to held to closed on its page, where the rules are.
-        return ("status",) if obj is not None else ()
+        # A meeting moves from planned to held to closed on its page, where the rules are, and
+        # stays with its body.
+        return ("status", "is_demo") if obj is None else ("body", "status", "is_demo")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
@@ -454,9 +614,49 @@ class MeetingAdmin(ScopedHistoryAdmin):
     def attendee_count(self, obj: Meeting) -> int | None:
         return getattr(obj, "attendee_total", None)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record of the governance, as the pages and the API keep it
+
+    def save_model(self, request, obj: Meeting, form, change: bool) -> None:
+        with self.service():
+            if change:
+                saved = obj
+                if fields := changed(form, MEETING_FIELDS):
+                    saved = services.meeting_update(
+                        meeting=obj, acting_user=acting(request), **fields
+                    )
+            else:
+                saved = services.meeting_create(
+                    body=form.cleaned_data["body"],
+                    acting_user=acting(request),
+                    **given(form, MEETING_FIELDS),
+                )
+        became(obj, saved)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        formset.save(commit=False)
+        with self.service():
+            for item in formset.deleted_objects:
+                services.agenda_item_remove(item=item, acting_user=acting(request))
+            for item in formset.new_objects:
+                services.agenda_item_add(
+                    meeting=form.instance,
+                    acting_user=acting(request),
+                    title=item.title,
+                    notes=item.notes,
+                    classification=item.classification,
+                    workstream=item.workstream,
+                )
+
+
+AGENDA_ITEM_FIELDS = ("meeting", "title", "workstream", "classification", "notes")
+
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(ScopedModelAdmin):
+class AgendaItemAdmin(ServiceWrites, ScopedModelAdmin):
+    """Added at the end of a planned meeting's agenda and removed from it through the services;
+    never changed. Items about a proposal are generated from what awaits the body."""
+
     list_display = ("title", "meeting", "position", "proposal", "workstream", "generated")
     list_filter = ("meeting__body__deal", "meeting__body", "generated", "classification")
     list_select_related = ("meeting__body", "proposal", "workstream")
@@ -465,9 +665,34 @@ class AgendaItemAdmin(ScopedModelAdmin):
     autocomplete_fields = ("meeting", "workstream", "proposal")
     readonly_fields = ("generated",)
 
+    def get_fields(self, request, obj=None):
+        return AGENDA_ITEM_FIELDS if obj is None else (*AGENDA_ITEM_FIELDS, "proposal", "position")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: AgendaItem, form, change: bool) -> None:
+        with self.service():
+            saved = services.agenda_item_add(
+                acting_user=acting(request), **given(form, AGENDA_ITEM_FIELDS)
+            )
+        became(obj, saved)
+
+    def delete_model(self, request, obj: AgendaItem) -> None:
+        with self.service():
+            services.agenda_item_remove(item=obj, acting_user=acting(request))
+
+    def delete_queryset(self, request, queryset: QuerySet[AgendaItem]) -> None:
+        with self.service():
+            for item in queryset.select_related("meeting__body"):
+                services.agenda_item_remove(item=item, acting_user=acting(request))
+
 
 @admin.register(Milestone)
-class MilestoneAdmin(ScopedModelAdmin):
+class MilestoneAdmin(ServiceWrites, ScopedModelAdmin):
+    """Saved through the services: a milestone is done only once what it depends on is done,
+    and never depends on itself."""
+
     list_display = ("title", "when_label", "starts_on", "ends_on", "status", "deal")
     list_filter = ("deal", "status")
     list_select_related = ("deal",)
@@ -475,6 +700,27 @@ class MilestoneAdmin(ScopedModelAdmin):
     ordering = ("deal", "starts_on", "position")
     date_hierarchy = "starts_on"
     filter_horizontal = ("depends_on",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The order of milestones that start on one day comes from the deal's file.
+        return ("position",) if obj is None else ("deal", "position")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the timeline keeps it: mark it missed
+
+    def save_model(self, request, obj: Milestone, form, change: bool) -> None:
+        with self.service():
+            if change:
+                saved = services.milestone_update(
+                    milestone=obj, acting_user=acting(request), **changed(form, MILESTONE_FIELDS)
+                )
+            else:
+                saved = services.milestone_create(
+                    deal=form.cleaned_data["deal"],
+                    acting_user=acting(request),
+                    **given(form, MILESTONE_FIELDS),
+                )
+        became(obj, saved)
 
 
 # --- Proposals and decisions ------------------------------------------------------------------
@@ -492,25 +738,24 @@ class ProposalForm(SameDealForm):
         return cleaned
 
 
-class DecisionInline(ScopedTabularInline):
+class DecisionInline(ViewOnlyInline):
     """The record of what each body decided; decisions are recorded on their own page."""
 
     model = Decision
     fields = ("decided_on", "body", "outcome", "notes", "meeting", "recorded_by")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("body", "meeting__body", "recorded_by")
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ScopedHistoryAdmin):
+class ProposalAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """Saved through the services: what a proposal asks is fixed once it leaves draft, its
+    owner may see it, and each change moves its revision on. A draft no body has decided on
+    may be deleted; anything else is withdrawn."""
+
     form = ProposalForm
     list_display = (
         "title",
@@ -551,6 +796,7 @@ class ProposalAdmin(ScopedHistoryAdmin):
         "outcome_on",
         "outcome_notes",
         "moved_at",
+        "is_demo",
         "created_at",
         "updated_at",
     )
@@ -584,6 +830,36 @@ class ProposalAdmin(ScopedHistoryAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # A proposal moves to another workstream only when its workstream merges.
+        fixed = self.readonly_fields
+        return fixed if obj is None else ("deal", "workstream", *fixed)
+
+    def save_model(self, request, obj: Proposal, form, change: bool) -> None:
+        with self.service():
+            if change:
+                saved = obj
+                if fields := changed(form, PROPOSAL_FIELDS):
+                    saved = services.proposal_update(
+                        proposal=obj, acting_user=acting(request), **fields
+                    )
+            else:
+                saved = services.proposal_create(
+                    workstream=form.cleaned_data["workstream"],
+                    acting_user=acting(request),
+                    **given(form, PROPOSAL_FIELDS),
+                )
+        became(obj, saved)
+
+    def delete_model(self, request, obj: Proposal) -> None:
+        with self.service():
+            services.proposal_delete(proposal=obj, acting_user=acting(request))
+
+    def delete_queryset(self, request, queryset: QuerySet[Proposal]) -> None:
+        with self.service():
+            for proposal in queryset:
+                services.proposal_delete(proposal=proposal, acting_user=acting(request))
+
 
 @admin.register(Decision)
 class DecisionAdmin(ViewOnlyAdmin):
@@ -608,6 +884,7 @@ class DecisionAdmin(ViewOnlyAdmin):
 
 @admin.register(Principle)
 class PrincipleAdmin(ScopedModelAdmin):
+    writes = PLAIN + "a principle is text the deal's file or its administrators give"
     list_display = ("short_name", "deal", "position", "question")
     list_filter = ("deal",)
     list_select_related = ("deal",)
@@ -626,7 +903,7 @@ class PrincipleResponseAdmin(ViewOnlyAdmin):
 
 
 @admin.register(NegotiationEntry)
-class NegotiationEntryAdmin(SimpleHistoryAdmin, ViewOnlyAdmin):
+class NegotiationEntryAdmin(NoRevert, SimpleHistoryAdmin, ViewOnlyAdmin):
     """Logged on the proposal's page or through the API: the first entry moves a submitted
     proposal into negotiation."""
 
@@ -669,7 +946,7 @@ class PropositionItemAdmin(ViewOnlyAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(SimpleHistoryAdmin, ViewOnlyAdmin):
+class StatusUpdateAdmin(NoRevert, SimpleHistoryAdmin, ViewOnlyAdmin):
     """Updates are kept forever, each revision a new version with its sponsor's sign-off: they
     are written on the workstream's pages (``status_update_submit``), never edited or deleted
     here."""
@@ -705,6 +982,8 @@ class StatusUpdateAdmin(SimpleHistoryAdmin, ViewOnlyAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+    # Never editable: named so that a version in the history can be shown (its form has them).
+    readonly_fields = ("created_at", "updated_at")
 
 
 class UpdateReviewInline(ViewOnlyInline):
@@ -730,7 +1009,11 @@ class UpdateReviewAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Risk)
-class RiskAdmin(ScopedHistoryAdmin):
+class RiskAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """Saved through the services, as the risk log's page and the API save it: each change
+    moves the risk's revision on (its ETag), a merged or ceased workstream's log is read-only,
+    and its owner may see it. Risks are not deleted: close one."""
+
     list_display = (
         "title",
         "workstream",
@@ -754,11 +1037,37 @@ class RiskAdmin(ScopedHistoryAdmin):
     search_fields = ("title", "description", "mitigation", "workstream__name")
     ordering = ("workstream", "-score")
     autocomplete_fields = ("workstream", "owner")
-    readonly_fields = ("score", "revision", "created_at", "updated_at")
+    readonly_fields = ("score", "revision", "is_demo", "created_at", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A risk moves to another workstream only when its workstream merges.
+        fixed = self.readonly_fields
+        return fixed if obj is None else ("workstream", *fixed)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: Risk, form, change: bool) -> None:
+        with self.service():
+            if change:
+                saved = obj
+                if fields := changed(form, services.RISK_FIELDS):
+                    saved = services.risk_update(risk=obj, acting_user=acting(request), **fields)
+            else:
+                saved = services.risk_create(
+                    workstream=form.cleaned_data["workstream"],
+                    acting_user=acting(request),
+                    **given(form, services.RISK_FIELDS),
+                )
+        became(obj, saved)
 
 
 @admin.register(EngagementEntry)
-class EngagementEntryAdmin(ScopedHistoryAdmin):
+class EngagementEntryAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """Saved through the services, as the plan's page and the API save it: each change moves
+    the line's revision on, and a merged or ceased workstream's plan is read-only. A line is
+    a standing arrangement: it is not deleted here, as it is not on the pages or the API."""
+
     list_display = (
         "workstream",
         "organisation",
@@ -777,4 +1086,27 @@ class EngagementEntryAdmin(ScopedHistoryAdmin):
     list_select_related = ("workstream", "organisation", "channel")
     search_fields = ("workstream__name", "organisation__name", "notes", "channel_notes")
     autocomplete_fields = ("workstream", "organisation", "channel")
-    readonly_fields = ("revision", "created_at", "updated_at")
+    readonly_fields = ("revision", "is_demo", "created_at", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = self.readonly_fields
+        return fixed if obj is None else ("workstream", *fixed)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: EngagementEntry, form, change: bool) -> None:
+        with self.service():
+            if change:
+                saved = obj
+                if fields := changed(form, services.ENGAGEMENT_FIELDS):
+                    saved = services.engagement_entry_update(
+                        entry=obj, acting_user=acting(request), **fields
+                    )
+            else:
+                saved = services.engagement_entry_create(
+                    workstream=form.cleaned_data["workstream"],
+                    acting_user=acting(request),
+                    **given(form, services.ENGAGEMENT_FIELDS),
+                )
+        became(obj, saved)
