@@ -423,3 +423,28 @@ def test_every_model_with_a_revision_is_written_in_the_admin_only_through_the_se
     ]
     for model in revised:
         assert admin.site._registry[model].writes in (SERVICES, READ_ONLY), model
+
+
+def test_a_milestone_added_in_the_admin_is_done_only_once_what_it_depends_on_is_done(
+    core_team: Client, people: People
+) -> None:
+    waiting = Milestone.objects.filter(deal=people.deal).exclude(status="done").first()
+    assert waiting is not None
+    form = {
+        "deal": people.deal.pk,
+        "title": "Board approves the Proposition",
+        "when_label": "July",
+        "starts_on": "2026-07-01",
+        "ends_on": "2026-07-31",
+        "depends_on": [waiting.pk],
+    }
+    add = reverse("admin:tracker_milestone_add")
+    response = core_team.post(add, form | {"status": "done"})
+    assert response.status_code == 200
+    refusal = str(response.context["adminform"].form.non_field_errors())
+    assert "depends on milestones that are not done yet" in refusal
+    assert not Milestone.objects.filter(title=form["title"]).exists()
+    response = core_team.post(add, form | {"status": "planned"})
+    assert response.status_code == 302, _errors(response)
+    added = Milestone.objects.get(title=form["title"])
+    assert list(added.depends_on.all()) == [waiting]
