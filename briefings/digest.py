@@ -57,7 +57,7 @@ from tracker.models import (
     Workstream,
 )
 from tracker.periods import Period, deal_period
-from tracker.selectors import reporting_state
+from tracker.selectors.reporting import reporting_state
 
 from . import links
 from .choices import Audience, Scope

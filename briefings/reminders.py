@@ -24,7 +24,7 @@ from accounts.models import Membership, User
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream
 from tracker.periods import Period, deal_period
-from tracker.selectors import ReportingState, reporting_state
+from tracker.selectors.reporting import ReportingState, reporting_state
 
 from .choices import DeliveryKind
 from .emails import absolute, build_message

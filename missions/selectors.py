@@ -30,7 +30,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from tracker.selectors import AnyUser
+    from tracker.selectors.base import AnyUser
 
 
 def missions_with_statements_and_metrics() -> QuerySet[Mission]:

@@ -25,7 +25,7 @@ from tests.smtp import SmtpServer
 from tracker.choices import Cadence, Direction, Rag
 from tracker.models import Workstream
 from tracker.periods import deal_period, previous_period
-from tracker.selectors import ReportingState, reporting_state, workstreams_for
+from tracker.selectors.reporting import ReportingState, reporting_state, workstreams_for
 from tracker.services.reporting import status_update_submit
 
 SUNDAY = 6

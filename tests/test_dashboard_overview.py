@@ -29,7 +29,7 @@ from tracker.choices import (
 )
 from tracker.models import Proposal, Risk, StatusUpdate, Theme, Workstream
 from tracker.periods import deal_period, previous_period
-from tracker.selectors_dashboards import (
+from tracker.selectors.dashboards import (
     RAG_TREND_PERIODS,
     ThemeRow,
     WorkstreamRow,

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from missions.models import Indicator, Metric, Mission
-from tracker import selectors_pipeline, services
+from tracker import services
 from tracker.choices import (
     AskType,
     Classification,
@@ -35,6 +35,7 @@ from tracker.models import (
     Workstream,
 )
 from tracker.periods import deal_period, last_due_period
+from tracker.selectors import pipeline as pipeline_selectors
 
 from .conftest import People
 
@@ -209,7 +210,7 @@ def test_stuck_proposals_after_the_default_and_a_chosen_number_of_weeks(
     _age(closed, 30)
     client.force_login(people.dsg)
     response = client.get("/dashboard/pipeline/")
-    assert selectors_pipeline.STUCK_AFTER_WEEKS == 6
+    assert pipeline_selectors.STUCK_AFTER_WEEKS == 6
     assert response.context["stuck"].weeks == 6
     assert [p.title for p in response.context["stuck"].proposals] == ["Waiting ten weeks"]
     response = client.get("/dashboard/pipeline/?weeks=3")
@@ -237,7 +238,7 @@ def test_a_wrong_number_of_weeks_is_explained_and_the_default_used(
     assert "There is a problem" in html
     assert "Enter the number of weeks as a whole number from 1 to 104" in html
     assert "<title>Error: " in html
-    assert response.context["stuck"].weeks == selectors_pipeline.STUCK_AFTER_WEEKS
+    assert response.context["stuck"].weeks == pipeline_selectors.STUCK_AFTER_WEEKS
     assert [p.title for p in response.context["stuck"].proposals] == ["Waiting ten weeks"]
 
 

@@ -57,9 +57,14 @@ from tracker.models import (
     risk_rag,
 )
 from tracker.periods import deal_period, last_due_period
-from tracker.selectors import history_of, proposals_for, with_reporting_state, workstreams_for
-from tracker.selectors_proposals import negotiations_for, proposal_list, with_unanswered_principles
-from tracker.selectors_records import lacks_non_constituent
+from tracker.selectors.history import history_of
+from tracker.selectors.proposals import (
+    negotiations_for,
+    proposal_list,
+    proposals_for,
+    with_unanswered_principles,
+)
+from tracker.selectors.reporting import lacks_non_constituent, with_reporting_state, workstreams_for
 from tracker.services import (
     chain_of,
     next_meeting,

@@ -23,7 +23,7 @@ from tracker import services
 from tracker.changes import LinkChange
 from tracker.choices import Classification
 from tracker.models import GovernmentDepartment, Proposal, Workstream
-from tracker.selectors import HISTORY_SAME_CHANGE, history_of
+from tracker.selectors.history import HISTORY_SAME_CHANGE, history_of
 
 from .conftest import People
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from . import selectors_proposals
+from . import selectors
 from .choices import MilestoneStatus
 from .models import Meeting, Milestone
 
@@ -78,9 +78,9 @@ def build(user: User, base_url: str, now: dt.datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", CALENDAR_NAME)
-    meetings = selectors_proposals.meetings_for(user).order_by("starts_at")
+    meetings = selectors.governance.meetings_for(user).order_by("starts_at")
     for meeting in meetings:
         calendar.add_component(_meeting_event(meeting, base_url, stamp))
-    for milestone in selectors_proposals.milestones_for(user):
+    for milestone in selectors.governance.milestones_for(user):
         calendar.add_component(_milestone_event(milestone, base_url, stamp))
     return calendar.to_ical()

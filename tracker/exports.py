@@ -27,13 +27,13 @@ from openpyxl.utils import get_column_letter
 from accounts import policy
 from config import csv_files
 
-from . import selectors, selectors_proposals, selectors_records
+from . import selectors
 from .choices import Classification, PrincipleAnswer
 from .models import AgendaItem, Deal, Meeting, Principle, PrincipleResponse, StatusUpdate
 
 if TYPE_CHECKING:
-    from .selectors import AnyUser
-    from .selectors_dashboards import ThemeRow
+    from .selectors.base import AnyUser
+    from .selectors.dashboards import ThemeRow
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,7 +94,7 @@ def current_updates(user: AnyUser, deal: Deal) -> dict[int, StatusUpdate]:
 
 
 def workstream_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
-    workstreams = selectors.with_reporting_state(
+    workstreams = selectors.reporting.with_reporting_state(
         selectors.workstreams_for(user).filter(deal=deal).order_by("theme__position", "position"),
         today,
     )
@@ -116,7 +116,7 @@ def workstream_table(user: AnyUser, deal: Deal, today: dt.date | None = None) ->
         ],
     )
     for ws in workstreams:
-        leads, sponsor = selectors.people_in(ws)
+        leads, sponsor = selectors.reporting.people_in(ws)
         update = updates.get(ws.pk)
         table.rows.append(
             [
@@ -174,7 +174,7 @@ def proposal_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> T
 
 def decision_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
     decisions = (
-        selectors_proposals.decisions_for(user)
+        selectors.governance.decisions_for(user)
         .filter(proposal__deal=deal)
         .order_by("-decided_on", "-created_at", "-pk")
     )
@@ -206,7 +206,7 @@ def decision_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> T
 
 def risk_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
     risks = (
-        selectors_records.risks_for(user)
+        selectors.reporting.risks_for(user)
         .filter(workstream__deal=deal)
         .select_related("workstream", "owner")
         .order_by("workstream__theme__position", "workstream__position", "-score", "title", "pk")
@@ -353,8 +353,8 @@ class PackItem:
 def pack_agenda(user: AnyUser, meeting: Meeting) -> list[PackItem]:
     """The meeting's agenda items the person may see, each proposal's principles gaps with it
     (three queries)."""
-    items = selectors_proposals.agenda_for(user, meeting)
-    principles = selectors_proposals.principles_of(meeting.body.deal_id)
+    items = selectors.governance.agenda_for(user, meeting)
+    principles = selectors.proposals.principles_of(meeting.body.deal_id)
     proposal_ids = [i.proposal_id for i in items if i.proposal_id]
     answers: dict[int, dict[int, str]] = {}
     for response in PrincipleResponse.objects.filter(proposal_id__in=proposal_ids):

@@ -1,5 +1,5 @@
 """A version of the Proposition as a Word document, for circulating and editing outside the
-tracker. It holds the items the reader may see (``selectors_proposals.proposition_items_for``)
+tracker. It holds the items the reader may see (``selectors.governance.proposition_items_for``)
 and nothing else, and is marked with the highest classification among them. Every text goes in
 through ``printable``: Word's XML cannot hold a control character, whatever the database holds.
 """

@@ -87,7 +87,7 @@ class GovernanceBodyViewSet(viewsets.ReadOnlyModelViewSet[GovernanceBody]):
     def get_queryset(self) -> QuerySet[GovernanceBody]:
         members = BodyMember.objects.select_related("organisation")
         return (
-            selectors.bodies_for(self.request.user)
+            selectors.governance.bodies_for(self.request.user)
             .prefetch_related(Prefetch("members", queryset=members))
             .order_by("deal", "position", "name")
         )

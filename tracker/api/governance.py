@@ -28,7 +28,7 @@ from config.api_support import (
     error_responses,
     stale_response,
 )
-from tracker import selectors_proposals, services
+from tracker import selectors, services
 from tracker.choices import Classification, MeetingStatus
 from tracker.models import (
     AgendaItem,
@@ -149,12 +149,12 @@ class MeetingSerializer(serializers.ModelSerializer[Meeting]):
     def get_agenda(self, obj: Meeting) -> list[dict[str, Any]]:
         items = getattr(obj, "visible_agenda", None)
         if items is None:
-            items = selectors_proposals.agenda_for(_user(self.context), obj)
+            items = selectors.governance.agenda_for(_user(self.context), obj)
         return AgendaItemSerializer(items, many=True).data  # type: ignore[return-value]
 
     def to_representation(self, instance: Meeting) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if not selectors_proposals.meeting_record_visible(_user(self.context), instance):
+        if not selectors.governance.meeting_record_visible(_user(self.context), instance):
             data["minutes"] = data["attendees"] = None
         return data
 
@@ -226,7 +226,7 @@ class MeetingViewSet(RevisedRecordViewSet):
 
     def get_queryset(self) -> QuerySet[Meeting]:
         user = self.request.user
-        qs = selectors_proposals.meetings_for(user).prefetch_related("attendees")
+        qs = selectors.governance.meetings_for(user).prefetch_related("attendees")
         if self.action == "list":
             # One query for the whole page's agendas, filtered as agenda_for filters one.
             items = policy.visible_agenda_items(AgendaItem.objects.all(), user)
@@ -327,7 +327,7 @@ class MilestoneViewSet(
     ordering_fields = ["starts_on"]
 
     def get_queryset(self) -> QuerySet[Milestone]:
-        return selectors_proposals.milestones_for(self.request.user)
+        return selectors.governance.milestones_for(self.request.user)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         milestone = self.get_object()
@@ -421,6 +421,6 @@ class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion
     def get_queryset(self) -> QuerySet[PropositionVersion]:
         user = self.request.user
         items = policy.visible_proposition_items(PropositionItem.objects.all(), user)
-        return selectors_proposals.proposition_versions_for(user).prefetch_related(
+        return selectors.governance.proposition_versions_for(user).prefetch_related(
             Prefetch("items", queryset=items.order_by("position"), to_attr="visible_items")
         )

@@ -30,7 +30,7 @@ from config.api_support import (
     error_responses,
     stale_response,
 )
-from tracker import selectors, selectors_proposals, services
+from tracker import selectors, services
 from tracker.choices import (
     BODY_DECISIONS,
     Classification,
@@ -96,7 +96,7 @@ class BodyField(VisibleRelatedField):
     def visible(self, user: Any) -> QuerySet[GovernanceBody]:
         if user is None:
             return GovernanceBody.objects.all()
-        return selectors.bodies_for(user)
+        return selectors.governance.bodies_for(user)
 
 
 class MeetingField(VisibleRelatedField):
@@ -134,7 +134,7 @@ class PrinciplesByDeal:
 
     def of(self, deal_id: int) -> list[Principle]:
         if deal_id not in self._by_deal:
-            self._by_deal[deal_id] = selectors_proposals.principles_of(deal_id)
+            self._by_deal[deal_id] = selectors.proposals.principles_of(deal_id)
         return self._by_deal[deal_id]
 
 
@@ -408,7 +408,7 @@ class ProposalViewSet(RevisedRecordViewSet):
     record_keyword = "proposal"
 
     def get_queryset(self) -> QuerySet[Proposal]:
-        return selectors_proposals.proposal_list(self.request.user).prefetch_related(
+        return selectors.proposals.proposal_list(self.request.user).prefetch_related(
             "metrics", "indicators", "principle_responses"
         )
 
@@ -599,7 +599,7 @@ class DecisionViewSet(
     ordering_fields = ["decided_on", "created_at"]
 
     def get_queryset(self) -> QuerySet[Decision]:
-        return selectors_proposals.decisions_for(self.request.user).order_by(
+        return selectors.governance.decisions_for(self.request.user).order_by(
             "-decided_on", "-created_at", "-pk"
         )
 
@@ -729,7 +729,7 @@ class NegotiationEntryViewSet(RevisedRecordViewSet):
 
     def get_queryset(self) -> QuerySet[NegotiationEntry]:
         return (
-            selectors_proposals.negotiations_for(self.request.user)
+            selectors.proposals.negotiations_for(self.request.user)
             .select_related("proposal__workstream")
             .order_by("-held_on", "-created_at", "-pk")
         )

@@ -169,7 +169,7 @@ class BodyField(serializers.PrimaryKeyRelatedField[GovernanceBody]):
         super().__init__(**kwargs)
 
     def get_queryset(self) -> QuerySet[GovernanceBody]:
-        return selectors.bodies_for(_user(self.context))
+        return selectors.governance.bodies_for(_user(self.context))
 
 
 class EngagementEntrySerializer(RecordSerializer):

@@ -104,12 +104,12 @@ class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
 
     @extend_schema_field(PersonSerializer(many=True))
     def get_leads(self, obj: Workstream) -> list[dict[str, Any]]:
-        leads, _ = selectors.people_in(obj)
+        leads, _ = selectors.reporting.people_in(obj)
         return PersonSerializer(leads, many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_sponsor(self, obj: Workstream) -> dict[str, Any] | None:
-        _, sponsor = selectors.people_in(obj)
+        _, sponsor = selectors.reporting.people_in(obj)
         return PersonSerializer(sponsor).data if sponsor else None
 
     @extend_schema_field(CurrentStatusSerializer(allow_null=True))
@@ -120,7 +120,10 @@ class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
         return {"rag": rag, "period_start": obj.current_period_start}  # type: ignore[attr-defined]
 
     def get_overdue(self, obj: Workstream) -> bool:
-        return obj.status == WorkstreamStatus.ACTIVE and selectors.reporting_state(obj).overdue
+        return (
+            obj.status == WorkstreamStatus.ACTIVE
+            and selectors.reporting.reporting_state(obj).overdue
+        )
 
 
 class WorkstreamFilter(filters.FilterSet):

@@ -2,7 +2,7 @@
 
 Anyone with a role in the deal sees the overview. A person who may not see OFFICIAL-SENSITIVE
 material (a partner) is given the partner-safe version at either address, the very page a DSG
-member opens at /dashboard/shared/ to share. Reads come from ``selectors_dashboards``.
+member opens at /dashboard/shared/ to share. Reads come from ``selectors.dashboards``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from django.utils.timezone import localtime
 
 from core.views import deal_query
 from tracker import freshness, selectors
-from tracker import selectors_dashboards as dashboards
 from tracker.choices import Classification, ProposalStage, Rag
 from tracker.models import Deal
 from tracker.periods import Period
+from tracker.selectors import dashboards
 from tracker.templatetags.tracker_tags import rag_tag
 
 from .proposals import STAGE_TAG_CLASSES

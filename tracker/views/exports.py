@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from accounts import policy
 from core.views import deal_query
-from tracker import exports, selectors, selectors_proposals
+from tracker import exports, selectors
 from tracker.choices import Classification
 from tracker.models import Deal
-from tracker.selectors_dashboards import portfolio_overview
+from tracker.selectors.dashboards import portfolio_overview
 
 
 def _deal(request: HttpRequest) -> Deal:
@@ -69,7 +69,7 @@ def _download_url(request: HttpRequest, pk: int) -> str:
 
 
 def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    meeting = selectors.governance.meeting_for_page(request.user, pk)
     deal = meeting.body.deal
     asked = request.GET.get("deal")
     if asked and selectors.deal_for(request.user, asked) != deal:
@@ -78,7 +78,7 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
     agenda = exports.pack_agenda(request.user, meeting)
     updates = exports.current_updates(request.user, deal)
     # The dashboards' overview, which is partner-safe for anyone who may not see sensitive
-    # material (selectors_dashboards.is_partner_safe decides it there).
+    # material (selectors.dashboards.is_partner_safe decides it there).
     overview = portfolio_overview(request.user, deal, today=today)
     sensitive = exports.pack_is_sensitive(request.user, deal, agenda, updates.values(), overview)
     marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label

@@ -2,7 +2,7 @@
 deal's timeline, the deal's Proposition (on screen, printed and as a Word document) and the
 calendar feed people subscribe to.
 
-Views are thin: reads come from ``selectors_proposals``, writes go through ``services``, and who
+Views are thin: reads come from ``selectors.governance``, writes go through ``services``, and who
 may do what is asked of ``accounts.policy``. Something the person may not see is a 404; a page
 they may see but a change they may not make is a 403.
 """
@@ -28,7 +28,7 @@ from accounts import policy
 from accounts import services as account_services
 from core.errors import DomainError
 from core.views import deal_query, posted, refusals, show_refusal
-from tracker import calendar_feed, proposition_docx, selectors, selectors_proposals, services
+from tracker import calendar_feed, proposition_docx, selectors, services
 from tracker.choices import Classification, MeetingStatus, ProposalStage, PropositionStatus
 from tracker.forms import governance as forms
 from tracker.models import (
@@ -40,7 +40,7 @@ from tracker.models import (
     Milestone,
     PropositionVersion,
 )
-from tracker.selectors_records import deal_people
+from tracker.selectors.reporting import deal_people
 from tracker.services.governance import MEETING_STEPS
 
 MEETINGS_PER_PAGE = 20
@@ -91,10 +91,12 @@ def _today_start() -> dt.datetime:
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
     deal = _deal(request)
-    bodies = list(selectors.bodies_for(request.user).filter(deal=deal).order_by("position"))
+    bodies = list(
+        selectors.governance.bodies_for(request.user).filter(deal=deal).order_by("position")
+    )
     body = next((b for b in bodies if b.slug == request.GET.get("body")), None)
-    meetings = selectors_proposals.meetings_for(request.user).filter(body__deal=deal)
-    upcoming = selectors_proposals.upcoming_meetings(request.user).filter(body__deal=deal)
+    meetings = selectors.governance.meetings_for(request.user).filter(body__deal=deal)
+    upcoming = selectors.governance.upcoming_meetings(request.user).filter(body__deal=deal)
     if body is not None:
         meetings, upcoming = meetings.filter(body=body), upcoming.filter(body=body)
     past = meetings.filter(
@@ -126,7 +128,7 @@ class AgendaLine:
 
 def _agenda(request: HttpRequest, meeting: Meeting, may_decide: bool) -> list[AgendaLine]:
     lines = []
-    for item in selectors_proposals.agenda_for(request.user, meeting):
+    for item in selectors.governance.agenda_for(request.user, meeting):
         proposal_url = decide_url = ""
         proposal = item.proposal  # fetched with the agenda; None without a query when unset
         if proposal is not None:
@@ -143,7 +145,7 @@ def _agenda(request: HttpRequest, meeting: Meeting, may_decide: bool) -> list[Ag
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    meeting = selectors.governance.meeting_for_page(request.user, pk)
     deal = meeting.body.deal
     is_admin = policy.can_run_governance(request.user, deal)
     started = meeting.starts_at <= timezone.now()
@@ -156,7 +158,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         meeting=meeting,
         agenda=_agenda(request, meeting, may_decide),
         decisions=meeting.visible_decisions,  # type: ignore[attr-defined]
-        record_visible=selectors_proposals.meeting_record_visible(request.user, meeting),
+        record_visible=selectors.governance.meeting_record_visible(request.user, meeting),
         next_status=next_status,
         next_status_words=STEP_WORDS.get(next_status, "") if next_status else "",
         can_hold=next_status != MeetingStatus.HELD or started,
@@ -165,7 +167,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _meeting_bodies(request: HttpRequest, deal: Deal) -> Any:
-    return selectors.bodies_for(request.user).filter(deal=deal).order_by("position", "name")
+    return (
+        selectors.governance.bodies_for(request.user).filter(deal=deal).order_by("position", "name")
+    )
 
 
 def meeting_create(request: HttpRequest) -> HttpResponse:
@@ -188,7 +192,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    meeting = selectors.governance.meeting_for_page(request.user, pk)
     deal = meeting.body.deal
     _require_admin(request, deal.pk)
     if meeting.status == MeetingStatus.CLOSED:
@@ -211,7 +215,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.StaleEdit as error:
                 stale = error
-                meeting = selectors_proposals.meeting_for_page(request.user, pk)
+                meeting = selectors.governance.meeting_for_page(request.user, pk)
                 form = forms.MeetingEditForm.restarted(request.POST, meeting.revision, **kw)
                 form.add_error(None, str(error))
             except (ValidationError, DomainError) as error:
@@ -224,7 +228,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def meeting_advance(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then move the meeting on: planned to held, held to closed."""
-    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    meeting = selectors.governance.meeting_for_page(request.user, pk)
     deal = meeting.body.deal
     _require_admin(request, deal.pk)
     status = request.POST.get("status") or MEETING_STEPS.get(MeetingStatus(meeting.status), "")
@@ -253,7 +257,7 @@ def meeting_advance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    meeting = selectors.governance.meeting_for_page(request.user, pk)
     deal = meeting.body.deal
     _require_admin(request, deal.pk)
     form = forms.AgendaItemForm(posted(request))
@@ -269,9 +273,9 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def agenda_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    meeting = selectors_proposals.meeting_for_page(request.user, pk)
+    meeting = selectors.governance.meeting_for_page(request.user, pk)
     item = next(
-        (i for i in selectors_proposals.agenda_for(request.user, meeting) if i.pk == item_pk),
+        (i for i in selectors.governance.agenda_for(request.user, meeting) if i.pk == item_pk),
         None,
     )
     if item is None:
@@ -325,7 +329,7 @@ def _body_cards(request: HttpRequest, deal: Deal) -> tuple[list[BodyCard], list[
     meeting and how many proposals the person may see await it."""
     chain_ids = [b.pk for b in services.chain_of(deal)]
     bodies = (
-        selectors.bodies_for(request.user)
+        selectors.governance.bodies_for(request.user)
         .filter(deal=deal)
         .select_related("stands_in_for", "next_body")
         .prefetch_related(
@@ -333,7 +337,7 @@ def _body_cards(request: HttpRequest, deal: Deal) -> tuple[list[BodyCard], list[
         )
     )
     planned = (
-        selectors_proposals.meetings_for(request.user)
+        selectors.governance.meetings_for(request.user)
         .filter(body__deal=deal, status=MeetingStatus.PLANNED, starts_at__gte=_today_start())
         .order_by("-starts_at")
     )
@@ -374,8 +378,8 @@ class TimelineEntry:
 
 def timeline(request: HttpRequest) -> HttpResponse:
     deal = _deal(request)
-    milestones = selectors_proposals.milestones_for(request.user).filter(deal=deal)
-    meetings = selectors_proposals.upcoming_meetings(request.user).filter(body__deal=deal)
+    milestones = selectors.governance.milestones_for(request.user).filter(deal=deal)
+    meetings = selectors.governance.upcoming_meetings(request.user).filter(body__deal=deal)
     entries = [TimelineEntry(on=m.starts_on, milestone=m) for m in milestones]
     entries += [TimelineEntry(on=timezone.localdate(m.starts_at), meeting=m) for m in meetings]
     entries.sort(key=lambda e: (e.on, e.meeting is not None))
@@ -383,7 +387,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = selectors_proposals.milestones_for(request.user).filter(pk=pk).first()
+    milestone = selectors.governance.milestones_for(request.user).filter(pk=pk).first()
     if milestone is None:
         raise Http404("No such milestone.")
     deal = milestone.deal
@@ -413,7 +417,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _version(request: HttpRequest, deal: Deal, number: int) -> PropositionVersion:
     version = (
-        selectors_proposals.proposition_versions_for(request.user)
+        selectors.governance.proposition_versions_for(request.user)
         .filter(deal=deal, number=number)
         .first()
     )
@@ -424,7 +428,7 @@ def _version(request: HttpRequest, deal: Deal, number: int) -> PropositionVersio
 
 def proposition(request: HttpRequest) -> HttpResponse:
     deal = _deal(request)
-    versions = list(selectors_proposals.proposition_versions_for(request.user).filter(deal=deal))
+    versions = list(selectors.governance.proposition_versions_for(request.user).filter(deal=deal))
     newest = versions[0] if versions else None
     return _page(
         request,
@@ -458,7 +462,7 @@ def proposition_approve(request: HttpRequest, number: int) -> HttpResponse:
     _require_admin(request, deal.pk)
     chain = services.chain_of(deal)
     board = chain[-1] if chain else None
-    meetings = selectors_proposals.meetings_for(request.user).filter(
+    meetings = selectors.governance.meetings_for(request.user).filter(
         body=board, starts_at__lte=timezone.now()
     )
     form = forms.PropositionApproveForm(posted(request), meetings=meetings.order_by("-starts_at"))
@@ -476,7 +480,7 @@ def proposition_approve(request: HttpRequest, number: int) -> HttpResponse:
 def _document(request: HttpRequest, number: int) -> tuple[Deal, PropositionVersion, list[Any]]:
     deal = _deal(request)
     version = _version(request, deal, number)
-    return deal, version, selectors_proposals.proposition_items_for(request.user, version)
+    return deal, version, selectors.governance.proposition_items_for(request.user, version)
 
 
 def proposition_version(request: HttpRequest, number: int) -> HttpResponse:

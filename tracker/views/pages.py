@@ -15,10 +15,10 @@ from . import updates as updates_views
 
 def home(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
-    themes = selectors.themes_with_workstreams(request.user, deal) if deal else []
+    themes = selectors.reporting.themes_with_workstreams(request.user, deal) if deal else []
     for theme in themes:
         for workstream in theme.visible_workstreams:  # type: ignore[attr-defined]
-            workstream.leads, workstream.sponsor = selectors.people_in(workstream)
+            workstream.leads, workstream.sponsor = selectors.reporting.people_in(workstream)
     return render(
         request,
         "tracker/home.html",
@@ -39,7 +39,7 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return render(request, "tracker/no_deal.html", status=404)
         raise
     deal = workstream.deal
-    leads, sponsor = selectors.people_in(workstream)
+    leads, sponsor = selectors.reporting.people_in(workstream)
     proposals = list(
         selectors.proposals_for(request.user)
         .filter(workstream=workstream)
@@ -53,7 +53,7 @@ def workstream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **updates_views.workstream_context(request, workstream),
             **records_views.workstream_context(request, workstream),
             **proposals_views.workstream_context(request, workstream),
-            "history": selectors.history_of(workstream, request.user),
+            "history": selectors.history.history_of(workstream, request.user),
             "deal": deal,
             "workstream": workstream,
             "leads": leads,

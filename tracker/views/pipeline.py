@@ -1,6 +1,6 @@
 """The pipeline, mission coverage, the asks of the DSG and the timeline ahead.
 
-Pages for anyone with a role in the deal. Reads come from ``selectors_pipeline``, which builds
+Pages for anyone with a role in the deal. Reads come from ``selectors.pipeline``, which builds
 each page from what the person may see: a partner's pages hold OFFICIAL records only, and no
 count on them includes an OFFICIAL-SENSITIVE one.
 """
@@ -14,13 +14,14 @@ from django.urls import URLPattern, path
 from django.utils.safestring import mark_safe
 
 from core.views import deal_query
-from tracker import selectors, selectors_pipeline
+from tracker import selectors
 from tracker.choices import ProposalStage
 from tracker.models import Deal
+from tracker.selectors import pipeline as pipeline_selectors
 from tracker.views.proposals import STAGE_TAG_CLASSES
 
 WEEKS_ERROR = (
-    f"Enter the number of weeks as a whole number from 1 to {selectors_pipeline.STUCK_WEEKS_MAX}"
+    f"Enter the number of weeks as a whole number from 1 to {pipeline_selectors.STUCK_WEEKS_MAX}"
 )
 
 
@@ -29,9 +30,9 @@ class StuckWeeksForm(forms.Form):
 
     weeks = forms.IntegerField(
         label="Weeks without movement",
-        help_text=f"A whole number from 1 to {selectors_pipeline.STUCK_WEEKS_MAX}.",
+        help_text=f"A whole number from 1 to {pipeline_selectors.STUCK_WEEKS_MAX}.",
         min_value=1,
-        max_value=selectors_pipeline.STUCK_WEEKS_MAX,
+        max_value=pipeline_selectors.STUCK_WEEKS_MAX,
         error_messages={
             "required": WEEKS_ERROR,
             "invalid": WEEKS_ERROR,
@@ -69,7 +70,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("weeks")
     form = StuckWeeksForm(
         {"weeks": raw} if raw is not None else None,
-        initial={"weeks": selectors_pipeline.STUCK_AFTER_WEEKS},
+        initial={"weeks": pipeline_selectors.STUCK_AFTER_WEEKS},
     )
     weeks = form.cleaned_data["weeks"] if form.is_bound and form.is_valid() else None
     user = request.user
@@ -78,15 +79,15 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         deal,
         "pipeline.html",
         form=form,
-        pipeline=selectors_pipeline.pipeline(user, deal),
+        pipeline=pipeline_selectors.pipeline(user, deal),
         stage_tags=STAGE_TAG_CLASSES,
         concluded=ProposalStage.CONCLUDED.value,
-        next_meetings=selectors_pipeline.next_meetings(user, deal),
-        stuck=selectors_pipeline.stuck_proposals(
-            user, deal, weeks or selectors_pipeline.STUCK_AFTER_WEEKS
+        next_meetings=pipeline_selectors.next_meetings(user, deal),
+        stuck=pipeline_selectors.stuck_proposals(
+            user, deal, weeks or pipeline_selectors.STUCK_AFTER_WEEKS
         ),
-        timeline=selectors_pipeline.timeline_ahead(user, deal),
-        timeline_weeks=selectors_pipeline.TIMELINE_WEEKS,
+        timeline=pipeline_selectors.timeline_ahead(user, deal),
+        timeline_weeks=pipeline_selectors.TIMELINE_WEEKS,
     )
 
 
@@ -111,7 +112,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
-    found = selectors_pipeline.coverage(request.user, deal)
+    found = pipeline_selectors.coverage(request.user, deal)
     return _page(
         request,
         deal,
@@ -127,7 +128,7 @@ def asks(request: HttpRequest) -> HttpResponse:
     if deal is None:
         return _no_deal(request)
     return _page(
-        request, deal, "asks.html", asks=selectors_pipeline.asks_of_dsg(request.user, deal)
+        request, deal, "asks.html", asks=pipeline_selectors.asks_of_dsg(request.user, deal)
     )
 
 

@@ -2,7 +2,7 @@
 governance chain, drafting and editing, the principles checklist, submitting, the decisions of
 the bodies, skipping a level, the outcome, and the log of talks with government.
 
-Views are thin: reads come from ``selectors_proposals``, writes go through ``services``, and who
+Views are thin: reads come from ``selectors.proposals``, writes go through ``services``, and who
 may do what is asked of ``accounts.policy``. A proposal the person may not see is a 404; one
 they may see but a change they may not make is a 403. A change the rules refuse (a
 ``TrackerError``) is shown on the page as the service words it.
@@ -28,7 +28,7 @@ from core.errors import DomainError
 from core.views import deal_query, posted, refusals, show_refusal
 from missions.models import Mission
 from missions.selectors import indicators_of_deal
-from tracker import selectors, selectors_proposals, services
+from tracker import selectors, services
 from tracker.choices import (
     Classification,
     MeetingStatus,
@@ -46,7 +46,7 @@ from tracker.models import (
     Proposal,
     Workstream,
 )
-from tracker.selectors_records import deal_people
+from tracker.selectors.reporting import deal_people
 
 PROPOSALS_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 200
@@ -196,13 +196,13 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     if deal is None:
         return render(request, "tracker/no_deal.html", status=404)
     filters = _filters(request, deal)
-    proposals = selectors_proposals.proposal_list(request.user).filter(deal=deal)
+    proposals = selectors.proposals.proposal_list(request.user).filter(deal=deal)
     for chosen in filters:
         if chosen.value:
             proposals = proposals.filter(**{LOOKUPS[chosen.name]: chosen.value})
     unanswered = request.GET.get("unanswered") == "yes"
     if unanswered:
-        proposals = selectors_proposals.with_unanswered_principles(proposals)
+        proposals = selectors.proposals.with_unanswered_principles(proposals)
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     if query:
         proposals = proposals.filter(Q(title__icontains=query) | Q(ask__icontains=query))
@@ -246,7 +246,7 @@ class PrincipleLine:
 def _principle_lines(proposal: Proposal) -> list[PrincipleLine]:
     responses = {r.principle_id: r for r in proposal.principle_responses.all()}
     lines = []
-    for principle in selectors_proposals.principles_of(proposal.deal_id):
+    for principle in selectors.proposals.principles_of(proposal.deal_id):
         response = responses.get(principle.pk)
         lines.append(
             PrincipleLine(
@@ -285,8 +285,8 @@ def _actions(
 
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
-    steps = selectors_proposals.journey(proposal, services.chain_of(proposal.deal_id))
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
+    steps = selectors.proposals.journey(proposal, services.chain_of(proposal.deal_id))
     principles = _principle_lines(proposal)
     # Why an administrator cannot send an approved proposal to government yet, if so.
     government_refusal = ""
@@ -305,7 +305,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         negotiations=proposal.visible_negotiations,  # type: ignore[attr-defined]
         actions=_actions(request, proposal, government_refusal),
         government_refusal=government_refusal,
-        history=selectors.history_of(proposal, request.user),
+        history=selectors.history.history_of(proposal, request.user),
         on_proposal_page=True,
     )
 
@@ -351,7 +351,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_editor(request, proposal)
     if proposal.is_closed:
         return _closed_notice(request, proposal)
@@ -376,7 +376,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.StaleEdit as error:
                 stale = error
-                proposal = selectors_proposals.proposal_for_page(request.user, pk)
+                proposal = selectors.proposals.proposal_for_page(request.user, pk)
                 form = forms.ProposalEditForm.restarted(request.POST, proposal.revision, **kw)
                 form.add_error(None, str(error))
             except (ValidationError, DomainError) as error:
@@ -388,11 +388,11 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def proposal_principles(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_editor(request, proposal)
     if proposal.is_closed:
         return _closed_notice(request, proposal)
-    principles = selectors_proposals.principles_of(proposal.deal_id)
+    principles = selectors.proposals.principles_of(proposal.deal_id)
     initial = forms.principles_initial(list(proposal.principle_responses.all()))
     form = forms.PrinciplesForm(posted(request), initial=initial, principles=principles)
     if form.is_bound and form.is_valid():
@@ -414,7 +414,7 @@ def proposal_principles(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then submit: a draft into the governance chain, an approved proposal to
     government."""
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     if proposal.stage == ProposalStage.APPROVED:
         _require_admin(request, proposal)
     else:
@@ -453,7 +453,7 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def _meetings_of(request: HttpRequest, body: GovernanceBody | None) -> QuerySet[Meeting]:
     """The body's meetings a decision can be recorded at: started and not closed."""
     return (
-        selectors_proposals.meetings_for(request.user)
+        selectors.governance.meetings_for(request.user)
         .filter(body=body, starts_at__lte=timezone.now())
         .exclude(status=MeetingStatus.CLOSED)
         .order_by("-starts_at")
@@ -461,7 +461,7 @@ def _meetings_of(request: HttpRequest, body: GovernanceBody | None) -> QuerySet[
 
 
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
     bodies = GovernanceBody.objects.filter(deal_id=proposal.deal_id)
     body = proposal.awaiting_body
@@ -492,7 +492,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
     form = forms.SkipForm(posted(request))
     if form.is_bound and form.is_valid():
@@ -524,7 +524,7 @@ def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
     form = forms.OutcomeForm(posted(request), stage=proposal.stage)
     if form.is_bound and form.is_valid():
@@ -543,7 +543,7 @@ def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def negotiation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors_proposals.proposal_for_page(request.user, pk)
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_editor(request, proposal)
     form = forms.NegotiationForm(posted(request), departments=_departments(proposal.deal_id))
     if form.is_bound and form.is_valid():
@@ -573,7 +573,7 @@ def _entry_initial(entry: NegotiationEntry) -> dict[str, Any]:
 
 def negotiation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = (
-        selectors_proposals.negotiations_for(request.user)
+        selectors.proposals.negotiations_for(request.user)
         .select_related("proposal__deal", "proposal__workstream")
         .filter(pk=pk)
         .first()

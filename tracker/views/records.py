@@ -1,7 +1,7 @@
 """Pages for risks, the engagement plan, merging or ceasing workstreams, and the searchable list
 of workstreams.
 
-Views are thin: reads come from ``selectors_records``, writes go through ``services``, and who may
+Views are thin: reads come from ``selectors.reporting``, writes go through ``services``, and who may
 do what is asked of ``accounts.policy``. A record the person may not see is a 404; a page they
 may see but a change they may not make is a 403.
 """
@@ -19,7 +19,7 @@ from django.urls import URLPattern, path, reverse
 from accounts import policy
 from core.errors import DomainError
 from core.views import deal_query, posted, refusals, show_refusal
-from tracker import selectors, selectors_records, services
+from tracker import selectors, services
 from tracker.choices import RiskStatus, WorkstreamStatus
 from tracker.forms import records as forms
 from tracker.models import EngagementEntry, Risk, Workstream
@@ -55,7 +55,7 @@ def _page(request: HttpRequest, template: str, workstream: Workstream, **context
             "deal_query": deal_query(request),
             "can_write": policy.can_write_workstream(request.user, workstream),
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
-            "bands": selectors_records.RiskBands(),
+            "bands": selectors.reporting.RiskBands(),
             **context,
         },
     )
@@ -67,14 +67,14 @@ def _page(request: HttpRequest, template: str, workstream: Workstream, **context
 def risk_list(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     status = request.GET.get("status", "all")
-    if status not in selectors_records.RISK_STATUS_FILTERS:
+    if status not in selectors.reporting.RISK_STATUS_FILTERS:
         status = "all"
     return _page(
         request,
         "risk_list.html",
         workstream,
-        risks=selectors_records.risk_log(request.user, workstream, status),
-        counts=selectors_records.risk_counts(request.user, workstream),
+        risks=selectors.reporting.risk_log(request.user, workstream, status),
+        counts=selectors.reporting.risk_counts(request.user, workstream),
         status=status,
         status_choices=[("all", "Open and closed"), *RiskStatus.choices],
     )
@@ -82,7 +82,7 @@ def risk_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 def risk_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     workstream = _workstream(request, slug)
-    risk = selectors_records.risk_detail(request.user, workstream, pk)
+    risk = selectors.reporting.risk_detail(request.user, workstream, pk)
     return _page(
         request,
         "risk_detail.html",
@@ -90,14 +90,14 @@ def risk_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         risk=risk,
         likelihood_label=forms.LIKELIHOOD_LABELS.get(risk.likelihood, ""),
         impact_label=forms.IMPACT_LABELS.get(risk.impact, ""),
-        history=selectors.history_of(risk, request.user),
+        history=selectors.history.history_of(risk, request.user),
     )
 
 
 def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_writer(request, workstream)
-    form = forms.RiskForm(posted(request), people=selectors_records.deal_people(workstream.deal))
+    form = forms.RiskForm(posted(request), people=selectors.reporting.deal_people(workstream.deal))
     if form.is_bound and form.is_valid():
         with refusals(form):
             risk = services.risk_create(
@@ -119,9 +119,9 @@ def _risk_initial(risk: Risk) -> dict[str, Any]:
 
 def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     workstream = _workstream(request, slug)
-    risk = selectors_records.risk_detail(request.user, workstream, pk)
+    risk = selectors.reporting.risk_detail(request.user, workstream, pk)
     _require_writer(request, workstream)
-    people = selectors_records.deal_people(workstream.deal, also=risk.owner_id)
+    people = selectors.reporting.deal_people(workstream.deal, also=risk.owner_id)
     stale: services.StaleEdit | None = None
     if request.method != "POST":
         form = forms.RiskEditForm(initial=_risk_initial(risk), people=people)
@@ -137,7 +137,7 @@ def risk_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
             except services.StaleEdit as error:
                 stale = error
-                risk = selectors_records.risk_detail(request.user, workstream, pk)
+                risk = selectors.reporting.risk_detail(request.user, workstream, pk)
                 form = forms.RiskEditForm.restarted(request.POST, risk.revision, people=people)
                 form.add_error(None, str(error))
             except (ValidationError, DomainError) as error:
@@ -157,26 +157,26 @@ def engagement_plan(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "engagement_plan.html",
         workstream,
-        plan=selectors_records.engagement_plan(request.user, workstream),
+        plan=selectors.reporting.engagement_plan(request.user, workstream),
     )
 
 
 def engagement_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     workstream = _workstream(request, slug)
-    entry = selectors_records.engagement_detail(request.user, workstream, pk)
+    entry = selectors.reporting.engagement_detail(request.user, workstream, pk)
     return _page(
         request,
         "engagement_detail.html",
         workstream,
         entry=entry,
-        history=selectors.history_of(entry, request.user),
+        history=selectors.history.history_of(entry, request.user),
     )
 
 
 def engagement_create(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_writer(request, workstream)
-    channels = selectors_records.engagement_channels(workstream.deal)
+    channels = selectors.reporting.engagement_channels(workstream.deal)
     form = forms.EngagementForm(posted(request), channels=channels)
     if form.is_bound and form.is_valid():
         with refusals(form):
@@ -200,9 +200,9 @@ def _entry_initial(entry: EngagementEntry) -> dict[str, Any]:
 
 def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     workstream = _workstream(request, slug)
-    entry = selectors_records.engagement_detail(request.user, workstream, pk)
+    entry = selectors.reporting.engagement_detail(request.user, workstream, pk)
     _require_writer(request, workstream)
-    channels = selectors_records.engagement_channels(workstream.deal)
+    channels = selectors.reporting.engagement_channels(workstream.deal)
     stale: services.StaleEdit | None = None
     if request.method != "POST":
         form = forms.EngagementEditForm(initial=_entry_initial(entry), channels=channels)
@@ -218,7 +218,7 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
             except services.StaleEdit as error:
                 stale = error
-                entry = selectors_records.engagement_detail(request.user, workstream, pk)
+                entry = selectors.reporting.engagement_detail(request.user, workstream, pk)
                 form = forms.EngagementEditForm.restarted(
                     request.POST, entry.revision, channels=channels
                 )
@@ -237,8 +237,8 @@ def engagement_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def workstream_merge(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     _require_admin(request, workstream)
-    form = forms.MergeForm(posted(request), targets=selectors_records.merge_targets(workstream))
-    moves = selectors_records.what_moves_on_merge(request.user, workstream)
+    form = forms.MergeForm(posted(request), targets=selectors.reporting.merge_targets(workstream))
+    moves = selectors.reporting.what_moves_on_merge(request.user, workstream)
     if form.is_bound and form.is_valid():
         into = form.cleaned_data["into"]
         if not form.cleaned_data["confirmed"]:
@@ -289,11 +289,11 @@ def workstream_list(request: HttpRequest) -> HttpResponse:
         return render(request, "tracker/no_deal.html", status=404)
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     status = request.GET.get("status", "")
-    if status not in selectors_records.WORKSTREAM_STATUS_FILTERS:
+    if status not in selectors.reporting.WORKSTREAM_STATUS_FILTERS:
         status = ""
-    workstreams = list(selectors_records.workstream_search(request.user, deal, query, status))
+    workstreams = list(selectors.reporting.workstream_search(request.user, deal, query, status))
     for workstream in workstreams:
-        workstream.leads, workstream.sponsor = selectors.people_in(workstream)  # type: ignore[attr-defined]
+        workstream.leads, workstream.sponsor = selectors.reporting.people_in(workstream)  # type: ignore[attr-defined]
     return render(
         request,
         "tracker/records/workstream_list.html",
@@ -333,8 +333,8 @@ def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str
     tracker/records/_workstream_section.html)."""
     return {
         "records": {
-            "risks": selectors_records.risk_summary(request.user, workstream),
-            "plan": selectors_records.engagement_plan(request.user, workstream),
+            "risks": selectors.reporting.risk_summary(request.user, workstream),
+            "plan": selectors.reporting.engagement_plan(request.user, workstream),
             "can_write": policy.can_write_workstream(request.user, workstream),
             "is_admin": policy.is_admin(request.user, workstream.deal_id),
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,

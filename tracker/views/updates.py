@@ -148,8 +148,8 @@ def _period_label(workstream: Workstream, update: StatusUpdate) -> str:
 
 def my_workstreams(request: HttpRequest) -> HttpResponse:
     user = request.user
-    led = selectors.my_workstreams(user, Role.LEAD)
-    sponsored = selectors.my_workstreams(user, Role.SPONSOR)
+    led = selectors.reporting.my_workstreams(user, Role.LEAD)
+    sponsored = selectors.reporting.my_workstreams(user, Role.SPONSOR)
     latest = _latest_per_workstream(user, [ws.pk for ws in [*led, *sponsored]])
     for workstream in [*led, *sponsored]:
         workstream.latest_update = latest.get(workstream.pk)  # type: ignore[attr-defined]
@@ -307,7 +307,7 @@ def _render_detail(
             "newest": newest,
             "is_newest": is_newest,
             "previous": _before(user, update),
-            "history": selectors.history_of(update, request.user),
+            "history": selectors.history.history_of(update, request.user),
             "can_review": can_review,
             # A refused review is shown in the error summary even when the form is not offered
             # any more (the version was revised meanwhile).
@@ -558,7 +558,7 @@ def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str
         "update_timeline": recent,
         "update_timeline_more": len(chart_updates) == RECENT_PERIODS,
         "update_chart": rag_chart(chart_updates) if chart_updates else None,
-        "update_reporting": selectors.reporting_state(workstream),
+        "update_reporting": selectors.reporting.reporting_state(workstream),
         "update_reporting_active": workstream.status == WorkstreamStatus.ACTIVE,
         "can_post_update": policy.can_write_workstream(user, workstream)
         and workstream.status == WorkstreamStatus.ACTIVE,

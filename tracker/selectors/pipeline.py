@@ -20,8 +20,8 @@ from accounts import policy
 from missions.models import Metric, Mission
 from missions.selectors import mission_links
 
-from . import selectors, selectors_proposals, services
-from .choices import (
+from .. import services
+from ..choices import (
     CLOSED_STAGES,
     MeetingStatus,
     MilestoneStatus,
@@ -30,7 +30,7 @@ from .choices import (
     RiskStatus,
     WorkstreamStatus,
 )
-from .models import (
+from ..models import (
     AgendaItem,
     Deal,
     GovernanceBody,
@@ -41,11 +41,14 @@ from .models import (
     StatusUpdate,
     Workstream,
 )
-from .periods import last_due_period
-from .selectors_records import risks_for
+from ..periods import last_due_period
+from .governance import bodies_for, milestones_for, upcoming_meetings
+from .proposals import principles_of, proposal_list, proposals_for, with_unanswered_principles
+from .reporting import risks_for, status_updates_for
 
 if TYPE_CHECKING:
-    from .selectors import AnyUser
+    from .base import AnyUser
+
 
 # A proposal not closed that has not changed stage or body for this many weeks is stuck.
 STUCK_AFTER_WEEKS = 6
@@ -93,7 +96,7 @@ class Pipeline:
 def pipeline(user: AnyUser, deal: Deal) -> Pipeline:
     """The proposals the person may see by body of the chain, by stage and, once concluded, by
     outcome (3 queries)."""
-    visible = selectors.proposals_for(user).filter(deal=deal)
+    visible = proposals_for(user).filter(deal=deal)
     pairs = {
         (row["stage"], row["outcome"]): row["n"]
         for row in visible.order_by().values("stage", "outcome").annotate(n=Count("pk"))
@@ -149,7 +152,7 @@ def next_meetings(user: AnyUser, deal: Deal, today: dt.date | None = None) -> li
         .values("pk")[:1]
     )
     next_ids = (
-        selectors.bodies_for(user)
+        bodies_for(user)
         .filter(deal=deal)
         .annotate(next_id=Subquery(first))
         .filter(next_id__isnull=False)
@@ -184,7 +187,7 @@ def stuck_proposals(
     weeks, longest waiting first; the first ``STUCK_SHOWN`` of them (2 queries)."""
     since = (now or timezone.now()) - dt.timedelta(weeks=weeks)
     stuck = (
-        selectors.proposals_for(user)
+        proposals_for(user)
         .filter(deal=deal)
         .exclude(stage__in=CLOSED_STAGES)
         .annotate(last_moved=Coalesce("moved_at", "created_at"))
@@ -215,12 +218,12 @@ def timeline_ahead(
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(weeks=weeks)
     milestones = (
-        selectors_proposals.milestones_for(user)
+        milestones_for(user)
         .filter(deal=deal, starts_on__lte=horizon)
         .exclude(status=MilestoneStatus.DONE)
         .exclude(status=MilestoneStatus.MISSED, ends_on__lt=today)
     )
-    meetings = selectors_proposals.upcoming_meetings(user, today).filter(
+    meetings = upcoming_meetings(user, today).filter(
         body__deal=deal, starts_at__lt=_start_of(horizon + dt.timedelta(days=1))
     )
     entries = [
@@ -334,7 +337,7 @@ def coverage(user: AnyUser, deal: Deal) -> Coverage:
     ws_query = policy.visible_in_deals(
         Workstream.objects.filter(deal=deal, status=WorkstreamStatus.ACTIVE), user, "deal"
     )
-    p_query = selectors.proposals_for(user).filter(deal=deal).exclude(stage__in=CLOSED_STAGES)
+    p_query = proposals_for(user).filter(deal=deal).exclude(stage__in=CLOSED_STAGES)
     workstreams = list(
         ws_query.select_related("theme").order_by("theme__position", "position", "name")
     )
@@ -386,9 +389,9 @@ def coverage(user: AnyUser, deal: Deal) -> Coverage:
 
 def principle_gaps(user: AnyUser, deal: Deal) -> list[PrincipleGap]:
     """The active proposals with principles unanswered, and which (3 queries)."""
-    principles = selectors_proposals.principles_of(deal.pk)
-    gaps = selectors_proposals.with_unanswered_principles(
-        selectors_proposals.proposal_list(user).filter(deal=deal).prefetch_related(None)
+    principles = principles_of(deal.pk)
+    gaps = with_unanswered_principles(
+        proposal_list(user).filter(deal=deal).prefetch_related(None)
     ).prefetch_related("principle_responses")
     rows = []
     for proposal in gaps.select_related("workstream"):
@@ -423,7 +426,7 @@ def asks_of_dsg(user: AnyUser, deal: Deal, today: dt.date | None = None) -> list
     that update is for the last period due or a later one, and the open risks escalated to the
     DSG, newest first (2 queries)."""
     today = today or timezone.localdate()
-    updates = selectors.status_updates_for(user)
+    updates = status_updates_for(user)
     newest = (
         updates.filter(workstream=OuterRef("workstream"))
         .order_by("-period_start", "-version")

@@ -1,46 +1,39 @@
-"""Reads about proposals and the governance: what the pages, the API, the calendar feed and the
-exports show. Every one goes through ``accounts.policy`` and issues a bounded number of queries.
+"""Reads about proposals: lists, a proposal's page, its principles and its journey up the
+governance chain, the bodies' decisions and the log of talks with government. Every one goes
+through ``accounts.policy`` and issues a bounded number of queries.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
 from accounts import policy
 from missions.models import Metric
 
-from .choices import CLOSED_STAGES, DecisionOutcome, MeetingStatus
-from .models import (
-    AgendaItem,
+from ..choices import CLOSED_STAGES, DecisionOutcome
+from ..models import (
     Decision,
     GovernanceBody,
-    Meeting,
-    Milestone,
     NegotiationEntry,
     Principle,
     PrincipleResponse,
     Proposal,
-    PropositionItem,
-    PropositionVersion,
 )
-from .selectors import proposals_for
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from accounts.models import User
-
-    AnyUser = User | AnonymousUser
+    from .base import AnyUser
 
 
 # --- Proposals --------------------------------------------------------------------------------
+
+
+def proposals_for(user: AnyUser) -> QuerySet[Proposal]:
+    return policy.visible_classified(Proposal.objects.all(), user, "deal")
 
 
 def proposal_list(user: AnyUser) -> QuerySet[Proposal]:
@@ -148,121 +141,10 @@ def journey(proposal: Proposal, chain: list[GovernanceBody]) -> list[ChainStep]:
     return steps
 
 
-# --- Decisions and negotiation ----------------------------------------------------------------
-
-
-def decisions_for(user: AnyUser) -> QuerySet[Decision]:
-    return policy.visible_decisions(
-        Decision.objects.select_related("proposal", "body", "meeting", "recorded_by"), user
-    )
+# --- Negotiation ------------------------------------------------------------------------------
 
 
 def negotiations_for(user: AnyUser) -> QuerySet[NegotiationEntry]:
     return policy.visible_negotiations(
         NegotiationEntry.objects.select_related("proposal", "department", "recorded_by"), user
     )
-
-
-# --- Meetings ---------------------------------------------------------------------------------
-
-
-def _count_of(visible: QuerySet) -> Coalesce:
-    """The number of rows of ``visible`` (filtered by ``meeting=OuterRef("pk")``), as a
-    subquery: counts the person may see, so that they give nothing hidden away."""
-    return Coalesce(
-        Subquery(visible.order_by().values("meeting").annotate(n=Count("pk")).values("n")), 0
-    )
-
-
-def meetings_for(user: AnyUser) -> QuerySet[Meeting]:
-    """Meetings the person may see, each with ``agenda_size`` and ``decision_count``: the
-    agenda items and decisions the person may see."""
-    items = policy.visible_agenda_items(AgendaItem.objects.filter(meeting=OuterRef("pk")), user)
-    decisions = policy.visible_decisions(Decision.objects.filter(meeting=OuterRef("pk")), user)
-    return policy.visible_meetings(
-        Meeting.objects.select_related("body", "body__deal").annotate(
-            agenda_size=_count_of(items), decision_count=_count_of(decisions)
-        ),
-        user,
-    )
-
-
-def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
-    return list(
-        policy.visible_agenda_items(
-            AgendaItem.objects.filter(meeting=meeting).select_related(
-                "proposal", "workstream", "proposal__workstream"
-            ),
-            user,
-        ).order_by("position", "pk")
-    )
-
-
-def meeting_for_page(user: AnyUser, pk: int) -> Meeting:
-    meeting = (
-        meetings_for(user)
-        .prefetch_related(
-            "attendees",
-            Prefetch(
-                "decisions",
-                queryset=decisions_for(user).order_by("created_at"),
-                to_attr="visible_decisions",
-            ),
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if meeting is None:
-        raise Http404("No such meeting.")
-    return meeting
-
-
-def meeting_record_visible(user: AnyUser, meeting: Meeting) -> bool:
-    """May the person read the meeting's minutes and attendance?"""
-    return policy.can_see_record(user, meeting.body.deal_id, meeting.classification)
-
-
-def upcoming_meetings(user: AnyUser, today: dt.date | None = None) -> QuerySet[Meeting]:
-    today = today or timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-    return (
-        meetings_for(user)
-        .filter(starts_at__gte=start)
-        .exclude(status=MeetingStatus.CLOSED)
-        .order_by("starts_at")
-    )
-
-
-# --- Milestones and the Proposition -----------------------------------------------------------
-
-
-def milestones_for(user: AnyUser) -> QuerySet[Milestone]:
-    return (
-        policy.visible_in_deals(Milestone.objects.all(), user, "deal")
-        .select_related("deal")
-        .prefetch_related("depends_on")
-        .order_by("deal", "starts_on", "position")
-    )
-
-
-def proposition_versions_for(user: AnyUser) -> QuerySet[PropositionVersion]:
-    """Versions of the Proposition, each with ``item_count``: the items the person may see."""
-    visible = (
-        policy.visible_proposition_items(
-            PropositionItem.objects.filter(version=OuterRef("pk")), user
-        )
-        .order_by()
-        .values("version")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        policy.visible_in_deals(PropositionVersion.objects.all(), user, "deal")
-        .select_related("deal", "approved_by", "approved_at", "created_by")
-        .annotate(item_count=Coalesce(Subquery(visible), 0))
-        .order_by("deal", "-number")
-    )
-
-
-def proposition_items_for(user: AnyUser, version: PropositionVersion) -> list[PropositionItem]:
-    return list(policy.visible_proposition_items(version.items.all(), user).order_by("position"))

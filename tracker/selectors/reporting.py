@@ -1,5 +1,7 @@
-"""Reads for the risks and issues log, the stakeholder engagement plan, the workstream list and
-merging or ceasing workstreams. Each is a fixed number of queries, whatever the amount of data.
+"""Reads for reporting: the workstreams and where each stands in the reporting cycle, their
+status updates, the risks and issues log, the stakeholder engagement plan, the searchable list
+of workstreams and what merging one moves. Each is a fixed number of queries, whatever the
+amount of data.
 
 Everything classified passes through ``accounts.policy``: a person who may not see a record
 finds it in no list, no count and no flag, and gets a 404 when they ask for it by id.
@@ -7,31 +9,191 @@ finds it in no list, no count and no flag, and gets a 404 when they ask for it b
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import policy
-from accounts.choices import OrganisationKind
-from accounts.models import User
+from accounts.choices import OrganisationKind, Role
+from accounts.models import Membership, User
 
-from . import constants, selectors
-from .choices import RiskStatus, WorkstreamStatus
-from .models import Deal, EngagementEntry, GovernanceBody, Proposal, Risk, Workstream
-from .services import CLOSED_PROPOSAL_STAGES
+from .. import constants
+from ..choices import CLOSED_STAGES, ReviewDecision, RiskStatus, WorkstreamStatus
+from ..models import (
+    Deal,
+    EngagementEntry,
+    GovernanceBody,
+    Proposal,
+    Risk,
+    StatusUpdate,
+    Theme,
+    UpdateReview,
+    Workstream,
+)
+from ..periods import Period, deal_period, last_due_period
+from .base import deal_for
+from .proposals import proposals_for
 
 if TYPE_CHECKING:
-    from .selectors import AnyUser
-
-TOP_RISKS_SHOWN = 3
+    from .base import AnyUser
 
 
-# --- The workstream a record page belongs to --------------------------------------------------
+# --- Workstreams and their status updates -----------------------------------------------------
+
+
+def status_updates_for(user: AnyUser) -> QuerySet[StatusUpdate]:
+    return policy.visible_classified(StatusUpdate.objects.all(), user, "workstream__deal")
+
+
+def _people_prefetch() -> Prefetch[str, QuerySet[Membership], str]:
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.filter(role__in=[Role.LEAD, Role.SPONSOR])
+        .select_related("user")
+        .order_by("role", "user__full_name", "user__email"),
+        to_attr="people",
+    )
+
+
+def workstreams_for(user: AnyUser, *, include_inactive: bool = False) -> QuerySet[Workstream]:
+    """Workstreams the person may see, with their leads, sponsor and current RAG.
+
+    The current RAG is the newest update the person may see: a partner's view of a workstream
+    whose newest update is OFFICIAL-SENSITIVE shows the newest OFFICIAL one.
+    """
+    latest = (
+        status_updates_for(user)
+        .filter(workstream=OuterRef("pk"))
+        .order_by("-period_start", "-version")
+    )
+    qs = (
+        policy.visible_in_deals(Workstream.objects.all(), user, "deal")
+        .select_related("deal", "theme")
+        .prefetch_related(_people_prefetch())
+        .annotate(
+            current_rag=Subquery(latest.values("rag")[:1]),
+            current_period_start=Subquery(latest.values("period_start")[:1]),
+            last_update_at=Subquery(
+                status_updates_for(user)
+                .filter(workstream=OuterRef("pk"))
+                .order_by("-created_at")
+                .values("created_at")[:1]
+            ),
+            current_update_id=Subquery(latest.values("pk")[:1]),
+            # Whether a workstream has reported is a process fact: every update counts here.
+            last_reported_start=Max("status_updates__period_start"),
+        )
+        .annotate(
+            current_signed_off=Exists(
+                UpdateReview.objects.filter(
+                    status_update=OuterRef("current_update_id"),
+                    decision=ReviewDecision.SIGNED_OFF,
+                )
+            )
+        )
+    )
+    if not include_inactive:
+        qs = qs.filter(status=WorkstreamStatus.ACTIVE)
+    return qs
+
+
+def themes_with_workstreams(user: AnyUser, deal: Deal) -> list[Theme]:
+    workstreams = workstreams_for(user).filter(deal=deal)
+    return list(
+        Theme.objects.filter(deal=deal).prefetch_related(
+            Prefetch("workstreams", queryset=workstreams, to_attr="visible_workstreams")
+        )
+    )
+
+
+def workstream_for_page(
+    user: AnyUser, slug: str, deal_slug: str | None = None, *, prefetch: tuple[str, ...] = ()
+) -> Workstream:
+    """The workstream a page's address names, whatever its status, if the person may see it;
+    else 404. ``deal_slug`` picks the deal for people in several (slugs are unique per deal)."""
+    deal = deal_for(user, deal_slug)
+    workstream = (
+        workstreams_for(user, include_inactive=True)
+        .filter(deal=deal, slug=slug)
+        .select_related("merged_into")
+        .prefetch_related(*prefetch)
+        .first()
+        if deal
+        else None
+    )
+    if workstream is None:
+        raise Http404("No such workstream.")
+    return workstream
+
+
+def people_in(workstream: Workstream) -> tuple[list[User], User | None]:
+    """Leads and the sponsor of a workstream fetched by ``workstreams_for``."""
+    people: list[Membership] = getattr(workstream, "people", [])
+    leads = [m.user for m in people if m.role == Role.LEAD]
+    sponsor = next((m.user for m in people if m.role == Role.SPONSOR), None)
+    return leads, sponsor
+
+
+@dataclass(frozen=True)
+class ReportingState:
+    period: Period  # the period now open for updates
+    last_due: Period  # the newest period whose due date has passed
+    overdue: bool
+    reported_this_period: bool
+
+
+def reporting_state(workstream: Workstream, today: dt.date | None = None) -> ReportingState:
+    """Where a workstream fetched by ``workstreams_for`` stands in the reporting cycle."""
+    today = today or timezone.localdate()
+    period = deal_period(workstream.deal, today)
+    last_due = last_due_period(workstream.deal, today)
+    reported: dt.date | None = getattr(workstream, "last_reported_start", None)
+    return ReportingState(
+        period=period,
+        last_due=last_due,
+        overdue=reported is None or reported < last_due.start,
+        reported_this_period=reported is not None and reported >= period.start,
+    )
+
+
+def with_reporting_state(
+    workstreams: Iterable[Workstream], today: dt.date | None = None
+) -> list[Workstream]:
+    rows = list(workstreams)
+    for workstream in rows:
+        workstream.reporting = reporting_state(workstream, today)  # type: ignore[attr-defined]
+    return rows
+
+
+def my_workstreams(user: AnyUser, role: str) -> list[Workstream]:
+    """The workstreams a person leads (or sponsors), with where each stands."""
+    ids = policy.workstream_ids_held(user, role)
+    return with_reporting_state(
+        workstreams_for(user).filter(pk__in=ids).order_by("deal", "theme__position", "position")
+    )
 
 
 # --- Risks and issues -------------------------------------------------------------------------
+
+TOP_RISKS_SHOWN = 3
 
 
 def risks_for(user: AnyUser) -> QuerySet[Risk]:
@@ -214,9 +376,9 @@ def what_moves_on_merge(user: AnyUser, workstream: Workstream) -> WhatMoves:
     """What a merge takes to the survivor (``services.workstream_merge``): its open proposals
     and open risks by name, and how many lines of its engagement plan and links it carries."""
     proposals = (
-        selectors.proposals_for(user)
+        proposals_for(user)
         .filter(workstream=workstream)
-        .exclude(stage__in=CLOSED_PROPOSAL_STAGES)
+        .exclude(stage__in=CLOSED_STAGES)
         .order_by("title")
     )
     risks = (
@@ -253,7 +415,7 @@ def workstream_search(
     through them all. A chosen status ("all" for every one) always applies.
     """
     workstreams = (
-        selectors.workstreams_for(user, include_inactive=True)
+        workstreams_for(user, include_inactive=True)
         .filter(deal=deal)
         .select_related("merged_into")
         .order_by("theme__position", "position", "name")

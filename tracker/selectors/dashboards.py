@@ -27,17 +27,18 @@ from accounts import policy
 from accounts.choices import Role
 from accounts.models import Membership
 
-from .choices import Classification, ProposalStage, Rag, ReviewDecision, RiskStatus
-from .choices import WorkstreamStatus as Status
-from .constants import RISK_AMBER_FROM, RISK_RED_FROM
-from .models import Deal, Proposal, Risk, StatusUpdate, Theme, UpdateReview, Workstream
-from .periods import Period, deal_period, previous_period
-from .selectors import reporting_state
+from ..choices import Classification, ProposalStage, Rag, ReviewDecision, RiskStatus
+from ..choices import WorkstreamStatus as Status
+from ..constants import RISK_AMBER_FROM, RISK_RED_FROM
+from ..models import Deal, Proposal, Risk, StatusUpdate, Theme, UpdateReview, Workstream
+from ..periods import Period, deal_period, previous_period
+from .reporting import reporting_state
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-    from .selectors import AnyUser
+    from .base import AnyUser
+
 
 # How many reporting periods the RAG trend covers, ending with the one open now.
 RAG_TREND_PERIODS = 6
