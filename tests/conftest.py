@@ -24,6 +24,7 @@ from accounts.choices import Role
 from accounts.models import Membership, User
 from tracker import freshness, services
 from tracker.models import Deal, Proposal, PropositionVersion, Workstream
+from tracker.selectors.proposals import government_refusal
 
 # The run's clock: ``pytest --now "YYYY-MM-DD HH:MM"`` (tests/clock.py).
 from .clock import (  # noqa: F401
@@ -181,6 +182,6 @@ def to_government(people: People, proposal: Proposal, on: dt.date | None = None)
     """An administrator submits an approved proposal to government the way the rules allow: as
     part of the approved Proposition, first approving a version that includes it if the current
     one does not."""
-    if services.proposals.government_refusal(proposal):
+    if government_refusal(proposal):
         approve_proposition(people)
     return services.proposal_submit(proposal=proposal, acting_user=people.admin, on=on)

@@ -26,6 +26,7 @@ from tracker.models import (
     PropositionVersion,
     Workstream,
 )
+from tracker.selectors.governance import chain_of
 
 from .conftest import People
 
@@ -50,7 +51,7 @@ def transport(people: People) -> Workstream:
 
 @pytest.fixture
 def chain(people: People) -> list[GovernanceBody]:
-    return services.chain_of(people.deal)
+    return chain_of(people.deal)
 
 
 # --- Helpers ----------------------------------------------------------------------------------

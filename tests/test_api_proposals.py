@@ -34,6 +34,7 @@ from tracker.models import (
     Proposal,
     Workstream,
 )
+from tracker.selectors.governance import chain_of
 
 from .conftest import People, approve_proposition, to_government
 
@@ -63,7 +64,7 @@ def skills(people: People) -> Workstream:
 
 @pytest.fixture
 def chain(people: People) -> list[GovernanceBody]:
-    return services.chain_of(people.deal)
+    return chain_of(people.deal)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from accounts import services as account_services
 from tracker import services
 from tracker.choices import Classification, MeetingStatus
 from tracker.models import GovernanceBody, Meeting, Milestone
+from tracker.selectors.governance import chain_of
 
 from .conftest import People
 
@@ -28,7 +29,7 @@ def _meeting(people: People, days: int = 7, **kw: Any) -> Meeting:
     starts_at = dt.datetime.combine(
         timezone.localdate() + dt.timedelta(days=days), dt.time(10), LONDON
     )
-    body = services.chain_of(people.deal)[0]
+    body = chain_of(people.deal)[0]
     return services.meeting_create(body=body, acting_user=people.admin, starts_at=starts_at, **kw)
 
 

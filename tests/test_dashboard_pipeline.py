@@ -36,6 +36,7 @@ from tracker.models import (
 )
 from tracker.periods import deal_period, last_due_period
 from tracker.selectors import pipeline as pipeline_selectors
+from tracker.selectors.governance import chain_of
 
 from .conftest import People
 
@@ -134,7 +135,7 @@ def test_the_pages_are_routed_by_name() -> None:
 def test_the_pipeline_counts_by_body_stage_and_outcome_and_links_each_number(
     client: Client, people: People
 ) -> None:
-    chain = services.chain_of(people.deal)
+    chain = chain_of(people.deal)
     first, second = chain[0], chain[1]
     _proposal(people, "A draft")
     waiting = _in_chain(people, "Bus settlement")

@@ -25,6 +25,7 @@ from accounts.models import Membership, User
 from tracker import services
 from tracker.choices import BodyKind, Classification, Direction, Rag
 from tracker.models import Deal, GovernanceBody, StatusUpdate, Theme, Workstream
+from tracker.selectors.governance import chain_of
 
 from .conftest import PASSWORD, People
 
@@ -287,7 +288,7 @@ def test_a_deals_administrator_chooses_only_among_their_deals_rows(
 def test_the_second_deals_calendar_feeds_hold_none_of_the_first_deals_meetings(
     client: Client, people: People, second: dict[str, User], persona: str
 ) -> None:
-    wm_body = services.chain_of(people.deal)[0]
+    wm_body = chain_of(people.deal)[0]
     services.meeting_create(
         body=wm_body,
         acting_user=people.admin,

@@ -57,6 +57,7 @@ from tracker.models import (
     risk_rag,
 )
 from tracker.periods import deal_period, last_due_period
+from tracker.selectors.governance import chain_of, next_meeting
 from tracker.selectors.history import history_of
 from tracker.selectors.proposals import (
     negotiations_for,
@@ -66,8 +67,6 @@ from tracker.selectors.proposals import (
 )
 from tracker.selectors.reporting import lacks_non_constituent, with_reporting_state, workstreams_for
 from tracker.services import (
-    chain_of,
-    next_meeting,
     proposal_create,
     proposal_submit,
     proposition_version_create,

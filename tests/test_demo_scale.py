@@ -54,7 +54,7 @@ from tracker.models import (
     Workstream,
 )
 from tracker.periods import last_due_period
-from tracker.services import chain_of
+from tracker.selectors.governance import chain_of
 
 S = ProposalStage
 

@@ -45,6 +45,7 @@ from tracker.models import (
     Workstream,
 )
 from tracker.periods import deal_period, last_due_period
+from tracker.selectors.governance import chain_of
 
 from .conftest import People
 
@@ -114,7 +115,7 @@ class Records:
 
 @pytest.fixture
 def records(people: People) -> Records:
-    first = services.chain_of(people.deal)[0]
+    first = chain_of(people.deal)[0]
     held = services.meeting_create(
         body=first, acting_user=people.admin, starts_at=timezone.now() - dt.timedelta(days=3)
     )
@@ -369,7 +370,7 @@ def test_formulas_in_records_come_out_as_text(
 
 def _grow(people: People, start: int, stop: int) -> None:
     """Proposals with a decision each, risks, and a status update for as many workstreams."""
-    body = services.chain_of(people.deal)[0]
+    body = chain_of(people.deal)[0]
     workstreams = list(Workstream.objects.filter(deal=people.deal, status="active"))
     proposals = Proposal.objects.bulk_create(
         Proposal(
@@ -449,7 +450,7 @@ def test_each_export_costs_the_same_queries_with_ten_times_the_data(
 def test_the_pack_costs_the_same_queries_with_ten_times_the_data(
     client: Client, people: People, django_assert_max_num_queries: Any
 ) -> None:
-    body = services.chain_of(people.deal)[0]
+    body = chain_of(people.deal)[0]
     meeting = services.meeting_create(
         body=body, acting_user=people.admin, starts_at=timezone.now() + dt.timedelta(days=5)
     )
@@ -558,7 +559,7 @@ def test_the_pack_gives_a_partner_only_official_material(
 def test_the_pack_is_marked_official_when_nothing_in_it_is_sensitive(
     client: Client, people: People
 ) -> None:
-    body = services.chain_of(people.deal)[0]
+    body = chain_of(people.deal)[0]
     meeting = services.meeting_create(
         body=body, acting_user=people.admin, starts_at=timezone.now() + dt.timedelta(days=5)
     )

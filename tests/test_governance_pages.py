@@ -36,6 +36,7 @@ from tracker.models import (
     PropositionVersion,
     Workstream,
 )
+from tracker.selectors.governance import chain_of
 
 from .conftest import People
 
@@ -58,7 +59,7 @@ def _now() -> Iterator[None]:
 
 
 def _chain(people: People) -> list[GovernanceBody]:
-    return services.chain_of(people.deal)
+    return chain_of(people.deal)
 
 
 def _first(people: People) -> GovernanceBody:

@@ -36,7 +36,7 @@ from tracker.models import (
     PropositionVersion,
     Workstream,
 )
-from tracker.services import chain_of
+from tracker.selectors.governance import chain_of
 
 S = ProposalStage
 TODAY = dt.date(2026, 5, 20)

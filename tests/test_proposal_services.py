@@ -37,6 +37,7 @@ from tracker.models import (
     PropositionVersion,
     Workstream,
 )
+from tracker.selectors.governance import chain_of
 from tracker.services import StaleEdit, TrackerError
 
 from .conftest import People, approve_proposition, to_government
@@ -59,7 +60,7 @@ def clock() -> Iterator[time_machine.Coordinates]:
 
 @pytest.fixture
 def chain(people: People) -> list[GovernanceBody]:
-    return services.chain_of(people.deal)
+    return chain_of(people.deal)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.utils import timezone
 from briefings import links
 from config.csp import SIMPLE_HISTORY_PAGINATOR
 from tracker import services
+from tracker.selectors.governance import chain_of
 
 from .conftest import PASSWORD, People
 from .test_briefings_digest import Period, subscribe
@@ -154,7 +155,7 @@ def test_a_print_stylesheet_in_the_page_is_allowed_by_its_nonce_alone(
     production: None, people: People
 ) -> None:
     meeting = services.meeting_create(
-        body=services.chain_of(people.deal)[0],
+        body=chain_of(people.deal)[0],
         acting_user=people.admin,
         starts_at=timezone.now() + dt.timedelta(days=5),
     )

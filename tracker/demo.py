@@ -94,7 +94,8 @@ from .models import (
     risk_rag,
 )
 from .periods import Period, deal_period, last_due_period
-from .services import agenda_sync, chain_of
+from .selectors.governance import chain_of
+from .services import agenda_sync
 from .services.governance import proposition_item_snapshot
 
 DEFAULT_SEED = 2022

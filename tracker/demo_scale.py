@@ -474,7 +474,7 @@ class _ScaleBuilder:
     # The deal and its frame: authority, themes, bodies, principles, departments, roles
 
     def _deal(self) -> None:
-        from .services import chain_of
+        from .selectors.governance import chain_of
 
         source = self.source
         taken = Deal.objects.filter(

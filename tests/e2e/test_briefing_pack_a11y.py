@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from tracker import services
 from tracker.choices import AskType, Classification, PrincipleAnswer
 from tracker.models import Meeting, Principle, Workstream
+from tracker.selectors.governance import chain_of
 
 from ..conftest import People
 from .conftest import SCREENSHOTS, assert_accessible, screenshot
@@ -27,7 +28,7 @@ A4_POINTS = (595.28, 841.89)  # 210 mm x 297 mm
 def meeting(people: People) -> Meeting:
     """The first body's next meeting, with an OFFICIAL and an OFFICIAL-SENSITIVE proposal
     awaiting it, one with some principles answered."""
-    body = services.chain_of(people.deal)[0]
+    body = chain_of(people.deal)[0]
     meeting = services.meeting_create(
         body=body,
         acting_user=people.admin,

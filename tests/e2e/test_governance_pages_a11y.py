@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tracker import services
 from tracker.choices import AskType, Classification, DecisionOutcome, MeetingStatus
 from tracker.models import Milestone, Workstream
+from tracker.selectors.governance import chain_of
 
 from ..conftest import People
 from .conftest import SCREENSHOTS, assert_accessible, screenshot
@@ -51,7 +52,7 @@ def governance(people: People) -> Governance:
     """A meeting that took place, with its agenda, decisions and minutes; one to come, with a
     proposal awaiting the body; and an approved Proposition with an official and a sensitive
     proposal."""
-    chain = services.chain_of(people.deal)
+    chain = chain_of(people.deal)
     yesterday = timezone.localtime() - dt.timedelta(days=1)
     past = services.meeting_create(
         body=chain[0],

@@ -192,7 +192,7 @@ class StatusUpdateViewSet(
         fields = dict(serializer.validated_data)
         workstream = fields.pop("workstream")
         # Decided once, so that the If-Match check and the service look at the same period.
-        period = services.current_period(workstream)
+        period = selectors.reporting.current_period(workstream)
         try:
             based_on = self._based_on_version(request, workstream, period)
             update = services.status_update_submit(

@@ -15,13 +15,15 @@ from django.utils import timezone
 
 from accounts import policy
 
-from ..choices import MeetingStatus
+from ..choices import MeetingStatus, Outcome, ProposalStage, PropositionStatus
 from ..models import (
     AgendaItem,
+    Deal,
     Decision,
     GovernanceBody,
     Meeting,
     Milestone,
+    Proposal,
     PropositionItem,
     PropositionVersion,
 )
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from .base import AnyUser
 
 
-# --- Governance bodies and their decisions ----------------------------------------------------
+# --- Governance bodies, the chain and decisions -----------------------------------------------
 
 
 def bodies_for(user: AnyUser) -> QuerySet[GovernanceBody]:
@@ -41,6 +43,18 @@ def decisions_for(user: AnyUser) -> QuerySet[Decision]:
     return policy.visible_decisions(
         Decision.objects.select_related("proposal", "body", "meeting", "recorded_by"), user
     )
+
+
+def chain_of(deal: Deal | int) -> list[GovernanceBody]:
+    """The deal's escalation chain in order, from the body that starts it to the last."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    bodies = {b.pk: b for b in GovernanceBody.objects.filter(deal_id=deal_id)}
+    body = next((b for b in bodies.values() if b.is_chain_start), None)
+    chain: list[GovernanceBody] = []
+    while body is not None and body not in chain:
+        chain.append(body)
+        body = bodies.get(body.next_body_id) if body.next_body_id else None
+    return chain
 
 
 # --- Meetings ---------------------------------------------------------------------------------
@@ -113,6 +127,17 @@ def upcoming_meetings(user: AnyUser, today: dt.date | None = None) -> QuerySet[M
     )
 
 
+def next_meeting(body: GovernanceBody, today: dt.date | None = None) -> Meeting | None:
+    """The body's next planned meeting: the first one from today on."""
+    today = today or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return (
+        Meeting.objects.filter(body=body, status=MeetingStatus.PLANNED, starts_at__gte=start)
+        .order_by("starts_at")
+        .first()
+    )
+
+
 # --- Milestones and the Proposition -----------------------------------------------------------
 
 
@@ -146,3 +171,27 @@ def proposition_versions_for(user: AnyUser) -> QuerySet[PropositionVersion]:
 
 def proposition_items_for(user: AnyUser, version: PropositionVersion) -> list[PropositionItem]:
     return list(policy.visible_proposition_items(version.items.all(), user).order_by("position"))
+
+
+def proposition_proposals(deal: Deal | int) -> list[Proposal]:
+    """What goes into a new version: every proposal the last body endorsed and that has not
+    been withdrawn, in the order of the themes and workstreams."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    return list(
+        Proposal.objects.filter(deal_id=deal_id, board_endorsement__isnull=False)
+        .exclude(stage=ProposalStage.CONCLUDED, outcome=Outcome.WITHDRAWN)
+        .select_related("workstream__theme")
+        .prefetch_related("departments", "missions")
+        .order_by("workstream__theme__position", "workstream__position", "title")
+    )
+
+
+def approved_proposition(deal: Deal | int, *, lock: bool = False) -> PropositionVersion | None:
+    """The version of the Proposition the last body approved and that stands (none superseded
+    it), if any; ``lock`` holds it until the transaction ends, so that no approval of another
+    version supersedes it meanwhile."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    versions = PropositionVersion.objects.filter(deal_id=deal_id, status=PropositionStatus.APPROVED)
+    if lock:
+        versions = versions.select_for_update()
+    return versions.first()

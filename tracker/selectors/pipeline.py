@@ -20,7 +20,6 @@ from accounts import policy
 from missions.models import Metric, Mission
 from missions.selectors import mission_links
 
-from .. import services
 from ..choices import (
     CLOSED_STAGES,
     MeetingStatus,
@@ -42,7 +41,7 @@ from ..models import (
     Workstream,
 )
 from ..periods import last_due_period
-from .governance import bodies_for, milestones_for, upcoming_meetings
+from .governance import bodies_for, chain_of, milestones_for, upcoming_meetings
 from .proposals import principles_of, proposal_list, proposals_for, with_unanswered_principles
 from .reporting import risks_for, status_updates_for
 
@@ -117,7 +116,7 @@ def pipeline(user: AnyUser, deal: Deal) -> Pipeline:
         )
         for o in Outcome
     ]
-    columns = {b.pk: BodyColumn(b) for b in services.chain_of(deal)}
+    columns = {b.pk: BodyColumn(b) for b in chain_of(deal)}
     awaiting = (
         visible.filter(stage=ProposalStage.IN_GOVERNANCE)
         .select_related("workstream")
@@ -141,7 +140,7 @@ def pipeline(user: AnyUser, deal: Deal) -> Pipeline:
 
 def next_meetings(user: AnyUser, deal: Deal, today: dt.date | None = None) -> list[Meeting]:
     """The next planned meeting of each of the deal's bodies (the rule of
-    ``services.next_meeting``), soonest first, each with ``proposal_items``: the agenda items
+    ``governance.next_meeting``), soonest first, each with ``proposal_items``: the agenda items
     about proposals that the person may see (2 queries)."""
     today = today or timezone.localdate()
     first = (

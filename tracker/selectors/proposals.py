@@ -5,6 +5,7 @@ through ``accounts.policy`` and issues a bounded number of queries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from django.http import Http404
 from accounts import policy
 from missions.models import Metric
 
-from ..choices import CLOSED_STAGES, DecisionOutcome
+from ..choices import CLOSED_STAGES, DecisionOutcome, PropositionStatus
 from ..models import (
     Decision,
     GovernanceBody,
@@ -23,7 +24,9 @@ from ..models import (
     Principle,
     PrincipleResponse,
     Proposal,
+    PropositionVersion,
 )
+from .governance import approved_proposition, chain_of
 
 if TYPE_CHECKING:
     from .base import AnyUser
@@ -108,6 +111,11 @@ def principles_of(deal_id: int) -> list[Principle]:
     return list(Principle.objects.filter(deal_id=deal_id).order_by("position"))
 
 
+def unanswered_principles(proposal: Proposal, principles: Iterable[Principle]) -> list[Principle]:
+    answered = {r.principle_id for r in proposal.principle_responses.all()}
+    return [p for p in principles if p.pk not in answered]
+
+
 @dataclass(frozen=True)
 class ChainStep:
     body: GovernanceBody
@@ -139,6 +147,41 @@ def journey(proposal: Proposal, chain: list[GovernanceBody]) -> list[ChainStep]:
             state = "ahead"
         steps.append(ChainStep(body=body, state=state, decision=decision))
     return steps
+
+
+def government_refusal(proposal: Proposal, *, lock: bool = False) -> str | None:
+    """Why an approved proposal cannot go to government yet, or ``None`` if it can: a proposal
+    goes to government only as an item of the composite Proposition in the version the last
+    body in the chain (the authority's Board) approved and that still stands. ``lock`` holds that
+    version until the transaction ends (for the submission itself)."""
+    approved = approved_proposition(proposal.deal_id, lock=lock)
+    if approved is not None and approved.items.filter(proposal=proposal).exists():
+        return None
+    chain = chain_of(proposal.deal_id)
+    board = f"the {chain[-1].name}" if chain else "the last body in the chain"
+    waiting = (
+        PropositionVersion.objects.filter(
+            deal_id=proposal.deal_id,
+            status=PropositionStatus.DRAFT,
+            number__gt=approved.number if approved else 0,
+            items__proposal=proposal,
+        )
+        .order_by("-number")
+        .first()
+    )
+    name = proposal.deal.proposition_name
+    if waiting is not None:
+        return (
+            f"“{proposal}” is in version {waiting.number} of the {name}, which "
+            f"{board} has not approved yet: record {board}'s approval of version "
+            f"{waiting.number} before submitting it to government."
+        )
+    standing = f" (version {approved.number})" if approved else ""
+    return (
+        f"“{proposal}” is not in the {name} {board} approved{standing}: a proposal goes "
+        "to government only as part of it. Include it in a new version of the Proposition and "
+        f"record {board}'s approval of that version first."
+    )
 
 
 # --- Negotiation ------------------------------------------------------------------------------

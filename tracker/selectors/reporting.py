@@ -152,6 +152,10 @@ def people_in(workstream: Workstream) -> tuple[list[User], User | None]:
     return leads, sponsor
 
 
+def current_period(workstream: Workstream, today: dt.date | None = None) -> Period:
+    return deal_period(workstream.deal, today or timezone.localdate())
+
+
 @dataclass(frozen=True)
 class ReportingState:
     period: Period  # the period now open for updates

@@ -10,6 +10,10 @@ what. Views, the API, the admin and tasks call these; none of them save domain m
   governance chain, submission to government, negotiation and outcomes.
 - ``governance``: meetings and agendas, the Proposition, milestones.
 - ``links``: the missions, metrics and indicators a workstream moves.
+
+What they read is in ``tracker.selectors``, whose modules have the same names: a service
+reads through a selector (the chain, the approved Proposition, the period open for updates),
+never through another service, and no selector calls a service.
 """
 
 from .base import StaleEdit, TrackerError
@@ -23,14 +27,11 @@ from .governance import (
     meeting_update,
     milestone_create,
     milestone_update,
-    next_meeting,
     proposition_approve,
-    proposition_proposals,
     proposition_version_create,
 )
 from .links import workstream_links_set
 from .proposals import (
-    chain_of,
     decision_record,
     negotiation_log,
     negotiation_update,
@@ -49,7 +50,6 @@ from .reporting import (
     UPDATE_FIELDS,
     UPDATE_TEXT_FIELDS,
     WORKSTREAM_FIELDS,
-    current_period,
     engagement_entry_create,
     engagement_entry_update,
     risk_create,
@@ -76,8 +76,6 @@ __all__ = [
     "agenda_item_remove",
     "agenda_sync",
     "agenda_sync_asks",
-    "chain_of",
-    "current_period",
     "decision_record",
     "engagement_entry_create",
     "engagement_entry_update",
@@ -88,7 +86,6 @@ __all__ = [
     "milestone_update",
     "negotiation_log",
     "negotiation_update",
-    "next_meeting",
     "principles_answer",
     "proposal_conclude",
     "proposal_create",
@@ -97,7 +94,6 @@ __all__ = [
     "proposal_submit",
     "proposal_update",
     "proposition_approve",
-    "proposition_proposals",
     "proposition_version_create",
     "risk_create",
     "risk_update",

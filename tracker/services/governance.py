@@ -27,7 +27,6 @@ from ..choices import (
     Classification,
     MeetingStatus,
     MilestoneStatus,
-    Outcome,
     ProposalStage,
     PropositionStatus,
     WorkstreamStatus,
@@ -43,6 +42,7 @@ from ..models import (
     PropositionVersion,
     StatusUpdate,
 )
+from ..selectors.governance import chain_of, next_meeting, proposition_proposals
 from .base import StaleEdit, TrackerError, _save
 
 if TYPE_CHECKING:
@@ -166,17 +166,6 @@ def meeting_advance(*, meeting: Meeting, acting_user: User, status: str) -> Meet
 
 
 # --- Agendas ----------------------------------------------------------------------------------
-
-
-def next_meeting(body: GovernanceBody, today: dt.date | None = None) -> Meeting | None:
-    """The body's next planned meeting: the first one from today on."""
-    today = today or timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-    return (
-        Meeting.objects.filter(body=body, status=MeetingStatus.PLANNED, starts_at__gte=start)
-        .order_by("starts_at")
-        .first()
-    )
 
 
 def _current_asks(body: GovernanceBody) -> list[StatusUpdate]:
@@ -327,30 +316,6 @@ def agenda_item_remove(*, item: AgendaItem, acting_user: User) -> None:
 # --- The Proposition --------------------------------------------------------------------------
 
 
-def proposition_proposals(deal: Deal | int) -> list[Proposal]:
-    """What goes into a new version: every proposal the last body endorsed and that has not
-    been withdrawn, in the order of the themes and workstreams."""
-    deal_id = deal if isinstance(deal, int) else deal.pk
-    return list(
-        Proposal.objects.filter(deal_id=deal_id, board_endorsement__isnull=False)
-        .exclude(stage=ProposalStage.CONCLUDED, outcome=Outcome.WITHDRAWN)
-        .select_related("workstream__theme")
-        .prefetch_related("departments", "missions")
-        .order_by("workstream__theme__position", "workstream__position", "title")
-    )
-
-
-def approved_proposition(deal: Deal | int, *, lock: bool = False) -> PropositionVersion | None:
-    """The version of the Proposition the last body approved and that stands (none superseded
-    it), if any; ``lock`` holds it until the transaction ends, so that no approval of another
-    version supersedes it meanwhile."""
-    deal_id = deal if isinstance(deal, int) else deal.pk
-    versions = PropositionVersion.objects.filter(deal_id=deal_id, status=PropositionStatus.APPROVED)
-    if lock:
-        versions = versions.select_for_update()
-    return versions.first()
-
-
 def proposition_version_create(
     *, deal: Deal, acting_user: User, title: str | None = None, introduction: str = ""
 ) -> PropositionVersion:
@@ -417,8 +382,6 @@ def proposition_approve(
 ) -> PropositionVersion:
     """Record the last body's (the authority's Board's) approval of the newest version; the version
     approved before it is superseded."""
-    from .proposals import chain_of
-
     _require_admin(acting_user, version.deal_id, "record the Proposition's approval")
     chain = chain_of(version.deal_id)
     if not chain:

@@ -18,7 +18,7 @@ government and record outcomes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,11 +37,9 @@ from ..choices import (
     Outcome,
     PrincipleAnswer,
     ProposalStage,
-    PropositionStatus,
     WorkstreamStatus,
 )
 from ..models import (
-    Deal,
     Decision,
     GovernanceBody,
     GovernmentDepartment,
@@ -50,10 +48,11 @@ from ..models import (
     Principle,
     PrincipleResponse,
     Proposal,
-    PropositionVersion,
     Workstream,
 )
+from ..selectors.proposals import government_refusal
 from .base import StaleEdit, TrackerError, _save
+from .governance import agenda_sync
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -77,18 +76,6 @@ NEGOTIATION_FIELDS = [
 
 
 # --- The chain --------------------------------------------------------------------------------
-
-
-def chain_of(deal: Deal | int) -> list[GovernanceBody]:
-    """The deal's escalation chain in order, from the body that starts it to the last."""
-    deal_id = deal if isinstance(deal, int) else deal.pk
-    bodies = {b.pk: b for b in GovernanceBody.objects.filter(deal_id=deal_id)}
-    body = next((b for b in bodies.values() if b.is_chain_start), None)
-    chain: list[GovernanceBody] = []
-    while body is not None and body not in chain:
-        chain.append(body)
-        body = bodies.get(body.next_body_id) if body.next_body_id else None
-    return chain
 
 
 def _first_body(deal_id: int) -> GovernanceBody:
@@ -322,8 +309,6 @@ def _move(
 ) -> Proposal:
     """Put a locked proposal in a new stage (and awaiting a body), and keep the agendas of the
     bodies it leaves and reaches in step."""
-    from .governance import agenda_sync
-
     left = proposal.awaiting_body
     proposal.stage = stage
     proposal.awaiting_body = awaiting
@@ -337,48 +322,12 @@ def _move(
     return proposal
 
 
-def government_refusal(proposal: Proposal, *, lock: bool = False) -> str | None:
-    """Why an approved proposal cannot go to government yet, or ``None`` if it can: a proposal
-    goes to government only as an item of the composite Proposition in the version the last
-    body in the chain (the authority's Board) approved and that still stands. ``lock`` holds that
-    version until the transaction ends (for the submission itself)."""
-    from .governance import approved_proposition
-
-    approved = approved_proposition(proposal.deal_id, lock=lock)
-    if approved is not None and approved.items.filter(proposal=proposal).exists():
-        return None
-    chain = chain_of(proposal.deal_id)
-    board = f"the {chain[-1].name}" if chain else "the last body in the chain"
-    waiting = (
-        PropositionVersion.objects.filter(
-            deal_id=proposal.deal_id,
-            status=PropositionStatus.DRAFT,
-            number__gt=approved.number if approved else 0,
-            items__proposal=proposal,
-        )
-        .order_by("-number")
-        .first()
-    )
-    name = proposal.deal.proposition_name
-    if waiting is not None:
-        return (
-            f"“{proposal}” is in version {waiting.number} of the {name}, which "
-            f"{board} has not approved yet: record {board}'s approval of version "
-            f"{waiting.number} before submitting it to government."
-        )
-    standing = f" (version {approved.number})" if approved else ""
-    return (
-        f"“{proposal}” is not in the {name} {board} approved{standing}: a proposal goes "
-        "to government only as part of it. Include it in a new version of the Proposition and "
-        f"record {board}'s approval of that version first."
-    )
-
-
 def proposal_submit(
     *, proposal: Proposal, acting_user: User, on: dt.date | None = None
 ) -> Proposal:
     """A draft goes to the first body in the chain; an approved proposal goes to government,
-    once it is in the Proposition the last body approved (``government_refusal``)."""
+    once it is in the Proposition the last body approved
+    (``selectors.proposals.government_refusal``)."""
     with transaction.atomic():
         current = _locked(proposal)
         if current.stage == ProposalStage.DRAFT:
@@ -644,8 +593,3 @@ def negotiation_update(
         if "department" in fields:
             proposal.departments.add(fields["department"])
         return current
-
-
-def unanswered_principles(proposal: Proposal, principles: Iterable[Principle]) -> list[Principle]:
-    answered = {r.principle_id for r in proposal.principle_responses.all()}
-    return [p for p in principles if p.pk not in answered]

@@ -34,7 +34,8 @@ from ..models import (
     UpdateReview,
     Workstream,
 )
-from ..periods import Period, deal_period
+from ..periods import Period
+from ..selectors.reporting import current_period
 from .base import M, StaleEdit, TrackerError, _save
 from .governance import agenda_sync_asks
 from .links import workstream_links_set
@@ -60,10 +61,6 @@ def status_update_errors(*, rag: str, summary: str, next_steps: str, asks_of_dsg
             "the recovery action"
         )
     return errors
-
-
-def current_period(workstream: Workstream, today: dt.date | None = None) -> Period:
-    return deal_period(workstream.deal, today or timezone.localdate())
 
 
 def status_update_submit(

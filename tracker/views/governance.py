@@ -327,7 +327,7 @@ def _seats(members: list[BodyMember]) -> list[tuple[str, int]]:
 def _body_cards(request: HttpRequest, deal: Deal) -> tuple[list[BodyCard], list[BodyCard]]:
     """The chain's bodies in order, then the others, each with its seats, its next planned
     meeting and how many proposals the person may see await it."""
-    chain_ids = [b.pk for b in services.chain_of(deal)]
+    chain_ids = [b.pk for b in selectors.governance.chain_of(deal)]
     bodies = (
         selectors.governance.bodies_for(request.user)
         .filter(deal=deal)
@@ -460,7 +460,7 @@ def proposition_approve(request: HttpRequest, number: int) -> HttpResponse:
     deal = _deal(request)
     version = _version(request, deal, number)
     _require_admin(request, deal.pk)
-    chain = services.chain_of(deal)
+    chain = selectors.governance.chain_of(deal)
     board = chain[-1] if chain else None
     meetings = selectors.governance.meetings_for(request.user).filter(
         body=board, starts_at__lte=timezone.now()

@@ -165,7 +165,7 @@ def _filters(request: HttpRequest, deal: Deal) -> list[Filter]:
         ("workstream", "Workstream", [(w.slug, w.name) for w in workstreams]),
         ("stage", "Stage", list(ProposalStage.choices)),
         ("outcome", "Outcome", list(Outcome.choices)),
-        ("body", "Awaiting", [(b.slug, b.name) for b in services.chain_of(deal)]),
+        ("body", "Awaiting", [(b.slug, b.name) for b in selectors.governance.chain_of(deal)]),
         ("mission", "Mission", [(str(m.number), str(m)) for m in Mission.objects.all()]),
         ("department", "Department", [(str(d.pk), d.name) for d in _departments(deal.pk)]),
         ("classification", "Classification", list(Classification.choices)),
@@ -286,14 +286,14 @@ def _actions(
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposals.proposal_for_page(request.user, pk)
-    steps = selectors.proposals.journey(proposal, services.chain_of(proposal.deal_id))
+    steps = selectors.proposals.journey(proposal, selectors.governance.chain_of(proposal.deal_id))
     principles = _principle_lines(proposal)
     # Why an administrator cannot send an approved proposal to government yet, if so.
     government_refusal = ""
     if proposal.stage == ProposalStage.APPROVED and policy.can_run_governance(
         request.user, proposal.deal_id
     ):
-        government_refusal = services.proposals.government_refusal(proposal) or ""
+        government_refusal = selectors.proposals.government_refusal(proposal) or ""
     return _page(
         request,
         "proposal_detail.html",
@@ -419,7 +419,7 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
         _require_admin(request, proposal)
     else:
         _require_editor(request, proposal)
-    chain = services.chain_of(proposal.deal_id)
+    chain = selectors.governance.chain_of(proposal.deal_id)
     errors: list[str] = []
     if request.method == "POST":
         try:
@@ -436,9 +436,9 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
             return _to_proposal(request, proposal)
     refusal, proposition = "", None
     if proposal.stage == ProposalStage.APPROVED:
-        refusal = services.proposals.government_refusal(proposal) or ""
+        refusal = selectors.proposals.government_refusal(proposal) or ""
         if not refusal:
-            proposition = services.governance.approved_proposition(proposal.deal_id)
+            proposition = selectors.governance.approved_proposition(proposal.deal_id)
     return _page(
         request,
         "submit_confirm.html",

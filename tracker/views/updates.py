@@ -180,7 +180,7 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
     if not policy.can_write_workstream(request.user, workstream):
         raise PermissionDenied("Only the workstream's lead or an administrator can post updates.")
-    period = services.current_period(workstream)
+    period = selectors.reporting.current_period(workstream)
     current = _current_version(request.user, workstream, period.start)
     changes: list[Any] = []
     if request.method == "POST":
