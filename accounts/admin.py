@@ -22,7 +22,10 @@ from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from . import policy
+from core import policy
+from core.choices import WORKSTREAM_ROLES
+from core.models import Membership, Organisation
+
 from .admin_scope import (
     PLAIN,
     SERVICES,
@@ -32,8 +35,7 @@ from .admin_scope import (
     ScopedTabularInline,
     ServiceWrites,
 )
-from .choices import WORKSTREAM_ROLES
-from .models import Membership, Organisation, User
+from .models import User
 from .services import membership_grant, membership_revoke
 
 

@@ -40,10 +40,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import policy
 from core.errors import DomainError
 from core.views import show_refusal
-
-from . import policy
 
 SERVICES = "services"
 READ_ONLY = "read-only"

@@ -8,14 +8,16 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from config import text
+        from core import text
 
-        # Text with a control character is refused wherever it is typed (config/text.py).
+        # Text with a control character is refused wherever it is typed (core/text.py).
         text.use_everywhere()
         from django.db.models.signals import post_delete, post_save
 
+        from core.models import Membership
+
         from . import signals
-        from .models import Membership, User
+        from .models import User
 
         user_logged_in.connect(signals.on_signed_in, dispatch_uid="accounts-session-in")
         user_logged_out.connect(signals.on_signed_out, dispatch_uid="accounts-session-out")

@@ -1,4 +1,5 @@
-"""People, the organisations they belong to, and the roles they hold in a deal."""
+"""People and their sessions. The organisations they belong to and the roles they hold in a deal
+are in ``core.models``."""
 
 from __future__ import annotations
 
@@ -6,23 +7,10 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .choices import WORKSTREAM_ROLES, OrganisationKind, Role
-
-
-class Organisation(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
-    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+from core.models import Organisation
 
 
 class UserManager(BaseUserManager["User"]):
@@ -82,7 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # A person belongs to the deals they hold roles in (accounts.admin_scope).
     deal_path: ClassVar[str] = "memberships__deal"
 
-    # The person's roles, read once per request by accounts.policy (never stored).
+    # The person's roles, read once per request by core.policy (never stored).
     _policy_memberships: list[tuple[int, str, int | None]]
 
     class Meta:
@@ -103,58 +91,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
-
-
-class Membership(models.Model):
-    """A role a person holds in a deal; leads and sponsors hold theirs for one workstream."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    deal = models.ForeignKey("tracker.Deal", on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    workstream = models.ForeignKey(
-        "tracker.Workstream",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    deal_path: ClassVar[str] = "deal"
-
-    class Meta:
-        ordering = ["deal", "role", "user"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(role__in=WORKSTREAM_ROLES, workstream__isnull=False)
-                    | (~Q(role__in=WORKSTREAM_ROLES) & Q(workstream__isnull=True))
-                ),
-                name="membership_workstream_only_for_leads_and_sponsors",
-                violation_error_message="Leads and sponsors hold their role for one workstream; "
-                "other roles are for the whole deal.",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "deal", "role", "workstream"],
-                name="membership_unique_per_workstream",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "deal", "role"],
-                condition=Q(workstream__isnull=True),
-                name="membership_unique_per_deal",
-            ),
-            # Each workstream has one Strategic Leadership Team sponsor.
-            models.UniqueConstraint(
-                fields=["workstream"],
-                condition=Q(role=Role.SPONSOR),
-                name="membership_one_sponsor_per_workstream",
-                violation_error_message="This workstream already has an SLT sponsor.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        where = self.workstream or self.deal
-        return f"{self.user} – {self.get_role_display()} – {where}"
 
 
 class UserSession(models.Model):

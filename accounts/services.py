@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from core.choices import WORKSTREAM_ROLES, OrganisationKind, Role
 from core.errors import DomainError
-from tracker.choices import WorkstreamStatus
-from tracker.models import Deal, Workstream
+from core.models import Deal, Membership, Organisation
 
-from .choices import WORKSTREAM_ROLES, OrganisationKind, Role
-from .models import Membership, Organisation, User
+from .models import User
+
+if TYPE_CHECKING:
+    from tracker.models import Workstream
 
 
 class AccountsError(DomainError):
@@ -167,7 +170,7 @@ def _workstreams_checked(
     for workstream in chosen:
         if workstream.deal_id != deal.pk:
             raise AccountsError(f"Workstream {workstream} is not part of {deal}.")
-        if workstream.status != WorkstreamStatus.ACTIVE:
+        if not workstream.is_active:
             raise AccountsError(
                 f"Workstream {workstream} is {workstream.get_status_display().lower()}: "
                 "give the workstream that carries on its work."

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from core.models import Membership
+
 from . import services, user_sessions
-from .models import Membership, User
+from .models import User
 
 
 def on_signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:

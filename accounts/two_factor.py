@@ -20,9 +20,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import policy
 from core.errors import DomainError
 
-from . import policy
 from .models import User
 
 DEVICE_NAME = "Authenticator app"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_security
+from . import views_security
 from .forms import EmailAuthenticationForm
 from .middleware import second_factor_exempt
 
@@ -19,20 +19,4 @@ urlpatterns = [
     path("sessions/", views_security.sessions, name="sessions"),
     path("sessions/<int:pk>/end/", views_security.session_end, name="session-end"),
     path("sessions/end-others/", views_security.sessions_end_others, name="sessions-end-others"),
-    path("profile/", views.profile, name="profile"),
-    path(
-        "profile/subscriptions/new/",
-        views.subscription_create,
-        name="profile-subscription-create",
-    ),
-    path(
-        "profile/subscriptions/<int:pk>/",
-        views.subscription_edit,
-        name="profile-subscription-edit",
-    ),
-    path(
-        "profile/subscriptions/<int:pk>/active/",
-        views.subscription_set_active,
-        name="profile-subscription-active",
-    ),
 ]

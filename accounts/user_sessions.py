@@ -19,7 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import policy
+from core import policy
+
 from .client_ip import client_ip
 from .models import User, UserSession
 

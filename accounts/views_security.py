@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import policy, throttle, two_factor, user_sessions
+from core import policy
+
+from . import throttle, two_factor, user_sessions
 from .forms import SecurityCodeForm
 from .middleware import second_factor_exempt
 

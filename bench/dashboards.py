@@ -178,8 +178,8 @@ def synthetic_deal() -> str:
     """The slug of the synthetic deal that ``load_demo_data --scale N`` makes: the big one,
     which the benchmarks measure (not the demo's own deal)."""
     django_setup()
+    from core.models import Deal
     from tracker.demo_scale import DEAL_SLUG
-    from tracker.models import Deal
 
     if not Deal.objects.filter(slug=DEAL_SLUG, is_demo=True).exists():
         sys.exit(
@@ -199,8 +199,8 @@ def dsg_session_cookie(deal: str) -> str:
     """A signed-in session of a demo DSG member of the deal, created directly (no password
     needed)."""
     django_setup()
-    from accounts.choices import Role
     from accounts.models import User
+    from core.choices import Role
 
     user = (
         User.objects.filter(

@@ -58,8 +58,8 @@ def _setup_django() -> None:
 def _load(scale: int | None) -> None:
     from django.core.management import call_command
 
+    from core.models import Deal
     from tracker.demo_scale import DEAL_SLUG
-    from tracker.models import Deal
 
     call_command("migrate", verbosity=0)
     call_command("load_reference_data", verbosity=0)
@@ -81,8 +81,9 @@ def _subscriptions(count: int) -> list[int]:
     from accounts.models import User
     from briefings.choices import Audience, Frequency, Scope
     from briefings.models import Subscription
+    from core.models import Deal
     from tracker.demo_scale import DEAL_SLUG
-    from tracker.models import Deal, Theme, Workstream
+    from tracker.models import Theme, Workstream
 
     _delete_bench()
     deal = Deal.objects.get(slug=DEAL_SLUG)

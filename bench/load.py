@@ -175,8 +175,9 @@ def people(users: int, deal: str) -> dict[str, Any]:
     django_setup()
     from rest_framework.authtoken.models import Token
 
-    from accounts.choices import Role
-    from accounts.models import Membership, User
+    from accounts.models import User
+    from core.choices import Role
+    from core.models import Membership
     from tracker.choices import WorkstreamStatus
 
     lead_of = {

@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts import policy
 from accounts.admin_scope import READ_ONLY, SERVICES, ScopedModelAdmin
+from core import policy
 
 from . import services
 from .models import Delivery, Subscription

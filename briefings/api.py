@@ -16,12 +16,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from accounts import policy
 from accounts.models import User
-from config.api_support import DomainErrorsMixin, LocalTimeField, error_responses
+from core import policy
+from core.api_support import DomainErrorsMixin, LocalTimeField, error_responses
+from core.models import Deal
 from tracker.api.proposals import VisibleRelatedField
 from tracker.api.records import _user
-from tracker.models import Deal, Theme, Workstream
+from tracker.models import Theme, Workstream
 
 from . import selectors, services
 from .choices import Frequency
@@ -38,7 +39,7 @@ class DealField(VisibleRelatedField):
     def visible(self, user: Any) -> QuerySet[Deal]:
         if user is None:
             return Deal.objects.all()
-        return policy.visible_in_deals(Deal.objects.all(), user, "pk")
+        return Deal.objects.all().visible_to(user)
 
 
 class ThemeField(VisibleRelatedField):
@@ -47,7 +48,7 @@ class ThemeField(VisibleRelatedField):
     def visible(self, user: Any) -> QuerySet[Theme]:
         if user is None:
             return Theme.objects.all()
-        return policy.visible_in_deals(Theme.objects.all(), user, "deal")
+        return Theme.objects.all().visible_to(user)
 
 
 class WorkstreamField(VisibleRelatedField):
@@ -56,7 +57,7 @@ class WorkstreamField(VisibleRelatedField):
     def visible(self, user: Any) -> QuerySet[Workstream]:
         if user is None:
             return Workstream.objects.all()
-        return policy.visible_in_deals(Workstream.objects.all(), user, "deal")
+        return Workstream.objects.all().visible_to(user)
 
 
 class SubscriberField(VisibleRelatedField):

@@ -15,9 +15,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.choices import Role
 from accounts.models import User
-from tracker.models import Deal, Theme
+from core.choices import Role
+from core.models import Deal
+from tracker.models import Theme
 
 from .choices import Audience, Frequency, Scope
 from .models import Subscription

@@ -18,7 +18,7 @@ overdue, and the updates falling due, come with it but are never news on their o
 a deal with one late workstream would send the same email every week.
 
 Who it is written for (``Reader``): a partner digest holds OFFICIAL records only, whoever it
-goes to; an internal one what its subscriber may see, asked of ``accounts.policy`` (so someone
+goes to; an internal one what its subscriber may see, asked of ``core.policy`` (so someone
 who has become a partner, or lost their role, gets only what that now allows). Meetings and
 milestones carry no marking of their own here: only their body, date and title are shown.
 
@@ -36,26 +36,19 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import policy
+from core import policy
+from core.choices import Classification
+from core.models import Deal
+from core.querysets import DealScopedQuerySet
 from core.views import query_for_deal
 from tracker.choices import (
-    Classification,
     MeetingStatus,
     MilestoneStatus,
     ProposalStage,
     RiskStatus,
     WorkstreamStatus,
 )
-from tracker.models import (
-    Deal,
-    Decision,
-    Meeting,
-    Milestone,
-    Proposal,
-    Risk,
-    StatusUpdate,
-    Workstream,
-)
+from tracker.models import Decision, Meeting, Milestone, Proposal, Risk, StatusUpdate, Workstream
 from tracker.periods import Period, deal_period
 from tracker.selectors.reporting import reporting_state
 
@@ -118,9 +111,9 @@ class Reader:
         qs = qs.filter(body__deal=self.deal_id)
         return policy.visible_meetings(qs, self.user) if self.user is not None else qs
 
-    def milestones(self, qs: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    def milestones(self, qs: DealScopedQuerySet[Milestone]) -> QuerySet[Milestone]:
         qs = qs.filter(deal=self.deal_id)
-        return policy.visible_in_deals(qs, self.user, "deal") if self.user is not None else qs
+        return qs.visible_to(self.user) if self.user is not None else qs
 
 
 # --- The parts of a digest ---------------------------------------------------------------------

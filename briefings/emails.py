@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from config.text import printable
+from core.text import printable
 
 
 def plain(rendered: str) -> str:

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.querysets import DealScopedQuerySet
+
 from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency, Scope
 
 WEEKLY_KINDS = (Frequency.WEEKLY, Frequency.FORTNIGHTLY)
@@ -24,7 +26,7 @@ ERASED = "Erased at the subscriber’s request"
 class Subscription(models.Model):
     """Someone who receives a digest of the deal: a user, or a partner's address."""
 
-    deal = models.ForeignKey("tracker.Deal", on_delete=models.CASCADE, related_name="subscriptions")
+    deal = models.ForeignKey("core.Deal", on_delete=models.CASCADE, related_name="subscriptions")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -84,6 +86,7 @@ class Subscription(models.Model):
         related_name="+",
     )
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:

@@ -19,8 +19,9 @@ from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Role
+from core.models import Membership
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream
 from tracker.periods import Period, deal_period

@@ -1,4 +1,4 @@
-"""Reads of subscriptions and the delivery log, filtered by ``accounts.policy`` and shaped so that
+"""Reads of subscriptions and the delivery log, filtered by ``core.policy`` and shaped so that
 a page of them costs the same few queries however long it is."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts import policy
-from accounts.models import Membership
+from core import policy
+from core.models import Membership
 from tracker.models import Workstream
 
 from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency

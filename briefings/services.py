@@ -2,7 +2,7 @@
 
 Administrators of a deal manage every subscription of it, external partner addresses included;
 anyone else with a role in the deal manages only their own. Each service is atomic, locks the
-row it changes, checks the acting person may do it (``accounts.policy``) and the rules below,
+row it changes, checks the acting person may do it (``core.policy``) and the rules below,
 and raises ``ValidationError`` with a message per field for bad input:
 
 - An external address (no user) receives the partner digest only, and so does a person who may
@@ -32,8 +32,9 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts import policy
-from tracker.models import Deal, Theme, Workstream
+from core import policy
+from core.models import Deal
+from tracker.models import Theme, Workstream
 
 from .choices import FINAL_STATUSES, Audience, DeliveryStatus, Frequency, Scope
 from .models import WEEKLY_KINDS, Delivery, Subscription

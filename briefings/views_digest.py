@@ -26,7 +26,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy, two_factor
+from accounts import two_factor
+from core import policy
 
 from . import links
 from .digest import DigestEmail, compose

@@ -1,7 +1,7 @@
 """Pages for administrators to manage a deal's subscriptions and read the delivery log.
 
 Views are thin: reads come from ``selectors``, writes go through ``services``, and who may do
-what is asked of ``accounts.policy``. A subscription the person may not see is a 404; these pages
+what is asked of ``core.policy``. A subscription the person may not see is a 404; these pages
 are for administrators, so anyone else who may see the deal gets a 403.
 """
 
@@ -20,12 +20,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import policy
 from accounts.models import User
+from core import policy
 from core.errors import DomainError
+from core.models import Deal
 from core.views import deal_query, show_refusal
 from tracker import selectors as tracker_selectors
-from tracker.models import Deal, Theme, Workstream
+from tracker.models import Theme, Workstream
 
 from . import selectors, services
 from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency

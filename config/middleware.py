@@ -8,7 +8,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 
-from .text import CONTROL_CHARACTERS
+from core.text import CONTROL_CHARACTERS
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -33,7 +33,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 class RefuseNulMiddleware:
     """A query string holding a NUL or another control character is answered 400: no text
     column can be compared with NUL (PostgreSQL refuses it), so a search or filter would fail
-    with a 500, and no text anyone types holds the others (config/text.py). The API answers in
+    with a 500, and no text anyone types holds the others (core/text.py). The API answers in
     JSON, as for any other bad request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from tracker.models import Deal
+from core.models import Deal
 
 # When the statement was prepared and last reviewed: change it when the statement changes.
 ACCESSIBILITY_STATEMENT_PREPARED = dt.date(2026, 12, 5)

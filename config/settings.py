@@ -298,7 +298,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "config.filters.StableOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "config.api_support.ApiSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api_support.ApiSchema",
     # DRF's own, refusing a body with a NUL character (config/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.JSONParser",

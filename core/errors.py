@@ -6,6 +6,20 @@ refused."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .changes import Change
+
 
 class DomainError(Exception):
     """A request the rules refuse, with a message to show the person as it is."""
+
+
+class StaleEdit(DomainError):
+    """Someone else saved the record after this person started editing it; ``changes`` says
+    what they changed (``core.changes.Change``)."""
+
+    def __init__(self, message: str, changes: list[Change]) -> None:
+        super().__init__(message)
+        self.changes = changes

@@ -19,7 +19,6 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
-from accounts import policy
 from accounts.admin_scope import (
     PLAIN,
     ScopedHistoryAdmin,
@@ -29,6 +28,7 @@ from accounts.admin_scope import (
     ServiceWrites,
 )
 from accounts.models import User
+from core import policy
 
 from . import services
 from .choices import TargetKind

@@ -36,8 +36,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts import policy
-from config.api_support import DomainErrorsMixin, NumberFilter, error_responses
+from core import policy
+from core.api_support import DomainErrorsMixin, NumberFilter, error_responses
 
 from . import measures, selectors, services
 from .choices import AreaLevel, TargetKind

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.querysets import DealScopedQuerySet
+
 from .choices import AreaLevel, Coverage, Direction, Frequency, TargetKind, Unit, YearBasis
 
 
@@ -92,7 +94,7 @@ class IndicatorFramework(models.Model):
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True)
     deal = models.ForeignKey(
-        "tracker.Deal",
+        "core.Deal",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -106,6 +108,7 @@ class IndicatorFramework(models.Model):
         null=True, blank=True, help_text="How many headline indicators the source says it has."
     )
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -122,6 +125,7 @@ class IndicatorTheme(models.Model):
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "framework__deal"
 
     class Meta:
@@ -174,6 +178,7 @@ class Indicator(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "framework__deal"
 
     class Meta:
@@ -239,6 +244,7 @@ class Observation(models.Model):
     # A corrected figure replaces the old one; the old value stays here.
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "indicator__framework__deal"
 
     class Meta:
@@ -277,6 +283,7 @@ class Target(models.Model):
     rationale = models.TextField(blank=True, help_text="The source of the figure, or why.")
     history = HistoricalRecords()
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "indicator__framework__deal"
 
     class Meta:

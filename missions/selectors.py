@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from accounts import policy
-from tracker import selectors as tracker_selectors
-from tracker.models import Proposal, Workstream
+from core import selectors as core_selectors
 
 from . import charts, measures
 from .choices import AreaLevel, Direction
@@ -65,9 +63,9 @@ class HomeArea:
 
 def home_area(user: AnyUser, deal_slug: str | None = None) -> HomeArea:
     """The area whose figures the missions pages show a person: that of the deal the page shows
-    them (``tracker.selectors.deal_for``: the one asked for with ``?deal=``, else the first they
+    them (``core.selectors.deal_for``: the one asked for with ``?deal=``, else the first they
     see). Empty for someone who sees no deal: the pages then show no area's own figures."""
-    deal = tracker_selectors.deal_for(user, deal_slug)
+    deal = core_selectors.deal_for(user, deal_slug)
     if deal is None:
         return HomeArea()
     return HomeArea(deal.area_code, deal.area_name or deal.name)
@@ -235,91 +233,6 @@ def ranked(indicator: Indicator, latest: Iterable[Observation]) -> list[tuple[in
     return rows
 
 
-# Which workstreams and proposals claim to move a mission: those naming the mission, one of
-# its metrics, or an indicator of one of its metrics. One query of the three link tables.
-
-
-def mission_links(
-    owner: str, model: type[Workstream] | type[Proposal], owners: QuerySet | list[int]
-) -> QuerySet:
-    missions = model.missions.through.objects.filter(**{f"{owner}_id__in": owners})
-    metrics = model.metrics.through.objects.filter(**{f"{owner}_id__in": owners})
-    via_indicators = model.indicators.through.objects.filter(
-        **{f"{owner}_id__in": owners}, indicator__metric__isnull=False
-    )
-    return (
-        missions.values_list(f"{owner}_id", "mission_id")
-        .union(metrics.values_list(f"{owner}_id", "metric__mission_id"))
-        .union(via_indicators.values_list(f"{owner}_id", "indicator__metric__mission_id"))
-    )
-
-
-@dataclass
-class Claims:
-    workstreams: list[Workstream] = field(default_factory=list)
-    proposals: list[Proposal] = field(default_factory=list)
-
-
-def claims_by_mission(user: AnyUser) -> dict[int, Claims]:
-    """Mission id -> the workstreams and proposals the person may see that claim to move it
-    (4 queries, whatever the number of them)."""
-    workstreams = list(
-        tracker_selectors.workstreams_for(user)
-        .prefetch_related(None)
-        .order_by("theme__position", "position")
-    )
-    visible_proposals = tracker_selectors.proposals_for(user).values("pk")
-    ws_links = list(mission_links("workstream", Workstream, [w.pk for w in workstreams]))
-    proposal_links = list(mission_links("proposal", Proposal, visible_proposals))
-    proposals = {
-        p.pk: p
-        for p in Proposal.objects.filter(pk__in={pk for pk, _ in proposal_links})
-        .select_related("workstream")
-        .order_by("title")
-    }
-    claims: dict[int, Claims] = {}
-    ws_missions: dict[int, set[int]] = {}
-    for workstream_id, mission_id in ws_links:
-        ws_missions.setdefault(workstream_id, set()).add(mission_id)
-    for workstream in workstreams:
-        for mission_id in sorted(ws_missions.get(workstream.pk, ())):
-            claims.setdefault(mission_id, Claims()).workstreams.append(workstream)
-    p_missions: dict[int, set[int]] = {}
-    for proposal_id, mission_id in proposal_links:
-        p_missions.setdefault(proposal_id, set()).add(mission_id)
-    for proposal in proposals.values():
-        for mission_id in sorted(p_missions.get(proposal.pk, ())):
-            claims.setdefault(mission_id, Claims()).proposals.append(proposal)
-    return claims
-
-
-def claims_on_indicator(user: AnyUser, indicator: Indicator) -> Claims:
-    """The workstreams and proposals the person may see that claim to move an indicator: by
-    naming it, or the metric it reports (``names_indicator`` says which; 2 queries)."""
-
-    def linked(model: type[Workstream] | type[Proposal], owner: str, qs: QuerySet) -> QuerySet:
-        direct = model.indicators.through.objects.filter(indicator_id=indicator.pk)
-        # An indicator with no metric matches no row (Django reads None as IS NULL).
-        by_metric = model.metrics.through.objects.filter(metric_id=indicator.metric_id)  # type: ignore[misc]
-        return qs.filter(
-            Q(pk__in=direct.values(f"{owner}_id")) | Q(pk__in=by_metric.values(f"{owner}_id"))
-        ).annotate(names_indicator=Exists(direct.filter(**{f"{owner}_id": OuterRef("pk")})))
-
-    workstreams = linked(
-        Workstream,
-        "workstream",
-        tracker_selectors.workstreams_for(user)
-        .prefetch_related(None)
-        .order_by("theme__position", "position"),
-    )
-    proposals = linked(
-        Proposal,
-        "proposal",
-        tracker_selectors.proposals_for(user).select_related("workstream").order_by("title"),
-    )
-    return Claims(workstreams=list(workstreams), proposals=list(proposals))
-
-
 def mission_district_figures(
     number: int,
 ) -> tuple[dict[Indicator, list[Observation]], list[Indicator]]:
@@ -346,13 +259,14 @@ def mission_district_figures(
 def frameworks_for(user: AnyUser) -> QuerySet[IndicatorFramework]:
     """The indicator frameworks a person may read: the national ones, then those of the deals
     they see, each with how many themes and indicators it holds (1 query)."""
-    deal_ids = policy.deal_ids_visible_to(user)
-    qs = IndicatorFramework.objects.select_related("deal").annotate(
-        theme_count=Count("themes", distinct=True),
-        indicator_count=Count("indicators", distinct=True),
+    qs = (
+        IndicatorFramework.objects.visible_to(user)
+        .select_related("deal")
+        .annotate(
+            theme_count=Count("themes", distinct=True),
+            indicator_count=Count("indicators", distinct=True),
+        )
     )
-    if deal_ids is not None:
-        qs = qs.filter(Q(deal__isnull=True) | Q(deal_id__in=deal_ids))
     return qs.order_by(F("deal__name").asc(nulls_first=True), "name")
 
 
@@ -361,13 +275,15 @@ def framework_for_page(user: AnyUser, slug: str) -> IndicatorFramework:
     framework = (
         frameworks_for(user)
         .prefetch_related(
-            Prefetch("themes", queryset=IndicatorTheme.objects.order_by("position", "name")),
+            Prefetch("themes", queryset=IndicatorTheme.objects.order_by("position", "name"))
+        )
+        .prefetch_related(
             Prefetch(
                 "indicators",
                 queryset=Indicator.objects.select_related("metric__mission").order_by(
                     "position", "name"
                 ),
-            ),
+            )
         )
         .filter(slug=slug)
         .first()
@@ -375,45 +291,3 @@ def framework_for_page(user: AnyUser, slug: str) -> IndicatorFramework:
     if framework is None:
         raise Http404("No such framework.")
     return framework
-
-
-@dataclass(frozen=True)
-class ClaimCount:
-    workstreams: int = 0
-    proposals: int = 0
-
-    @property
-    def none(self) -> bool:
-        return not (self.workstreams or self.proposals)
-
-
-def claim_counts(user: AnyUser, indicators: Iterable[Indicator]) -> dict[int, ClaimCount]:
-    """Indicator id -> how many of the workstreams and proposals the person may see claim to
-    move it, by naming it or the mission metric it reports (4 queries, whatever the numbers)."""
-    indicators = list(indicators)
-    ids = [i.pk for i in indicators]
-    by_metric: dict[int, list[int]] = {}
-    for i in indicators:
-        if i.metric_id is not None:
-            by_metric.setdefault(i.metric_id, []).append(i.pk)
-
-    def owners(model: type[Workstream] | type[Proposal], owner: str, visible) -> dict[int, set]:
-        claimed: dict[int, set] = {}
-        direct = model.indicators.through.objects.filter(
-            indicator_id__in=ids, **{f"{owner}_id__in": visible}
-        ).values_list("indicator_id", f"{owner}_id")
-        for indicator_id, owner_id in direct:
-            claimed.setdefault(indicator_id, set()).add(owner_id)
-        via_metric = model.metrics.through.objects.filter(
-            metric_id__in=list(by_metric), **{f"{owner}_id__in": visible}
-        ).values_list("metric_id", f"{owner}_id")
-        for metric_id, owner_id in via_metric:
-            for indicator_id in by_metric[metric_id]:
-                claimed.setdefault(indicator_id, set()).add(owner_id)
-        return claimed
-
-    workstreams = owners(
-        Workstream, "workstream", tracker_selectors.workstreams_for(user).values("pk")
-    )
-    proposals = owners(Proposal, "proposal", tracker_selectors.proposals_for(user).values("pk"))
-    return {pk: ClaimCount(len(workstreams.get(pk, ())), len(proposals.get(pk, ()))) for pk in ids}

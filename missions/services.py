@@ -28,9 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts import policy
-from config import csv_files
-from config.text import CONTROL_CHARACTERS
+from core import csv_files, policy
+from core.text import CONTROL_CHARACTERS
 
 from .choices import Direction, TargetKind, Unit
 from .models import Area, Indicator, IndicatorFramework, Observation, Target
@@ -117,7 +116,7 @@ def read_csv(data: bytes | str) -> tuple[list[dict[str, str]], list[RowError]]:
         for row in reader:
             if len(rows) == MAX_ROWS:
                 return [], [RowError(1, f"The file has more than {MAX_ROWS:,} rows.")]
-            # A cell this app's own export wrote as text (config/csv_files.py) reads as it was.
+            # A cell this app's own export wrote as text (core/csv_files.py) reads as it was.
             rows.append(
                 {k: csv_files.restore(v) if isinstance(v, str) else v for k, v in row.items()}
             )

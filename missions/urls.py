@@ -1,9 +1,5 @@
-from django.urls import path
+from . import views_figures
 
-from . import views, views_figures
-
-urlpatterns = [
-    path("missions/", views.mission_list, name="mission-list"),
-    *views.urlpatterns,
+urlpatterns: list = [
     *views_figures.urlpatterns,
 ]

@@ -7,7 +7,7 @@ is confirmed is exactly what was previewed. Confirming plans the same bytes agai
 held may have changed since) and applies that plan.
 
 Views are thin: writes go through ``services``, and who may do what is asked of
-``accounts.policy``. An indicator that does not exist is a 404; a page the person may not use
+``core.policy``. An indicator that does not exist is a 404; a page the person may not use
 is a 403.
 """
 
@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from accounts import policy
+from core import policy
 from core.errors import DomainError
 from core.views import posted, show_refusal
 

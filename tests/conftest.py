@@ -20,10 +20,20 @@ from django.db import connection, transaction
 from django.db.models import Model
 from rest_framework.test import APIClient
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts import services as accounts_services
+from accounts.models import User
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Deal, Membership
 from tracker import freshness, services
-from tracker.models import Deal, Proposal, PropositionVersion, Workstream
+from tracker.choices import BodyKind, Direction, Rag
+from tracker.models import (
+    GovernanceBody,
+    Proposal,
+    PropositionVersion,
+    StatusUpdate,
+    Theme,
+    Workstream,
+)
 from tracker.selectors.proposals import government_refusal
 
 # The run's clock: ``pytest --now "YYYY-MM-DD HH:MM"`` (tests/clock.py).
@@ -42,7 +52,7 @@ PASSWORD = "correct-horse-battery-staple"
 # in the same process puts the same rows back with one insert per table instead of running the
 # loader's hundreds of queries again (most tests start from the reference data).
 _reference_rows: list[tuple[type[Model], list[dict[str, Any]]]] | None = None
-REFERENCE_APPS = ("accounts", "tracker", "missions")
+REFERENCE_APPS = ("core", "accounts", "tracker", "missions")
 
 
 @pytest.fixture(autouse=True)
@@ -185,3 +195,58 @@ def to_government(people: People, proposal: Proposal, on: dt.date | None = None)
     if government_refusal(proposal):
         approve_proposition(people)
     return services.proposal_submit(proposal=proposal, acting_user=people.admin, on=on)
+
+
+# --- A second deal beside the West Midlands ---------------------------------------------------
+
+SECRET = "Our fallback position on the bus franchising ask"
+
+
+@pytest.fixture
+def northfold(people: People) -> Deal:
+    """A second deal beside the West Midlands (loaded first: the reference data is restored)."""
+    deal = Deal.objects.create(
+        name="Northfold Trailblazer Deal", short_name="NTD", slug="northfold"
+    )
+    theme = Theme.objects.create(deal=deal, name="Prosperity", slug="prosperity")
+    Workstream.objects.create(deal=deal, theme=theme, name="Harbour Skills", slug="harbour-skills")
+    GovernanceBody.objects.create(
+        deal=deal, name="Northfold Officers Board", slug="nob", kind=BodyKind.OFFICER_GROUP
+    )
+    return deal
+
+
+@pytest.fixture
+def second(northfold: Deal, people: People) -> dict[str, User]:
+    """The second deal's administrator, lead and partner, made as ``add_user --deal`` makes them."""
+    harbour = Workstream.objects.get(deal=northfold, slug="harbour-skills")
+
+    def person(email: str, role: str, workstreams: list[Workstream] = []) -> User:  # noqa: B006
+        return accounts_services.user_provision(
+            email=email,
+            role=role,
+            deal=northfold,
+            workstreams=workstreams,
+            organisation_name="Northfold Combined Authority",
+            organisation_kind=OrganisationKind.COMBINED_AUTHORITY,
+            password=PASSWORD,
+        )
+
+    return {
+        "admin": person("nora@northfold.example.org", Role.ADMIN),
+        "lead": person("niall@northfold.example.org", Role.LEAD, [harbour]),
+        "partner": person("nell@northfold.example.org", Role.PARTNER),
+    }
+
+
+@pytest.fixture
+def sensitive_update(people: People) -> StatusUpdate:
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    return services.status_update_submit(
+        workstream=transport,
+        acting_user=people.lead,
+        rag=Rag.AMBER,
+        direction=Direction.STABLE,
+        summary=SECRET,
+        classification=Classification.OFFICIAL_SENSITIVE,
+    )

@@ -9,7 +9,7 @@ tests/test_permissions_matrix.py put in), then one result per persona in the ord
 
 
 A result is a status code, or ``login`` for a redirect to the sign-in page. The conventions
-(accounts/policy.py decides them all): an object a person may not see is 404, one they may see
+(core/policy.py decides them all): an object a person may not see is 404, one they may see
 but not change is 403; an anonymous visitor is sent to sign in for pages and gets 401 from the
 API. ``lead`` leads Transport, ``sponsor`` sponsors it, ``other_lead`` leads Skills; ``nobody``
 has signed in but holds no role in any deal. The last three hold their roles in a second deal,

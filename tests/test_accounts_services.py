@@ -3,16 +3,17 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, Organisation, User
+from accounts.models import User
 from accounts.services import (
     AccountsError,
     membership_grant,
     membership_revoke,
     user_provision,
 )
+from core.choices import OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
 from tracker.choices import WorkstreamStatus
-from tracker.models import Deal, Theme, Workstream
+from tracker.models import Theme, Workstream
 
 STRONG = "correct-horse-battery-staple-42"
 

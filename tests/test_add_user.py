@@ -5,10 +5,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from accounts.choices import OrganisationKind, Role
 from accounts.management.commands.add_user import Command
-from accounts.models import Membership, Organisation, User
-from tracker.models import Deal
+from accounts.models import User
+from core.choices import OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
 
 STRONG = "correct-horse-battery-staple-42"
 

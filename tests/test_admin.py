@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from simple_history.models import HistoricalChanges
 
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, Organisation, User
+from accounts.models import User
+from core.choices import OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
 from missions.choices import AreaLevel, Coverage, Direction, TargetKind, Unit
 from missions.models import (
     Area,
@@ -40,7 +41,6 @@ from tracker.choices import Direction as UpdateDirection
 from tracker.models import (
     AgendaItem,
     BodyMember,
-    Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,
@@ -60,7 +60,7 @@ from tracker.models import (
     Workstream,
 )
 
-APPS = ("accounts", "tracker", "missions")
+APPS = ("core", "accounts", "tracker", "missions")
 REGISTERED = sorted(
     model._meta.label_lower for model in admin.site._registry if model._meta.app_label in APPS
 )
@@ -487,7 +487,7 @@ def test_the_workstream_list_shows_its_leads_its_sponsor_and_the_outside_the_dea
     sponsor = User.objects.create_user(email="sue@example.org", full_name="Sue Sponsor")
     Membership.objects.create(
         user=sponsor,
-        deal=one_of_each["tracker.deal"],
+        deal=one_of_each["core.deal"],
         role=Role.SPONSOR,
         workstream=one_of_each["tracker.workstream"],
     )
@@ -548,7 +548,7 @@ def test_the_admin_refuses_a_second_person_whose_email_differs_only_in_case(clie
 
 def test_a_persons_details_can_be_changed_on_their_page(client, one_of_each):
     person = User.objects.create_user(email="pat@example.org", full_name="Pat")
-    organisation = one_of_each["accounts.organisation"]
+    organisation = one_of_each["core.organisation"]
     response = client.post(
         url(User, "change", person.pk),
         {
@@ -561,7 +561,7 @@ def test_a_persons_details_can_be_changed_on_their_page(client, one_of_each):
             "date_joined_1": "09:00:00",
             "memberships-TOTAL_FORMS": "1",
             "memberships-INITIAL_FORMS": "0",
-            "memberships-0-deal": one_of_each["tracker.deal"].pk,
+            "memberships-0-deal": one_of_each["core.deal"].pk,
             "memberships-0-role": Role.PARTNER,
         },
     )
@@ -743,7 +743,7 @@ def test_the_escalation_chain_cannot_be_made_into_a_loop(client, one_of_each):
 
 def test_the_same_deal_wide_role_given_twice_on_a_persons_page_is_refused(client, one_of_each):
     person = User.objects.create_user(email="dan@example.org")
-    deal = one_of_each["tracker.deal"]
+    deal = one_of_each["core.deal"]
     response = client.post(
         url(User, "change", person.pk),
         {

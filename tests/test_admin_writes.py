@@ -33,9 +33,11 @@ from accounts.admin_scope import (
     ScopedModelAdmin,
     ScopedTabularInline,
 )
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Classification
+from core.models import Membership
 from tracker import services
-from tracker.choices import Classification, Direction, Rag, WorkstreamStatus
+from tracker.choices import Direction, Rag, WorkstreamStatus
 from tracker.models import Decision, Milestone, Risk, StatusUpdate, Theme, Workstream
 
 from .conftest import People, sign_in_verified
@@ -198,7 +200,7 @@ def test_the_walk_finds_an_admin_that_has_not_decided_or_does_not_keep_its_decis
     assert "tracker.decision: read-only, but a deal's administrator may add, change" in found
     assert "tracker.decision: read-only, but an operator may add, change, delete" in found
     assert "tracker.theme (UndecidedInline): UndecidedInline declares no decision" in found
-    assert "accounts.membership: a library's admin, not listed in OPERATORS_ONLY" in found
+    assert "core.membership: a library's admin, not listed in OPERATORS_ONLY" in found
 
 
 # --- The admin's forms, as a deal's administrator uses them -----------------------------------

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from tracker.choices import Classification, Direction, Rag
+from core.choices import Classification
+from tracker.choices import Direction, Rag
 from tracker.models import StatusUpdate, Workstream
 from tracker.services import risk_create
 

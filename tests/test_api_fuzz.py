@@ -40,9 +40,10 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import User
 from briefings.models import Subscription
+from core.choices import Classification
 from missions.models import Area, Indicator, Mission, Observation
 from tracker import services
-from tracker.choices import AskType, Classification, Direction, Rag
+from tracker.choices import AskType, Direction, Rag
 from tracker.demo import demo_data_load
 from tracker.models import (
     Decision,

@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from core.choices import Classification
 from tracker import services
-from tracker.choices import AskType, Classification, DecisionOutcome, MeetingStatus
+from tracker.choices import AskType, DecisionOutcome, MeetingStatus
 from tracker.models import (
     GovernanceBody,
     Meeting,

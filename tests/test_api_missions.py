@@ -24,8 +24,8 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from core.models import Deal
 from missions.models import Area, Indicator, IndicatorFramework, Observation, Target
-from tracker.models import Deal
 
 from .conftest import People
 

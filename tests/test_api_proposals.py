@@ -16,15 +16,10 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from core.choices import Classification
 from missions.models import Mission
 from tracker import services
-from tracker.choices import (
-    AskType,
-    Classification,
-    DecisionOutcome,
-    PrincipleAnswer,
-    ProposalStage,
-)
+from tracker.choices import AskType, DecisionOutcome, PrincipleAnswer, ProposalStage
 from tracker.models import (
     Decision,
     GovernanceBody,

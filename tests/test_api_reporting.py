@@ -14,12 +14,12 @@ import time_machine
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
-from accounts.choices import OrganisationKind
-from accounts.models import Organisation, User
+from accounts.models import User
+from core.choices import Classification, OrganisationKind
+from core.models import Deal, Organisation
 from tracker import services
 from tracker.choices import (
     BodyKind,
-    Classification,
     Direction,
     EngagementFrequency,
     Rag,
@@ -28,7 +28,6 @@ from tracker.choices import (
     WorkstreamStatus,
 )
 from tracker.models import (
-    Deal,
     EngagementEntry,
     GovernanceBody,
     Risk,

@@ -11,13 +11,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import Membership
 from briefings import links
 from briefings.choices import Audience, Frequency, Scope
 from briefings.digest import DigestEmail, compose
 from briefings.models import Subscription
+from core.choices import Classification
+from core.models import Membership
 from tracker import services
-from tracker.choices import AskType, Classification, DecisionOutcome, Direction, Outcome, Rag
+from tracker.choices import AskType, DecisionOutcome, Direction, Outcome, Rag
 from tracker.models import GovernanceBody, Meeting, Workstream
 from tracker.periods import deal_period
 

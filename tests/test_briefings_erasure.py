@@ -16,7 +16,8 @@ from django.test import Client
 from briefings import links, sending, services
 from briefings.choices import DeliveryKind, DeliveryStatus, Frequency
 from briefings.models import ERASED, Delivery, Subscription
-from tracker.models import Deal, Theme, Workstream
+from core.models import Deal
+from tracker.models import Theme, Workstream
 
 from .conftest import PASSWORD, People
 

@@ -14,15 +14,16 @@ import time_machine
 from django.core.management import call_command
 from django.db import OperationalError, connection
 
-from accounts.models import Membership
 from briefings import sending
 from briefings.choices import Audience, DeliveryKind, DeliveryStatus, Frequency
 from briefings.models import Delivery, Subscription
 from briefings.schedule import UK
 from briefings.services import subscription_create
+from core.choices import Classification
+from core.models import Membership
 from tests.conftest import People
 from tests.smtp import html_of, text_of
-from tracker.choices import Classification, Direction, Rag
+from tracker.choices import Direction, Rag
 from tracker.models import StatusUpdate, Workstream
 from tracker.services.reporting import status_update_submit
 

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from briefings import services
 from briefings.choices import Audience, Frequency, Scope
 from briefings.models import Subscription
-from tracker.models import Deal, Theme, Workstream
+from core.models import Deal
+from tracker.models import Theme, Workstream
 
 from .conftest import People
 
@@ -87,7 +88,7 @@ def test_an_administrator_cannot_subscribe_someone_without_a_role(people: People
 
 def test_an_administrator_of_another_deal_manages_nothing_here(people: People) -> None:
     sub = services.subscription_create(deal=people.deal, acting_user=people.lead)
-    from accounts.models import Membership
+    from core.models import Membership
 
     other = _other_deal()
     Membership.objects.create(user=people.other_lead, deal=other, role="admin")

@@ -15,8 +15,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts import services as account_services
+from core.choices import Classification
 from tracker import services
-from tracker.choices import Classification, MeetingStatus
+from tracker.choices import MeetingStatus
 from tracker.models import GovernanceBody, Meeting, Milestone
 from tracker.selectors.governance import chain_of
 

@@ -20,9 +20,10 @@ from briefings.choices import Audience, DeliveryKind, DeliveryStatus, Frequency
 from briefings.models import Delivery, Subscription
 from briefings.schedule import UK
 from briefings.services import subscription_create
+from core.choices import Cadence
 from tests.conftest import People
 from tests.smtp import SmtpServer
-from tracker.choices import Cadence, Direction, Rag
+from tracker.choices import Direction, Rag
 from tracker.models import Workstream
 from tracker.periods import deal_period, previous_period
 from tracker.selectors.reporting import ReportingState, reporting_state, workstreams_for

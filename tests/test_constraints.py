@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Role
+from core.models import Deal, Membership
 from missions.models import Area, Indicator, Mission, MissionStatement, Observation, Target
 from tracker.choices import (
     AskType,
@@ -21,7 +22,6 @@ from tracker.choices import (
     WorkstreamStatus,
 )
 from tracker.models import (
-    Deal,
     Decision,
     GovernanceBody,
     Milestone,

@@ -21,8 +21,9 @@ from briefings.choices import Audience, Frequency
 from briefings.digest import compose
 from briefings.schedule import UK
 from briefings.services import subscription_create
+from core.choices import Classification
 from tests.conftest import People
-from tracker.choices import AskType, Classification, Direction, Rag
+from tracker.choices import AskType, Direction, Rag
 from tracker.models import Principle, Workstream
 from tracker.services import proposal_create, proposal_submit
 from tracker.services.reporting import status_update_submit

@@ -15,18 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import Role
-from accounts.models import Membership
+from core.choices import Classification, Role
+from core.models import Membership
 from tracker import freshness, services
-from tracker.choices import (
-    AskType,
-    Classification,
-    Direction,
-    ProposalStage,
-    Rag,
-    ReviewDecision,
-    RiskStatus,
-)
+from tracker.choices import AskType, Direction, ProposalStage, Rag, ReviewDecision, RiskStatus
 from tracker.models import Proposal, Risk, StatusUpdate, Theme, Workstream
 from tracker.periods import deal_period, previous_period
 from tracker.selectors.dashboards import (

@@ -11,11 +11,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.choices import Classification
 from missions.models import Indicator, Metric, Mission
 from tracker import services
 from tracker.choices import (
     AskType,
-    Classification,
     DecisionOutcome,
     Direction,
     MilestoneStatus,

@@ -16,8 +16,9 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Role
+from core.models import Membership
 from tracker import freshness
 from tracker.demo_scale import DEAL_SLUG
 from tracker.models import Meeting, Workstream

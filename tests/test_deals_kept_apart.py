@@ -20,66 +20,14 @@ from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
 from accounts.admin_scope import in_deals
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Role
+from core.models import Deal, Membership
 from tracker import services
-from tracker.choices import BodyKind, Classification, Direction, Rag
-from tracker.models import Deal, GovernanceBody, StatusUpdate, Theme, Workstream
+from tracker.models import StatusUpdate, Workstream
 from tracker.selectors.governance import chain_of
 
-from .conftest import PASSWORD, People
-
-SECRET = "Our fallback position on the bus franchising ask"
-
-
-@pytest.fixture
-def northfold(people: People) -> Deal:
-    """A second deal beside the West Midlands (loaded first: the reference data is restored)."""
-    deal = Deal.objects.create(
-        name="Northfold Trailblazer Deal", short_name="NTD", slug="northfold"
-    )
-    theme = Theme.objects.create(deal=deal, name="Prosperity", slug="prosperity")
-    Workstream.objects.create(deal=deal, theme=theme, name="Harbour Skills", slug="harbour-skills")
-    GovernanceBody.objects.create(
-        deal=deal, name="Northfold Officers Board", slug="nob", kind=BodyKind.OFFICER_GROUP
-    )
-    return deal
-
-
-@pytest.fixture
-def second(northfold: Deal, people: People) -> dict[str, User]:
-    """The second deal's administrator, lead and partner, made as ``add_user --deal`` makes them."""
-    harbour = Workstream.objects.get(deal=northfold, slug="harbour-skills")
-
-    def person(email: str, role: str, workstreams: list[Workstream] = []) -> User:  # noqa: B006
-        return accounts_services.user_provision(
-            email=email,
-            role=role,
-            deal=northfold,
-            workstreams=workstreams,
-            organisation_name="Northfold Combined Authority",
-            organisation_kind=OrganisationKind.COMBINED_AUTHORITY,
-            password=PASSWORD,
-        )
-
-    return {
-        "admin": person("nora@northfold.example.org", Role.ADMIN),
-        "lead": person("niall@northfold.example.org", Role.LEAD, [harbour]),
-        "partner": person("nell@northfold.example.org", Role.PARTNER),
-    }
-
-
-@pytest.fixture
-def sensitive_update(people: People) -> StatusUpdate:
-    transport = Workstream.objects.get(deal=people.deal, slug="transport")
-    return services.status_update_submit(
-        workstream=transport,
-        acting_user=people.lead,
-        rag=Rag.AMBER,
-        direction=Direction.STABLE,
-        summary=SECRET,
-        classification=Classification.OFFICIAL_SENSITIVE,
-    )
+from .conftest import PASSWORD, SECRET, People
 
 
 def test_a_deals_administrator_is_staff_but_never_a_superuser(second: dict[str, User]) -> None:
@@ -173,7 +121,7 @@ def test_the_second_deals_people_see_nothing_of_the_first_on_pages_and_in_export
 
 # --- The Django admin -------------------------------------------------------------------------
 
-OUR_APPS = ("accounts", "tracker", "missions", "briefings")
+OUR_APPS = ("core", "accounts", "tracker", "missions", "briefings")
 
 
 def _admin_url(model: type[Model], view: str, *args: object) -> str:

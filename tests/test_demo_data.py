@@ -16,16 +16,15 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from accounts import policy
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, Organisation, User
+from accounts.models import User
+from core import policy
+from core.choices import Cadence, Classification, OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
 from missions.models import Area, Indicator, Observation
 from missions.periods import parse_period
 from tracker.choices import (
     ENDORSED_STAGES,
     BodyKind,
-    Cadence,
-    Classification,
     DecisionOutcome,
     MeetingStatus,
     Outcome,
@@ -40,7 +39,6 @@ from tracker.choices import (
 from tracker.demo import ONS_CSV, demo_data_delete, demo_deal_slug
 from tracker.models import (
     AgendaItem,
-    Deal,
     Decision,
     EngagementEntry,
     Meeting,
@@ -89,7 +87,7 @@ CHILDREN = [PrincipleResponse, AgendaItem, PropositionItem]
 REFERENCE_MODELS = [
     apps.get_model(label)
     for label in [
-        "tracker.Deal",
+        "core.Deal",
         "tracker.Theme",
         "tracker.Workstream",
         "tracker.GovernanceBody",

@@ -12,12 +12,12 @@ from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.choices import Role
-from accounts.models import Membership, Organisation, User
+from accounts.models import User
+from core.choices import Classification, Role
+from core.models import Deal, Membership, Organisation
 from missions.models import Area, Indicator, IndicatorFramework, Observation
 from tracker.choices import (
     ENDORSED_STAGES,
-    Classification,
     DecisionOutcome,
     Outcome,
     ProposalStage,
@@ -37,7 +37,6 @@ from tracker.demo_scale import (
 )
 from tracker.models import (
     AgendaItem,
-    Deal,
     Decision,
     GovernanceBody,
     GovernmentDepartment,

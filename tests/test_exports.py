@@ -20,12 +20,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from config.csv_files import neutralise
+from core.choices import Classification
+from core.csv_files import neutralise
+from core.models import Deal
 from tracker import services
 from tracker.choices import (
     AskType,
     BodyKind,
-    Classification,
     DecisionOutcome,
     Direction,
     PrincipleAnswer,
@@ -34,7 +35,6 @@ from tracker.choices import (
 )
 from tracker.exports import KINDS
 from tracker.models import (
-    Deal,
     Decision,
     GovernanceBody,
     Meeting,

@@ -22,12 +22,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Role
+from core.models import Deal, Membership
 from missions import services, views_figures
 from missions.choices import Direction, TargetKind, Unit
 from missions.models import Area, Indicator, IndicatorFramework, Observation, Target
-from tracker.models import Deal
 
 from .conftest import PASSWORD, People
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from core.choices import Classification
+from core.models import Deal
 from missions.choices import Direction, Unit
 from missions.models import Indicator, IndicatorFramework, IndicatorTheme, Metric
-from tracker.choices import Classification
-from tracker.models import Deal, Proposal, Theme, Workstream
+from tracker.models import Proposal, Theme, Workstream
 
 from .conftest import PASSWORD, People
 

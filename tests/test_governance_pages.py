@@ -18,10 +18,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from docx import Document
 
+from core.choices import Classification
 from tracker import services
 from tracker.choices import (
     AskType,
-    Classification,
     DecisionOutcome,
     MeetingStatus,
     MilestoneStatus,

@@ -15,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import User
 from accounts.services import calendar_token_reset, user_for_calendar_token
+from core.choices import Classification
+from core.models import Deal
 from tracker import services
 from tracker.choices import (
     AskType,
-    Classification,
     DecisionOutcome,
     MeetingStatus,
     MilestoneStatus,
@@ -28,7 +29,6 @@ from tracker.choices import (
 )
 from tracker.models import (
     AgendaItem,
-    Deal,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,

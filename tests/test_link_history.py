@@ -17,11 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.changes import LinkChange
+from core.choices import Classification
 from missions.choices import Coverage
 from missions.models import Indicator, Metric, Mission
 from tracker import services
-from tracker.changes import LinkChange
-from tracker.choices import Classification
 from tracker.models import GovernmentDepartment, Proposal, Workstream
 from tracker.selectors.history import HISTORY_SAME_CHANGE, history_of
 

@@ -14,9 +14,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from core.models import Deal
 from missions.models import Indicator, IndicatorFramework, Metric, Mission
 from tracker import services
-from tracker.models import Deal, Workstream
+from tracker.models import Workstream
 
 from .conftest import People
 

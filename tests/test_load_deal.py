@@ -12,17 +12,10 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from core.models import Deal
 from missions.models import Area
 from tracker import deal_file
-from tracker.models import (
-    BodyMember,
-    Deal,
-    GovernanceBody,
-    Milestone,
-    Principle,
-    Theme,
-    Workstream,
-)
+from tracker.models import BodyMember, GovernanceBody, Milestone, Principle, Theme, Workstream
 
 from .conftest import PASSWORD
 

@@ -15,11 +15,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from core.choices import Classification
 from missions import charts, measures, selectors
 from missions.choices import AreaLevel, Direction, TargetKind, Unit
 from missions.models import Area, Indicator, Metric, Mission, Observation, Target
 from missions.services import import_observations, target_set
-from tracker.choices import Classification
 from tracker.models import Proposal, Workstream
 
 from .conftest import People
@@ -852,9 +852,8 @@ def test_the_missions_page_shows_the_figures_of_the_persons_own_deals_area(
 ) -> None:
     """A second deal, with its own area: its people see its figures, the West Midlands' see
     theirs, and someone in both chooses with ``?deal=``."""
-    from accounts.choices import Role
-    from accounts.models import Membership
-    from tracker.models import Deal
+    from core.choices import Role
+    from core.models import Deal, Membership
 
     north = Area.objects.create(
         gss_code="E47000001", name="Northfold", level=AreaLevel.COMBINED_AUTHORITY

@@ -20,12 +20,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core.choices import Role
+from core.models import Deal, Membership
 from missions import services
 from missions.choices import Direction, Unit, YearBasis
 from missions.models import Indicator, IndicatorFramework, Observation
-from tracker.models import Deal
 
 from .conftest import PASSWORD, People
 

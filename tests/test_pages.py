@@ -8,7 +8,8 @@ import re
 import pytest
 from django.test import Client
 
-from tracker.choices import Classification, Direction, Rag, WorkstreamStatus
+from core.choices import Classification
+from tracker.choices import Direction, Rag, WorkstreamStatus
 from tracker.models import StatusUpdate, Workstream
 
 from .conftest import PASSWORD, People

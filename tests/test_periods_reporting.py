@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tracker.choices import Cadence
-from tracker.models import Deal
+from core.choices import Cadence
+from core.models import Deal
 from tracker.periods import deal_period, last_due_period, period_for, previous_period
 
 FRIDAY = 4

@@ -20,20 +20,20 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.choices import Role
 from accounts.models import User
 from accounts.services import user_provision
 from briefings import links
 from briefings import services as briefing_services
 from briefings.choices import Audience
 from briefings.models import Delivery
+from core.choices import Classification, Role
+from core.models import Deal
 from missions.models import Area, Indicator, Mission, Observation, Target
 from tracker import services
-from tracker.choices import AskType, Classification, Direction, Rag
+from tracker.choices import AskType, Direction, Rag
 from tracker.demo import demo_data_load
 from tracker.models import (
     AgendaItem,
-    Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,

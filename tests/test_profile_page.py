@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accounts.models import Organisation
 from briefings import services
 from briefings.choices import Audience
 from briefings.models import Subscription
+from core.models import Organisation
 
 from .conftest import PASSWORD, People
 

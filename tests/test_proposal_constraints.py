@@ -13,9 +13,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.choices import Classification
+from core.models import Deal
 from tracker.choices import (
     AskType,
-    Classification,
     DecisionOutcome,
     Outcome,
     PrincipleAnswer,
@@ -24,7 +25,6 @@ from tracker.choices import (
 )
 from tracker.models import (
     AgendaItem,
-    Deal,
     Decision,
     GovernanceBody,
     GovernmentDepartment,

@@ -16,12 +16,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.choices import Classification
+from core.models import Deal
 from missions.choices import Direction, Unit
 from missions.models import Indicator, IndicatorFramework, Metric, Mission
 from tracker import services
 from tracker.choices import (
     AskType,
-    Classification,
     DecisionOutcome,
     MeetingStatus,
     Outcome,
@@ -29,7 +30,6 @@ from tracker.choices import (
     ProposalStage,
 )
 from tracker.models import (
-    Deal,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,

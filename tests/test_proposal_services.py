@@ -14,10 +14,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import User
+from core.choices import Classification
+from core.models import Deal
 from tracker import services
 from tracker.choices import (
     AskType,
-    Classification,
     DecisionOutcome,
     MeetingStatus,
     Outcome,
@@ -26,7 +27,6 @@ from tracker.choices import (
     PropositionStatus,
 )
 from tracker.models import (
-    Deal,
     Decision,
     GovernanceBody,
     GovernmentDepartment,

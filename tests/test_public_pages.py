@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from accounts.models import Organisation
+from core.models import Organisation
 
 from .conftest import People
 

@@ -14,12 +14,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, Organisation, User
+from accounts.models import User
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Membership, Organisation
 from tracker import services
 from tracker.choices import (
     AskType,
-    Classification,
     Direction,
     EngagementFrequency,
     Outcome,

@@ -17,19 +17,12 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils.text import slugify
 
-from accounts.models import Organisation
+from core.choices import Cadence
+from core.models import Deal, Organisation
 from missions.choices import COVERAGE_MARKS, AreaLevel, Direction, Unit
 from missions.models import Area, Indicator, IndicatorFramework, Metric, Mission
-from tracker.choices import BodyKind, Cadence, MilestoneStatus
-from tracker.models import (
-    BodyMember,
-    Deal,
-    GovernanceBody,
-    Milestone,
-    Principle,
-    Theme,
-    Workstream,
-)
+from tracker.choices import BodyKind, MilestoneStatus
+from tracker.models import BodyMember, GovernanceBody, Milestone, Principle, Theme, Workstream
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SOURCES = DATA / "sources"
@@ -174,7 +167,7 @@ def snapshot() -> dict[str, list[dict]]:
     """Every row of every model in the apps the reference data touches."""
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values())
-        for label in ("accounts", "tracker", "missions")
+        for label in ("core", "accounts", "tracker", "missions")
         for model in apps.get_app_config(label).get_models()
     }
 

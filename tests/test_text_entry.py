@@ -1,5 +1,5 @@
 """Text with a control character is refused where it enters, with the field named: a page's
-form, the Django admin and the API alike (config/text.py). Tab and new lines are text."""
+form, the Django admin and the API alike (core/text.py). Tab and new lines are text."""
 
 from __future__ import annotations
 

@@ -8,15 +8,9 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.choices import Classification
 from tracker import services
-from tracker.choices import (
-    Classification,
-    ProposalStage,
-    Rag,
-    ReviewDecision,
-    RiskStatus,
-    WorkstreamStatus,
-)
+from tracker.choices import ProposalStage, Rag, ReviewDecision, RiskStatus, WorkstreamStatus
 from tracker.models import Proposal, StatusUpdate, Workstream
 
 from .conftest import People

@@ -239,7 +239,7 @@ def test_the_profile_says_whether_a_code_is_needed(client, people: People) -> No
 
 
 def test_the_demo_logins_give_each_sensitive_role_its_authenticator_key() -> None:
-    from accounts.choices import Role
+    from core.choices import Role
     from tracker.demo import DemoLogin, demo_logins_format
 
     text = demo_logins_format(

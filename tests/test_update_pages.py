@@ -18,12 +18,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import Role
-from accounts.models import Membership, User
-from tracker.choices import Classification, Direction, Rag, ReviewDecision, WorkstreamStatus
+from accounts.models import User
+from core.choices import Classification, Role
+from core.models import Membership
+from core.text import word_diff
+from tracker.choices import Direction, Rag, ReviewDecision, WorkstreamStatus
 from tracker.constants import RAG_MEANINGS
 from tracker.models import StatusUpdate, UpdateReview, Workstream
-from tracker.views.updates import word_diff
 
 from .conftest import People
 

@@ -13,22 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.choices import OrganisationKind
-from accounts.models import Organisation
 from briefings import services as briefings
 from briefings.choices import Scope
 from briefings.models import Subscription
+from core.choices import Classification, OrganisationKind
+from core.models import Deal, Organisation
 from missions.models import Indicator, IndicatorFramework, Metric, Mission
 from tracker import services
-from tracker.choices import (
-    BodyKind,
-    Classification,
-    EngagementFrequency,
-    MeetingStatus,
-    Rag,
-    WorkstreamStatus,
-)
-from tracker.models import AgendaItem, Deal, EngagementEntry, GovernanceBody, Meeting, Workstream
+from tracker.choices import BodyKind, EngagementFrequency, MeetingStatus, Rag, WorkstreamStatus
+from tracker.models import AgendaItem, EngagementEntry, GovernanceBody, Meeting, Workstream
 
 from .conftest import People
 

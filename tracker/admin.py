@@ -26,7 +26,6 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts import policy
 from accounts.admin import memberships_save
 from accounts.admin_scope import (
     PLAIN,
@@ -40,15 +39,16 @@ from accounts.admin_scope import (
     ScopedTabularInline,
     ServiceWrites,
 )
-from accounts.choices import WORKSTREAM_ROLES, Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core import policy
+from core.choices import WORKSTREAM_ROLES, Role
+from core.models import Deal, Membership
 
 from . import services
 from .choices import WorkstreamStatus
 from .models import (
     AgendaItem,
     BodyMember,
-    Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,

@@ -1,13 +1,6 @@
 from django.db import models
 
 
-class Classification(models.TextChoices):
-    """The UK government security marking every piece of deal material carries."""
-
-    OFFICIAL = "official", "OFFICIAL"
-    OFFICIAL_SENSITIVE = "official-sensitive", "OFFICIAL-SENSITIVE"
-
-
 class Rag(models.TextChoices):
     RED = "red", "Red"
     AMBER = "amber", "Amber"
@@ -18,12 +11,6 @@ class Direction(models.TextChoices):
     IMPROVING = "improving", "Improving"
     STABLE = "stable", "Stable"
     WORSENING = "worsening", "Worsening"
-
-
-class Cadence(models.TextChoices):
-    WEEKLY = "weekly", "Weekly"
-    FORTNIGHTLY = "fortnightly", "Fortnightly"
-    MONTHLY = "monthly", "Monthly"
 
 
 class WorkstreamStatus(models.TextChoices):

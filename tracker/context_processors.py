@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts import policy
-from accounts.choices import Role
+from core import policy
+from core.choices import Role
 
 
 def workstream_roles(request: HttpRequest) -> dict[str, Any]:

@@ -29,14 +29,14 @@ import yaml
 from django.conf import settings
 from django.utils.text import slugify
 
-from accounts.choices import OrganisationKind
-from accounts.models import Organisation
+from core.choices import Cadence, OrganisationKind
+from core.models import Deal, Organisation
 from missions.choices import AreaLevel
 from missions.models import Area, IndicatorFramework
 from missions.reference import CREATED, UNCHANGED, UPDATED, Counts, new_counts, tally, upsert
 
-from .choices import BodyKind, Cadence
-from .models import BodyMember, Deal, GovernanceBody, Milestone, Principle, Theme, Workstream
+from .choices import BodyKind
+from .models import BodyMember, GovernanceBody, Milestone, Principle, Theme, Workstream
 
 DEALS_DIR = Path(settings.BASE_DIR) / "data" / "deals"
 

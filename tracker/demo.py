@@ -44,21 +44,20 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, Organisation, User
-from accounts.policy import SENSITIVE_ROLES
+from accounts.models import User
 from accounts.services import AccountsError, user_provision
-from briefings.demo import demo_subscriptions_load
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
+from core.policy import SENSITIVE_ROLES
 from missions.models import Area, Indicator, Mission, Observation
 from missions.periods import parse_period
 
-from . import deal_file
+from . import deal_file, signals
 from .choices import (
     CLOSED_STAGES,
     ENDORSED_STAGES,
     AskType,
     BodyKind,
-    Classification,
     DecisionOutcome,
     Direction,
     EngagementFrequency,
@@ -74,7 +73,6 @@ from .choices import (
 )
 from .models import (
     AgendaItem,
-    Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,
@@ -775,7 +773,8 @@ def demo_data_load(
         summary = builder.build()
         summary.deleted = deleted
         # Digest subscriptions that fall due minutes after the load, so a fresh demo sends some.
-        summary.created["subscriptions"] += len(demo_subscriptions_load(deal))
+        for _, created in signals.demo_loaded.send(sender=Deal, deal=deal):
+            summary.created.update(created)
     summary.logins_path = demo_logins_write(
         summary.logins, logins_path or Path(settings.VAR_DIR) / LOGINS_FILENAME
     )

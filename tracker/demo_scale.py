@@ -80,9 +80,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, Organisation, User
+from accounts.models import User
 from accounts.services import membership_grant
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
 from missions.choices import AreaLevel, Frequency, Unit
 from missions.choices import Direction as IndicatorDirection
 from missions.models import (
@@ -98,7 +99,6 @@ from missions.periods import parse_period
 
 from .choices import (
     BodyKind,
-    Classification,
     DecisionOutcome,
     Direction,
     MeetingStatus,
@@ -140,7 +140,6 @@ from .demo import (
 )
 from .models import (
     AgendaItem,
-    Deal,
     Decision,
     EngagementEntry,
     GovernanceBody,

@@ -24,12 +24,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from accounts import policy
-from config import csv_files
+from core import csv_files, policy
+from core.choices import Classification
+from core.models import Deal
 
 from . import selectors
-from .choices import Classification, PrincipleAnswer
-from .models import AgendaItem, Deal, Meeting, Principle, PrincipleResponse, StatusUpdate
+from .choices import PrincipleAnswer
+from .models import AgendaItem, Meeting, Principle, PrincipleResponse, StatusUpdate
 
 if TYPE_CHECKING:
     from .selectors.base import AnyUser

@@ -24,14 +24,14 @@ from django.db.models.signals import post_delete, post_save
 
 # The records the cached pages read, as "app_label.Model".
 WATCHED = (
-    "tracker.Deal",
+    "core.Deal",
     "tracker.Theme",
     "tracker.Workstream",
     "tracker.StatusUpdate",
     "tracker.UpdateReview",
     "tracker.Risk",
     "tracker.Proposal",
-    "accounts.Membership",
+    "core.Membership",
     "accounts.User",
 )
 # How long a cached page may live at most, whatever happens (seconds).

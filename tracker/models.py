@@ -11,13 +11,15 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.choices import Classification
+from core.models import Deal
+from core.querysets import DealScopedQuerySet
+
 from . import constants
 from .choices import (
     ENDORSED_STAGES,
     AskType,
     BodyKind,
-    Cadence,
-    Classification,
     DecisionOutcome,
     Direction,
     EngagementFrequency,
@@ -32,91 +34,6 @@ from .choices import (
     RiskStatus,
     WorkstreamStatus,
 )
-
-
-class Deal(models.Model):
-    """A devolution deal: the scope of everything else in this app."""
-
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=40, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
-    combined_authority = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    area_code = models.CharField(
-        max_length=9,
-        blank=True,
-        verbose_name="area GSS code",
-        help_text="The ONS (GSS) code of the combined authority's area, a letter and eight digits.",
-    )
-    area_name = models.CharField(
-        max_length=200, blank=True, help_text="The area's name, as the pages show its figures."
-    )
-    description = models.TextField(blank=True)
-    source = models.CharField(max_length=300, blank=True, help_text="Where the deal is described.")
-    reporting_cadence = models.CharField(
-        max_length=16, choices=Cadence.choices, default=Cadence.FORTNIGHTLY
-    )
-    # 0 = Monday, as in Python's date.weekday().
-    update_due_weekday = models.PositiveSmallIntegerField(
-        default=4, validators=[MaxValueValidator(6)], help_text="0 is Monday, 6 is Sunday."
-    )
-    reporting_starts_on = models.DateField(null=True, blank=True)
-    # The deal's own words for what every deal has, so no page names a region.
-    authority_short_name = models.CharField(
-        max_length=40,
-        blank=True,
-        help_text="What the combined authority is called for short, e.g. in "
-        "\u201cfor its roles only\u201d. Left blank, the authority's full name is used.",
-    )
-    proposition_name = models.CharField(
-        max_length=80,
-        default="Proposition",
-        help_text="The name of the composite of endorsed proposals put to government.",
-    )
-    core_team_name = models.CharField(
-        max_length=80,
-        default="core team",
-        help_text="What the team of administrators who run the deal is called.",
-    )
-    engagement_expectation = models.CharField(
-        max_length=300,
-        blank=True,
-        help_text="What the deal's sources expect of a stakeholder engagement plan that names no "
-        "non-constituent authority, in their words; shown with the plan's warning.",
-    )
-    engagement_expectation_source = models.CharField(
-        max_length=300, blank=True, help_text="Where the sources say it."
-    )
-    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
-
-    deal_path: ClassVar[str] = "pk"
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(update_due_weekday__lte=6), name="deal_due_weekday_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(area_code="") | Q(area_code__regex=r"^[EKNSW][0-9]{8}$"),
-                name="deal_area_code_format",
-            ),
-            models.CheckConstraint(
-                condition=Q(reporting_cadence__in=Cadence.values), name="deal_cadence_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.short_name
-
-    @property
-    def authority_name(self) -> str:
-        """The authority for short where the deal gives one, else its full name."""
-        if self.authority_short_name:
-            return self.authority_short_name
-        authority = self.combined_authority
-        return authority.name if authority is not None else "the combined authority's"
 
 
 class DataVersion(models.Model):
@@ -138,6 +55,7 @@ class Theme(models.Model):
     slug = models.SlugField(max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -178,6 +96,7 @@ class Workstream(models.Model):
 
     history = HistoricalRecords(m2m_fields=["missions", "metrics", "indicators"])
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -215,6 +134,11 @@ class Workstream(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_active(self) -> bool:
+        """Still running: not merged into another, not ceased (memberships are for these)."""
+        return self.status == WorkstreamStatus.ACTIVE
+
 
 class GovernmentDepartment(models.Model):
     """A department of central government that proposals are negotiated with."""
@@ -224,6 +148,7 @@ class GovernmentDepartment(models.Model):
     abbreviation = models.CharField(max_length=20, blank=True)
     is_demo = models.BooleanField(default=False)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -269,6 +194,7 @@ class GovernanceBody(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -305,10 +231,11 @@ class BodyMember(models.Model):
     name = models.CharField(max_length=150, blank=True)
     position = models.CharField(max_length=200, help_text="The post, e.g. 'Chief Executive'.")
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_chair = models.BooleanField(default=False)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "body__deal"
 
     class Meta:
@@ -343,6 +270,7 @@ class Meeting(models.Model):
 
     history = HistoricalRecords()
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "body__deal"
 
     class Meta:
@@ -388,6 +316,7 @@ class Milestone(models.Model):
     notes = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -471,6 +400,7 @@ class Proposal(models.Model):
 
     history = HistoricalRecords(m2m_fields=["departments", "missions", "metrics", "indicators"])
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -570,6 +500,7 @@ class Decision(models.Model):
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "proposal__deal"
 
     class Meta:
@@ -605,6 +536,7 @@ class Principle(models.Model):
     question = models.CharField(max_length=200, help_text="What a proposal answers.")
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -633,6 +565,7 @@ class PrincipleResponse(models.Model):
 
     history = HistoricalRecords()
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "proposal__deal"
 
     class Meta:
@@ -673,6 +606,7 @@ class AgendaItem(models.Model):
     )
     generated = models.BooleanField(default=False, editable=False)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "meeting__body__deal"
 
     class Meta:
@@ -722,6 +656,7 @@ class NegotiationEntry(models.Model):
 
     history = HistoricalRecords()
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "proposal__deal"
 
     class Meta:
@@ -767,6 +702,7 @@ class PropositionVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(default=False)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
 
     class Meta:
@@ -813,6 +749,7 @@ class PropositionItem(models.Model):
     missions = models.CharField(max_length=500, blank=True)
     classification = models.CharField(max_length=24, choices=Classification.choices)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "version__deal"
 
     class Meta:
@@ -860,6 +797,7 @@ class StatusUpdate(models.Model):
 
     history = HistoricalRecords()
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "workstream__deal"
 
     class Meta:
@@ -913,6 +851,7 @@ class UpdateReview(models.Model):
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "status_update__workstream__deal"
 
     class Meta:
@@ -983,6 +922,7 @@ class Risk(models.Model):
 
     history = HistoricalRecords(excluded_fields=["score"])
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "workstream__deal"
 
     class Meta:
@@ -1030,7 +970,7 @@ class EngagementEntry(models.Model):
         Workstream, on_delete=models.CASCADE, related_name="engagement_entries"
     )
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="engagements"
+        "core.Organisation", on_delete=models.PROTECT, related_name="engagements"
     )
     channel = models.ForeignKey(
         GovernanceBody,
@@ -1056,6 +996,7 @@ class EngagementEntry(models.Model):
 
     history = HistoricalRecords()
 
+    objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "workstream__deal"
 
     class Meta:

@@ -13,11 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .choices import Cadence
+from core.choices import Cadence
+
 from .constants import DEFAULT_REPORTING_ANCHOR
 
 if TYPE_CHECKING:
-    from .models import Deal
+    from core.models import Deal
 
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14}
 

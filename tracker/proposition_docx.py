@@ -17,9 +17,9 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt, RGBColor
 
-from config.text import printable
+from core.choices import Classification
+from core.text import printable
 
-from .choices import Classification
 from .models import PropositionItem, PropositionVersion
 
 A4_WIDTH, A4_HEIGHT = Mm(210), Mm(297)

@@ -5,6 +5,7 @@ from .views import (
     exports,
     governance,
     links,
+    missions,
     pages,
     pipeline,
     proposals,
@@ -23,4 +24,6 @@ urlpatterns = [
     *dashboards.urlpatterns,
     *pipeline.urlpatterns,
     *exports.urlpatterns,
+    path("missions/", missions.mission_list, name="mission-list"),
+    *missions.urlpatterns,
 ]

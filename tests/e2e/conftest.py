@@ -27,7 +27,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tracker.choices import Classification, Direction, Rag
+from core.choices import Classification
+from tracker.choices import Direction, Rag
 from tracker.models import StatusUpdate, Workstream
 from tracker.periods import deal_period
 from tracker.services import status_update_submit

@@ -160,7 +160,7 @@ def test_record_pages_have_no_accessibility_violations(
 ) -> None:
     """Pages of one record, which need its id: an update as its sponsor (with the sign-off
     form), a risk and an engagement entry as the lead."""
-    from accounts.models import Organisation
+    from core.models import Organisation
     from tracker import services
     from tracker.models import StatusUpdate, Workstream
 

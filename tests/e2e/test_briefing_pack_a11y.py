@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.choices import Classification
 from tracker import services
-from tracker.choices import AskType, Classification, PrincipleAnswer
+from tracker.choices import AskType, PrincipleAnswer
 from tracker.models import Meeting, Principle, Workstream
 from tracker.selectors.governance import chain_of
 

@@ -16,8 +16,9 @@ from briefings import links
 from briefings.choices import Audience, Frequency
 from briefings.digest import compose
 from briefings.models import Subscription
+from core.choices import Classification
 from tracker import services
-from tracker.choices import AskType, Classification
+from tracker.choices import AskType
 from tracker.models import Workstream
 
 from ..conftest import People

@@ -10,8 +10,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.choices import Classification
 from tracker import services
-from tracker.choices import AskType, Classification
+from tracker.choices import AskType
 from tracker.models import Workstream
 
 from ..conftest import People

@@ -12,9 +12,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.choices import Classification
 from missions.models import Metric, Mission
 from tracker import services
-from tracker.choices import AskType, Classification, DecisionOutcome, Outcome
+from tracker.choices import AskType, DecisionOutcome, Outcome
 from tracker.models import GovernanceBody, Milestone, Proposal, Workstream
 
 from ..conftest import People

@@ -14,8 +14,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.choices import Classification
 from tracker import services
-from tracker.choices import AskType, Classification, DecisionOutcome, MeetingStatus
+from tracker.choices import AskType, DecisionOutcome, MeetingStatus
 from tracker.models import Milestone, Workstream
 from tracker.selectors.governance import chain_of
 

@@ -8,9 +8,10 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from core.models import Deal
 from missions.models import Indicator, IndicatorFramework, Mission
 from tracker import services
-from tracker.models import Deal, Workstream
+from tracker.models import Workstream
 
 from ..conftest import People
 from .conftest import assert_accessible, screenshot

@@ -13,11 +13,12 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from core.choices import Classification
 from missions.choices import TargetKind
 from missions.models import Area, Indicator, Mission, Observation
 from missions.services import import_observations, target_set
 from tracker import services
-from tracker.choices import AskType, Classification
+from tracker.choices import AskType
 from tracker.models import Workstream
 
 from ..conftest import People

@@ -14,8 +14,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.choices import Classification
 from tracker import services
-from tracker.choices import AskType, Classification, DecisionOutcome, PrincipleAnswer
+from tracker.choices import AskType, DecisionOutcome, PrincipleAnswer
 from tracker.models import GovernanceBody, GovernmentDepartment, Principle, Proposal, Workstream
 
 from ..conftest import People, to_government

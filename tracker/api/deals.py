@@ -7,9 +7,9 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers, viewsets
 
-from accounts.models import Organisation
+from core.models import Deal, Organisation
 from tracker import selectors
-from tracker.models import BodyMember, Deal, GovernanceBody, Theme
+from tracker.models import BodyMember, GovernanceBody, Theme
 
 
 class PersonSerializer(serializers.Serializer[Any]):

@@ -19,8 +19,8 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import policy
-from config.api_support import (
+from core import policy
+from core.api_support import (
     ETAG,
     IF_MATCH,
     DomainErrorsMixin,
@@ -28,8 +28,9 @@ from config.api_support import (
     error_responses,
     stale_response,
 )
+from core.choices import Classification
 from tracker import selectors, services
-from tracker.choices import Classification, MeetingStatus
+from tracker.choices import MeetingStatus
 from tracker.models import (
     AgendaItem,
     Meeting,
@@ -269,7 +270,7 @@ class MilestoneField(VisibleRelatedField):
     def visible(self, user: Any) -> QuerySet[Milestone]:
         if user is None:
             return Milestone.objects.all()
-        return policy.visible_in_deals(Milestone.objects.all(), user, "deal")
+        return Milestone.objects.all().visible_to(user)
 
 
 class MilestoneSerializer(serializers.ModelSerializer[Milestone]):

@@ -1,7 +1,7 @@
 """Proposals on their way from a workstream to the deal, the decisions that move them through
 the governance chain, and the log of talks with government about them.
 
-Every move is a service in ``tracker.services``; who may see what is ``accounts.policy`` through
+Every move is a service in ``tracker.services``; who may see what is ``core.policy`` through
 the selectors. This module turns requests into service calls and records into JSON: a record the
 person may not see is a 404, a change they may not make a 403, a move the rules refuse a 409
 with the reason.
@@ -21,8 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts import policy
-from config.api_support import (
+from core import policy
+from core.api_support import (
     ETAG,
     IF_MATCH,
     DomainErrorsMixin,
@@ -30,14 +30,9 @@ from config.api_support import (
     error_responses,
     stale_response,
 )
+from core.choices import Classification
 from tracker import selectors, services
-from tracker.choices import (
-    BODY_DECISIONS,
-    Classification,
-    DecisionOutcome,
-    Outcome,
-    PrincipleAnswer,
-)
+from tracker.choices import BODY_DECISIONS, DecisionOutcome, Outcome, PrincipleAnswer
 from tracker.models import (
     Decision,
     GovernanceBody,
@@ -114,7 +109,7 @@ class DepartmentField(VisibleRelatedField):
     def visible(self, user: Any) -> QuerySet[GovernmentDepartment]:
         if user is None:
             return GovernmentDepartment.objects.all()
-        return policy.visible_in_deals(GovernmentDepartment.objects.all(), user, "deal")
+        return GovernmentDepartment.objects.all().visible_to(user)
 
 
 @extend_schema_field(OpenApiTypes.STR)

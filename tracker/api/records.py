@@ -16,10 +16,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts import policy
-from accounts.choices import OrganisationKind
-from accounts.models import Organisation, User
-from config.api_support import (
+from accounts.models import User
+from core import policy
+from core.api_support import (
     ETAG,
     IF_MATCH,
     DomainErrorsMixin,
@@ -30,8 +29,10 @@ from config.api_support import (
     stale_response,
     with_etag,
 )
+from core.choices import Classification, OrganisationKind
+from core.models import Organisation
 from tracker import selectors, services
-from tracker.choices import Classification, Rag
+from tracker.choices import Rag
 from tracker.models import EngagementEntry, GovernanceBody, Risk, Workstream
 
 from .workstreams import WORKSTREAM_HELP, WorkstreamField
@@ -343,11 +344,7 @@ class RiskViewSet(RevisedRecordViewSet):
     record_keyword = "risk"
 
     def get_queryset(self) -> QuerySet[Risk]:
-        return policy.visible_classified(
-            Risk.objects.select_related("workstream", "owner"),
-            self.request.user,
-            "workstream__deal",
-        )
+        return Risk.objects.select_related("workstream", "owner").visible_to(self.request.user)
 
 
 @_describe(
@@ -370,8 +367,6 @@ class EngagementEntryViewSet(RevisedRecordViewSet):
     record_keyword = "entry"
 
     def get_queryset(self) -> QuerySet[EngagementEntry]:
-        return policy.visible_classified(
-            EngagementEntry.objects.select_related("workstream", "organisation", "channel"),
-            self.request.user,
-            "workstream__deal",
-        )
+        return EngagementEntry.objects.select_related(
+            "workstream", "organisation", "channel"
+        ).visible_to(self.request.user)

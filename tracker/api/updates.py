@@ -19,8 +19,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts import policy
-from config.api_support import (
+from core import policy
+from core.api_support import (
     ETAG,
     DomainErrorsMixin,
     NumberFilter,
@@ -31,8 +31,9 @@ from config.api_support import (
     stale_response,
     with_etag,
 )
+from core.choices import Classification
 from tracker import selectors, services
-from tracker.choices import Classification, ReviewDecision
+from tracker.choices import ReviewDecision
 from tracker.models import StatusUpdate, UpdateReview, Workstream
 from tracker.periods import Period
 

@@ -14,8 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts import policy
-from config.api_support import DomainErrorsMixin, NumberFilter, error_responses
+from core import policy
+from core.api_support import DomainErrorsMixin, NumberFilter, error_responses
 from tracker import selectors, services
 from tracker.choices import WorkstreamStatus
 from tracker.models import Theme, Workstream
@@ -42,7 +42,7 @@ class WorkstreamField(serializers.PrimaryKeyRelatedField[Workstream]):
     def get_queryset(self) -> QuerySet[Workstream]:
         request = self.context.get("request")
         user = request.user if request else AnonymousUser()
-        return policy.visible_in_deals(Workstream.objects.select_related("deal"), user, "deal")
+        return Workstream.objects.select_related("deal").visible_to(user)
 
 
 class CurrentStatusSerializer(serializers.Serializer[Any]):

@@ -14,10 +14,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import User
+from core.choices import Classification
+from core.models import Organisation
 from core.views import add_service_errors
 from tracker import services
-from tracker.choices import Classification, EngagementFrequency, RiskStatus
+from tracker.choices import EngagementFrequency, RiskStatus
 from tracker.models import GovernanceBody, Workstream
 
 # The 5 x 5 matrix's words for each step; the numbers are what is stored and scored.

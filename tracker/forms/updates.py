@@ -10,8 +10,9 @@ from typing import Any
 
 from django import forms
 
+from core.choices import Classification
 from tracker import services
-from tracker.choices import Classification, Direction, Rag, ReviewDecision
+from tracker.choices import Direction, Rag, ReviewDecision
 from tracker.constants import RAG_MEANINGS
 
 CLASSIFICATION_HINTS: dict[str, str] = {

@@ -1,15 +1,11 @@
-"""What every read of the tracker shares: the deals a person may see, and the one a page shows."""
+"""What every read of the tracker shares: the person type, and the deals a person may see and
+the one a page shows (``core.selectors``, where every app reads them)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
-from django.http import Http404
-
-from accounts import policy
-
-from ..models import Deal
+from core.selectors import deal_for, deals_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -18,17 +14,4 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
-
-def deals_for(user: AnyUser) -> QuerySet[Deal]:
-    return policy.visible_in_deals(Deal.objects.all(), user, "pk")
-
-
-def deal_for(user: AnyUser, slug: str | None = None) -> Deal | None:
-    """The deal a page shows: the one asked for, else the first the person may see."""
-    deals = deals_for(user).order_by("pk")
-    if slug:
-        deal = deals.filter(slug=slug).first()
-        if deal is None:
-            raise Http404("No such deal.")
-        return deal
-    return deals.first()
+__all__ = ["deal_for", "deals_for"]

@@ -1,7 +1,7 @@
 """The Devolution Strategy Group's portfolio overview: every active workstream of a deal by
 theme, with where it stands, in a fixed number of queries whatever the amount of data.
 
-What counts follows ``accounts.policy``: a person sees the updates, risks and proposals their
+What counts follows ``core.policy``: a person sees the updates, risks and proposals their
 role allows. The partner-safe version counts OFFICIAL material only, whoever asks, so that a
 DSG member can share it; a person who may not see OFFICIAL-SENSITIVE material in the deal (a
 partner) always gets it. Whether a workstream has reported, and so whether it is overdue, is a
@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounts import policy
-from accounts.choices import Role
-from accounts.models import Membership
+from core import policy
+from core.choices import Classification, Role
+from core.models import Deal, Membership
 
-from ..choices import Classification, ProposalStage, Rag, ReviewDecision, RiskStatus
+from ..choices import ProposalStage, Rag, ReviewDecision, RiskStatus
 from ..choices import WorkstreamStatus as Status
 from ..constants import RISK_AMBER_FROM, RISK_RED_FROM
-from ..models import Deal, Proposal, Risk, StatusUpdate, Theme, UpdateReview, Workstream
+from ..models import Proposal, Risk, StatusUpdate, Theme, UpdateReview, Workstream
 from ..periods import Period, deal_period, previous_period
 from .reporting import reporting_state
 

@@ -1,6 +1,6 @@
 """Reads about running the governance: the bodies, their meetings and agendas, the deal's
 milestones and the versions of the Proposition, for the pages, the API, the calendar feed and
-the exports. Every one goes through ``accounts.policy`` and issues a bounded number of queries.
+the exports. Every one goes through ``core.policy`` and issues a bounded number of queries.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import policy
+from core import policy
+from core.models import Deal
 
 from ..choices import MeetingStatus, Outcome, ProposalStage, PropositionStatus
 from ..models import (
     AgendaItem,
-    Deal,
     Decision,
     GovernanceBody,
     Meeting,

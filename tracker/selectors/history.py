@@ -1,5 +1,5 @@
 """Who changed a record, when, and what: the history every record page shows, read from
-django-simple-history and filtered by ``accounts.policy`` like everything else.
+django-simple-history and filtered by ``core.policy`` like everything else.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, Model, Value
 
-from accounts import policy
-
-from ..changes import change_of, links_change_of, related_labels
+from core import policy
+from core.changes import change_of, links_change_of, related_labels
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

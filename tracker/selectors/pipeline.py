@@ -1,7 +1,7 @@
 """Reads for the DSG's pipeline, mission coverage and asks pages, and the timeline ahead.
 
 Each read is a fixed number of queries, whatever the number of proposals, workstreams, updates
-or risks. Everything classified goes through ``accounts.policy``: a partner's page is built from
+or risks. Everything classified goes through ``core.policy``: a partner's page is built from
 OFFICIAL records only, so no list, count or flag includes an OFFICIAL-SENSITIVE one.
 """
 
@@ -16,9 +16,9 @@ from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts import policy
+from core import policy
+from core.models import Deal
 from missions.models import Metric, Mission
-from missions.selectors import mission_links
 
 from ..choices import (
     CLOSED_STAGES,
@@ -31,7 +31,6 @@ from ..choices import (
 )
 from ..models import (
     AgendaItem,
-    Deal,
     GovernanceBody,
     Meeting,
     Milestone,
@@ -42,6 +41,7 @@ from ..models import (
 )
 from ..periods import last_due_period
 from .governance import bodies_for, chain_of, milestones_for, upcoming_meetings
+from .links import mission_links
 from .proposals import principles_of, proposal_list, proposals_for, with_unanswered_principles
 from .reporting import risks_for, status_updates_for
 

@@ -1,6 +1,6 @@
 """Reads about proposals: lists, a proposal's page, its principles and its journey up the
 governance chain, the bodies' decisions and the log of talks with government. Every one goes
-through ``accounts.policy`` and issues a bounded number of queries.
+through ``core.policy`` and issues a bounded number of queries.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from accounts import policy
+from core import policy
 from missions.models import Metric
 
 from ..choices import CLOSED_STAGES, DecisionOutcome, PropositionStatus

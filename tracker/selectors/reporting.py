@@ -3,7 +3,7 @@ status updates, the risks and issues log, the stakeholder engagement plan, the s
 of workstreams and what merging one moves. Each is a fixed number of queries, whatever the
 amount of data.
 
-Everything classified passes through ``accounts.policy``: a person who may not see a record
+Everything classified passes through ``core.policy``: a person who may not see a record
 finds it in no list, no count and no flag, and gets a 404 when they ask for it by id.
 """
 
@@ -31,14 +31,14 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import policy
-from accounts.choices import OrganisationKind, Role
-from accounts.models import Membership, User
+from accounts.models import User
+from core import policy
+from core.choices import OrganisationKind, Role
+from core.models import Deal, Membership
 
 from .. import constants
 from ..choices import CLOSED_STAGES, ReviewDecision, RiskStatus, WorkstreamStatus
 from ..models import (
-    Deal,
     EngagementEntry,
     GovernanceBody,
     Proposal,

@@ -1,6 +1,6 @@
 """Every write to the tracker goes through here.
 
-Each service is atomic, checks the acting person may do it (``accounts.policy``), checks the
+Each service is atomic, checks the acting person may do it (``core.policy``), checks the
 business rules, and saves through the model so that django-simple-history records who changed
 what. Views, the API, the admin and tasks call these; none of them save domain models directly.
 
@@ -16,7 +16,9 @@ reads through a selector (the chain, the approved Proposition, the period open f
 never through another service, and no selector calls a service.
 """
 
-from .base import StaleEdit, TrackerError
+from core.errors import StaleEdit
+
+from .base import TrackerError
 from .governance import (
     agenda_item_add,
     agenda_item_remove,

@@ -19,12 +19,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from accounts import policy
+from core import policy
+from core.changes import changes_between
+from core.choices import Classification
+from core.errors import StaleEdit
+from core.models import Deal
 
-from ..changes import changes_between
 from ..choices import (
     BodyKind,
-    Classification,
     MeetingStatus,
     MilestoneStatus,
     ProposalStage,
@@ -33,7 +35,6 @@ from ..choices import (
 )
 from ..models import (
     AgendaItem,
-    Deal,
     GovernanceBody,
     Meeting,
     Milestone,
@@ -43,7 +44,7 @@ from ..models import (
     StatusUpdate,
 )
 from ..selectors.governance import chain_of, next_meeting, proposition_proposals
-from .base import StaleEdit, TrackerError, _save
+from .base import TrackerError, _save
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from accounts import policy
+from core import policy
 from missions.selectors import indicators_of_deal
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream

@@ -9,7 +9,7 @@ to government or concluded other than by withdrawal, here and in a database cons
 approved proposal goes to government only as part of the composite Proposition: it must be
 an item of the version the last body (the authority's Board) approved and that still stands.
 
-Who may do what is decided in ``accounts.policy``: a workstream's lead (or an administrator)
+Who may do what is decided in ``core.policy``: a workstream's lead (or an administrator)
 drafts and edits its proposals, submits them into the chain and logs talks with government;
 administrators record decisions, skip a level with a reason, submit approved proposals to
 government and record outcomes.
@@ -25,14 +25,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import policy
+from core import policy
+from core.changes import changes_between
+from core.choices import Classification
+from core.errors import StaleEdit
 from missions.selectors import indicators_of_deal
 
-from ..changes import changes_between
 from ..choices import (
     BODY_DECISIONS,
     AskType,
-    Classification,
     DecisionOutcome,
     Outcome,
     PrincipleAnswer,
@@ -51,7 +52,7 @@ from ..models import (
     Workstream,
 )
 from ..selectors.proposals import government_refusal
-from .base import StaleEdit, TrackerError, _save
+from .base import TrackerError, _save
 from .governance import agenda_sync
 
 if TYPE_CHECKING:

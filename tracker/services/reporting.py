@@ -11,32 +11,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import policy
-from briefings.services import subscriptions_follow_merge
+from core import policy
+from core.changes import Change, changes_between
+from core.choices import Classification
+from core.errors import StaleEdit
+from core.models import Deal
 from missions.models import Indicator, Metric, Mission
 
-from ..changes import Change, changes_between
-from ..choices import (
-    CLOSED_STAGES,
-    Classification,
-    MeetingStatus,
-    Rag,
-    ReviewDecision,
-    RiskStatus,
-)
+from .. import signals
+from ..choices import CLOSED_STAGES, MeetingStatus, Rag, ReviewDecision, RiskStatus
 from ..choices import WorkstreamStatus as Status
-from ..models import (
-    AgendaItem,
-    Deal,
-    EngagementEntry,
-    Risk,
-    StatusUpdate,
-    UpdateReview,
-    Workstream,
-)
+from ..models import AgendaItem, EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
 from ..periods import Period
 from ..selectors.reporting import current_period
-from .base import M, StaleEdit, TrackerError, _save
+from .base import M, TrackerError, _save
 from .governance import agenda_sync_asks
 from .links import workstream_links_set
 
@@ -396,7 +384,10 @@ def workstream_merge(*, workstream: Workstream, into: Workstream, acting_user: U
         workstream.status = Status.MERGED
         workstream.merged_into = into
         _save(workstream, acting_user)
-        subscriptions_follow_merge(merged=workstream, survivor=into, acting_user=acting_user)
+        # Whatever follows the workstream in the apps above (briefings' digests) follows it.
+        signals.workstream_merged.send(
+            sender=Workstream, merged=workstream, survivor=into, acting_user=acting_user
+        )
         # The merged workstream is no longer active: its ask leaves the strategy groups' next
         # agendas, as it would at their next sync.
         agenda_sync_asks(workstream.deal_id)

@@ -4,7 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from tracker.choices import Classification, Rag
+from core.choices import Classification
+from tracker.choices import Rag
 
 register = template.Library()
 

@@ -19,10 +19,11 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from core.choices import Classification
+from core.models import Deal
 from core.views import deal_query
 from tracker import freshness, selectors
-from tracker.choices import Classification, ProposalStage, Rag
-from tracker.models import Deal
+from tracker.choices import ProposalStage, Rag
 from tracker.periods import Period
 from tracker.selectors import dashboards
 from tracker.templatetags.tracker_tags import rag_tag

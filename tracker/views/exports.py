@@ -13,11 +13,11 @@ from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
-from accounts import policy
+from core import policy
+from core.choices import Classification
+from core.models import Deal
 from core.views import deal_query
 from tracker import exports, selectors
-from tracker.choices import Classification
-from tracker.models import Deal
 from tracker.selectors.dashboards import portfolio_overview
 
 

@@ -3,7 +3,7 @@ deal's timeline, the deal's Proposition (on screen, printed and as a Word docume
 calendar feed people subscribe to.
 
 Views are thin: reads come from ``selectors.governance``, writes go through ``services``, and who
-may do what is asked of ``accounts.policy``. Something the person may not see is a 404; a page
+may do what is asked of ``core.policy``. Something the person may not see is a 404; a page
 they may see but a change they may not make is a 403.
 """
 
@@ -24,17 +24,18 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import policy
 from accounts import services as account_services
+from core import policy
+from core.choices import Classification
 from core.errors import DomainError
+from core.models import Deal
 from core.views import deal_query, posted, refusals, show_refusal
 from tracker import calendar_feed, proposition_docx, selectors, services
-from tracker.choices import Classification, MeetingStatus, ProposalStage, PropositionStatus
+from tracker.choices import MeetingStatus, ProposalStage, PropositionStatus
 from tracker.forms import governance as forms
 from tracker.models import (
     AgendaItem,
     BodyMember,
-    Deal,
     GovernanceBody,
     Meeting,
     Milestone,

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
-from accounts import policy
+from core import policy
 from core.views import deal_query, refusals
 from missions.models import Indicator, Metric, Mission
 from missions.selectors import indicators_of_deal

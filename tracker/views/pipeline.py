@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.safestring import mark_safe
 
+from core.models import Deal
 from core.views import deal_query
 from tracker import selectors
 from tracker.choices import ProposalStage
-from tracker.models import Deal
 from tracker.selectors import pipeline as pipeline_selectors
 from tracker.views.proposals import STAGE_TAG_CLASSES
 

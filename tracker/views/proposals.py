@@ -3,7 +3,7 @@ governance chain, drafting and editing, the principles checklist, submitting, th
 the bodies, skipping a level, the outcome, and the log of talks with government.
 
 Views are thin: reads come from ``selectors.proposals``, writes go through ``services``, and who
-may do what is asked of ``accounts.policy``. A proposal the person may not see is a 404; one
+may do what is asked of ``core.policy``. A proposal the person may not see is a 404; one
 they may see but a change they may not make is a 403. A change the rules refuse (a
 ``TrackerError``) is shown on the page as the service words it.
 """
@@ -22,23 +22,17 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
-from accounts import policy
-from accounts.choices import Role
+from core import policy
+from core.choices import Classification, Role
 from core.errors import DomainError
+from core.models import Deal
 from core.views import deal_query, posted, refusals, show_refusal
 from missions.models import Mission
 from missions.selectors import indicators_of_deal
 from tracker import selectors, services
-from tracker.choices import (
-    Classification,
-    MeetingStatus,
-    Outcome,
-    ProposalStage,
-    WorkstreamStatus,
-)
+from tracker.choices import MeetingStatus, Outcome, ProposalStage, WorkstreamStatus
 from tracker.forms import proposals as forms
 from tracker.models import (
-    Deal,
     GovernanceBody,
     GovernmentDepartment,
     Meeting,
@@ -123,7 +117,8 @@ def _writable_workstreams(request: HttpRequest) -> QuerySet[Workstream]:
 def _workstreams(request: HttpRequest) -> QuerySet[Workstream]:
     """Workstreams the person may see, with their themes, in the order of the deal's paper."""
     return (
-        policy.visible_in_deals(Workstream.objects.all(), request.user, "deal")
+        Workstream.objects.all()
+        .visible_to(request.user)
         .select_related("theme")
         .order_by("theme__position", "position")
     )

@@ -2,7 +2,7 @@
 of workstreams.
 
 Views are thin: reads come from ``selectors.reporting``, writes go through ``services``, and who may
-do what is asked of ``accounts.policy``. A record the person may not see is a 404; a page they
+do what is asked of ``core.policy``. A record the person may not see is a 404; a page they
 may see but a change they may not make is a 403.
 """
 
@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
-from accounts import policy
+from core import policy
 from core.errors import DomainError
 from core.views import deal_query, posted, refusals, show_refusal
 from tracker import selectors, services

@@ -1,13 +1,11 @@
 """Pages for status updates: my workstreams, posting and revising, sign-off, the timeline.
 
-Who may do what is decided by ``accounts.policy`` and the services; these views only fetch
+Who may do what is decided by ``core.policy`` and the services; these views only fetch
 (each page a fixed number of queries), call a service, and show the outcome.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +16,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from accounts import policy
-from accounts.choices import Role
+from core import policy
+from core.choices import Role
 from core.errors import DomainError
+from core.text import word_diff
 from core.views import query_for_deal, refusals, show_refusal
 from tracker import selectors, services
 from tracker.choices import Rag, ReviewDecision, WorkstreamStatus
@@ -346,44 +344,6 @@ class Comparison:
     after: Any
     changed: bool
     diff: SafeString | None = None
-
-
-# A word with the space after it: so that spaces alone never count as "unchanged" and split a
-# rewritten sentence into confetti.
-_TOKENS = re.compile(r"\s+|\S+\s*")
-
-
-def word_diff(before: str, after: str) -> SafeString:
-    """The words removed and added between two texts, as escaped HTML with <del> and <ins>.
-
-    Words are compared without the space after them (so a last word that gains a following
-    one is still the same word). Screen readers do not announce <del> and <ins> by default, so
-    each change also says what it is in visually hidden text.
-    """
-    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
-    matcher = difflib.SequenceMatcher(
-        None, [t.rstrip() for t in old], [t.rstrip() for t in new], autojunk=False
-    )
-    parts: list[str] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(escape("".join(new[j1:j2])))
-            continue
-        if i2 > i1:
-            parts.append(_marked("del", "removed", "".join(old[i1:i2])))
-        if j2 > j1:
-            parts.append(_marked("ins", "added", "".join(new[j1:j2])))
-    return mark_safe("".join(parts))  # noqa: S308 - every piece was escaped above
-
-
-def _marked(tag: str, what: str, text: str) -> str:
-    return format_html(
-        '<{tag} class="app-diff__{what}"><span class="govuk-visually-hidden">[{what}: </span>'
-        '{text}<span class="govuk-visually-hidden">]</span></{tag}>',
-        tag=mark_safe(tag),  # noqa: S308 - one of two literal tag names
-        what=what,
-        text=text,
-    )
 
 
 def compare(older: StatusUpdate, newer: StatusUpdate) -> list[Comparison]:

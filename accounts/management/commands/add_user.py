@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.choices import OrganisationKind, Role
 from accounts.models import User
 from accounts.services import AccountsError, user_provision
-from tracker.models import Deal, Workstream
+from core.choices import OrganisationKind, Role
+from core.models import Deal
+
+if TYPE_CHECKING:
+    from tracker.models import Workstream
 
 
 class Command(BaseCommand):
@@ -133,10 +136,10 @@ def _deal_slugs() -> str:
 
 
 def _workstreams_find(deal: Deal, slugs: list[str]) -> list[Workstream]:
-    found = {ws.slug: ws for ws in Workstream.objects.filter(deal=deal, slug__in=slugs)}
+    found = {ws.slug: ws for ws in deal.workstreams.filter(slug__in=slugs)}
     unknown = [slug for slug in dict.fromkeys(slugs) if slug not in found]
     if unknown:
-        valid = ", ".join(Workstream.objects.filter(deal=deal).values_list("slug", flat=True))
+        valid = ", ".join(deal.workstreams.values_list("slug", flat=True))
         raise CommandError(
             f"Unknown workstream(s) in {deal}: {', '.join(unknown)}. Valid slugs: {valid}."
         )

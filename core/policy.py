@@ -23,22 +23,21 @@ The rules, in one place:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
-from tracker.choices import Classification
-
-from .choices import Role
+from core.choices import Classification, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from tracker.models import Deal, Workstream
-
-    from .models import User
+    from accounts.models import User
+    from core.models import Deal
+    from tracker.models import Workstream
 
 M = TypeVar("M", bound=Model)
 
@@ -329,7 +328,7 @@ def visible_deliveries(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[
         return qs.none()
     from django.db.models import Exists, OuterRef
 
-    from .models import Membership
+    from core.models import Membership
 
     member = Membership.objects.filter(user=OuterRef("recipient"), deal__in=admin_deals)
     return qs.filter(
@@ -364,3 +363,72 @@ def needs_second_factor(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or any(role in SENSITIVE_ROLES for _, role, _ in _memberships(user))
+
+
+# --- One restriction for every deal-scoped list ----------------------------------------------
+
+VIEW, ADMINISTER = "view", "administer"
+
+
+# Rows whose visibility follows a rule of their own beyond their deal and marking, by model.
+def _visible_reviews(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """A sponsor's review follows the marking of the update it reviews."""
+    return qs.filter(classified_filter(user, "workstream__deal", prefix="status_update__"))
+
+
+_VIEW_RULES: dict[str, Callable[[QuerySet[Any], User | AnonymousUser], QuerySet[Any]]] = {
+    # A meeting is seen by everyone in its deal; its minutes follow its marking on the page.
+    "tracker.meeting": visible_meetings,
+    "tracker.decision": visible_decisions,
+    "tracker.principleresponse": visible_decisions,  # follows its proposal's marking
+    "tracker.negotiationentry": visible_negotiations,
+    "tracker.agendaitem": visible_agenda_items,
+    "tracker.propositionitem": visible_proposition_items,
+    "tracker.updatereview": _visible_reviews,
+    "briefings.subscription": visible_subscriptions,
+}
+
+
+def _deal_optional(model: type[Model], path: str) -> bool:
+    """Whether a row may belong to no deal (a national framework's rows): reference data."""
+    if path == "pk":
+        return False
+    opts = model._meta
+    for name in path.split("__"):
+        field = opts.get_field(name)
+        if getattr(field, "null", False):
+            return True
+        if field.related_model is None:
+            return False
+        opts = field.related_model._meta
+    return False
+
+
+def restrict(qs: QuerySet[M], user: User | AnonymousUser, action: str = VIEW) -> QuerySet[M]:
+    """``Model.objects.visible_to(user, action)``: the rows a person may ``view`` (in the deals
+    they see, and for classified rows only those their roles may read) or those of the deals
+    they ``administer``. A row that belongs to no deal is reference data, visible to every
+    signed-in person. The model says how a row reaches its deal, once, as ``deal_path``."""
+    model = qs.model
+    path: str | None = getattr(model, "deal_path", None)
+    if path is None:
+        raise TypeError(f"{model._meta.label} belongs to no deal: it has no deal_path.")
+    if action == VIEW:
+        rule = _VIEW_RULES.get(model._meta.label_lower)
+        if rule is not None:
+            return rule(qs, user)
+        if any(f.name == "classification" for f in model._meta.concrete_fields):
+            allowed = classified_filter(user, path)
+        else:
+            deal_ids = deal_ids_visible_to(user)
+            allowed = Q() if deal_ids is None else Q(**{f"{path}__in": deal_ids})
+    elif action == ADMINISTER:
+        deal_ids = deal_ids_administered(user)
+        allowed = Q() if deal_ids is None else Q(**{f"{path}__in": deal_ids})
+    else:
+        raise ValueError(f"Unknown action {action!r}: {VIEW!r} or {ADMINISTER!r}.")
+    if _deal_optional(model, path) and user.is_authenticated and user.is_active:
+        allowed |= Q(**{f"{path}__isnull": True})
+    restricted = qs.filter(allowed)
+    # A path through a many-valued relation (a person's memberships) would repeat rows.
+    return restricted.distinct() if path.startswith("memberships") else restricted

@@ -14,15 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import policy, two_factor
-from briefings import selectors, services
-from briefings.forms import SubscriptionForm
-from briefings.models import Subscription
-from briefings.views_manage import describe, form_choices
+from accounts import two_factor
+from core import policy
 from core.errors import DomainError
+from core.models import Deal
 from core.views import show_refusal
 from tracker import selectors as tracker_selectors
-from tracker.models import Deal
+
+from . import selectors, services
+from .forms import SubscriptionForm
+from .models import Subscription
+from .views_manage import describe, form_choices
 
 
 def _own(request: HttpRequest, pk: int) -> Subscription:

@@ -15,11 +15,14 @@ So, decided once:
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -61,3 +64,43 @@ def use_everywhere() -> None:
     validator = ProhibitControlCharactersValidator()
     forms.CharField.default_validators = [validator]
     serializers.CharField.default_validators = [validator]  # type: ignore[misc]
+
+
+# --- Comparing texts ---------------------------------------------------------------------------
+
+# A word with the space after it: so that spaces alone never count as "unchanged" and split a
+# rewritten sentence into confetti.
+_TOKENS = re.compile(r"\s+|\S+\s*")
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    """The words removed and added between two texts, as escaped HTML with <del> and <ins>.
+
+    Words are compared without the space after them (so a last word that gains a following
+    one is still the same word). Screen readers do not announce <del> and <ins> by default, so
+    each change also says what it is in visually hidden text.
+    """
+    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
+    matcher = difflib.SequenceMatcher(
+        None, [t.rstrip() for t in old], [t.rstrip() for t in new], autojunk=False
+    )
+    parts: list[str] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(new[j1:j2])))
+            continue
+        if i2 > i1:
+            parts.append(_marked("del", "removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            parts.append(_marked("ins", "added", "".join(new[j1:j2])))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece was escaped above
+
+
+def _marked(tag: str, what: str, text: str) -> str:
+    return format_html(
+        '<{tag} class="app-diff__{what}"><span class="govuk-visually-hidden">[{what}: </span>'
+        '{text}<span class="govuk-visually-hidden">]</span></{tag}>',
+        tag=mark_safe(tag),  # noqa: S308 - one of two literal tag names
+        what=what,
+        text=text,
+    )

@@ -7,10 +7,11 @@ How the domain's errors map to HTTP, for every resource:
 - ``django.core.exceptions.ValidationError`` → 400 ``{"field": ["message", ...]}``, the same shape
   as the serializers' own field errors; errors about the whole record go under
   ``non_field_errors``.
-- ``tracker.services.StaleEdit`` → 412 Precondition Failed ``{"detail", "changes", "current"}``:
+- ``core.errors.StaleEdit`` → 412 Precondition Failed ``{"detail", "changes", "current"}``:
   what changed since the version the client started from, and the record as it now stands.
-- ``tracker.services.TrackerError`` → 409 Conflict ``{"detail": "..."}``: the request is well
-  formed, but the record's state refuses it (a workstream already merged, for example).
+- ``core.errors.DomainError`` (``TrackerError`` and every other app's refusals) → 409 Conflict
+  ``{"detail": "..."}``: the request is well formed, but the record's state refuses it (a
+  workstream already merged, for example).
 
 Entity tags are strong and name a record's version. A write that carries ``If-Match`` is refused
 with 412 unless one of the tags names the current version; the comparison is made by the service,
@@ -42,7 +43,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from tracker.services import StaleEdit, TrackerError
+from .errors import DomainError, StaleEdit
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -126,7 +127,7 @@ def as_api_error(exc: Exception) -> Exception:
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(field_errors(exc))
-    if isinstance(exc, TrackerError) and not isinstance(exc, StaleEdit):
+    if isinstance(exc, DomainError) and not isinstance(exc, StaleEdit):
         return Conflict(str(exc))
     return exc
 

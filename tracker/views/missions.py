@@ -1,6 +1,7 @@
-"""The missions page and the indicator page: what the missions say, what the figures say, and
-who claims to move them. Every page reads a bounded number of queries, whatever the number of
-areas, periods, workstreams or proposals."""
+"""The missions page, the indicator page and the framework pages: what the missions say, what
+the figures say, and which of the deal's workstreams and proposals claim to move them (so they
+live with the deal's pages, above the missions app they read). Every page reads a bounded
+number of queries, whatever the number of areas, periods, workstreams or proposals."""
 
 from __future__ import annotations
 
@@ -13,18 +14,18 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from accounts import policy
-from tracker.views.updates import word_diff
-
-from . import charts, measures, selectors
-from .choices import AreaLevel, TargetKind
-from .models import Area, Indicator, IndicatorTheme, Observation, Target
-from .services import format_value
+from core import policy
+from core.text import word_diff
+from missions import charts, measures, selectors
+from missions.choices import AreaLevel, TargetKind
+from missions.models import Area, Indicator, IndicatorTheme, Observation, Target
+from missions.services import format_value
+from tracker.selectors import links
 
 
 def mission_list(request: HttpRequest) -> HttpResponse:
     missions = list(selectors.missions_for_page())
-    claims = selectors.claims_by_mission(request.user)
+    claims = links.claims_by_mission(request.user)
     area = selectors.home_area(request.user, request.GET.get("deal"))
     figures = selectors.latest_figures(
         (i.pk for m in missions for metric in m.metrics.all() for i in metric.indicators.all()),
@@ -42,7 +43,7 @@ def mission_list(request: HttpRequest) -> HttpResponse:
         mission.earlier_statements = earlier_statements  # type: ignore[attr-defined]
         for earlier in earlier_statements:
             earlier.diff = word_diff(earlier.text, current.text) if current else None  # type: ignore[attr-defined]
-        mission.claims = claims.get(mission.pk, selectors.Claims())  # type: ignore[attr-defined]
+        mission.claims = claims.get(mission.pk, links.Claims())  # type: ignore[attr-defined]
         mission.figures = [  # type: ignore[attr-defined]
             (metric, indicator, figures.get(indicator.pk))
             for metric in mission.metrics.all()
@@ -270,7 +271,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "worst_third": _measure_view(worst_third[0]) if worst_third else None,
         "worst_third_left_out": worst_third[1] if worst_third else [],
-        "claims": selectors.claims_on_indicator(request.user, indicator),
+        "claims": links.claims_on_indicator(request.user, indicator),
         "csv_url": reverse("indicator-observations-csv", kwargs={"code": indicator.code}),
         "can_manage_figures": policy.can_manage_figures(request.user, indicator.framework.deal_id),
         "unit_title": charts.UNIT_TITLES.get(indicator.unit, indicator.unit),
@@ -299,7 +300,7 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 class FrameworkRow:
     indicator: Indicator
     latest: selectors.LatestFigure | None
-    claims: selectors.ClaimCount
+    claims: links.ClaimCount
 
 
 def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -315,7 +316,7 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         area = selectors.home_area(request.user, request.GET.get("deal"))
     latest = selectors.latest_figures((i.pk for i in indicators), area.code)
-    claims = selectors.claim_counts(request.user, indicators)
+    claims = links.claim_counts(request.user, indicators)
     rows = [FrameworkRow(i, latest.get(i.pk), claims[i.pk]) for i in indicators]
     groups: list[tuple[IndicatorTheme | None, list[FrameworkRow]]] = [
         (theme, [r for r in rows if r.indicator.theme_id == theme.pk])

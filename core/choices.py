@@ -1,4 +1,20 @@
+"""The choices every deal-scoped app shares: roles in a deal, kinds of organisation, the security
+classification of deal material and the reporting cadence."""
+
 from django.db import models
+
+
+class Classification(models.TextChoices):
+    """The UK government security marking every piece of deal material carries."""
+
+    OFFICIAL = "official", "OFFICIAL"
+    OFFICIAL_SENSITIVE = "official-sensitive", "OFFICIAL-SENSITIVE"
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Fortnightly"
+    MONTHLY = "monthly", "Monthly"
 
 
 class OrganisationKind(models.TextChoices):

@@ -6,7 +6,7 @@ by the spreadsheet that opens the file (OWASP's CSV injection), so a title such 
 machine. Such a cell is written with a leading apostrophe, which makes it plain text; a number
 (``-3.5``, ``+2``) is left as it is, since a spreadsheet reads it as the number it is.
 
-Control characters are dropped from every cell (config/text.py).
+Control characters are dropped from every cell (core/text.py).
 
 ``restore`` takes the apostrophe off again, for a file this app wrote being read back in.
 """
@@ -26,7 +26,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 def neutralise(value: Any) -> Any:
     """A text cell a spreadsheet would run as a formula, made plain text with a leading quote,
-    and without control characters (config/text.py), which no spreadsheet can hold."""
+    and without control characters (core/text.py), which no spreadsheet can hold."""
     value = printable(value)
     if (
         isinstance(value, str)
