@@ -112,8 +112,9 @@ $(CSS): $(ASSET_SOURCES) | $(NODE_STAMP)
 run: venv assets ## Run the web app, a Celery worker and beat on http://127.0.0.1:$PORT/ (8000)
 	scripts/run.sh
 
-test: venv assets ## Lint, run Django's checks, check for missing migrations, then pytest
+test: venv assets ## Lint, check the apps' layers, run Django's checks and missing migrations, then pytest
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(TEST_SETTINGS) $(BIN)/python manage.py check
 	$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -144,9 +145,10 @@ check: venv assets ## Formatting, types (mypy), the production deploy check, the
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(MAKE) test
 
-lint: venv ## Check the code and its formatting with ruff
+lint: venv ## Check the code and its formatting with ruff, and the apps' layers with import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Needs the network: pip-audit asks PyPI's vulnerability service about each locked version.
 # --strict fails on a package it could not check, rather than passing it silently. The lock
