@@ -34,6 +34,19 @@ class AreaLevel(models.TextChoices):
     METROPOLITAN_DISTRICT = "metropolitan-district", "Metropolitan district"
     LOCAL_AUTHORITY = "local-authority", "Local authority"
     POLICE_FORCE_AREA = "police-force-area", "Police force area"
+    # The levels of ONS's Explore Local Statistics files, by GSS entity code (missions.ons).
+    CITY_REGION = "city-region", "City region"
+    COUNTY = "county", "County"
+    METROPOLITAN_COUNTY = "metropolitan-county", "Metropolitan county"
+    UNITARY_AUTHORITY = "unitary-authority", "Unitary authority"
+    LONDON_BOROUGH = "london-borough", "London borough"
+    DISTRICT = "district", "Non-metropolitan district"
+    COUNCIL_AREA = "council-area", "Council area (Scotland)"
+    LOCAL_GOVERNMENT_DISTRICT = "ni-district", "Local government district (NI)"
+    ITL1 = "itl1", "ITL1 region"
+    ITL2 = "itl2", "ITL2 region"
+    ITL3 = "itl3", "ITL3 region"
+    GROUPING = "grouping", "Areas reported together"
 
 
 class TargetKind(models.TextChoices):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from .choices import YearBasis
 
@@ -32,6 +32,10 @@ _SPLIT_YEAR = re.compile(rf"^(\d{{4}}){_DASH}(\d{{2}})$")
 _MONTH_YEAR = re.compile(rf"^{_MONTH}\s+(\d{{4}})$")
 _MONTH_RANGE = re.compile(rf"^{_MONTH}\s+(\d{{4}}){_DASH}{_MONTH}\s+(\d{{4}})$")
 _MONTH_RANGE_ONE_YEAR = re.compile(rf"^{_MONTH}{_DASH}{_MONTH}\s+(\d{{4}})$")
+# ISO 8601, as ONS's Explore Local Statistics files write periods: a day (2025-04-30), or a
+# start and a duration (2017-01-01/P3Y: the three years from 1 January 2017).
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO_INTERVAL = re.compile(r"^(\d{4}-\d{2}-\d{2})/P(\d{1,3})([YMWD])$")
 
 
 class AmbiguousPeriod(ValueError):
@@ -41,13 +45,20 @@ class AmbiguousPeriod(ValueError):
 def parse_period(label: str, year_basis: str = "") -> tuple[date, date]:
     """The first and last day of the period a label names.
 
-    ``2019``; ``2017-2019`` (whole calendar years); ``2020/21`` (a financial year, April to
-    March); ``May 2021``; ``Apr 2020-Mar 2021``; ``Apr-Dec 2020``; a trailing qualifier in
-    brackets is ignored (``2021 (provisional)``). ``2019-20`` means a financial year (April to
-    March) or an academic year (September to August), as ``year_basis`` says (the indicator's);
-    without one it is refused, since publishers use it for both.
+    ``2019``; ``2017-2019`` (whole calendar years); ISO 8601 days and intervals
+    (``2025-04-30``; ``2017-01-01/P3Y``, ``2024-03-01/P1M``: from the start for the duration);
+    ``2020/21`` (a financial year, April to March); ``May 2021``; ``Apr 2020-Mar 2021``;
+    ``Apr-Dec 2020``; a trailing qualifier in brackets is ignored (``2021 (provisional)``).
+    ``2019-20`` means a financial year (April to March) or an academic year (September to
+    August), as ``year_basis`` says (the indicator's); without one it is refused, since
+    publishers use it for both.
     """
     text = _QUALIFIER.sub("", label.strip())
+    if _ISO_DATE.match(text):
+        day = _iso_day(label, text)
+        return day, day
+    if match := _ISO_INTERVAL.match(text):
+        return _iso_interval(label, _iso_day(label, match[1]), int(match[2]), match[3])
     if match := _YEAR.match(text):
         year = int(match[1])
         return date(year, 1, 1), date(year, 12, 31)
@@ -112,3 +123,23 @@ def _checked_range(label: str, start: date, end: date) -> tuple[date, date]:
     if end < start:
         raise ValueError(f"{label!r} ends before it starts.")
     return start, end
+
+
+def _iso_day(label: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{label!r}: {text!r} is not a date.") from None
+
+
+def _iso_interval(label: str, start: date, count: int, unit: str) -> tuple[date, date]:
+    """The days from ``start`` for ``count`` years, months, weeks or days (the last included)."""
+    if count == 0:
+        raise ValueError(f"{label!r} lasts no time.")
+    if unit in "YM":
+        months = count * 12 if unit == "Y" else count
+        index = start.month - 1 + months
+        year, month = start.year + index // 12, index % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        return start, date(year, month, day) - timedelta(days=1)
+    return start, start + timedelta(days=count * (7 if unit == "W" else 1) - 1)
