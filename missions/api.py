@@ -588,15 +588,7 @@ def _held(rows: list[dict[str, str]]) -> list[Observation]:
     keys = [
         (r["indicator"].strip(), r["area_code"].strip().upper(), r["period"].strip()) for r in rows
     ]
-    found = {
-        (o.indicator.code, o.area.gss_code, o.period): o
-        for o in Observation.objects.select_related("indicator", "area").filter(
-            indicator__code__in={k[0] for k in keys},
-            area__gss_code__in={k[1] for k in keys},
-            period__in={k[2] for k in keys},
-        )
-    }
-    return [found[key] for key in keys]
+    return selectors.observations_named(keys)
 
 
 class ObservationFilter(filters.FilterSet):
@@ -645,9 +637,7 @@ class ObservationViewSet(
     search_fields = ["indicator__code", "indicator__name", "area__name", "period"]
 
     def get_queryset(self) -> QuerySet[Observation]:
-        return Observation.objects.select_related("indicator", "area").order_by(
-            "indicator__code", "area__gss_code", "period_start", "period", "pk"
-        )
+        return selectors.observation_list()
 
     def _import(self, request: Request, items: list[Any]) -> Response:
         try:
@@ -721,7 +711,7 @@ class ObservationViewSet(
 
 class AreaCodeField(serializers.SlugRelatedField[Area]):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Area.objects.all())
+        kwargs.setdefault("queryset", selectors.areas())
         super().__init__(slug_field="gss_code", **kwargs)
         self.error_messages["does_not_exist"] = "There is no area with the GSS code {value}."
 
@@ -731,7 +721,7 @@ class AreaCodeField(serializers.SlugRelatedField[Area]):
 
 class IndicatorCodeField(serializers.SlugRelatedField[Indicator]):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Indicator.objects.select_related("framework"))
+        kwargs.setdefault("queryset", selectors.indicators())
         super().__init__(slug_field="code", **kwargs)
         self.error_messages["does_not_exist"] = "There is no indicator with the code {value}."
 
@@ -833,9 +823,7 @@ class TargetViewSet(
     ordering_fields = ["year", "value"]
 
     def get_queryset(self) -> QuerySet[Target]:
-        return Target.objects.select_related("indicator__framework", "area").order_by(
-            "indicator__code", "area__gss_code", "kind", "year", "pk"
-        )
+        return selectors.target_list()
 
     def _respond(self, target: Target, status_code: int) -> Response:
         return Response(
@@ -846,12 +834,9 @@ class TargetViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
-        same = Target.objects.filter(
-            indicator=values["indicator"], area=values["area"], kind=values["kind"]
+        existed = selectors.target_held(
+            values["indicator"], values["area"], values["kind"], values["year"]
         )
-        if values["kind"] == TargetKind.TARGET:
-            same = same.filter(year=values["year"])
-        existed = same.exists()
         target = services.target_set(acting_user=policy.signed_in(request.user), **values)
         response = self._respond(target, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
         response["Location"] = reverse("api:target-detail", args=[target.pk], request=request)

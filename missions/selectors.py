@@ -15,7 +15,7 @@ from django.http import Http404
 from core import selectors as core_selectors
 
 from . import charts, measures
-from .choices import AreaLevel, Direction
+from .choices import AreaLevel, Direction, TargetKind
 from .models import (
     Area,
     Indicator,
@@ -25,10 +25,21 @@ from .models import (
     Mission,
     MissionStatement,
     Observation,
+    Target,
 )
 
 if TYPE_CHECKING:
     from tracker.selectors.base import AnyUser
+
+
+def mission_choices() -> QuerySet[Mission]:
+    """The missions, by number: what a field or a list's filter offers."""
+    return Mission.objects.order_by("number")
+
+
+def metric_choices() -> QuerySet[Metric]:
+    """The missions' metrics with their mission, mission by mission: what a field offers."""
+    return Metric.objects.select_related("mission").order_by("mission__number", "position")
 
 
 def missions_with_statements_and_metrics() -> QuerySet[Mission]:
@@ -50,6 +61,84 @@ def indicators_of_deal(deal_id: int) -> QuerySet[Indicator]:
 
 def areas() -> QuerySet[Area]:
     return Area.objects.select_related("parent")
+
+
+def indicators_by_id(ids: Iterable[int]) -> dict[int, Indicator]:
+    """The indicators with these ids, by id (one query; none for no ids)."""
+    return Indicator.objects.in_bulk(set(ids))
+
+
+def areas_by_id(ids: Iterable[int]) -> dict[int, Area]:
+    """The areas with these ids, by id (one query; none for no ids)."""
+    return Area.objects.in_bulk(set(ids))
+
+
+# --- Observations and targets -----------------------------------------------------------------
+
+
+def observation_list() -> QuerySet[Observation]:
+    """Every observation with its indicator and area, indicator by indicator, area by area and
+    period by period (figures are for everyone signed in)."""
+    return Observation.objects.select_related("indicator", "area").order_by(
+        "indicator__code", "area__gss_code", "period_start", "period", "pk"
+    )
+
+
+def observations_of(indicator: Indicator) -> QuerySet[Observation]:
+    """An indicator's observations, area by area and period by period, as the import reads
+    them back."""
+    return (
+        Observation.objects.filter(indicator=indicator)
+        .select_related("indicator", "area")
+        .order_by("area__gss_code", "period_start", "period")
+    )
+
+
+def observations_named(keys: list[tuple[str, str, str]]) -> list[Observation]:
+    """The observations held for these (indicator code, area GSS code, period), in their order
+    (one query); every one must be held."""
+    found = {
+        (o.indicator.code, o.area.gss_code, o.period): o
+        for o in Observation.objects.select_related("indicator", "area").filter(
+            indicator__code__in={k[0] for k in keys},
+            area__gss_code__in={k[1] for k in keys},
+            period__in={k[2] for k in keys},
+        )
+    }
+    return [found[key] for key in keys]
+
+
+def target_list() -> QuerySet[Target]:
+    """Every baseline and target with its indicator (and framework) and area."""
+    return Target.objects.select_related("indicator__framework", "area").order_by(
+        "indicator__code", "area__gss_code", "kind", "year", "pk"
+    )
+
+
+def targets_of(indicator: Indicator) -> QuerySet[Target]:
+    """An indicator's baselines and targets, area by area."""
+    return (
+        Target.objects.filter(indicator=indicator)
+        .select_related("area")
+        .order_by("area__name", "area__gss_code", "kind", "year")
+    )
+
+
+def target_of(indicator: Indicator, pk: int) -> Target:
+    """One of the indicator's baselines or targets, with its area; else 404."""
+    target = Target.objects.select_related("area").filter(pk=pk, indicator=indicator).first()
+    if target is None:
+        raise Http404("No such baseline or target.")
+    return target
+
+
+def target_held(indicator: Indicator, area: Area, kind: str, year: int) -> bool:
+    """Does the indicator have this baseline in the area already (there is one), or this
+    target for the year?"""
+    same = Target.objects.filter(indicator=indicator, area=area, kind=kind)
+    if kind == TargetKind.TARGET:
+        same = same.filter(year=year)
+    return same.exists()
 
 
 # --- The missions and indicator pages ---------------------------------------------------------

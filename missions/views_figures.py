@@ -24,7 +24,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -155,8 +154,8 @@ class CorrectedLine:
 def _corrected_lines(corrected: list[tuple[Observation, Decimal]]) -> list[CorrectedLine]:
     """The corrections as a table, their indicators and areas read in one query each (the plan
     holds the observations without them)."""
-    indicators = Indicator.objects.in_bulk({o.indicator_id for o, _old in corrected})
-    areas = Area.objects.in_bulk({o.area_id for o, _old in corrected})
+    indicators = selectors.indicators_by_id(o.indicator_id for o, _old in corrected)
+    areas = selectors.areas_by_id(o.area_id for o, _old in corrected)
     return [
         CorrectedLine(
             indicator=indicators[o.indicator_id],
@@ -226,8 +225,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 
 def _result(plan: services.ImportPlan, pending: dict[str, Any]) -> dict[str, Any]:
     touched = {o.indicator.code: o.indicator.name for o in plan.new}
-    corrected = Indicator.objects.filter(pk__in={o.indicator_id for o, _old in plan.corrected})
-    touched |= dict(corrected.values_list("code", "name"))
+    corrected = selectors.indicators_by_id(o.indicator_id for o, _old in plan.corrected)
+    touched |= {i.code: i.name for i in corrected.values()}
     touched |= {i.code: i.name for i in plan.new_indicators}
     return {
         "sha256": pending["sha256"],
@@ -256,20 +255,12 @@ def import_done(request: HttpRequest) -> HttpResponse:
 # --- Export -----------------------------------------------------------------------------------
 
 
-def _observations_for_export(indicator: Indicator) -> QuerySet[Observation]:
-    return (
-        Observation.objects.filter(indicator=indicator)
-        .select_related("indicator", "area")
-        .order_by("area__gss_code", "period_start", "period")
-    )
-
-
 def indicator_observations_csv(request: HttpRequest, code: str) -> HttpResponse:
     """An indicator's figures in the import's own format, so a corrected copy can be imported."""
-    indicator = get_object_or_404(Indicator, code=code)
+    indicator = _indicator(code)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{indicator.code}-observations.csv"'
-    observations = _observations_for_export(indicator).iterator(chunk_size=EXPORT_CHUNK)
+    observations = selectors.observations_of(indicator).iterator(chunk_size=EXPORT_CHUNK)
     services.write_csv(observations, response)  # type: ignore[arg-type]
     return response
 
@@ -288,11 +279,7 @@ def _indicator(code: str) -> Indicator:
 
 
 def _target_lines(indicator: Indicator) -> list[TargetLine]:
-    targets = (
-        Target.objects.filter(indicator=indicator)
-        .select_related("area")
-        .order_by("area__name", "area__gss_code", "kind", "year")
-    )
+    targets = selectors.targets_of(indicator)
     return [TargetLine(t, services.format_value(t.value)) for t in targets]
 
 
@@ -335,7 +322,7 @@ def _describe(target: Target) -> str:
 def indicator_target_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     indicator = _indicator(code)
     _require_figures(request, indicator.framework.deal_id)
-    target = get_object_or_404(Target.objects.select_related("area"), pk=pk, indicator=indicator)
+    target = selectors.target_of(indicator, pk)
     target.indicator = indicator  # the service asks the indicator's framework
     services.target_delete(target=target, acting_user=policy.signed_in(request.user))
     messages.success(request, f"{_describe(target)} removed")
