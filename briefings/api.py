@@ -18,10 +18,11 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from core import policy
+from core import selectors as core_selectors
 from core.api_support import DomainErrorsMixin, LocalTimeField, error_responses
 from core.models import Deal
-from tracker.api.proposals import VisibleRelatedField
-from tracker.api.records import _user
+from tracker import selectors as tracker_selectors
+from tracker.api.fields import VisibleRelatedField, _user
 from tracker.models import Theme, Workstream
 
 from . import selectors, services
@@ -34,37 +35,35 @@ if TYPE_CHECKING:
 
 
 class DealField(VisibleRelatedField):
+    model = Deal
     noun = "deal"
 
     def visible(self, user: Any) -> QuerySet[Deal]:
-        if user is None:
-            return Deal.objects.all()
-        return Deal.objects.all().visible_to(user)
+        return core_selectors.deals_for(user)
 
 
 class ThemeField(VisibleRelatedField):
+    model = Theme
     noun = "theme"
 
     def visible(self, user: Any) -> QuerySet[Theme]:
-        if user is None:
-            return Theme.objects.all()
-        return Theme.objects.all().visible_to(user)
+        return tracker_selectors.reporting.themes_for(user)
 
 
 class WorkstreamField(VisibleRelatedField):
+    model = Workstream
     noun = "workstream"
 
     def visible(self, user: Any) -> QuerySet[Workstream]:
-        if user is None:
-            return Workstream.objects.all()
-        return Workstream.objects.all().visible_to(user)
+        return tracker_selectors.reporting.workstream_choices(user)
 
 
 class SubscriberField(VisibleRelatedField):
+    model = User
     noun = "person"
 
     def visible(self, user: Any) -> QuerySet[User]:
-        return User.objects.filter(is_active=True)
+        return selectors.subscriber_choices()
 
 
 # The digest's frequencies, described for the API. (The deal's reporting cadence has the same

@@ -3,22 +3,21 @@ a page of them costs the same few queries however long it is."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import User
 from core import policy
-from core.models import Membership
-from tracker.models import Workstream
+from core.models import Deal, Membership
+from tracker.models import Theme, Workstream
 
 from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency
 from .models import Delivery, Subscription
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from accounts.models import User
 
     AnyUser = User | AnonymousUser
 
@@ -35,6 +34,39 @@ def subscriptions_for(user: AnyUser) -> QuerySet[Subscription]:
 def subscription_for_page(user: AnyUser, pk: int) -> Subscription:
     """One subscription the person may see, or 404."""
     return get_object_or_404(subscriptions_for(user), pk=pk)
+
+
+def live_subscription(pk: int) -> Subscription | None:
+    """A subscription that has not been erased, with its deal, subscriber and theme, whoever
+    asks: the signed link that names it, or the caller's own check, decides who may see it."""
+    return (
+        Subscription.objects.select_related("deal", "user", "theme")
+        .filter(pk=pk, erased_at__isnull=True)
+        .first()
+    )
+
+
+def subscriber_choices() -> QuerySet[User]:
+    """Whom the API lets a subscription name: any active person (the services check that they
+    hold a role in the deal and that the sender may subscribe them)."""
+    return User.objects.filter(is_active=True)
+
+
+def subscribable_people(deal: Deal) -> QuerySet[User]:
+    """The people who may be subscribed: everyone active with a role in the deal."""
+    return (
+        User.objects.filter(memberships__deal=deal, is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def scope_choices(deal: Deal) -> dict[str, Any]:
+    """The deal's themes and workstreams, which a subscription's scope may name."""
+    return {
+        "themes": Theme.objects.filter(deal=deal).order_by("position", "name"),
+        "workstreams": Workstream.objects.filter(deal=deal).order_by("name"),
+    }
 
 
 def deliveries_for(user: AnyUser) -> QuerySet[Delivery]:

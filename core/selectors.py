@@ -1,4 +1,5 @@
-"""The reads every app shares: the deals a person may see, and the one a page shows them."""
+"""The reads every app shares: the deals a person may see, the one a page shows them, and the
+organisations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Deal
+from .models import Deal, Organisation
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -29,3 +30,8 @@ def deal_for(user: User | AnonymousUser, slug: str | None = None) -> Deal | None
             raise Http404("No such deal.")
         return deal
     return deals.first()
+
+
+def organisations() -> QuerySet[Organisation]:
+    """Every organisation: organisations belong to no deal."""
+    return Organisation.objects.all()

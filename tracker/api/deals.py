@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from core.models import Deal, Organisation
@@ -75,8 +75,7 @@ class ThemeViewSet(viewsets.ReadOnlyModelViewSet[Theme]):
     search_fields = ["name"]
 
     def get_queryset(self) -> QuerySet[Theme]:
-        deal_ids = selectors.deals_for(self.request.user).values("pk")
-        return Theme.objects.filter(deal__in=deal_ids).order_by("deal", "position")
+        return selectors.reporting.themes_for(self.request.user).order_by("deal", "position")
 
 
 class GovernanceBodyViewSet(viewsets.ReadOnlyModelViewSet[GovernanceBody]):
@@ -85,9 +84,6 @@ class GovernanceBodyViewSet(viewsets.ReadOnlyModelViewSet[GovernanceBody]):
     search_fields = ["name", "short_name"]
 
     def get_queryset(self) -> QuerySet[GovernanceBody]:
-        members = BodyMember.objects.select_related("organisation")
-        return (
-            selectors.governance.bodies_for(self.request.user)
-            .prefetch_related(Prefetch("members", queryset=members))
-            .order_by("deal", "position", "name")
+        return selectors.governance.bodies_with_members(self.request.user).order_by(
+            "deal", "position", "name"
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -39,8 +39,9 @@ from tracker.models import (
     PropositionVersion,
 )
 
-from .proposals import BodyField, PlainChoiceField, VisibleRelatedField
-from .records import PersonField, RevisedRecordViewSet, _user
+from .fields import VisibleRelatedField, _user
+from .proposals import PlainChoiceField
+from .records import BodyField, PersonField, RevisedRecordViewSet
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -227,18 +228,12 @@ class MeetingViewSet(RevisedRecordViewSet):
 
     def get_queryset(self) -> QuerySet[Meeting]:
         user = self.request.user
-        qs = selectors.governance.meetings_for(user).prefetch_related("attendees")
         if self.action == "list":
             # One query for the whole page's agendas, filtered as agenda_for filters one.
-            items = policy.visible_agenda_items(AgendaItem.objects.all(), user)
-            qs = qs.prefetch_related(
-                Prefetch(
-                    "agenda_items",
-                    queryset=items.order_by("position", "pk"),
-                    to_attr="visible_agenda",
-                )
-            )
-        return qs.order_by("-starts_at", "pk")
+            qs = selectors.governance.meetings_with_agendas(user)
+        else:
+            qs = selectors.governance.meetings_for(user)
+        return qs.prefetch_related("attendees").order_by("-starts_at", "pk")
 
     @extend_schema(
         request=MeetingStatusSerializer,
@@ -265,12 +260,11 @@ class MeetingViewSet(RevisedRecordViewSet):
 
 
 class MilestoneField(VisibleRelatedField):
+    model = Milestone
     noun = "milestone"
 
     def visible(self, user: Any) -> QuerySet[Milestone]:
-        if user is None:
-            return Milestone.objects.all()
-        return Milestone.objects.all().visible_to(user)
+        return selectors.governance.milestone_choices(user)
 
 
 class MilestoneSerializer(serializers.ModelSerializer[Milestone]):
@@ -420,8 +414,4 @@ class PropositionVersionViewSet(viewsets.ReadOnlyModelViewSet[PropositionVersion
     filterset_class = PropositionFilter
 
     def get_queryset(self) -> QuerySet[PropositionVersion]:
-        user = self.request.user
-        items = policy.visible_proposition_items(PropositionItem.objects.all(), user)
-        return selectors.governance.proposition_versions_for(user).prefetch_related(
-            Prefetch("items", queryset=items.order_by("position"), to_attr="visible_items")
-        )
+        return selectors.governance.proposition_versions_with_items(self.request.user)

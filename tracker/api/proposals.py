@@ -44,7 +44,8 @@ from tracker.models import (
 )
 
 from .deals import PersonSerializer
-from .records import PersonField, RevisedRecordViewSet, _user
+from .fields import VisibleRelatedField, _user
+from .records import BodyField, PersonField, RevisedRecordViewSet
 from .workstreams import WORKSTREAM_HELP, WorkstreamField
 
 if TYPE_CHECKING:
@@ -58,58 +59,28 @@ CLASSIFICATION_HELP = "OFFICIAL proposals reach partners; OFFICIAL-SENSITIVE one
 # --- Fields that name records the person may see ------------------------------------------------
 
 
-class VisibleRelatedField(serializers.PrimaryKeyRelatedField[Any]):
-    """An id among the records the requesting person may see: any other id is refused as if
-    it did not exist."""
-
-    noun: ClassVar[str]
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", self.visible(None))
-        super().__init__(**kwargs)
-        self.error_messages["does_not_exist"] = f"There is no {self.noun} with id {{pk_value}}."
-
-    def visible(self, user: Any) -> QuerySet[Any]:
-        raise NotImplementedError
-
-    def get_queryset(self) -> QuerySet[Any]:
-        return self.visible(_user(self.context))
-
-
 class ProposalField(VisibleRelatedField):
+    model = Proposal
     noun = "proposal"
 
     def visible(self, user: Any) -> QuerySet[Proposal]:
-        if user is None:
-            return Proposal.objects.all()
         return selectors.proposals_for(user).select_related("workstream")
 
 
-class BodyField(VisibleRelatedField):
-    noun = "body"
-
-    def visible(self, user: Any) -> QuerySet[GovernanceBody]:
-        if user is None:
-            return GovernanceBody.objects.all()
-        return selectors.governance.bodies_for(user)
-
-
 class MeetingField(VisibleRelatedField):
+    model = Meeting
     noun = "meeting"
 
     def visible(self, user: Any) -> QuerySet[Meeting]:
-        if user is None:
-            return Meeting.objects.all()
-        return policy.visible_meetings(Meeting.objects.select_related("body"), user)
+        return selectors.governance.meeting_choices(user)
 
 
 class DepartmentField(VisibleRelatedField):
+    model = GovernmentDepartment
     noun = "department"
 
     def visible(self, user: Any) -> QuerySet[GovernmentDepartment]:
-        if user is None:
-            return GovernmentDepartment.objects.all()
-        return GovernmentDepartment.objects.all().visible_to(user)
+        return selectors.proposals.departments_for(user)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -325,17 +296,17 @@ class SkipSerializer(serializers.Serializer[Any]):
     on = serializers.DateField(required=False, allow_null=True, help_text="Today if not given.")
 
 
-class PrincipleChoiceField(serializers.PrimaryKeyRelatedField[Principle]):
-    default_error_messages = {"does_not_exist": "There is no principle with id {pk_value}."}
+class PrincipleChoiceField(VisibleRelatedField):
+    """A principle of the deal of the proposal being answered (the serializer's context)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Principle.objects.all())
-        super().__init__(**kwargs)
+    model = Principle
+    noun = "principle"
 
     def get_queryset(self) -> QuerySet[Principle]:
         proposal = self.context.get("proposal")
-        qs = Principle.objects.all()
-        return qs.filter(deal_id=proposal.deal_id) if proposal is not None else qs.none()
+        if proposal is None:
+            return Principle.objects.none()
+        return selectors.proposals.principle_choices(proposal.deal_id)
 
 
 class PrincipleInputSerializer(serializers.Serializer[Any]):

@@ -4,10 +4,9 @@ record of who was engaged."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django_filters import rest_framework as filters
@@ -18,6 +17,7 @@ from rest_framework.reverse import reverse
 
 from accounts.models import User
 from core import policy
+from core import selectors as core_selectors
 from core.api_support import (
     ETAG,
     IF_MATCH,
@@ -30,11 +30,11 @@ from core.api_support import (
     with_etag,
 )
 from core.choices import Classification, OrganisationKind
-from core.models import Organisation
 from tracker import selectors, services
 from tracker.choices import Rag
 from tracker.models import EngagementEntry, GovernanceBody, Risk, Workstream
 
+from .fields import VisibleRelatedField, _user
 from .workstreams import WORKSTREAM_HELP, WorkstreamField
 
 if TYPE_CHECKING:
@@ -54,11 +54,6 @@ class WritesToOwnWorkstream(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return policy.can_write_workstream(request.user, obj.workstream)
-
-
-def _user(context: Mapping[str, Any]) -> User | AnonymousUser:
-    request = context.get("request")
-    return request.user if request else AnonymousUser()
 
 
 CLASSIFICATION_HELP = "OFFICIAL records reach partners; OFFICIAL-SENSITIVE ones never do."
@@ -99,17 +94,12 @@ class RecordSerializer(serializers.ModelSerializer[Any]):
 # --- Risks ------------------------------------------------------------------------------------
 
 
-class PersonField(serializers.PrimaryKeyRelatedField[User]):
-    default_error_messages = {"does_not_exist": "There is no person with id {pk_value}."}
+class PersonField(VisibleRelatedField):
+    model = User
+    noun = "person"
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", User.objects.all())
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[User]:
-        deals = policy.deal_ids_visible_to(_user(self.context))
-        people = User.objects.filter(is_active=True)
-        return people if deals is None else people.filter(memberships__deal__in=deals).distinct()
+    def visible(self, user: Any) -> QuerySet[User]:
+        return selectors.reporting.people_for(user)
 
 
 class RiskSerializer(RecordSerializer):
@@ -162,22 +152,19 @@ class RiskFilter(filters.FilterSet):
 # --- Engagement plans -------------------------------------------------------------------------
 
 
-class BodyField(serializers.PrimaryKeyRelatedField[GovernanceBody]):
-    default_error_messages = {"does_not_exist": "There is no body with id {pk_value}."}
+class BodyField(VisibleRelatedField):
+    model = GovernanceBody
+    noun = "body"
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", GovernanceBody.objects.all())
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[GovernanceBody]:
-        return selectors.governance.bodies_for(_user(self.context))
+    def visible(self, user: Any) -> QuerySet[GovernanceBody]:
+        return selectors.governance.bodies_for(user)
 
 
 class EngagementEntrySerializer(RecordSerializer):
     """One line of a workstream's stakeholder engagement plan. Its workstream is set when it is
     added."""
 
-    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    organisation = serializers.PrimaryKeyRelatedField(queryset=core_selectors.organisations())
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     organisation_kind = serializers.ChoiceField(
         choices=OrganisationKind.choices,
@@ -222,16 +209,12 @@ class EngagementEntrySerializer(RecordSerializer):
         if channel is not None and channel.deal_id != workstream.deal_id:
             raise serializers.ValidationError({"channel": "Choose a body of this deal"})
         organisation = attrs.get("organisation")
-        if organisation is not None:
-            others = EngagementEntry.objects.filter(
-                workstream=workstream, organisation=organisation
+        if organisation is not None and selectors.reporting.in_engagement_plan(
+            workstream, organisation, besides=self.instance
+        ):
+            raise serializers.ValidationError(
+                {"organisation": "This organisation is already in the plan"}
             )
-            if self.instance is not None:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise serializers.ValidationError(
-                    {"organisation": "This organisation is already in the plan"}
-                )
         return attrs
 
 
@@ -344,7 +327,9 @@ class RiskViewSet(RevisedRecordViewSet):
     record_keyword = "risk"
 
     def get_queryset(self) -> QuerySet[Risk]:
-        return Risk.objects.select_related("workstream", "owner").visible_to(self.request.user)
+        return selectors.reporting.risks_for(self.request.user).select_related(
+            "workstream", "owner"
+        )
 
 
 @_describe(
@@ -367,6 +352,6 @@ class EngagementEntryViewSet(RevisedRecordViewSet):
     record_keyword = "entry"
 
     def get_queryset(self) -> QuerySet[EngagementEntry]:
-        return EngagementEntry.objects.select_related(
+        return selectors.reporting.engagement_for(self.request.user).select_related(
             "workstream", "organisation", "channel"
-        ).visible_to(self.request.user)
+        )

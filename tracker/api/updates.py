@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,8 +33,7 @@ from core.api_support import (
 )
 from core.choices import Classification
 from tracker import selectors, services
-from tracker.choices import ReviewDecision
-from tracker.models import StatusUpdate, UpdateReview, Workstream
+from tracker.models import StatusUpdate, Workstream
 from tracker.periods import Period
 
 from .deals import PersonSerializer
@@ -173,14 +172,8 @@ class StatusUpdateViewSet(
     ordering_fields = ["period_start", "created_at"]
 
     def get_queryset(self) -> QuerySet[StatusUpdate]:
-        signed_off = UpdateReview.objects.filter(
-            status_update=OuterRef("pk"), decision=ReviewDecision.SIGNED_OFF
-        )
-        return (
-            selectors.status_updates_for(self.request.user)
-            .select_related("author")
-            .annotate(signed_off=Exists(signed_off))
-            .order_by("-period_start", "-created_at", "-pk")
+        return selectors.reporting.updates_with_sign_off(self.request.user).order_by(
+            "-period_start", "-created_at", "-pk"
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

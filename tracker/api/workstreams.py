@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
@@ -21,6 +20,7 @@ from tracker.choices import WorkstreamStatus
 from tracker.models import Theme, Workstream
 
 from .deals import PersonSerializer
+from .fields import VisibleRelatedField
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -29,20 +29,15 @@ if TYPE_CHECKING:
 WORKSTREAM_HELP = "A workstream this person leads (or any, for an administrator)."
 
 
-class WorkstreamField(serializers.PrimaryKeyRelatedField[Workstream]):
+class WorkstreamField(VisibleRelatedField):
     """A workstream's id, among the workstreams the requesting person may see: any other id is
     refused as if it did not exist."""
 
-    default_error_messages = {"does_not_exist": "There is no workstream with id {pk_value}."}
+    model = Workstream
+    noun = "workstream"
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Workstream.objects.all())
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[Workstream]:
-        request = self.context.get("request")
-        user = request.user if request else AnonymousUser()
-        return Workstream.objects.select_related("deal").visible_to(user)
+    def visible(self, user: Any) -> QuerySet[Workstream]:
+        return selectors.reporting.workstream_choices(user).select_related("deal")
 
 
 class CurrentStatusSerializer(serializers.Serializer[Any]):

@@ -19,6 +19,7 @@ from core.models import Deal
 from ..choices import MeetingStatus, Outcome, ProposalStage, PropositionStatus
 from ..models import (
     AgendaItem,
+    BodyMember,
     Decision,
     GovernanceBody,
     Meeting,
@@ -37,6 +38,19 @@ if TYPE_CHECKING:
 
 def bodies_for(user: AnyUser) -> QuerySet[GovernanceBody]:
     return policy.visible_in_deals(GovernanceBody.objects.all(), user, "deal")
+
+
+def bodies_with_members(user: AnyUser) -> QuerySet[GovernanceBody]:
+    """The bodies the person may see, each with its seats, who holds them and for which
+    organisation (one more query for them all)."""
+    members = BodyMember.objects.select_related("user", "organisation")
+    return bodies_for(user).prefetch_related(Prefetch("members", queryset=members))
+
+
+def bodies_of(deal: Deal | int) -> QuerySet[GovernanceBody]:
+    """The deal's governance bodies, in or out of the chain."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    return GovernanceBody.objects.filter(deal_id=deal_id)
 
 
 def decisions_for(user: AnyUser) -> QuerySet[Decision]:
@@ -78,6 +92,21 @@ def meetings_for(user: AnyUser) -> QuerySet[Meeting]:
             agenda_size=_count_of(items), decision_count=_count_of(decisions)
         ),
         user,
+    )
+
+
+def meeting_choices(user: AnyUser) -> QuerySet[Meeting]:
+    """The meetings the person may see, each with its body and nothing worked out: what a field
+    offers."""
+    return Meeting.objects.visible_to(user).select_related("body")
+
+
+def meetings_with_agendas(user: AnyUser) -> QuerySet[Meeting]:
+    """``meetings_for``, each with ``visible_agenda``: its agenda items the person may see, in
+    order, as ``agenda_for`` has them (one more query for every meeting's)."""
+    items = AgendaItem.objects.visible_to(user).order_by("position", "pk")
+    return meetings_for(user).prefetch_related(
+        Prefetch("agenda_items", queryset=items, to_attr="visible_agenda")
     )
 
 
@@ -150,6 +179,20 @@ def milestones_for(user: AnyUser) -> QuerySet[Milestone]:
     )
 
 
+def milestone_choices(user: AnyUser) -> QuerySet[Milestone]:
+    """The milestones the person may see, with nothing loaded beside them: what a field offers."""
+    return Milestone.objects.visible_to(user)
+
+
+def other_milestones(milestone: Milestone) -> QuerySet[Milestone]:
+    """The deal's other milestones, in their order: those this one may depend on."""
+    return (
+        Milestone.objects.filter(deal_id=milestone.deal_id)
+        .exclude(pk=milestone.pk)
+        .order_by("starts_on", "position")
+    )
+
+
 def proposition_versions_for(user: AnyUser) -> QuerySet[PropositionVersion]:
     """Versions of the Proposition, each with ``item_count``: the items the person may see."""
     visible = (
@@ -166,6 +209,15 @@ def proposition_versions_for(user: AnyUser) -> QuerySet[PropositionVersion]:
         .select_related("deal", "approved_by", "approved_at", "created_by")
         .annotate(item_count=Coalesce(Subquery(visible), 0))
         .order_by("deal", "-number")
+    )
+
+
+def proposition_versions_with_items(user: AnyUser) -> QuerySet[PropositionVersion]:
+    """``proposition_versions_for``, each with ``visible_items``: its items the person may see,
+    in order (one more query for every version's)."""
+    items = PropositionItem.objects.visible_to(user).order_by("position")
+    return proposition_versions_for(user).prefetch_related(
+        Prefetch("items", queryset=items, to_attr="visible_items")
     )
 
 

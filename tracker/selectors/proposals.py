@@ -20,6 +20,7 @@ from ..choices import CLOSED_STAGES, DecisionOutcome, PropositionStatus
 from ..models import (
     Decision,
     GovernanceBody,
+    GovernmentDepartment,
     NegotiationEntry,
     Principle,
     PrincipleResponse,
@@ -108,7 +109,21 @@ def proposal_for_page(user: AnyUser, pk: int) -> Proposal:
 
 
 def principles_of(deal_id: int) -> list[Principle]:
-    return list(Principle.objects.filter(deal_id=deal_id).order_by("position"))
+    return list(principle_choices(deal_id).order_by("position"))
+
+
+def principle_choices(deal_id: int) -> QuerySet[Principle]:
+    """The deal's principles, which a proposal of the deal answers."""
+    return Principle.objects.filter(deal_id=deal_id)
+
+
+def principle_answers(proposal_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+    """Proposal id -> principle id -> its answer, for proposals already read through a
+    selector that keeps to what the person may see (one query)."""
+    answers: dict[int, dict[int, str]] = {}
+    for response in PrincipleResponse.objects.filter(proposal_id__in=proposal_ids):
+        answers.setdefault(response.proposal_id, {})[response.principle_id] = response.answer
+    return answers
 
 
 def unanswered_principles(proposal: Proposal, principles: Iterable[Principle]) -> list[Principle]:
@@ -185,6 +200,16 @@ def government_refusal(proposal: Proposal, *, lock: bool = False) -> str | None:
 
 
 # --- Negotiation ------------------------------------------------------------------------------
+
+
+def departments_for(user: AnyUser) -> QuerySet[GovernmentDepartment]:
+    """The government departments of the deals the person may see."""
+    return GovernmentDepartment.objects.visible_to(user)
+
+
+def departments_of(deal_id: int) -> QuerySet[GovernmentDepartment]:
+    """The deal's government departments, by name: those its proposals and talks name."""
+    return GovernmentDepartment.objects.filter(deal_id=deal_id).order_by("name")
 
 
 def negotiations_for(user: AnyUser) -> QuerySet[NegotiationEntry]:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from accounts.models import User
 from core import policy
 from core.choices import OrganisationKind, Role
-from core.models import Deal, Membership
+from core.models import Deal, Membership, Organisation
 
 from .. import constants
 from ..choices import CLOSED_STAGES, ReviewDecision, RiskStatus, WorkstreamStatus
@@ -61,6 +61,25 @@ if TYPE_CHECKING:
 
 def status_updates_for(user: AnyUser) -> QuerySet[StatusUpdate]:
     return policy.visible_classified(StatusUpdate.objects.all(), user, "workstream__deal")
+
+
+def updates_with_sign_off(user: AnyUser) -> QuerySet[StatusUpdate]:
+    """The status updates the person may see, each with its author and ``signed_off``: whether
+    its sponsor has signed it off."""
+    signed_off = UpdateReview.objects.filter(
+        status_update=OuterRef("pk"), decision=ReviewDecision.SIGNED_OFF
+    )
+    return status_updates_for(user).select_related("author").annotate(signed_off=Exists(signed_off))
+
+
+def current_updates(user: AnyUser, deal: Deal) -> dict[int, StatusUpdate]:
+    """Each active workstream's current update as the person may see it, by workstream id (two
+    queries)."""
+    ids = (
+        workstreams_for(user).filter(deal=deal).values_list("current_update_id", flat=True)  # type: ignore[misc]  # workstreams_for annotates it
+    )
+    updates = StatusUpdate.objects.filter(pk__in=[i for i in ids if i is not None])
+    return {u.workstream_id: u for u in updates.select_related("workstream__theme")}
 
 
 def _people_prefetch() -> Prefetch[str, QuerySet[Membership], str]:
@@ -113,6 +132,33 @@ def workstreams_for(user: AnyUser, *, include_inactive: bool = False) -> QuerySe
     if not include_inactive:
         qs = qs.filter(status=WorkstreamStatus.ACTIVE)
     return qs
+
+
+def workstream_choices(user: AnyUser) -> QuerySet[Workstream]:
+    """Every workstream the person may see, whatever its status and with nothing worked out, in
+    the order of the deal's paper: what a field or a list's filter offers."""
+    return (
+        Workstream.objects.visible_to(user)
+        .select_related("theme")
+        .order_by("theme__position", "position")
+    )
+
+
+def writable_workstreams(user: AnyUser) -> QuerySet[Workstream]:
+    """The active workstreams the person may write to, and so add proposals to: every one in a
+    deal they administer, and those they lead (``policy.can_write_workstream``)."""
+    visible = workstream_choices(user).filter(status=WorkstreamStatus.ACTIVE)
+    deal_ids = policy.deal_ids_visible_to(user)
+    if deal_ids is None:
+        return visible
+    admin_of = [d for d in deal_ids if policy.is_admin(user, d)]
+    led = policy.workstream_ids_held(user, Role.LEAD)
+    return visible.filter(Q(deal_id__in=admin_of) | Q(pk__in=led))
+
+
+def themes_for(user: AnyUser) -> QuerySet[Theme]:
+    """The themes of the deals the person may see."""
+    return Theme.objects.visible_to(user)
 
 
 def themes_with_workstreams(user: AnyUser, deal: Deal) -> list[Theme]:
@@ -295,6 +341,14 @@ def deal_people(deal: Deal, also: int | None = None) -> QuerySet[User]:
     )
 
 
+def people_for(user: AnyUser) -> QuerySet[User]:
+    """The active people who hold a role in a deal the person may see (every active person, for
+    a superuser): whom the API lets a record name."""
+    deals = policy.deal_ids_visible_to(user)
+    people = User.objects.filter(is_active=True)
+    return people if deals is None else people.filter(memberships__deal__in=deals).distinct()
+
+
 # --- The stakeholder engagement plan ----------------------------------------------------------
 
 
@@ -348,6 +402,17 @@ def engagement_detail(user: AnyUser, workstream: Workstream, pk: int) -> Engagem
     if entry is None:
         raise Http404("No such engagement entry.")
     return entry
+
+
+def in_engagement_plan(
+    workstream: Workstream, organisation: Organisation, *, besides: EngagementEntry | None = None
+) -> bool:
+    """Has the workstream's plan a line for the organisation already (other than ``besides``,
+    the line being changed)? Every line of the plan counts, whatever its marking."""
+    lines = EngagementEntry.objects.filter(workstream=workstream, organisation=organisation)
+    if besides is not None:
+        lines = lines.exclude(pk=besides.pk)
+    return lines.exists()
 
 
 def engagement_channels(deal: Deal) -> QuerySet[GovernanceBody]:
