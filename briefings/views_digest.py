@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import two_factor
 from core import policy
 
-from . import links
+from . import links, selectors
 from .digest import DigestEmail, compose
 from .models import Subscription
 from .schedule import previous_slot
@@ -79,11 +79,7 @@ def _linked_digest(
         link = links.read_view_token(token)
     except links.LinkExpired:
         return _expired(request, "view this briefing")
-    subscription = (
-        Subscription.objects.select_related("deal", "user", "theme")
-        .filter(pk=link.subscription_id, erased_at__isnull=True)
-        .first()
-    )
+    subscription = selectors.live_subscription(link.subscription_id)
     if subscription is None:
         return _expired(request, "view this briefing")
     user = request.user
@@ -149,11 +145,7 @@ def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         subscription_id = links.read_unsubscribe_token(token)
     except links.LinkExpired:
         return _expired(request, "unsubscribe")
-    subscription = (
-        Subscription.objects.select_related("deal", "user")
-        .filter(pk=subscription_id, erased_at__isnull=True)
-        .first()
-    )
+    subscription = selectors.live_subscription(subscription_id)
     if subscription is None:
         return _expired(request, "unsubscribe")
     if request.method == "POST":
@@ -177,9 +169,9 @@ def preview_period(subscription: Subscription, now: dt.datetime) -> tuple[dt.dat
 def _previewed(
     request: HttpRequest, pk: int
 ) -> tuple[Subscription, dt.datetime, dt.datetime, DigestEmail | None]:
-    subscription = get_object_or_404(
-        Subscription.objects.select_related("deal", "user", "theme"), pk=pk, erased_at__isnull=True
-    )
+    subscription = selectors.live_subscription(pk)
+    if subscription is None:
+        raise Http404("No such subscription.")
     if not policy.can_preview_subscription(request.user, subscription.deal_id):
         # Their own subscription exists for them (a 403); anyone else's does not (a 404).
         if subscription.user_id is not None and subscription.user_id == request.user.pk:

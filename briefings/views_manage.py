@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -20,13 +19,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from core import policy
 from core.errors import DomainError
 from core.models import Deal
 from core.views import deal_query, show_refusal
 from tracker import selectors as tracker_selectors
-from tracker.models import Theme, Workstream
 
 from . import selectors, services
 from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency
@@ -71,22 +68,6 @@ def preview_url(pk: int) -> str:
         return reverse("subscription-preview", args=[pk])
     except NoReverseMatch:
         return f"/subscriptions/{int(pk)}/preview/"
-
-
-def deal_people(deal: Deal) -> QuerySet[User]:
-    """The people who may be subscribed: everyone with a role in the deal."""
-    return (
-        User.objects.filter(memberships__deal=deal, is_active=True)
-        .distinct()
-        .order_by("full_name", "email")
-    )
-
-
-def form_choices(deal: Deal) -> dict[str, Any]:
-    return {
-        "themes": Theme.objects.filter(deal=deal).order_by("position", "name"),
-        "workstreams": Workstream.objects.filter(deal=deal).order_by("name"),
-    }
 
 
 def describe(sub: Subscription) -> Subscription:
@@ -145,8 +126,8 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     deal = _admin_deal(request)
     form = SubscriptionForm(
         request.POST if request.method == "POST" else None,
-        people=deal_people(deal),
-        **form_choices(deal),
+        people=selectors.subscribable_people(deal),
+        **selectors.scope_choices(deal),
     )
     if form.is_bound and form.is_valid():
         try:
@@ -167,9 +148,9 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("subscription-erase", args=[sub.pk]) + deal_query(request))
     form = SubscriptionForm(
         request.POST if request.method == "POST" else None,
-        people=deal_people(sub.deal),
+        people=selectors.subscribable_people(sub.deal),
         subscription=sub,
-        **form_choices(sub.deal),
+        **selectors.scope_choices(sub.deal),
     )
     if form.is_bound and form.is_valid():
         try:

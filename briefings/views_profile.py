@@ -24,7 +24,7 @@ from tracker import selectors as tracker_selectors
 from . import selectors, services
 from .forms import SubscriptionForm
 from .models import Subscription
-from .views_manage import describe, form_choices
+from .views_manage import describe
 
 
 def _own(request: HttpRequest, pk: int) -> Subscription:
@@ -37,7 +37,7 @@ def _form(request: HttpRequest, deal: Deal, sub: Subscription | None) -> Subscri
         request.POST if request.method == "POST" else None,
         internal_allowed=policy.can_see_sensitive(request.user, deal),
         subscription=sub,
-        **form_choices(deal),
+        **selectors.scope_choices(deal),
     )
 
 

@@ -30,7 +30,7 @@ from core.models import Deal
 
 from . import selectors
 from .choices import PrincipleAnswer
-from .models import AgendaItem, Meeting, Principle, PrincipleResponse, StatusUpdate
+from .models import AgendaItem, Meeting, Principle, StatusUpdate
 
 if TYPE_CHECKING:
     from .selectors.base import AnyUser
@@ -83,23 +83,12 @@ def _name(user: Any) -> str:
 # --- The tables -------------------------------------------------------------------------------
 
 
-def current_updates(user: AnyUser, deal: Deal) -> dict[int, StatusUpdate]:
-    """Each active workstream's current update as the person may see it (two queries)."""
-    ids = (
-        selectors.workstreams_for(user)
-        .filter(deal=deal)
-        .values_list("current_update_id", flat=True)  # type: ignore[misc]  # workstreams_for annotates it
-    )
-    updates = StatusUpdate.objects.filter(pk__in=[i for i in ids if i is not None])
-    return {u.workstream_id: u for u in updates.select_related("workstream__theme")}
-
-
 def workstream_table(user: AnyUser, deal: Deal, today: dt.date | None = None) -> Table:
     workstreams = selectors.reporting.with_reporting_state(
         selectors.workstreams_for(user).filter(deal=deal).order_by("theme__position", "position"),
         today,
     )
-    updates = current_updates(user, deal)
+    updates = selectors.reporting.current_updates(user, deal)
     table = Table(
         "workstreams",
         "Workstreams with their current status",
@@ -357,9 +346,7 @@ def pack_agenda(user: AnyUser, meeting: Meeting) -> list[PackItem]:
     items = selectors.governance.agenda_for(user, meeting)
     principles = selectors.proposals.principles_of(meeting.body.deal_id)
     proposal_ids = [i.proposal_id for i in items if i.proposal_id]
-    answers: dict[int, dict[int, str]] = {}
-    for response in PrincipleResponse.objects.filter(proposal_id__in=proposal_ids):
-        answers.setdefault(response.proposal_id, {})[response.principle_id] = response.answer
+    answers = selectors.proposals.principle_answers(proposal_ids)
     lines = []
     for item in items:
         given = answers.get(item.proposal_id or 0, {})

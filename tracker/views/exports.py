@@ -76,7 +76,7 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such meeting in this deal.")
     today = timezone.localdate()
     agenda = exports.pack_agenda(request.user, meeting)
-    updates = exports.current_updates(request.user, deal)
+    updates = selectors.reporting.current_updates(request.user, deal)
     # The dashboards' overview, which is partner-safe for anyone who may not see sensitive
     # material (selectors.dashboards.is_partner_safe decides it there).
     overview = portfolio_overview(request.user, deal, today=today)

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -330,12 +330,9 @@ def _body_cards(request: HttpRequest, deal: Deal) -> tuple[list[BodyCard], list[
     meeting and how many proposals the person may see await it."""
     chain_ids = [b.pk for b in selectors.governance.chain_of(deal)]
     bodies = (
-        selectors.governance.bodies_for(request.user)
+        selectors.governance.bodies_with_members(request.user)
         .filter(deal=deal)
         .select_related("stands_in_for", "next_body")
-        .prefetch_related(
-            Prefetch("members", BodyMember.objects.select_related("user", "organisation"))
-        )
     )
     planned = (
         selectors.governance.meetings_for(request.user)
@@ -393,7 +390,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such milestone.")
     deal = milestone.deal
     _require_admin(request, deal.pk)
-    others = Milestone.objects.filter(deal=deal).exclude(pk=pk).order_by("starts_on", "position")
+    others = selectors.governance.other_milestones(milestone)
     initial = {
         "status": milestone.status,
         "starts_on": milestone.starts_on,

@@ -18,8 +18,8 @@ from django.urls import URLPattern, path, reverse
 
 from core import policy
 from core.views import deal_query, refusals
-from missions.models import Indicator, Metric, Mission
-from missions.selectors import indicators_of_deal
+from missions.models import Indicator
+from missions.selectors import indicators_of_deal, metric_choices, mission_choices
 from tracker import selectors, services
 from tracker.choices import WorkstreamStatus
 from tracker.forms.proposals import MetricsField
@@ -37,14 +37,14 @@ class LinksForm(RecordForm):
     whole_record_errors_on = "missions"
 
     missions = forms.ModelMultipleChoiceField(
-        queryset=Mission.objects.order_by("number"),
+        queryset=mission_choices(),
         label="Levelling Up missions it moves (optional)",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose from the missions listed"},
     )
     metrics = MetricsField(
-        queryset=Metric.objects.select_related("mission").order_by("mission__number", "position"),
+        queryset=metric_choices(),
         label="The missions' metrics it moves (optional)",
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -23,18 +23,16 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from core import policy
-from core.choices import Classification, Role
+from core.choices import Classification
 from core.errors import DomainError
 from core.models import Deal
 from core.views import deal_query, posted, refusals, show_refusal
-from missions.models import Mission
-from missions.selectors import indicators_of_deal
+from missions.selectors import indicators_of_deal, mission_choices
 from tracker import selectors, services
 from tracker.choices import MeetingStatus, Outcome, ProposalStage, WorkstreamStatus
 from tracker.forms import proposals as forms
 from tracker.models import (
     GovernanceBody,
-    GovernmentDepartment,
     Meeting,
     NegotiationEntry,
     Proposal,
@@ -101,33 +99,6 @@ def _page(request: HttpRequest, template: str, proposal: Proposal, **context: An
     )
 
 
-def _writable_workstreams(request: HttpRequest) -> QuerySet[Workstream]:
-    """The active workstreams the person may add proposals to: every one in a deal they
-    administer, and those they lead."""
-    user = request.user
-    visible = _workstreams(request).filter(status=WorkstreamStatus.ACTIVE)
-    deal_ids = policy.deal_ids_visible_to(user)
-    if deal_ids is None:
-        return visible
-    admin_of = [d for d in deal_ids if policy.can_run_governance(user, d)]
-    led = policy.workstream_ids_held(user, Role.LEAD)
-    return visible.filter(Q(deal_id__in=admin_of) | Q(pk__in=led))
-
-
-def _workstreams(request: HttpRequest) -> QuerySet[Workstream]:
-    """Workstreams the person may see, with their themes, in the order of the deal's paper."""
-    return (
-        Workstream.objects.all()
-        .visible_to(request.user)
-        .select_related("theme")
-        .order_by("theme__position", "position")
-    )
-
-
-def _departments(deal_id: int) -> QuerySet[GovernmentDepartment]:
-    return GovernmentDepartment.objects.filter(deal_id=deal_id).order_by("name")
-
-
 def _stage(proposal: Proposal) -> str:
     return proposal.get_stage_display().lower()
 
@@ -153,7 +124,7 @@ class Filter:
 
 
 def _filters(request: HttpRequest, deal: Deal) -> list[Filter]:
-    workstreams = list(_workstreams(request).filter(deal=deal))
+    workstreams = list(selectors.reporting.workstream_choices(request.user).filter(deal=deal))
     themes = {(w.theme.slug, w.theme.name): None for w in workstreams}
     options: list[tuple[str, str, list[tuple[str, str]]]] = [
         ("theme", "Theme", list(themes)),
@@ -161,8 +132,12 @@ def _filters(request: HttpRequest, deal: Deal) -> list[Filter]:
         ("stage", "Stage", list(ProposalStage.choices)),
         ("outcome", "Outcome", list(Outcome.choices)),
         ("body", "Awaiting", [(b.slug, b.name) for b in selectors.governance.chain_of(deal)]),
-        ("mission", "Mission", [(str(m.number), str(m)) for m in Mission.objects.all()]),
-        ("department", "Department", [(str(d.pk), d.name) for d in _departments(deal.pk)]),
+        ("mission", "Mission", [(str(m.number), str(m)) for m in mission_choices()]),
+        (
+            "department",
+            "Department",
+            [(str(d.pk), d.name) for d in selectors.proposals.departments_of(deal.pk)],
+        ),
         ("classification", "Classification", list(Classification.choices)),
     ]
     filters = []
@@ -206,6 +181,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     for name in ["deal", "q", "unanswered", *LOOKUPS]:
         if request.GET.get(name):
             kept[name] = request.GET[name]
+    writable = selectors.reporting.writable_workstreams(request.user)
     return render(
         request,
         "tracker/proposals/proposal_list.html",
@@ -221,7 +197,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             "search_max_length": SEARCH_MAX_LENGTH,
             "page_query": f"&{kept.urlencode()}" if kept else "",
             "filtered": any(name != "deal" for name in kept),
-            "can_create": _writable_workstreams(request).filter(deal=deal).exists(),
+            "can_create": writable.filter(deal=deal).exists(),
             "on_list_page": True,
         },
     )
@@ -317,7 +293,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         deal = chosen.deal
     else:
         deal = _deal(request)
-    workstreams = _writable_workstreams(request).filter(deal=deal)
+    workstreams = selectors.reporting.writable_workstreams(request.user).filter(deal=deal)
     if not workstreams.exists():
         raise PermissionDenied("Only a workstream's lead or an administrator can add proposals.")
     form = forms.ProposalForm(
@@ -325,7 +301,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         initial={"workstream": workstreams.filter(slug=slug).first() if slug else None},
         workstreams=workstreams,
         people=deal_people(deal),
-        departments=_departments(deal.pk),
+        departments=selectors.proposals.departments_of(deal.pk),
         indicators=indicators_of_deal(deal.pk).order_by("name"),
     )
     if form.is_bound and form.is_valid():
@@ -353,7 +329,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     kw: dict[str, Any] = {
         "locked": proposal.stage != ProposalStage.DRAFT,
         "people": deal_people(proposal.deal, also=proposal.owner_id),
-        "departments": _departments(proposal.deal_id),
+        "departments": selectors.proposals.departments_of(proposal.deal_id),
         "indicators": indicators_of_deal(proposal.deal_id).order_by("name"),
     }
     stale: services.StaleEdit | None = None
@@ -458,7 +434,7 @@ def _meetings_of(request: HttpRequest, body: GovernanceBody | None) -> QuerySet[
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
-    bodies = GovernanceBody.objects.filter(deal_id=proposal.deal_id)
+    bodies = selectors.governance.bodies_of(proposal.deal_id)
     body = proposal.awaiting_body
     if request.method == "POST":
         body = bodies.filter(pk=request.POST.get("body") or 0).first() or body
@@ -540,7 +516,9 @@ def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def negotiation_create(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_editor(request, proposal)
-    form = forms.NegotiationForm(posted(request), departments=_departments(proposal.deal_id))
+    form = forms.NegotiationForm(
+        posted(request), departments=selectors.proposals.departments_of(proposal.deal_id)
+    )
     if form.is_bound and form.is_valid():
         with refusals(form):
             entry = services.negotiation_log(
@@ -579,7 +557,7 @@ def negotiation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request, proposal)
     if proposal.is_closed:
         return _closed_notice(request, proposal)
-    kw = {"departments": _departments(proposal.deal_id)}
+    kw = {"departments": selectors.proposals.departments_of(proposal.deal_id)}
     stale: services.StaleEdit | None = None
     if request.method != "POST":
         form = forms.NegotiationEditForm(initial=_entry_initial(entry), **kw)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -27,7 +27,7 @@ from core.views import query_for_deal, refusals, show_refusal
 from tracker import selectors, services
 from tracker.choices import Rag, ReviewDecision, WorkstreamStatus
 from tracker.forms.updates import StatusUpdateForm, UpdateReviewForm
-from tracker.models import StatusUpdate, UpdateReview, Workstream
+from tracker.models import StatusUpdate, Workstream
 from tracker.periods import deal_period
 
 if TYPE_CHECKING:
@@ -68,21 +68,11 @@ def _workstream(request: HttpRequest, slug: str) -> Workstream:
     return selectors.workstream_for_page(request.user, slug, request.GET.get("deal"))
 
 
-def _signed_off() -> Exists:
-    return Exists(
-        UpdateReview.objects.filter(
-            status_update=OuterRef("pk"), decision=ReviewDecision.SIGNED_OFF
-        )
-    )
-
-
 def _visible_updates(user: AnyUser, workstream: Workstream | int) -> QuerySet[StatusUpdate]:
     """A workstream's updates the person may see, newest first, marked signed off or not."""
     return (
-        selectors.status_updates_for(user)
+        selectors.reporting.updates_with_sign_off(user)
         .filter(workstream=workstream)
-        .select_related("author")
-        .annotate(signed_off=_signed_off())
         .order_by("-period_start", "-version")
     )
 
@@ -128,11 +118,8 @@ def _latest_per_workstream(user: AnyUser, ids: list[int]) -> dict[int, StatusUpd
         .order_by("-period_start", "-version")
         .values("pk")[:1]
     )
-    updates = (
-        selectors.status_updates_for(user)
-        .filter(workstream__in=ids, pk=Subquery(newest))
-        .select_related("author")
-        .annotate(signed_off=_signed_off())
+    updates = selectors.reporting.updates_with_sign_off(user).filter(
+        workstream__in=ids, pk=Subquery(newest)
     )
     return {u.workstream_id: u for u in updates}
 
