@@ -21,6 +21,8 @@ from django.utils.text import Truncator
 
 from accounts.admin_scope import (
     PLAIN,
+    READ_ONLY,
+    ReadOnly,
     ScopedHistoryAdmin,
     ScopedModelAdmin,
     ScopedStackedInline,
@@ -38,6 +40,7 @@ from .models import (
     IndicatorFramework,
     IndicatorTheme,
     Metric,
+    MissingFigure,
     Mission,
     MissionStatement,
     Observation,
@@ -244,6 +247,18 @@ class AreaAdmin(ScopedModelAdmin):
 
 def acting(request: HttpRequest) -> User:
     return policy.signed_in(request.user)
+
+
+@admin.register(MissingFigure)
+class MissingFigureAdmin(ReadOnly, ScopedModelAdmin):
+    """A figure the source lists without giving it, and why: written only by an import of the
+    source's file, and changed only by the next."""
+
+    writes = READ_ONLY
+    list_display = ("indicator", "area", "period", "status", "source")
+    list_filter = ("indicator__framework", "area__level", "status")
+    list_select_related = ("indicator", "area")
+    search_fields = ("indicator__code", "indicator__name", "area__name", "area__gss_code", "period")
 
 
 @admin.register(Observation)

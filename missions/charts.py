@@ -91,6 +91,10 @@ class Format:
 
 
 def format_for(indicator: Indicator, values: Iterable[Decimal]) -> Format:
+    """As many places as the source shows its figures with, where it says (``decimal_places``,
+    from its metadata); otherwise as many as the most precise figure has."""
+    if indicator.decimal_places is not None:
+        return Format(indicator.unit, indicator.decimal_places)
     return Format(indicator.unit, decimal_places(values))
 
 

@@ -20,6 +20,7 @@ class Unit(models.TextChoices):
     SCORE_0_10 = "score 0-10", "Score (0 to 10)"
     INDEX = "index", "Index"
     RATE = "rate", "Rate"
+    OTHER = "other", "As the source states it"  # the indicator's unit_label says which
 
 
 class Direction(models.TextChoices):

@@ -163,7 +163,24 @@ class Indicator(models.Model):
     unit = models.CharField(max_length=16, choices=Unit.choices)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     source = models.CharField(max_length=300, blank=True)
-    source_url = models.URLField(blank=True, help_text="Where the figures are published.")
+    source_url = models.URLField(
+        max_length=500, blank=True, help_text="Where the figures are published."
+    )
+    # As the publisher's metadata gives them (ONS Explore Local Statistics).
+    subtitle = models.CharField(max_length=500, blank=True)
+    caveats = models.TextField(blank=True)
+    source_date = models.DateField(
+        null=True, blank=True, help_text="When the source last published the figures."
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(4)],
+        help_text="How many decimal places the source shows.",
+    )
+    unit_label = models.CharField(
+        max_length=100, blank=True, help_text="The unit as the source writes it, e.g. £ million."
+    )
     year_basis = models.CharField(
         max_length=12,
         choices=YearBasis.choices,
@@ -218,10 +235,11 @@ class Area(models.Model):
         ordering = ["gss_code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(gss_code__regex=r"^[EKNSW][0-9]{8}$"), name="area_gss_code_format"
+                # A GSS code, or an ITL region's code (TLC, TLC1, TLC31).
+                condition=Q(gss_code__regex=r"^([EKNSW][0-9]{8}|TL[A-N][0-9A-Z]{0,2})$"),
+                name="area_gss_code_format",
             ),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="area_not_own_parent"),
-            models.UniqueConstraint(fields=["level", "name"], name="area_name_unique_per_level"),
         ]
 
     def __str__(self) -> str:
@@ -236,7 +254,19 @@ class Observation(models.Model):
     period = models.CharField(max_length=60, help_text="As the source labels it, e.g. 2020/21.")
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
-    value = models.DecimalField(max_digits=18, decimal_places=4)
+    # Eight places: published files hold figures as small as 0.000036 (£ million).
+    value = models.DecimalField(max_digits=22, decimal_places=8)
+    lower = models.DecimalField(
+        max_digits=22, decimal_places=8, null=True, blank=True, verbose_name="95% CI, lower"
+    )
+    upper = models.DecimalField(
+        max_digits=22, decimal_places=8, null=True, blank=True, verbose_name="95% CI, upper"
+    )
+    status = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A note the source marks the figure with, e.g. that it covers two areas.",
+    )
     source = models.CharField(max_length=300, blank=True)
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -264,10 +294,52 @@ class Observation(models.Model):
                 | Q(period_start__isnull=False, period_end__isnull=False),
                 name="observation_period_dates_together",
             ),
+            models.CheckConstraint(
+                condition=Q(lower__isnull=True) | Q(upper__isnull=True) | Q(lower__lte=F("upper")),
+                name="observation_interval_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.indicator} – {self.area} – {self.period}: {self.value}"
+
+
+class MissingFigure(models.Model):
+    """A figure the source lists but does not give, with its reason as the source marks it
+    (``x`` not available, ``u`` unreliable, ``c`` confidential, ``z`` not applicable, or words).
+    Kept apart from the observations, which are figures: a missing one is never a zero."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="missing_figures"
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="missing_figures")
+    period = models.CharField(max_length=60, help_text="As the source labels it.")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(
+        max_length=200, help_text="Why there is no figure, as the source says."
+    )
+    source = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DealScopedQuerySet.as_manager()
+    deal_path: ClassVar[str] = "indicator__framework__deal"
+
+    class Meta:
+        ordering = ["indicator", "area", "period_start", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period"], name="missing_figure_one_per_period"
+            ),
+            models.CheckConstraint(condition=~Q(status=""), name="missing_figure_says_why"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="missing_figure_period_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} – {self.area} – {self.period}: no figure ({self.status})"
 
 
 class Target(models.Model):

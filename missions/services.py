@@ -20,19 +20,21 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import csv_files, policy
 from core.text import CONTROL_CHARACTERS
 
+from . import ons
 from .choices import Direction, TargetKind, Unit
-from .models import Area, Indicator, IndicatorFramework, Observation, Target
+from .models import Area, Indicator, IndicatorFramework, MissingFigure, Observation, Target
 from .periods import AmbiguousPeriod, parse_period
 
 if TYPE_CHECKING:
@@ -461,3 +463,312 @@ def write_csv(observations: Iterable[Observation], out: TextIO) -> None:
                 o.source,
             ]
         )
+
+
+# --- ONS's Explore Local Statistics files -----------------------------------------------------
+#
+# The files are read as published by ``missions.ons``; here they are checked against what is held
+# and written, a file at a time, all or nothing.
+
+ONS_FRAMEWORK = {
+    "slug": "ons-explore-local-statistics",
+    "name": "ONS Explore Local Statistics",
+    "description": (
+        "The indicators of the Office for National Statistics' Explore Local Statistics service, "
+        "for every UK area, imported from its published files. Copyright 2024 Office for "
+        "National Statistics and other government departments, licensed under Open Government "
+        "License v3.0."
+    ),
+    "source": "Office for National Statistics, Explore Local Statistics",
+}
+ONS_BATCH = 1000
+# What the database holds of a figure: 8 decimal places. The files publish binary floating-point
+# artefacts (50.519999999999996, up to 16 places) that these places round away.
+HELD_PLACES = Decimal("1e-8")
+IMPORTED, UNCHANGED, REFUSED = "imported", "unchanged", "refused"
+
+
+@dataclass
+class FileReport:
+    """What importing one file did, or why it was refused (then nothing was written)."""
+
+    name: str
+    outcome: str = UNCHANGED
+    problems: list[str] = field(default_factory=list)
+    left_out: list[ons.Problem] = field(default_factory=list)
+    repeats: int = 0
+    new: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    new_areas: int = 0
+    new_indicators: int = 0
+    updated_indicators: int = 0
+
+    @property
+    def changed(self) -> int:
+        return (
+            self.new
+            + self.corrected
+            + self.new_areas
+            + self.new_indicators
+            + self.updated_indicators
+        )
+
+
+def _app_unit(unit: str) -> Unit:
+    if found := ons.app_unit(unit):
+        return found
+    if unit.lower().startswith(("rate per", "count per")):
+        return Unit.RATE
+    if unit.lower().startswith("number of"):
+        return Unit.COUNT
+    return Unit.OTHER
+
+
+def _ons_indicator_values(meta: ons.IndicatorMeta | None, name: str, unit: str) -> dict[str, Any]:
+    meta = meta or ons.IndicatorMeta(name=name, label=name)
+    return {
+        "name": meta.label[:300] or name[:300],
+        "subtitle": meta.subtitle[:500],
+        "description": meta.description,
+        "caveats": meta.caveats,
+        "source": (meta.source_org or ONS_FRAMEWORK["source"])[:300],
+        "source_url": meta.source_url[:500],
+        "source_date": meta.source_date,
+        "decimal_places": min(meta.decimal_places, 4) if meta.decimal_places is not None else None,
+        "unit": _app_unit(unit),
+        "unit_label": unit[:100],
+    }
+
+
+def import_ons_file(
+    figures_data: bytes,
+    metadata_data: bytes | None,
+    *,
+    name: str,
+    acting_user: User | None,
+    dry_run: bool = False,
+) -> FileReport:
+    """Import one indicator file (its figures and its metadata) as published: all of it, or
+    nothing with every reason. ``acting_user`` None is the command line."""
+    report = FileReport(name=name)
+    if acting_user is not None and not policy.can_manage_figures(acting_user):
+        raise PermissionDenied("Only an administrator can import figures.")
+    read = ons.read_figures(figures_data)
+    report.left_out, report.repeats = read.left_out, len(read.repeats)
+    report.problems = [f"Row {p.row}: {p.reason}" for p in read.problems]
+    metadata: list[ons.IndicatorMeta] = []
+    if metadata_data is not None:
+        try:
+            metadata = ons.read_metadata(metadata_data)
+        except ValueError as error:
+            report.problems.append(f"The metadata: {error}")
+    if report.problems:
+        report.outcome = REFUSED
+        return report
+    try:
+        with transaction.atomic():
+            _write_ons(read.figures, metadata, report, acting_user)
+            if dry_run:
+                transaction.set_rollback(True)
+    except ValidationError as error:
+        report.problems.extend(error.messages)
+    except IntegrityError as error:
+        report.problems.append(f"The database refused it: {error}")
+    if report.problems:
+        report.outcome = REFUSED
+        return report
+    report.outcome = IMPORTED if report.changed else UNCHANGED
+    return report
+
+
+def _write_ons(
+    figures: list[ons.Figure],
+    metadata: list[ons.IndicatorMeta],
+    report: FileReport,
+    acting_user: User | None,
+) -> None:
+    framework, _ = IndicatorFramework.objects.get_or_create(
+        slug=ONS_FRAMEWORK["slug"],
+        defaults={k: v for k, v in ONS_FRAMEWORK.items() if k != "slug"},
+    )
+    names = {f.indicator_code: f for f in figures}
+    metas = ons.metadata_for({f.indicator for f in names.values()}, metadata)
+    # Indicators: made from the metadata, or brought up to date with it.
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=list(names))}
+    for code, first in names.items():
+        values = _ons_indicator_values(metas.get(code), first.indicator, first.unit)
+        indicator = indicators.get(code)
+        if indicator is None:
+            indicator = Indicator(
+                framework=framework,
+                code=code,
+                direction=Direction.HIGHER_IS_BETTER,
+                position=Indicator.objects.filter(framework=framework).count() + 1,
+                **values,
+            )
+            report.new_indicators += 1
+        else:
+            if indicator.framework_id != framework.pk:  # another framework's: only its metadata
+                values = {k: v for k, v in values.items() if k not in ("name", "unit", "source")}
+            elif indicator.unit != values["unit"]:
+                raise ValidationError(
+                    f"The unit {first.unit!r} contradicts the indicator {code!r}'s "
+                    f"({indicator.get_unit_display()})."
+                )
+            changed = [k for k, v in values.items() if getattr(indicator, k) != v]
+            if not changed:
+                continue
+            for key in changed:
+                setattr(indicator, key, values[key])
+            report.updated_indicators += 1
+        indicator.full_clean()
+        indicator.save()
+        indicators[code] = indicator
+    # Areas: kept as they are held; a new one made with its code, name and level.
+    wanted = {f.area_code: f for f in figures}
+    areas = {a.gss_code: a for a in Area.objects.filter(gss_code__in=list(wanted))}
+    new_areas = [
+        Area(gss_code=code, name=f.area_name[:200], level=f.area_level)
+        for code, f in wanted.items()
+        if code not in areas
+    ]
+    for area in new_areas:
+        area.full_clean(validate_unique=False, validate_constraints=False)
+    Area.objects.bulk_create(new_areas, batch_size=ONS_BATCH)
+    report.new_areas = len(new_areas)
+    areas.update({a.gss_code: a for a in Area.objects.filter(gss_code__in=list(wanted))})
+    _write_ons_figures(figures, indicators, areas, report, acting_user)
+
+
+def _write_ons_figures(
+    figures: list[ons.Figure],
+    indicators: dict[str, Indicator],
+    areas: dict[str, Area],
+    report: FileReport,
+    acting_user: User | None,
+) -> None:
+    ids = [i.pk for i in indicators.values()]
+    held = {
+        (o.indicator_id, o.area_id, o.period): o
+        for o in Observation.objects.filter(indicator_id__in=ids, area_id__in=_pks(areas))
+    }
+    held_missing = {
+        (m.indicator_id, m.area_id, m.period): m
+        for m in MissingFigure.objects.filter(indicator_id__in=ids, area_id__in=_pks(areas))
+    }
+    new: list[Observation] = []
+    corrected: list[Observation] = []
+    new_missing: list[MissingFigure] = []
+    changed_missing: list[MissingFigure] = []
+    withdrawn: list[int] = []  # figures the source now gives as missing
+    given: list[int] = []  # missing figures the source now gives
+    for f in figures:
+        indicator, area = indicators[f.indicator_code], areas[f.area_code]
+        key = (indicator.pk, area.pk, f.period)
+        if f.value is None:
+            report.missing += 1
+            if key in held:
+                withdrawn.append(held[key].pk)
+            missing = held_missing.get(key)
+            wanted = (f.status[:200], f.period_start, f.period_end)
+            if missing is None:
+                new_missing.append(
+                    MissingFigure(
+                        indicator=indicator,
+                        area=area,
+                        period=f.period,
+                        period_start=f.period_start,
+                        period_end=f.period_end,
+                        status=wanted[0],
+                        source=indicator.source,
+                    )
+                )
+            elif (missing.status, missing.period_start, missing.period_end) != wanted:
+                missing.status, missing.period_start, missing.period_end = wanted
+                changed_missing.append(missing)
+            continue
+        if key in held_missing:
+            given.append(held_missing[key].pk)
+        values = {
+            "value": _held(f.value),
+            "lower": _held(f.lower),
+            "upper": _held(f.upper),
+            "status": f.status[:200],
+            "period_start": f.period_start,
+            "period_end": f.period_end,
+            "source": indicator.source,
+        }
+        observation = held.get(key)
+        if observation is None:
+            new.append(Observation(indicator=indicator, area=area, period=f.period, **values))
+        elif any(getattr(observation, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(observation, k, v)
+            corrected.append(observation)
+        else:
+            report.unchanged += 1
+    report.new, report.corrected = len(new), len(corrected)
+    if withdrawn:
+        for observation in Observation.objects.filter(pk__in=withdrawn):
+            observation._history_user = acting_user  # type: ignore[attr-defined]
+            observation.delete()
+    MissingFigure.objects.filter(pk__in=given).delete()
+    if new:
+        bulk_create_with_history(new, Observation, batch_size=ONS_BATCH, default_user=acting_user)
+    if corrected:
+        now = timezone.now()
+        for observation in corrected:
+            observation.updated_at = now
+        bulk_update_with_history(
+            corrected,
+            Observation,
+            ["value", "lower", "upper", "status", "period_start", "period_end", "source"]
+            + ["updated_at"],
+            batch_size=ONS_BATCH,
+            default_user=acting_user,
+            default_change_reason="Corrected by an import",
+        )
+    MissingFigure.objects.bulk_create(new_missing, batch_size=ONS_BATCH)
+    if changed_missing:
+        MissingFigure.objects.bulk_update(
+            changed_missing, ["status", "period_start", "period_end"], batch_size=ONS_BATCH
+        )
+    report.corrected += len(changed_missing) + len(withdrawn) + len(given)
+    report.new += len(new_missing)
+
+
+def _held(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(HELD_PLACES)
+
+
+def _pks(rows: Mapping[str, Any]) -> list[int]:
+    return [row.pk for row in rows.values()]
+
+
+def ons_folders(directory: Path) -> list[Path]:
+    """The indicator folders under a directory (each holding ``<name>.csv`` and, optionally,
+    ``<name>.json``), by name; the directory itself if it is one."""
+    if (directory / f"{directory.name}.csv").exists():
+        return [directory]
+    return sorted(p for p in directory.iterdir() if p.is_dir() and (p / f"{p.name}.csv").exists())
+
+
+def import_ons_directory(
+    directory: Path, *, acting_user: User | None, dry_run: bool = False
+) -> list[FileReport]:
+    """Import every indicator folder under ``directory``, each file all or nothing."""
+    reports = []
+    for folder in ons_folders(directory):
+        metadata = folder / f"{folder.name}.json"
+        reports.append(
+            import_ons_file(
+                (folder / f"{folder.name}.csv").read_bytes(),
+                metadata.read_bytes() if metadata.exists() else None,
+                name=folder.name,
+                acting_user=acting_user,
+                dry_run=dry_run,
+            )
+        )
+    return reports

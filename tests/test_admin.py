@@ -24,6 +24,7 @@ from missions.models import (
     IndicatorFramework,
     IndicatorTheme,
     Metric,
+    MissingFigure,
     Mission,
     MissionStatement,
     Observation,
@@ -162,6 +163,14 @@ def one_of_each(superuser: User, deal: Deal, theme: Theme) -> dict[str, Model]:
     observation = Observation.objects.create(
         indicator=indicator, area=area, period="2021", value=Decimal("33.5")
     )
+    missing = MissingFigure.objects.create(
+        indicator=indicator,
+        area=area,
+        period="2020",
+        period_start=dt.date(2020, 1, 1),
+        period_end=dt.date(2020, 12, 31),
+        status="x",
+    )
     target = Target.objects.create(
         indicator=indicator, area=area, kind=TargetKind.BASELINE, value=Decimal("33.5"), year=2021
     )
@@ -263,6 +272,7 @@ def one_of_each(superuser: User, deal: Deal, theme: Theme) -> dict[str, Model]:
         indicator,
         area,
         observation,
+        missing,
         target,
     ]
     return {row._meta.label_lower: row for row in rows}
@@ -301,6 +311,7 @@ def test_searching_the_list_of_every_model_works(client, one_of_each, label):
 # Written only through services that check the governance rules, or kept forever as written
 # (status updates and their sign-offs): shown in the admin, not added, changed or deleted.
 VIEW_ONLY = {
+    "missions.missingfigure",
     "tracker.decision",
     "tracker.negotiationentry",
     "tracker.principleresponse",

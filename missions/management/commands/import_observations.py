@@ -1,4 +1,4 @@
-"""python manage.py import_observations FILE [--create-missing-indicators] [--dry-run]"""
+"""python manage.py import_observations PATH [--create-missing-indicators] [--dry-run]"""
 
 from __future__ import annotations
 
@@ -7,36 +7,91 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from missions import services
+from missions import ons, services
 
 
 class Command(BaseCommand):
     help = (
-        "Import observations from a CSV file in the long format (indicator, unit, period, "
-        "area_code, area_name, value, source). All or nothing: any bad row rejects the file, "
-        "with the row numbers and reasons, and nothing is written. A figure already held is "
-        "left alone when the same and replaced when it differs (the old value is kept in the "
+        "Import observations. PATH is a CSV file in the long format (indicator, unit, period, "
+        "area_code, area_name, value, source); or a file of ONS's Explore Local Statistics "
+        "(recognised from its header, with the metadata beside it, <name>.json); or a directory "
+        "of such files, one folder per indicator, each imported all or nothing and reported as "
+        "imported, unchanged or refused with its reasons. A bad row rejects its file, with the "
+        "row numbers and reasons, and nothing of it is written. A figure already held is left "
+        "alone when the same and replaced when it differs (the old value is kept in the "
         "history), so importing a file twice changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="The CSV file (UTF-8).")
+        parser.add_argument("path", type=Path, help="A CSV file (UTF-8), or a directory.")
         parser.add_argument(
             "--create-missing-indicators",
             action="store_true",
-            help="Create an indicator the file names that is not known yet (in the 'Imported "
-            "indicators' framework, for an administrator to name and place).",
+            help="Long format: create an indicator the file names that is not known yet (in "
+            "the 'Imported indicators' framework, for an administrator to name and place). "
+            "ONS files always create theirs, from their metadata.",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Check the file and say what would change."
+            "--dry-run", action="store_true", help="Check the files and say what would change."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
+        path: Path = options["path"]
+        if path.is_dir():
+            reports = services.import_ons_directory(
+                path, acting_user=None, dry_run=options["dry_run"]
+            )
+            if not reports:
+                raise CommandError(f"{path} holds no indicator folder (<name>/<name>.csv).")
+            self._ons_reports(reports, options["dry_run"])
+            return
         try:
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+        if ons.is_ons_header(data.decode("utf-8", "replace").partition("\n")[0].split(",")):
+            metadata = path.with_suffix(".json")
+            report = services.import_ons_file(
+                data,
+                metadata.read_bytes() if metadata.exists() else None,
+                name=path.stem,
+                acting_user=None,
+                dry_run=options["dry_run"],
+            )
+            self._ons_reports([report], options["dry_run"])
+            return
+        self._long_format(path, data, options)
+
+    def _ons_reports(self, reports: list[services.FileReport], dry_run: bool) -> None:
+        for report in reports:
+            if report.outcome == services.REFUSED:
+                self.stderr.write(f"{report.name}: refused; nothing of it was imported.")
+                for problem in report.problems:
+                    self.stderr.write(f"  {problem}")
+                continue
+            verb = {services.IMPORTED: "would import" if dry_run else "imported"}.get(
+                report.outcome, report.outcome
+            )
+            self.stdout.write(
+                f"{report.name}: {verb}: {report.new} new, {report.corrected} corrected, "
+                f"{report.unchanged} unchanged ({report.missing} missing figures kept with "
+                f"their reasons); {report.new_areas} new areas, {report.new_indicators} new and "
+                f"{report.updated_indicators} updated indicators."
+            )
+            if report.repeats:
+                self.stdout.write(
+                    f"  {report.repeats} rows repeated an area's figure under another "
+                    "geography label: kept once."
+                )
+            for left_out in report.left_out:
+                self.stdout.write(f"  Row {left_out.row} left out: {left_out.reason}")
+        refused = [r.name for r in reports if r.outcome == services.REFUSED]
+        if refused:
+            raise CommandError(
+                f"{len(refused)} of {len(reports)} file(s) refused: {', '.join(refused)}."
+            )
+
+    def _long_format(self, path: Path, data: bytes, options: dict[str, Any]) -> None:
         plan = services.plan_import(
             data,
             acting_user=None,
