@@ -363,7 +363,9 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     search_fields = ["name", "code"]
 
     def get_queryset(self) -> QuerySet[Indicator]:
-        return selectors.indicators().order_by("framework__name", "position", "name")
+        return selectors.indicators(self.request.user).order_by(
+            "framework__name", "position", "name"
+        )
 
     def get_object(self) -> Indicator:
         """By code, or by id: a code is tried first, so a code made only of digits still finds
@@ -640,7 +642,7 @@ class ObservationViewSet(
     search_fields = ["indicator__code", "indicator__name", "area__name", "period"]
 
     def get_queryset(self) -> QuerySet[Observation]:
-        return selectors.observation_list()
+        return selectors.observation_list(self.request.user)
 
     def _import(self, request: Request, items: list[Any]) -> Response:
         try:
@@ -826,7 +828,7 @@ class TargetViewSet(
     ordering_fields = ["year", "value"]
 
     def get_queryset(self) -> QuerySet[Target]:
-        return selectors.target_list()
+        return selectors.target_list(self.request.user)
 
     def _respond(self, target: Target, status_code: int) -> Response:
         return Response(

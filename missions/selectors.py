@@ -49,8 +49,11 @@ def missions_with_statements_and_metrics() -> QuerySet[Mission]:
     )
 
 
-def indicators() -> QuerySet[Indicator]:
-    return Indicator.objects.select_related("framework", "theme", "metric__mission")
+def indicators(user: AnyUser | None = None) -> QuerySet[Indicator]:
+    """Indicators with their framework, theme and mission; those a person may see when one is
+    named (the national frameworks', and their own deals')."""
+    qs = Indicator.objects.select_related("framework", "theme", "metric__mission")
+    return qs.visible_to(user) if user is not None else qs
 
 
 def indicators_of_deal(deal_id: int) -> QuerySet[Indicator]:
@@ -76,11 +79,14 @@ def areas_by_id(ids: Iterable[int]) -> dict[int, Area]:
 # --- Observations and targets -----------------------------------------------------------------
 
 
-def observation_list() -> QuerySet[Observation]:
-    """Every observation with its indicator and area, indicator by indicator, area by area and
-    period by period (figures are for everyone signed in)."""
-    return Observation.objects.select_related("indicator", "area").order_by(
-        "indicator__code", "area__gss_code", "period_start", "period", "pk"
+def observation_list(user: AnyUser) -> QuerySet[Observation]:
+    """The observations a person may see (a national framework's are for everyone signed in, a
+    deal's own framework's for its people), with their indicator and area, indicator by
+    indicator, area by area and period by period."""
+    return (
+        Observation.objects.visible_to(user)
+        .select_related("indicator", "area")
+        .order_by("indicator__code", "area__gss_code", "period_start", "period", "pk")
     )
 
 
@@ -108,11 +114,11 @@ def observations_named(keys: list[tuple[str, str, str]]) -> list[Observation]:
     return [found[key] for key in keys]
 
 
-def target_list() -> QuerySet[Target]:
-    """Every baseline and target with its indicator (and framework) and area."""
-    return Target.objects.select_related("indicator__framework", "area").order_by(
-        "indicator__code", "area__gss_code", "kind", "year", "pk"
-    )
+def target_list(user: AnyUser) -> QuerySet[Target]:
+    """The baselines and targets a person may see, with their indicator (and framework) and
+    area."""
+    qs = Target.objects.visible_to(user).select_related("indicator__framework", "area")
+    return qs.order_by("indicator__code", "area__gss_code", "kind", "year", "pk")
 
 
 def targets_of(indicator: Indicator) -> QuerySet[Target]:
@@ -173,9 +179,10 @@ def missions_for_page() -> QuerySet[Mission]:
     )
 
 
-def indicator_for_page(code: str) -> Indicator:
-    """The indicator a page's address names, with its framework and mission; else 404."""
-    indicator = indicators().filter(code=code).first()
+def indicator_for_page(code: str, user: AnyUser) -> Indicator:
+    """The indicator a page's address names, with its framework and mission, if the person may
+    see it; else 404."""
+    indicator = indicators(user).filter(code=code).first()
     if indicator is None:
         raise Http404("No such indicator.")
     return indicator

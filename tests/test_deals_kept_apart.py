@@ -8,6 +8,7 @@ OFFICIAL-SENSITIVE negotiating positions."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -23,6 +24,9 @@ from accounts.admin_scope import in_deals
 from accounts.models import User
 from core.choices import Role
 from core.models import Deal, Membership
+from missions.choices import Direction as MetricDirection
+from missions.choices import TargetKind, Unit
+from missions.models import Area, Indicator, IndicatorFramework, Observation, Target
 from tracker import services
 from tracker.models import StatusUpdate, Workstream
 from tracker.selectors.governance import chain_of
@@ -92,6 +96,45 @@ def test_the_second_deals_people_see_nothing_of_the_first_in_the_api(
     body = {"workstream": transport.pk, "title": "A risk", "likelihood": 3, "impact": 3}
     assert api.post("/api/v1/risks/", body, format="json").status_code in (400, 403, 404)
     assert not transport.risks.exists()
+
+
+@pytest.mark.parametrize("persona", ["admin", "lead", "partner"])
+def test_a_deals_own_indicators_and_figures_are_for_its_people_only(
+    api: APIClient, people: People, second: dict[str, User], persona: str
+) -> None:
+    """A national framework's figures are for everyone signed in; a deal's own framework's
+    indicators, figures, baselines and targets are for that deal's people."""
+    framework = IndicatorFramework.objects.create(
+        name="Regional outcomes", slug="regional-outcomes", deal=people.deal
+    )
+    own = Indicator.objects.create(
+        framework=framework,
+        code="regional-bus-punctuality",
+        name="Regional bus punctuality",
+        unit=Unit.PERCENT,
+        direction=MetricDirection.HIGHER_IS_BETTER,
+    )
+    area = Area.objects.get(gss_code="E47000007")
+    Observation.objects.create(indicator=own, area=area, period="2021", value=Decimal("81.5"))
+    Target.objects.create(
+        indicator=own, area=area, kind=TargetKind.BASELINE, value=Decimal("80"), year=2021
+    )
+    client = Client()
+    for person, sees in [(second[persona], False), (people.partner, True)]:
+        api.force_authenticate(person)
+        codes = {
+            o["indicator"] for o in api.get("/api/v1/observations/?page_size=500").json()["results"]
+        }
+        assert (own.code in codes) is sees
+        targets = api.get("/api/v1/targets/").json()["results"]
+        assert any(t["indicator"] == own.code for t in targets) is sees
+        detail = api.get(f"/api/v1/indicators/{own.code}/")
+        assert detail.status_code == (200 if sees else 404)
+        client.force_login(person)
+        assert client.get(f"/indicators/{own.code}/").status_code == (200 if sees else 404)
+    # The national figures stay everyone's.
+    api.force_authenticate(second[persona])
+    assert api.get("/api/v1/indicators/gva_per_hour_worked/").status_code == 200
 
 
 @pytest.mark.parametrize("persona", ["admin", "lead", "partner"])

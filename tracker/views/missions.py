@@ -231,7 +231,7 @@ def _worst_third(indicator: Indicator) -> tuple[measures.Measure, list[Indicator
 
 
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
-    indicator = selectors.indicator_for_page(code)
+    indicator = selectors.indicator_for_page(code, request.user)
     today = timezone.localdate()
     observations = list(indicator.observations.select_related("area"))
     for o in observations:
