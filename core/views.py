@@ -71,10 +71,13 @@ def refusals(form: forms.Form, field: str | None = None) -> Iterator[None]:
 def show_refusal(
     form: forms.Form, error: ValidationError | DomainError, field: str | None = None
 ) -> None:
-    """Show a service's refusal on ``form``: a ``ValidationError`` beside the fields it names
-    (the rest where the form keeps errors about the whole record, ``whole_record_errors_on``),
-    a ``DomainError``'s message on ``field``."""
-    if isinstance(error, ValidationError):
-        add_service_errors(form, error, getattr(form, "whole_record_errors_on", None))
-    else:
+    """Show a service's refusal on ``form``: a ``ValidationError`` where the form puts one (its
+    own ``add_service_errors``, for a form whose fields are not the service's), else beside the
+    fields it names, the rest where the form keeps errors about the whole record
+    (``whole_record_errors_on``); a ``DomainError``'s message on ``field``."""
+    if not isinstance(error, ValidationError):
         form.add_error(field, str(error))
+    elif hasattr(form, "add_service_errors"):
+        form.add_service_errors(error)
+    else:
+        add_service_errors(form, error, getattr(form, "whole_record_errors_on", None))

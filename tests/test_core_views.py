@@ -101,3 +101,18 @@ def test_no_view_module_keeps_its_own_copy_of_the_glue() -> None:
         text=True,
     ).stdout
     assert [line for line in found.splitlines() if not line.startswith("tests/")] == []
+
+
+class MovedErrorsForm(TitleForm):
+    """A form whose fields are not the service's: it says where the service's errors go."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        for errors in error.error_dict.values():
+            self.add_error("summary", errors)
+
+
+def test_a_form_that_places_the_services_errors_itself_is_asked_to() -> None:
+    form = _valid(MovedErrorsForm)
+    with refusals(form):
+        raise ValidationError({"starts_at": "Too early"})
+    assert form.errors == {"summary": ["Too early"]}
