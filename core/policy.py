@@ -308,10 +308,9 @@ def visible_subscriptions(qs: QuerySet[M], user: User | AnonymousUser) -> QueryS
     someone who has lost their role can still see and stop what they receive)."""
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    deal_ids = deal_ids_visible_to(user)
-    if deal_ids is None:
+    admin_deals = deal_ids_administered(user)
+    if admin_deals is None:
         return qs
-    admin_deals = [d for d in deal_ids if is_admin(user, d)]
     return qs.filter(Q(deal__in=admin_deals) | Q(user=user))
 
 
@@ -320,10 +319,9 @@ def visible_deliveries(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[
     reminders about their deals' workstreams or to people who hold a role in them."""
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    deal_ids = deal_ids_visible_to(user)
-    if deal_ids is None:
+    admin_deals = deal_ids_administered(user)
+    if admin_deals is None:
         return qs
-    admin_deals = [d for d in deal_ids if is_admin(user, d)]
     if not admin_deals:
         return qs.none()
     from django.db.models import Exists, OuterRef

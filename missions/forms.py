@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
+
+from core.views import add_service_errors
 
 from . import services
 from .choices import TargetKind
@@ -156,9 +158,4 @@ class TargetForm(forms.Form):
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put the service's refusal on the fields it names; the rest on the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            target = name if name in self.fields and name != NON_FIELD_ERRORS else None
-            self.add_error(target, errors)
+        add_service_errors(self, error)

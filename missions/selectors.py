@@ -29,6 +29,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from core.models import Deal
     from tracker.selectors.base import AnyUser
 
 
@@ -155,15 +156,19 @@ class HomeArea:
     code: str = ""
     name: str = ""
 
+    @classmethod
+    def of(cls, deal: Deal | None) -> HomeArea:
+        """A deal's area, named as the deal names it (else by the deal's name)."""
+        if deal is None:
+            return cls()
+        return cls(deal.area_code, deal.area_name or deal.name)
+
 
 def home_area(user: AnyUser, deal_slug: str | None = None) -> HomeArea:
     """The area whose figures the missions pages show a person: that of the deal the page shows
     them (``core.selectors.deal_for``: the one asked for with ``?deal=``, else the first they
     see). Empty for someone who sees no deal: the pages then show no area's own figures."""
-    deal = core_selectors.deal_for(user, deal_slug)
-    if deal is None:
-        return HomeArea()
-    return HomeArea(deal.area_code, deal.area_name or deal.name)
+    return HomeArea.of(core_selectors.deal_for(user, deal_slug))
 
 
 def missions_for_page() -> QuerySet[Mission]:

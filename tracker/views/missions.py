@@ -310,9 +310,7 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     indicators = list(framework.indicators.all())
     # A deal's own framework is about its area; a national one, the person's deal's.
     if framework.deal and framework.deal.area_code:
-        area = selectors.HomeArea(
-            framework.deal.area_code, framework.deal.area_name or framework.deal.name
-        )
+        area = selectors.HomeArea.of(framework.deal)
     else:
         area = selectors.home_area(request.user, request.GET.get("deal"))
     latest = selectors.latest_figures((i.pk for i in indicators), area.code)
