@@ -32,7 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core import csv_files, policy
 from core.text import CONTROL_CHARACTERS
 
-from . import ons
+from . import metric_links, ons
 from .choices import Direction, TargetKind, Unit
 from .models import Area, Indicator, IndicatorFramework, MissingFigure, Observation, Target
 from .periods import AmbiguousPeriod, parse_period
@@ -539,6 +539,8 @@ def _ons_indicator_values(meta: ons.IndicatorMeta | None, name: str, unit: str) 
         "decimal_places": min(meta.decimal_places, 4) if meta.decimal_places is not None else None,
         "unit": _app_unit(unit),
         "unit_label": unit[:100],
+        # Which way is better is not in ONS's metadata: data/metric_links.yaml says.
+        "direction": metric_links.load().direction(ons.indicator_code(name)),
     }
 
 
@@ -604,14 +606,17 @@ def _write_ons(
             indicator = Indicator(
                 framework=framework,
                 code=code,
-                direction=Direction.HIGHER_IS_BETTER,
                 position=Indicator.objects.filter(framework=framework).count() + 1,
                 **values,
             )
             report.new_indicators += 1
         else:
             if indicator.framework_id != framework.pk:  # another framework's: only its metadata
-                values = {k: v for k, v in values.items() if k not in ("name", "unit", "source")}
+                values = {
+                    k: v
+                    for k, v in values.items()
+                    if k not in ("name", "unit", "source", "direction")
+                }
             elif indicator.unit != values["unit"]:
                 raise ValidationError(
                     f"The unit {first.unit!r} contradicts the indicator {code!r}'s "
