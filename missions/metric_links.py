@@ -84,7 +84,7 @@ def parse(data: dict[str, Any]) -> MetricLinks:
             no_data[slug] = str(why_none).strip()
             continue
         links[slug] = []
-        for item in given:
+        for item in given or []:
             missing = [k for k in LINK_KEYS if not str(item.get(k) or "").strip()]
             if missing:
                 raise ValueError(f"Metric {slug!r}: a link lacks {', '.join(missing)}.")
