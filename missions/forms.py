@@ -7,6 +7,8 @@ service's ValidationError is put back on the fields with ``add_service_errors``.
 
 from __future__ import annotations
 
+import csv
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.forms.utils import ErrorDict
 
 from core.views import add_service_errors
 
-from . import services
+from . import ons, services
 from .choices import TargetKind
 from .models import Area
 
@@ -32,9 +34,11 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Upload a CSV file",
         help_text=(
-            f"Saved as CSV UTF-8, no larger than {MAX_MEGABYTES} MB, one figure a row under a "
-            "header row naming the columns: indicator, unit, period, area_code, area_name, "
-            "value and source."
+            f"Saved as CSV UTF-8, no larger than {MAX_MEGABYTES} MB, in one of two formats: "
+            "this service’s, one figure a row under a header row naming the columns indicator, "
+            "unit, period, area_code, area_name, value and source; or a figures file from ONS’s "
+            "Explore Local Statistics as it is published (<name>.csv), recognised by its header "
+            "row."
         ),
         error_messages={
             "required": "Select a CSV file",
@@ -44,13 +48,32 @@ class ImportForm(forms.Form):
         },
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
+    metadata = forms.FileField(
+        label="Upload the indicator metadata (optional)",
+        required=False,
+        help_text=(
+            "For a file from ONS’s Explore Local Statistics only: the JSON file published beside "
+            "the CSV (<name>.json). It gives the indicators their names, subtitles, "
+            "descriptions, caveats, sources and decimal places; without it they are named as the "
+            "CSV names them. The two files together must be no larger than "
+            f"{MAX_MEGABYTES} MB."
+        ),
+        error_messages={
+            "empty": "The selected metadata file is empty",
+            "invalid": "Select a JSON file",
+            "missing": "Select a JSON file",
+        },
+        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
+    )
     create_missing_indicators = forms.BooleanField(
         label="Create indicators the file names that are not known yet",
         required=False,
         help_text=(
             "They go into the ‘Imported indicators’ framework, named after their codes, for an "
             "administrator to name and place. Leave this unticked to have an unknown indicator "
-            "reported as a mistake in the file."
+            "reported as a mistake in the file. A file from ONS’s Explore Local Statistics always "
+            "creates its indicators, from its metadata, in the ‘ONS Explore Local Statistics’ "
+            "framework."
         ),
     )
 
@@ -60,6 +83,45 @@ class ImportForm(forms.Form):
         if (upload.size or 0) > services.MAX_IMPORT_BYTES:
             raise ValidationError(f"The selected file must be smaller than {MAX_MEGABYTES} MB")
         return upload
+
+    def clean_metadata(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("metadata")
+        if upload is None:
+            return None
+        if (upload.size or 0) > services.MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The selected metadata file must be smaller than {MAX_MEGABYTES} MB"
+            )
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload, metadata = cleaned.get("file"), cleaned.get("metadata")
+        if upload is None or metadata is None:
+            return cleaned
+        # The uploads of one request share the limit: past it, the last file arrives empty.
+        if (upload.size or 0) + (metadata.size or 0) > services.MAX_IMPORT_BYTES:
+            self.add_error(
+                "metadata",
+                f"The CSV file and the metadata file together must be smaller than "
+                f"{MAX_MEGABYTES} MB",
+            )
+            return cleaned
+        if not self.is_ons:
+            self.add_error(
+                "metadata",
+                "Metadata goes with a file from ONS’s Explore Local Statistics only: the CSV "
+                "file is in this service’s own format, so leave the metadata out",
+            )
+            return cleaned
+        try:
+            json.loads(self.read_metadata() or b"")
+        except ValueError:
+            self.add_error(
+                "metadata",
+                "The metadata file must be JSON: the <name>.json file ONS publishes beside the CSV",
+            )
+        return cleaned
 
     @classmethod
     def asking_again(cls, reason: str) -> ImportForm:
@@ -72,7 +134,26 @@ class ImportForm(forms.Form):
         return form
 
     def read(self) -> bytes:
-        return self.cleaned_data["file"].read()
+        return _contents(self.cleaned_data["file"])
+
+    def read_metadata(self) -> bytes | None:
+        """The metadata file's bytes, or None when none was uploaded."""
+        upload = self.cleaned_data.get("metadata")
+        return None if upload is None else _contents(upload)
+
+    @property
+    def is_ons(self) -> bool:
+        """Whether the CSV file is ONS’s Explore Local Statistics format, by its header row."""
+        upload: UploadedFile = self.cleaned_data["file"]
+        upload.seek(0)
+        header = upload.readline().decode("utf-8", "replace")
+        return ons.is_ons_header(next(csv.reader([header]), []))
+
+
+def _contents(upload: UploadedFile) -> bytes:
+    """All of an uploaded file, however often it is asked for."""
+    upload.seek(0)
+    return upload.read()
 
 
 class AreaChoiceField(forms.ModelChoiceField):

@@ -6,6 +6,11 @@ the bytes wait in the session, and the preview's confirm button carries their SH
 is confirmed is exactly what was previewed. Confirming plans the same bytes again (the figures
 held may have changed since) and applies that plan.
 
+A CSV file whose header is ONS's Explore Local Statistics format (``ons.is_ons_header``) goes
+the same way through ``services.import_ons_file``, with the indicator metadata uploaded beside
+it: a dry run is the preview, and confirming imports the same bytes for real, checked again
+against the figures held then, all or nothing.
+
 Views are thin: writes go through ``services``, and who may do what is asked of
 ``core.policy``. An indicator that does not exist is a 404; a page the person may not use
 is a 403.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +46,18 @@ from .models import Area, Indicator, Observation, Target
 # The upload waiting to be confirmed, and what the last confirmed import did.
 PENDING_KEY = "missions.import.pending"
 RESULT_KEY = "missions.import.result"
+ONS_FORMAT = "ons"  # a pending upload's or a result's format, when it is not the app's own
+# What an ONS file's import did, as its result page says it.
+ONS_COUNTS = (
+    "new",
+    "corrected",
+    "unchanged",
+    "missing",
+    "repeats",
+    "new_areas",
+    "new_indicators",
+    "updated_indicators",
+)
 # A preview counts every row, but lists at most SHOWN_ROWS in each table, and SUMMARY_ERRORS
 # in its error summary.
 SHOWN_ROWS = 200
@@ -52,8 +70,12 @@ def _require_figures(request: HttpRequest, framework_deal_id: int | None = None)
         raise PermissionDenied("Only an administrator can change the figures.")
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _digest(data: bytes, metadata: bytes | None = None) -> str:
+    """The SHA-256 of an upload; with a metadata file, of both files' own digests in turn."""
+    if metadata is None:
+        return hashlib.sha256(data).hexdigest()
+    both = hashlib.sha256(data).digest() + hashlib.sha256(metadata).digest()
+    return hashlib.sha256(both).hexdigest()
 
 
 # --- Import: upload, preview, confirm ---------------------------------------------------------
@@ -66,8 +88,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if not form.is_bound or not form.is_valid():
         return _upload_page(request, form)
     data = form.read()
-    create = form.cleaned_data["create_missing_indicators"]
     name = form.cleaned_data["file"].name or "the file"
+    if form.is_ons:
+        metadata = form.read_metadata()
+        metadata_name = form.cleaned_data["metadata"].name if metadata is not None else ""
+        return _ons_upload(request, data, metadata, name=name, metadata_name=metadata_name)
+    create = form.cleaned_data["create_missing_indicators"]
     plan = services.plan_import(
         data, acting_user=policy.signed_in(request.user), create_missing_indicators=create
     )
@@ -168,19 +194,35 @@ def _corrected_lines(corrected: list[tuple[Observation, Decimal]]) -> list[Corre
     ]
 
 
-def _pending_bytes(request: HttpRequest, digest: str) -> tuple[bytes, dict[str, Any]] | None:
+@dataclass(frozen=True)
+class Pending:
+    """The upload the preview showed, as the session holds it."""
+
+    data: bytes
+    metadata: bytes | None
+    session: dict[str, Any]
+
+    @property
+    def is_ons(self) -> bool:
+        return self.session.get("format") == ONS_FORMAT
+
+
+def _pending_bytes(request: HttpRequest, digest: str) -> Pending | None:
     """The upload the preview showed, if the session still holds exactly it."""
     pending = request.session.get(PENDING_KEY)
     if not isinstance(pending, dict) or not digest:
         return None
     try:
         data = base64.b64decode(pending["data"], validate=True)
+        metadata = pending.get("metadata")
+        if metadata is not None:
+            metadata = base64.b64decode(metadata, validate=True)
     except (KeyError, ValueError, TypeError):
         return None
-    held = _digest(data)
+    held = _digest(data, metadata)
     if not hmac.compare_digest(held, digest) or not hmac.compare_digest(held, pending["sha256"]):
         return None
-    return data, pending
+    return Pending(data, metadata, pending)
 
 
 @require_POST
@@ -199,7 +241,9 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
                 "shown: upload it again"
             ),
         )
-    data, pending = held
+    if held.is_ons:
+        return _ons_confirm(request, held)
+    data, pending = held.data, held.session
     create = bool(pending["create_missing_indicators"])
     # Planned again: the figures held may have changed since the preview.
     plan = services.plan_import(
@@ -249,7 +293,106 @@ def import_done(request: HttpRequest) -> HttpResponse:
     result = request.session.get(RESULT_KEY)
     if not isinstance(result, dict):
         return redirect("observation-import")
+    if result.get("format") == ONS_FORMAT:
+        return render(request, "missions/figures/import_ons_done.html", {"result": result})
     return render(request, "missions/figures/import_done.html", {"result": result})
+
+
+# --- Import of ONS's Explore Local Statistics files -------------------------------------------
+
+
+def _ons_upload(
+    request: HttpRequest,
+    data: bytes,
+    metadata: bytes | None,
+    *,
+    name: str,
+    metadata_name: str,
+) -> HttpResponse:
+    report = services.import_ons_file(
+        data, metadata, name=name, acting_user=policy.signed_in(request.user), dry_run=True
+    )
+    pending: dict[str, Any] | None = None
+    if report.outcome == services.IMPORTED:
+        pending = {
+            "format": ONS_FORMAT,
+            "data": base64.b64encode(data).decode("ascii"),
+            "metadata": None if metadata is None else base64.b64encode(metadata).decode("ascii"),
+            "sha256": _digest(data, metadata),
+            "name": name,
+            "metadata_name": metadata_name,
+        }
+        request.session[PENDING_KEY] = pending
+    else:
+        _forget(request)
+    return _ons_preview_page(request, report, metadata_name=metadata_name, pending=pending)
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    row: int | None  # None: a problem of the whole file (its metadata, say)
+    reason: str
+
+
+ROW_PROBLEM = re.compile(r"^Row (\d+): (.*)$", re.S)
+
+
+def _problem_lines(problems: list[str]) -> list[ProblemLine]:
+    """The report's problems ("Row 7: ...") as a table's rows, the row number in its column."""
+    lines = []
+    for problem in problems:
+        match = ROW_PROBLEM.match(problem)
+        lines.append(ProblemLine(int(match[1]), match[2]) if match else ProblemLine(None, problem))
+    return lines
+
+
+def _ons_preview_page(
+    request: HttpRequest,
+    report: services.FileReport,
+    *,
+    metadata_name: str,
+    pending: dict[str, Any] | None,
+) -> HttpResponse:
+    refused = report.outcome == services.REFUSED
+    problems = _problem_lines(report.problems)
+    context = {
+        "report": report,
+        "refused": refused,
+        "changes": report.outcome == services.IMPORTED,
+        "file_name": report.name,
+        "metadata_name": metadata_name,
+        "sha256": pending["sha256"] if pending else "",
+        "problems": problems,
+        "summary_problems": problems[:SUMMARY_ERRORS],
+        "bad_rows": len({p.row for p in problems if p.row is not None}),
+        "form": forms.ImportForm() if refused else None,
+    }
+    return render(request, "missions/figures/import_ons_preview.html", context)
+
+
+def _ons_confirm(request: HttpRequest, pending: Pending) -> HttpResponse:
+    # Imported for real, checked again against the figures held now: all of it, or nothing.
+    report = services.import_ons_file(
+        pending.data,
+        pending.metadata,
+        name=pending.session["name"],
+        acting_user=policy.signed_in(request.user),
+    )
+    _forget(request)
+    if report.outcome == services.REFUSED:
+        return _ons_preview_page(
+            request, report, metadata_name=pending.session["metadata_name"], pending=None
+        )
+    request.session[RESULT_KEY] = {
+        "format": ONS_FORMAT,
+        "sha256": pending.session["sha256"],
+        "name": report.name,
+        "metadata_name": pending.session["metadata_name"],
+        "framework": services.ONS_FRAMEWORK["slug"],
+        "left_out": len(report.left_out),
+        **{count: getattr(report, count) for count in ONS_COUNTS},
+    }
+    return redirect("observation-import-done")
 
 
 # --- Export -----------------------------------------------------------------------------------

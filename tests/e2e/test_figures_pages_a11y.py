@@ -1,8 +1,9 @@
 """The administrators' pages for the figures meet WCAG 2.2 AA as axe-core sees them in a real
 browser: the upload page (empty and submitted without a file), the preview of a file with a
-mistake, the preview of the real ONS file and the result once confirmed, and an indicator's
-baselines and targets (with targets, and its form submitted empty). Each page is saved as
-var/screenshots/<name>.png."""
+mistake, the preview of the real ONS file and the result once confirmed, the same for a file
+from ONS's Explore Local Statistics with its metadata (and one with rows left out, and one
+damaged), and an indicator's baselines and targets (with targets, and its form submitted empty).
+Each page is saved as var/screenshots/<name>.png."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import io
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,6 +26,9 @@ from ..conftest import People
 from .conftest import assert_accessible, screenshot
 
 ONS = settings.BASE_DIR / "data" / "ons_subnational_indicators_wmca_2022.csv"
+EXPLORE = settings.BASE_DIR / "data" / "ons-explore-local-statistics"
+HLE = EXPLORE / "healthy-life-expectancy" / "healthy-life-expectancy.csv"
+FDI = EXPLORE / "foreign-direct-investment" / "foreign-direct-investment.csv"
 GVA = "gva_per_hour_worked"
 
 OpenAs = Callable[[str | None, str], None]
@@ -42,10 +47,18 @@ def _with_a_bad_row() -> bytes:
     return out.getvalue().encode()
 
 
-def _choose(page: Page, data: bytes, name: str, *, create: bool) -> None:
-    page.locator("input[type=file]").set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": data}
-    )
+def _lines(path: Path, *numbers: range) -> bytes:
+    """The header and the given lines of a published file (1 is the header), as written."""
+    published = path.read_bytes().splitlines(keepends=True)
+    return published[0] + b"".join(published[n - 1] for r in numbers for n in r)
+
+
+def _choose(
+    page: Page, data: bytes, name: str, *, create: bool, metadata: Path | None = None
+) -> None:
+    page.locator("#id_file").set_input_files({"name": name, "mimeType": "text/csv", "buffer": data})
+    if metadata is not None:
+        page.get_by_label("Upload the indicator metadata (optional)").set_input_files(metadata)
     if create:
         page.get_by_label("Create indicators the file names that are not known yet").check()
     page.get_by_role("button", name="Check the file").click()
@@ -143,6 +156,63 @@ def test_a_corrected_figure_is_previewed_accessibly(
     expect(table.locator("tbody td")).to_have_text(["Dudley", "2019", "26.6", "26.75"])
     screenshot(page, "figures-import-preview-corrected")
     assert_accessible(page)
+
+
+def test_the_preview_of_an_explore_local_statistics_file_and_the_result_are_accessible(
+    page: Page, open_as: OpenAs
+) -> None:
+    # The first 30 rows of each indicator of healthy life expectancy, as published.
+    data = _lines(HLE, range(2, 32), range(2909, 2939))
+    open_as("admin", "/observations/import/")
+    _choose(page, data, HLE.name, create=False, metadata=HLE.with_suffix(".json"))
+    expect(page).to_have_title(re.compile(r"^Check the figures before importing"))
+    expect(page.locator(".govuk-caption-l")).to_have_text(
+        "healthy-life-expectancy.csv with healthy-life-expectancy.json"
+    )
+    counts = page.locator("#counts")
+    expect(counts.locator(".govuk-summary-list__row").first).to_contain_text("New figures 60")
+    screenshot(page, "figures-import-ons-preview")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Confirm the import").click()
+    expect(page.locator("h1")).to_have_text("Figures imported")
+    expect(page.locator(".govuk-panel__body")).to_have_text("60 new, 0 corrected")
+    screenshot(page, "figures-import-ons-done")
+    assert_accessible(page)
+    assert Observation.objects.count() == 60
+
+
+def test_the_preview_of_an_explore_local_statistics_file_with_rows_left_out_is_accessible(
+    page: Page, open_as: OpenAs
+) -> None:
+    # Greater Manchester's first rows, the Scottish city regions without a GSS code, and
+    # figures suppressed ('c').
+    data = _lines(FDI, range(2, 12), range(762, 765), range(1576, 1582))
+    open_as("admin", "/observations/import/")
+    _choose(page, data, FDI.name, create=False, metadata=FDI.with_suffix(".json"))
+    expect(page.locator("#left-out tbody tr")).to_have_count(3)
+    expect(page.locator("#left-out tbody th")).to_have_text(["12", "13", "14"])
+    screenshot(page, "figures-import-ons-preview-left-out")
+    assert_accessible(page)
+
+
+def test_the_preview_of_a_damaged_explore_local_statistics_file_is_accessible(
+    page: Page, open_as: OpenAs
+) -> None:
+    published = _lines(HLE, range(2, 32)).splitlines(keepends=True)
+    published[4] = published[4].replace(b",2020-01-01/P3Y,", b",2020-02-30/P3Y,")
+    published[8] = published[8].removeprefix(b"K02000001")
+    open_as("admin", "/observations/import/")
+    _choose(page, b"".join(published), HLE.name, create=False)
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Check the figures before importing"))
+    expect(summary).to_contain_text("Row 9: There is no area code.")
+    expect(page.locator("#problems tbody th")).to_have_text(["5", "9"])
+    expect(page.get_by_role("button", name="Confirm the import")).to_have_count(0)
+    screenshot(page, "figures-import-ons-preview-errors")
+    assert_accessible(page)
+    assert Observation.objects.count() == 0
 
 
 def test_the_targets_page_has_no_accessibility_violations(
