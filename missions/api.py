@@ -266,6 +266,73 @@ class RulesSerializer(serializers.Serializer[Any]):
     target = serializers.CharField()
 
 
+class BaselineSerializer(serializers.Serializer[Any]):
+    period = serializers.CharField(source="baseline_period")
+    value = _figure(source="baseline_value")
+
+
+class StatementGeographySerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="uk-upper-tier or uk-lower-tier.")
+    words = serializers.CharField(help_text="The Statement's own words for the geography.")
+    entity_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="The GSS entity codes of the areas it ranks."
+    )
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["entity_codes"] = sorted(data["entity_codes"])
+        return data
+
+
+class AreaPlaceSerializer(serializers.Serializer[Any]):
+    area = serializers.CharField(source="area.gss_code", help_text="The area's GSS code.")
+    area_name = serializers.CharField(source="area.name")
+    figure = _figure(allow_null=True, help_text="The area's figure; null for the worst third.")
+    rank = serializers.IntegerField(help_text="1 is the best.")
+    of = serializers.IntegerField(help_text="How many areas were ranked.")
+    decile = serializers.IntegerField(
+        allow_null=True, help_text="1 (best tenth) to 10; null for the worst third."
+    )
+    group = serializers.CharField(help_text="e.g. top decile, bottom decile, worst third, rest.")
+    note = serializers.CharField(help_text="For the worst third: the area's worst metric.")
+
+
+class StatementMeasureSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="decile-gap (mission 7) or worst-third (mission 8).")
+    mission = serializers.IntegerField()
+    title = serializers.CharField()
+    indicators = serializers.ListField(
+        source="indicator_codes",
+        child=serializers.CharField(),
+        help_text="The codes of the indicators measured.",
+    )
+    geography = StatementGeographySerializer()
+    value = _figure(allow_null=True, help_text="For `period`; null if it cannot be computed.")
+    unit = serializers.CharField()
+    period = serializers.CharField(help_text="The newest period it can be computed for.")
+    area_count = serializers.IntegerField(help_text="How many areas it was computed over.")
+    baseline = BaselineSerializer(
+        source="*",
+        allow_null=True,
+        help_text="The measure for the Statement's baseline (2017-2019); null if none.",
+    )
+    change = _figure(
+        allow_null=True, help_text="value minus the baseline's (negative: the gap narrowed)."
+    )
+    related_only = serializers.BooleanField(
+        help_text="True when computed on related published figures, not the metric itself."
+    )
+    note = serializers.CharField()
+    explanation = serializers.CharField(help_text="How it is computed, in words.")
+    places = AreaPlaceSerializer(many=True, help_text="Every area measured, best first.")
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        if instance.baseline is None:
+            data["baseline"] = None
+        return data
+
+
 class IndicatorMeasuresSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField(help_text="The indicator's code.")
     level = serializers.CharField(help_text="The level of the areas measured and compared.")
@@ -278,6 +345,12 @@ class IndicatorMeasuresSerializer(serializers.Serializer[Any]):
     )
     progress = ProgressSerializer(
         many=True, help_text="Each area with a figure, a baseline or a target, by name."
+    )
+    statement = StatementMeasureSerializer(
+        many=True,
+        help_text="The Statement of Levelling Up Missions' own gap measures this indicator "
+        "takes part in, over the geography the Statement names (every UK local area at one "
+        "tier), for the newest period they can be computed for and for the 2017-2019 baseline.",
     )
     rules = RulesSerializer(help_text="The rules the measures follow, as the pages print them.")
 
@@ -320,6 +393,7 @@ def indicator_measures(indicator: Indicator, level: str, today: date) -> dict[st
         ),
         "measures": measures.measures_for(indicator=indicator, latest=latest),
         "progress": progress,
+        "statement": selectors.statement_measures(indicator),
         "rules": {
             "rag": measures.RAG_RULE,
             "trend": measures.TREND_RULE,
@@ -387,7 +461,10 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
         "over the areas' newest figures (missions 1, 8 and 9: the gap between the top area "
         "and the others; mission 7: the gap between the top and bottom deciles, which needs at "
         "least 10 areas); and each area's progress from its baseline towards its target, with "
-        "the trend and a RAG. Every rule applied is in `rules`, as the pages print it.",
+        "the trend and a RAG; and in `statement`, the Statement's own gap measures over the "
+        "geography it names (mission 7: the decile gap over the UK's upper-tier areas; mission "
+        "8: the worst third of its lower-tier areas), each with its period, area count and "
+        "2017-2019 baseline. Every rule applied is in `rules`, as the pages print it.",
     )
     @action(detail=True, methods=["get"])
     def measures(self, request: Request, code: str | None = None) -> Response:

@@ -600,3 +600,275 @@ def measures_for(*, indicator: Indicator, latest: list[Observation]) -> list[Mea
 TOP_GAP_MISSIONS = frozenset({1, 8, 9})
 DECILE_GAP_MISSIONS = frozenset({7})
 WORST_THIRD_MISSIONS = frozenset({8})
+
+
+# --- The Statement's own gap measures, over the geography it names ---------------------------
+#
+# The measures above rank whatever areas a page gives them (a deal's districts). The Statement
+# of Levelling Up Missions ranks every local area of the UK at one tier, one period at a time,
+# and assesses the gaps against the 2017-2019 figures. Here the same arithmetic runs over the
+# areas and periods the Statement names, for the indicators data/metric_links.yaml links to its
+# metrics.
+
+
+@dataclass(frozen=True)
+class StatementGeography:
+    key: str
+    words: str  # the Statement's own words for it
+    entity_codes: frozenset[str]  # the GSS entity codes (the first three characters) it takes
+
+    def holds(self, gss_code: str) -> bool:
+        return gss_code[:3] in self.entity_codes
+
+    @property
+    def codes_text(self) -> str:
+        return ", ".join(sorted(self.entity_codes))
+
+
+# Upper tier: unitary authorities (E06), metropolitan districts (E08), London boroughs (E09) and
+# counties (E10) in England, Welsh unitary authorities (W06), Scottish council areas (S12) and
+# Northern Ireland's local government districts (N09). Lower tier: the same with the
+# non-metropolitan districts (E07) in place of the counties. A file's "geography" label cannot
+# pick these out: it calls metropolitan districts and London boroughs "Local Authority District".
+UPPER_TIER = StatementGeography(
+    "uk-upper-tier",
+    "upper tier local authorities in England, local authorities in Wales, council areas in "
+    "Scotland and local government areas in Northern Ireland",
+    frozenset({"E06", "E08", "E09", "E10", "W06", "S12", "N09"}),
+)
+LOWER_TIER = StatementGeography(
+    "uk-lower-tier",
+    "lower tier local authority level in England, local authorities in Wales, council areas in "
+    "Scotland and local government areas in Northern Ireland",
+    frozenset({"E06", "E07", "E08", "E09", "W06", "S12", "N09"}),
+)
+
+# "2017-2019 data as the baseline for the gap reduction" (the Statement, missions 7 and 8).
+BASELINE_WORDS = "2017-2019"
+BASELINE_FROM, BASELINE_TO = date(2017, 1, 1), date(2019, 12, 31)
+
+STATEMENT_PERIOD_RULE = (
+    "Each measure is computed one period at a time, over the areas of the Statement's geography "
+    "with a figure for that period, and shown for the newest period it can be computed for. The "
+    "baseline is the newest period that lies wholly within 2017 to 2019, the Statement's "
+    "baseline for the gaps: for three-year healthy life expectancy figures that is 2017-2019 "
+    "itself; for yearly well-being figures (April to March) it is April 2018 to March 2019."
+)
+
+RELATED_NOTE = (
+    "Computed on related published figures, not the Statement's metrics: these files give the "
+    "mean ratings, while the Statement counts the shares of people with low ratings (high for "
+    "anxiety). The ranking follows the Statement's method; the figures are not its figures."
+)
+
+
+@dataclass(frozen=True)
+class AreaPlace:
+    """Where one area sits in a measure: its rank (1 is best) of how many, and its decile."""
+
+    area: Area
+    figure: Decimal | None
+    rank: int
+    of: int
+    decile: int | None  # 1 (best tenth) to 10; None for a measure not read in deciles
+    group: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StatementMeasure:
+    key: str  # "decile-gap" | "worst-third"
+    mission: int
+    indicators: list[Indicator]  # the indicators measured (one, or mission 8's four)
+    geography: StatementGeography
+    measure: Measure | None  # for the newest period it can be computed for; None if none
+    period: str
+    baseline: Measure | None
+    baseline_period: str
+    related_only: bool  # computed on related figures, not the metric itself
+    places: list[AreaPlace]  # every area measured in ``period``, best first
+
+    @property
+    def indicator_codes(self) -> list[str]:
+        return [i.code for i in self.indicators]
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.measure.value if self.measure is not None else None
+
+    @property
+    def baseline_value(self) -> Decimal | None:
+        return self.baseline.value if self.baseline is not None else None
+
+    @property
+    def change(self) -> Decimal | None:
+        """How much the gap moved since the baseline (negative: it narrowed)."""
+        if self.value is None or self.baseline_value is None:
+            return None
+        return self.value - self.baseline_value
+
+    @property
+    def area_count(self) -> int:
+        return len(self.places)
+
+    @property
+    def title(self) -> str:
+        return self.measure.title if self.measure is not None else ""
+
+    @property
+    def unit(self) -> str:
+        return self.measure.unit if self.measure is not None else self.indicators[0].unit
+
+    @property
+    def explanation(self) -> str:
+        text = self.measure.explanation if self.measure is not None else ""
+        # The measures above read each area's newest figure; here every figure is the period's.
+        text = text.replace("From each area's newest figures, as", "As", 1)
+        text = text.replace("From each area's newest figure, as", "As", 1)
+        text = f"Over {self.geography.words} (GSS codes {self.geography.codes_text}). {text}"
+        return f"{text} {STATEMENT_PERIOD_RULE}"
+
+    @property
+    def note(self) -> str:
+        if self.related_only:
+            return RELATED_NOTE
+        if self.measure is None:
+            return "There are too few areas with figures in any one period to compute it."
+        return ""
+
+
+def _periods_newest_first(observations: Iterable[Observation]) -> list[tuple[str, date | None]]:
+    seen: dict[str, Observation] = {}
+    for o in observations:
+        seen.setdefault(o.period, o)
+    return [(o.period, o.period_end) for o in reversed(ordered(seen.values()))]
+
+
+def _in_baseline(observation: Observation) -> bool:
+    start, end = observation.period_start, observation.period_end
+    return start is not None and end is not None and BASELINE_FROM <= start <= end <= BASELINE_TO
+
+
+def _baseline_period(observations: Iterable[Observation]) -> str:
+    within = [o for o in observations if _in_baseline(o)]
+    return ordered(within)[-1].period if within else ""
+
+
+def _decile(position: int, count: int, size: int) -> int:
+    """The decile of the area at ``position`` (0 is the best): the top and bottom deciles are the
+    whole tenths the gap is read from; the areas between are shared evenly by deciles 2 to 9."""
+    if position < size:
+        return 1
+    if position >= count - size:
+        return 10
+    between = count - 2 * size
+    return 2 + (position - size) * 8 // between
+
+
+def statement_decile_gap(
+    indicator: Indicator, observations: list[Observation], mission: int = 7
+) -> StatementMeasure:
+    """Mission 7: the decile gap, per period, over the UK's upper-tier areas."""
+    mine = [o for o in observations if UPPER_TIER.holds(o.area.gss_code)]
+    by_period: dict[str, list[Observation]] = {}
+    for o in mine:
+        by_period.setdefault(o.period, []).append(o)
+    newest: Measure | None = None
+    period = ""
+    for label, _ in _periods_newest_first(mine):
+        computed = decile_gap(indicator=indicator, latest=by_period[label])
+        if computed.value is not None:
+            newest, period = computed, label
+            break
+    baseline_period = _baseline_period(mine)
+    baseline = (
+        decile_gap(indicator=indicator, latest=by_period[baseline_period])
+        if baseline_period
+        else None
+    )
+    places: list[AreaPlace] = []
+    if newest is not None:
+        count, size = len(newest.rows), len(newest.rows) // 10
+        places = [
+            AreaPlace(
+                area=row.area,
+                figure=row.figure,
+                rank=n + 1,
+                of=count,
+                decile=_decile(n, count, size),
+                group=row.group,
+            )
+            for n, row in enumerate(newest.rows)
+        ]
+    return StatementMeasure(
+        key="decile-gap",
+        mission=mission,
+        indicators=[indicator],
+        geography=UPPER_TIER,
+        measure=newest,
+        period=period,
+        baseline=baseline if baseline is not None and baseline.value is not None else None,
+        baseline_period=baseline_period if baseline is not None else "",
+        related_only=False,
+        places=places,
+    )
+
+
+def statement_worst_third(
+    mission: int, by_indicator: dict[Indicator, list[Observation]], *, related_only: bool
+) -> StatementMeasure:
+    """Mission 8: the worst-performing third of the UK's lower-tier areas, by their worst
+    metric, against the rest, per period (the periods every indicator has)."""
+    mine = {
+        i: [o for o in observations if LOWER_TIER.holds(o.area.gss_code)]
+        for i, observations in by_indicator.items()
+    }
+    shared = (
+        set.intersection(*({o.period for o in obs} for obs in mine.values())) if mine else set()
+    )
+    every = [o for obs in mine.values() for o in obs if o.period in shared]
+
+    def at(label: str) -> Measure:
+        return worst_third(
+            mission=mission,
+            latest_by_indicator={
+                i: [o for o in obs if o.period == label] for i, obs in mine.items()
+            },
+        )
+
+    newest: Measure | None = None
+    period = ""
+    for label, _ in _periods_newest_first(every):
+        computed = at(label)
+        if computed.value is not None:
+            newest, period = computed, label
+            break
+    baseline_period = _baseline_period(every)
+    baseline = at(baseline_period) if baseline_period else None
+    places: list[AreaPlace] = []
+    if newest is not None:
+        count = len(newest.rows)
+        places = [  # the measure lists the worst first; places run best first
+            AreaPlace(
+                area=row.area,
+                figure=None,
+                rank=n + 1,
+                of=count,
+                decile=None,
+                group=row.group,
+                note=row.note,
+            )
+            for n, row in enumerate(reversed(newest.rows))
+        ]
+    return StatementMeasure(
+        key="worst-third",
+        mission=mission,
+        indicators=list(by_indicator),
+        geography=LOWER_TIER,
+        measure=newest,
+        period=period,
+        baseline=baseline if baseline is not None and baseline.value is not None else None,
+        baseline_period=baseline_period if baseline is not None else "",
+        related_only=related_only,
+        places=places,
+    )

@@ -143,3 +143,34 @@ def _iso_interval(label: str, start: date, count: int, unit: str) -> tuple[date,
         day = min(start.day, calendar.monthrange(year, month)[1])
         return start, date(year, month, day) - timedelta(days=1)
     return start, start + timedelta(days=count * (7 if unit == "W" else 1) - 1)
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def _month_text(day: date) -> str:
+    return f"{calendar.month_name[day.month]} {day.year}"
+
+
+def describe(label: str) -> str:
+    """An ISO 8601 period as a person reads it: ``2017-01-01/P3Y`` is "2017 to 2019",
+    ``2022-04-01/P1Y`` "April 2022 to March 2023", ``2025-04-30`` "30 April 2025". Any other
+    label is already in words, and is returned as it is."""
+    text = _QUALIFIER.sub("", label.strip())
+    if not (_ISO_DATE.match(text) or _ISO_INTERVAL.match(text)):
+        return label
+    try:
+        start, end = parse_period(text)
+    except ValueError:
+        return label
+    if start == end:
+        return _day_text(start)
+    whole_months = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+    if whole_months and start.month == 1 and end.month == 12:
+        return str(start.year) if start.year == end.year else f"{start.year} to {end.year}"
+    if whole_months:
+        if (start.year, start.month) == (end.year, end.month):
+            return _month_text(start)
+        return f"{_month_text(start)} to {_month_text(end)}"
+    return f"{_day_text(start)} to {_day_text(end)}"

@@ -14,7 +14,7 @@ from django.http import Http404
 
 from core import selectors as core_selectors
 
-from . import charts, measures
+from . import charts, measures, metric_links, reference
 from .choices import AreaLevel, Direction, TargetKind
 from .models import (
     Area,
@@ -352,6 +352,127 @@ def mission_district_figures(
     with_figures = {i: by_indicator[i.pk] for i in mission_indicators if i.pk in by_indicator}
     left_out = [i for i in mission_indicators if i.pk not in by_indicator]
     return with_figures, left_out
+
+
+# --- The Statement's gap measures --------------------------------------------------------------
+
+
+def _mission_by_metric() -> dict[str, int]:
+    return {
+        m["slug"]: mission["number"] for mission in reference.MISSIONS for m in mission["metrics"]
+    }
+
+
+def _in_geography(geography: measures.StatementGeography) -> Q:
+    where = Q()
+    for code in sorted(geography.entity_codes):
+        where |= Q(area__gss_code__startswith=code)
+    return where
+
+
+def _figures_in(
+    indicators: list[Indicator], geography: measures.StatementGeography
+) -> list[Observation]:
+    rows = list(
+        Observation.objects.filter(_in_geography(geography), indicator__in=indicators)
+        .select_related("area")
+        .order_by("indicator_id", "area__name")
+    )
+    by_id = {i.pk: i for i in indicators}
+    for o in rows:
+        o.indicator = by_id[o.indicator_id]  # the measures read it: no query per row
+    return rows
+
+
+@dataclass(frozen=True)
+class LinkedFigure:
+    """A published figure linked to a metric: the link, and the indicator if it is held."""
+
+    link: metric_links.Link
+    indicator: Indicator | None
+
+
+@dataclass(frozen=True)
+class MetricSources:
+    """What reports a metric among the published figures, or why nothing does."""
+
+    figures: list[LinkedFigure]
+    no_data: str
+
+
+def metric_sources(user: AnyUser) -> dict[str, MetricSources]:
+    """Metric slug -> the published figures linked to it (data/metric_links.yaml), each with
+    its indicator where the person may see it held, or why there are none (1 query)."""
+    links = metric_links.load()
+    codes = {lk.indicator for group in links.links.values() for lk in group}
+    held = {i.code: i for i in indicators(user).filter(code__in=codes)}
+    found = {
+        slug: MetricSources([LinkedFigure(lk, held.get(lk.indicator)) for lk in group], "")
+        for slug, group in links.links.items()
+    }
+    found.update({slug: MetricSources([], why) for slug, why in links.no_data.items()})
+    return found
+
+
+@dataclass(frozen=True)
+class MetricLinkView:
+    link: metric_links.Link
+    metric: Metric | None
+    mission: int
+
+
+def links_of_indicator(indicator: Indicator) -> list[MetricLinkView]:
+    """The Statement's metrics an indicator reports, or is related to (1 query if any)."""
+    links = metric_links.load().for_indicator(indicator.code)
+    if not links:
+        return []
+    metrics = {
+        m.slug: m
+        for m in Metric.objects.filter(slug__in=[lk.metric for lk in links]).select_related(
+            "mission"
+        )
+    }
+    mission_of = _mission_by_metric()
+    return [MetricLinkView(lk, metrics.get(lk.metric), mission_of[lk.metric]) for lk in links]
+
+
+def statement_measures(indicator: Indicator) -> list[measures.StatementMeasure]:
+    """The Statement's gap measures that an indicator takes part in, over the geography the
+    Statement names (data/metric_links.yaml says which indicators report which metric): the
+    decile gap for an indicator that is mission 7's metric (1 query), and the worst third for
+    one linked to mission 8's metrics, over all of them (2 queries)."""
+    links = metric_links.load()
+    mission_of = _mission_by_metric()
+    found: list[measures.StatementMeasure] = []
+    for link in links.for_indicator(indicator.code):
+        mission = mission_of[link.metric]
+        if mission in measures.DECILE_GAP_MISSIONS and link.is_the_metric:
+            observations = _figures_in([indicator], measures.UPPER_TIER)
+            found.append(measures.statement_decile_gap(indicator, observations, mission))
+        elif mission in measures.WORST_THIRD_MISSIONS and not any(
+            m.key == "worst-third" for m in found
+        ):
+            mission_links = [
+                lk
+                for slug, n in mission_of.items()
+                if n == mission
+                for lk in links.for_metric(slug)
+            ]
+            codes = [lk.indicator for lk in mission_links]
+            held = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+            measured = [held[c] for c in codes if c in held]
+            observations = _figures_in(measured, measures.LOWER_TIER)
+            by_indicator: dict[Indicator, list[Observation]] = {i: [] for i in measured}
+            for o in observations:
+                by_indicator[o.indicator].append(o)
+            found.append(
+                measures.statement_worst_third(
+                    mission,
+                    by_indicator,
+                    related_only=not all(lk.is_the_metric for lk in mission_links),
+                )
+            )
+    return found
 
 
 # --- The frameworks pages ---------------------------------------------------------------------

@@ -94,12 +94,10 @@ def test_a_faulty_mapping_is_refused_naming_the_metric(data: dict, fault: str) -
 def test_an_imported_indicator_reads_which_way_is_better_from_the_mapping(
     reference: object, tmp_path: Path
 ) -> None:
-    for name in ("personal-wellbeing-estimates", "claimant-count"):
+    for name in ("premises-below-30", "gigabit-capable-broadband"):
         shutil.copytree(ONS / name, tmp_path / name)
     reports = services.import_ons_directory(tmp_path, acting_user=None)
     assert [r.outcome for r in reports] == [services.IMPORTED, services.IMPORTED]
     direction = dict(Indicator.objects.values_list("code", "direction"))
-    assert direction["anxiety"] == Direction.LOWER_IS_BETTER
-    assert direction["claimant-count"] == Direction.LOWER_IS_BETTER
-    assert direction["satisfaction"] == Direction.HIGHER_IS_BETTER
-    assert direction["happiness"] == Direction.HIGHER_IS_BETTER
+    assert direction["premises-below-30mbps"] == Direction.LOWER_IS_BETTER
+    assert direction["gigabit-capable-broadband"] == Direction.HIGHER_IS_BETTER

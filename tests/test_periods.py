@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from missions.choices import YearBasis
-from missions.periods import parse_period
+from missions.periods import describe, parse_period
 
 CSV = Path(__file__).resolve().parent.parent / "data" / "ons_subnational_indicators_wmca_2022.csv"
 
@@ -74,3 +74,21 @@ def test_a_split_year_is_dated_by_the_indicators_year_basis(label, basis, start,
 def test_a_split_year_of_years_that_do_not_follow_is_refused_whatever_the_basis():
     with pytest.raises(ValueError, match="not consecutive"):
         parse_period("2019-22", YearBasis.FINANCIAL)
+
+
+@pytest.mark.parametrize(
+    "label,words",
+    [
+        ("2017-01-01/P3Y", "2017 to 2019"),
+        ("2023-01-01/P1Y", "2023"),
+        ("2022-04-01/P1Y", "April 2022 to March 2023"),
+        ("2024-03-01/P1M", "March 2024"),
+        ("2025-04-30", "30 April 2025"),
+        ("2024-03-15/P1M", "15 March 2024 to 14 April 2024"),
+        ("2020/21", "2020/21"),
+        ("2017-2019", "2017-2019"),
+        ("2019-13-01", "2019-13-01"),
+    ],
+)
+def test_an_iso_period_is_described_in_words_and_any_other_label_is_kept(label, words):
+    assert describe(label) == words

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.choices import Classification
+from missions.periods import describe as describe_period
 from tracker.choices import Rag
 
 register = template.Library()
@@ -41,3 +42,9 @@ def classification_tag(classification: str) -> str:
 @register.filter
 def people(users: list[object]) -> str:
     return ", ".join(str(u) for u in users)
+
+
+@register.filter
+def period_text(label: str) -> str:
+    """A period as a person reads it ("2017 to 2019", not "2017-01-01/P3Y")."""
+    return describe_period(label)

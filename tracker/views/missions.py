@@ -18,7 +18,7 @@ from core import policy
 from core.text import word_diff
 from missions import charts, measures, selectors
 from missions.choices import AreaLevel, TargetKind
-from missions.models import Area, Indicator, IndicatorTheme, Observation, Target
+from missions.models import Area, Indicator, IndicatorTheme, Metric, Observation, Target
 from missions.services import format_value
 from tracker.selectors import links
 
@@ -27,8 +27,16 @@ def mission_list(request: HttpRequest) -> HttpResponse:
     missions = list(selectors.missions_for_page())
     claims = links.claims_by_mission(request.user)
     area = selectors.home_area(request.user, request.GET.get("deal"))
+    sources = selectors.metric_sources(request.user)
+
+    def indicators_of(metric: Metric) -> list[Indicator]:
+        """The metric's own indicators, then the published figures linked to it."""
+        own = list(metric.indicators.all())
+        held = (f.indicator for f in sources[metric.slug].figures if f.indicator is not None)
+        return own + [i for i in held if i not in own]
+
     figures = selectors.latest_figures(
-        (i.pk for m in missions for metric in m.metrics.all() for i in metric.indicators.all()),
+        (i.pk for m in missions for metric in m.metrics.all() for i in indicators_of(metric)),
         area.code,
     )
     for mission in missions:
@@ -47,8 +55,10 @@ def mission_list(request: HttpRequest) -> HttpResponse:
         mission.figures = [  # type: ignore[attr-defined]
             (metric, indicator, figures.get(indicator.pk))
             for metric in mission.metrics.all()
-            for indicator in metric.indicators.all()
+            for indicator in indicators_of(metric)
         ]
+        for metric in mission.metrics.all():
+            metric.sources = sources[metric.slug]  # type: ignore[attr-defined]
     return render(
         request,
         "missions/mission_list.html",
@@ -230,6 +240,51 @@ def _worst_third(indicator: Indicator) -> tuple[measures.Measure, list[Indicator
     return measures.worst_third(mission=number, latest_by_indicator=with_figures), left_out
 
 
+@dataclass(frozen=True)
+class PlaceView:
+    place: measures.AreaPlace
+    figure_text: str
+    is_deal_area: bool
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """One of the Statement's gap measures as the page prints it."""
+
+    measure: measures.StatementMeasure
+    value_text: str
+    baseline_text: str
+    change_text: str
+    places: list[PlaceView]  # every area, best first
+
+    @property
+    def deal_places(self) -> list[PlaceView]:
+        return [p for p in self.places if p.is_deal_area]
+
+
+def _statement_view(m: measures.StatementMeasure, deal_area_ids: set[int]) -> StatementView:
+    figures = [p.figure for p in m.places if p.figure is not None]
+    fmt = charts.format_for(m.indicators[0], figures) if len(m.indicators) == 1 else None
+
+    def text(value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return fmt(value) if fmt is not None else charts.figure(value, m.unit)
+
+    change = m.change
+    change_text = ""
+    if change is not None:
+        moved = "widened" if change > 0 else "narrowed" if change < 0 else "not moved"
+        change_text = f"{moved} by {text(abs(change))}" if change else moved
+    return StatementView(
+        measure=m,
+        value_text=text(m.value),
+        baseline_text=text(m.baseline_value),
+        change_text=change_text,
+        places=[PlaceView(p, text(p.figure), p.area.pk in deal_area_ids) for p in m.places],
+    )
+
+
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = selectors.indicator_for_page(code, request.user)
     today = timezone.localdate()
@@ -270,6 +325,11 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             for m in measures.measures_for(indicator=indicator, latest=latest_districts)
         ],
         "worst_third": _measure_view(worst_third[0]) if worst_third else None,
+        "statement_measures": [
+            _statement_view(m, {a.pk for a in geography.districts})
+            for m in selectors.statement_measures(indicator)
+        ],
+        "metric_links": selectors.links_of_indicator(indicator),
         "worst_third_left_out": worst_third[1] if worst_third else [],
         "claims": links.claims_on_indicator(request.user, indicator),
         "csv_url": reverse("indicator-observations-csv", kwargs={"code": indicator.code}),
