@@ -34,13 +34,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Container, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any, TextIO
 
 from django.utils.text import slugify
 
@@ -123,7 +127,20 @@ class Figure:
 
     @property
     def indicator_code(self) -> str:
-        return indicator_code(self.indicator)
+        return _indicator_code(self.indicator)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What a file gives once: an area's figure for an indicator and period."""
+        return (self.area_code, self.indicator_code, self.period)
+
+    def same_figure(self, other: Figure) -> bool:
+        return (self.value, self.status, self.lower, self.upper) == (
+            other.value,
+            other.status,
+            other.lower,
+            other.upper,
+        )
 
 
 @dataclass
@@ -138,6 +155,35 @@ class FigureFile:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass
+class FigureCheck:
+    """What reading a figures file through found, without its figures (``check_figures``)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    left_out: list[Problem] = field(default_factory=list)
+    repeats: list[tuple[int, int]] = field(default_factory=list)
+    # The rows that are not figures of their own: the repeats, and rows contradicting another.
+    skip: set[int] = field(default_factory=set)
+    # Each indicator's name and unit, and each area's name and level, from its first row.
+    indicators: dict[str, tuple[str, str]] = field(default_factory=dict)
+    areas: dict[str, tuple[str, AreaLevel]] = field(default_factory=dict)
+    # How many figures each area has (repeats not counted).
+    figures_by_area: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def figures(self) -> int:
+        """How many figures ``figures`` gives."""
+        return self.figures_by_area.total()
+
+
+# A figures file: its bytes, its text, its path, or a binary file open on it (read from its start).
+FigureSource = bytes | str | os.PathLike[str] | IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -181,71 +227,96 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for cells in reader:
-        yield reader.line_num, cells
+# A file's indicators and periods are few and repeated on every row: each is worked out once.
+_indicator_code = functools.lru_cache(maxsize=1024)(indicator_code)
+_period = functools.lru_cache(maxsize=4096)(parse_period)
 
 
-def read_figures(data: bytes | str) -> FigureFile:
-    """Every row of a figures file, read and checked on its own (areas, indicators and figures
-    already held are the services' to compare)."""
-    result = FigureFile()
-    if isinstance(data, bytes):
+@contextmanager
+def _opened(source: FigureSource) -> Iterator[TextIO]:
+    """The file as a text stream, read as it goes rather than decoded whole."""
+    if isinstance(source, str):
+        yield io.StringIO(source.removeprefix("\ufeff"), newline="")
+    elif isinstance(source, bytes | bytearray | memoryview):
+        yield io.TextIOWrapper(io.BytesIO(source), encoding="utf-8-sig", newline="")
+    elif isinstance(source, os.PathLike):
+        with open(source, encoding="utf-8-sig", newline="") as stream:
+            yield stream
+    else:  # a binary file object, read from its start each time (it is read more than once)
+        source.seek(0)
+        stream = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
         try:
-            data = data.decode("utf-8")
+            yield stream
+        finally:
+            stream.detach()  # the caller's file stays open
+
+
+@dataclass(frozen=True)
+class _LeftOut:
+    problem: Problem
+
+
+_Read = Figure | list[Problem] | _LeftOut
+
+
+def _scan(source: FigureSource, areas: Container[str] | None = None) -> Iterator[_Read]:
+    """Each row of a figures file, read on its own: a figure, its problems, or a row left out.
+    A problem with the file as a whole (its header, its encoding) is a list of one problem.
+    With ``areas``, a row whose area code it does not hold is passed over unread."""
+    with _opened(source) as stream:
+        reader = csv.reader(stream)
+        try:
+            header = next(reader, None)
         except UnicodeDecodeError:
-            result.problems.append(Problem(1, "The file is not UTF-8 text."))
-            return result
-    rows = _rows(data.removeprefix("\ufeff"))
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        result.problems.append(Problem(1, "The file is empty."))
-        return result
-    names = [name.strip().lower() for name in header]
-    if not is_ons_header(names):
-        missing = [name for name in REQUIRED if name not in names]
-        result.problems.append(
-            Problem(1, f"The header row lacks the column(s): {', '.join(missing)}.")
-        )
-        return result
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(names):
-        positions.setdefault(name, []).append(index)
-    first_row: dict[tuple[str, str, str], Figure] = {}
-    try:
-        for number, cells in rows:
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line, as some editors leave at the end
-            if len(cells) != len(names):
-                result.problems.append(
-                    Problem(number, f"The row has {len(cells)} cells; the header has {len(names)}.")
-                )
-                continue
-            row = {
-                name: "; ".join(c for i in places if (c := cells[i].strip()))
-                for name, places in positions.items()
-            }
-            _read_row(result, first_row, number, row)
-    except csv.Error as error:
-        result.problems.append(Problem(number + 1, f"This row cannot be read as CSV: {error}."))
-    return result
+            yield [Problem(1, "The file is not UTF-8 text.")]
+            return
+        if header is None:
+            yield [Problem(1, "The file is empty.")]
+            return
+        names = [name.strip().lower() for name in header]
+        if not is_ons_header(names):
+            missing = [name for name in REQUIRED if name not in names]
+            yield [Problem(1, f"The header row lacks the column(s): {', '.join(missing)}.")]
+            return
+        positions: dict[str, list[int]] = {}
+        for index, name in enumerate(names):
+            positions.setdefault(name, []).append(index)
+        single = [(name, places[0]) for name, places in positions.items() if len(places) == 1]
+        joined = [(name, places) for name, places in positions.items() if len(places) > 1]
+        width = len(names)
+        code_at = positions["areacd"][0]
+        number = 1
+        try:
+            for cells in reader:
+                number = reader.line_num
+                if len(cells) != width:
+                    if not any(cell.strip() for cell in cells):
+                        continue  # a blank line, as some editors leave at the end
+                    yield [
+                        Problem(number, f"The row has {len(cells)} cells; the header has {width}.")
+                    ]
+                    continue
+                if areas is not None and cells[code_at].strip().upper() not in areas:
+                    continue
+                row = {name: cells[i].strip() for name, i in single}
+                for name, places in joined:
+                    row[name] = "; ".join(c for i in places if (c := cells[i].strip()))
+                if not any(row.values()):
+                    continue
+                yield _read_row(number, row)
+        except csv.Error as error:
+            yield [Problem(number + 1, f"This row cannot be read as CSV: {error}.")]
+        except UnicodeDecodeError:
+            yield [Problem(number + 1, "The file is not UTF-8 text (from this row or soon after).")]
 
 
-def _read_row(
-    result: FigureFile,
-    first_row: dict[tuple[str, str, str], Figure],
-    number: int,
-    row: dict[str, str],
-) -> None:
+def _read_row(number: int, row: dict[str, str]) -> _Read:
     reasons: list[str] = []
     code, name = row["areacd"].upper(), row["areanm"]
     if code.lower() == NO_AREA_CODE:
-        result.left_out.append(
+        return _LeftOut(
             Problem(number, f"{name or 'The area'} has no GSS code ({row['areacd']!r}).")
         )
-        return
     level = area_level(code)
     if not code:
         reasons.append("There is no area code.")
@@ -254,12 +325,12 @@ def _read_row(
     if not name:
         reasons.append("There is no area name.")
     indicator = row["indicator"]
-    if not indicator_code(indicator):
+    if not _indicator_code(indicator):
         reasons.append("There is no indicator name.")
     period = row["period"]
     dates: tuple[dt.date, dt.date] | None = None
     try:
-        dates = parse_period(period) if period else None
+        dates = _period(period) if period else None
     except ValueError as error:
         reasons.append(str(error))
     if not period:
@@ -273,19 +344,21 @@ def _read_row(
     elif not status:
         # Published so (12 rows of first-time buyer mortgage sales): kept as missing, saying so.
         status = NO_STATUS_GIVEN
-    for column in ("lci_95", "uci_95"):
-        if row.get(column) and _decimal(row[column]) is None:
-            reasons.append(f"The {column} {row[column]!r} is not a number.")
-    lower, upper = _decimal(row.get("lci_95", "")), _decimal(row.get("uci_95", ""))
+    lower_text, upper_text = row.get("lci_95", ""), row.get("uci_95", "")
+    lower = _decimal(lower_text) if lower_text else None
+    upper = _decimal(upper_text) if upper_text else None
+    if lower_text and lower is None:
+        reasons.append(f"The lci_95 {lower_text!r} is not a number.")
+    if upper_text and upper is None:
+        reasons.append(f"The uci_95 {upper_text!r} is not a number.")
     if lower is not None and upper is not None and lower > upper:
         reasons.append(f"The confidence interval's lower bound {lower} is above its upper {upper}.")
     if not row["unit"]:
         reasons.append("There is no unit.")
     if reasons:
-        result.problems.extend(Problem(number, reason) for reason in reasons)
-        return
+        return [Problem(number, reason) for reason in reasons]
     assert level is not None and dates is not None
-    figure = Figure(
+    return Figure(
         row=number,
         area_code=code,
         area_name=name,
@@ -302,21 +375,86 @@ def _read_row(
         measure=row.get("measure", ""),
         notes=row.get("notes", ""),
     )
-    key = (code, figure.indicator_code, period)
-    first = first_row.get(key)
-    if first is None:
-        first_row[key] = figure
-        result.figures.append(figure)
-    elif (first.value, first.status, first.lower, first.upper) == (value, status, lower, upper):
-        result.repeats.append((number, first.row))
-    else:
-        result.problems.append(
-            Problem(
-                number,
-                f"Row {first.row} gives {first.area_name} another figure for the same "
-                "indicator and period.",
+
+
+def check_figures(source: FigureSource) -> FigureCheck:
+    """Read a figures file through once and check every row, holding no figure: the problems,
+    the rows left out, the repeats, and the file's indicators and areas. What the import then
+    writes, ``figures`` reads again.
+
+    Finding repeats holds a hash of each row's area, indicator and period (a few dozen bytes a
+    row, where a figure is about a kilobyte); only if a hash comes twice is the file read again,
+    holding the rows of those hashes alone, to compare them exactly."""
+    check = FigureCheck()
+    seen: set[int] = set()
+    twice: set[int] = set()
+    for read in _scan(source):
+        if isinstance(read, Figure):
+            check.figures_by_area[read.area_code] += 1
+            check.indicators.setdefault(read.indicator_code, (read.indicator, read.unit))
+            check.areas.setdefault(read.area_code, (read.area_name, read.area_level))
+            key = hash(read.key)
+            if key in seen:
+                twice.add(key)
+            else:
+                seen.add(key)
+        elif isinstance(read, _LeftOut):
+            check.left_out.append(read.problem)
+        else:
+            check.problems.extend(read)
+    del seen
+    if twice:
+        _compare_repeats(source, twice, check)
+        check.problems.sort(key=lambda problem: problem.row)
+    return check
+
+
+def _compare_repeats(source: FigureSource, hashes: set[int], check: FigureCheck) -> None:
+    """The rows whose key's hash came twice, compared exactly with the first of their key: the
+    same figure is a repeat, another one a problem naming both rows."""
+    first_row: dict[tuple[str, str, str], Figure] = {}
+    for read in _scan(source):
+        if not isinstance(read, Figure) or hash(read.key) not in hashes:
+            continue
+        first = first_row.setdefault(read.key, read)
+        if first is read:
+            continue
+        check.skip.add(read.row)
+        check.figures_by_area[read.area_code] -= 1
+        if first.same_figure(read):
+            check.repeats.append((read.row, first.row))
+        else:
+            check.problems.append(
+                Problem(
+                    read.row,
+                    f"Row {first.row} gives {first.area_name} another figure for the same "
+                    "indicator and period.",
+                )
             )
-        )
+
+
+def figures(
+    source: FigureSource, check: FigureCheck, areas: Container[str] | None = None
+) -> Iterator[Figure]:
+    """The figures of a file ``check_figures`` has checked, one at a time: every row that is a
+    figure, less the repeats (and the rows refused for contradicting another); with ``areas``,
+    only those of the areas whose codes it holds (the others are not read beyond their code)."""
+    for read in _scan(source, areas):
+        if isinstance(read, Figure) and read.row not in check.skip:
+            yield read
+
+
+def read_figures(data: FigureSource) -> FigureFile:
+    """Every row of a figures file, read and checked on its own (areas, indicators and figures
+    already held are the services' to compare), all held in memory: for a file small enough to
+    hold, or a test. The import reads with ``check_figures`` and ``figures``."""
+    check = check_figures(data)
+    return FigureFile(
+        figures=list(figures(data, check)),
+        problems=check.problems,
+        left_out=check.left_out,
+        repeats=check.repeats,
+    )
 
 
 # --- Metadata ---------------------------------------------------------------------------------

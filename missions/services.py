@@ -30,6 +30,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import csv_files, policy
+from core.models import Deal
 from core.text import CONTROL_CHARACTERS
 
 from . import metric_links, ons
@@ -504,6 +505,7 @@ class FileReport:
     new_areas: int = 0
     new_indicators: int = 0
     updated_indicators: int = 0
+    outside_slice: int = 0  # figures of areas an import of a slice does not keep
 
     @property
     def changed(self) -> int:
@@ -544,22 +546,70 @@ def _ons_indicator_values(meta: ons.IndicatorMeta | None, name: str, unit: str) 
     }
 
 
+@dataclass(frozen=True)
+class AreaSlice:
+    """The areas an import keeps (``import_ons_file(..., areas=...)``): these codes, and every
+    code that starts with one of the prefixes. A file's other rows are counted, not written."""
+
+    codes: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and (code in self.codes or code.startswith(self.prefixes))
+
+
+# Besides a deal's own areas: every combined authority (E47; E61, the Greater London Authority)
+# that its pages compare it with, and every metropolitan district, which the missions' gap
+# measures rank (``missions.api.MEASURE_LEVEL``).
+DEALS_SLICE_PREFIXES = ("E47", "E61", "E08")
+
+
+def areas_of_deals() -> AreaSlice:
+    """The slice of areas the deals' pages show: each deal's combined authority area, the areas
+    held within it (its districts) and those it lies within (its region, England, the UK, as
+    ``data/areas.csv`` places them), plus ``DEALS_SLICE_PREFIXES``. Demo deals are not counted."""
+    areas = {
+        code: (pk, parent_id)
+        for pk, code, parent_id in Area.objects.values_list("pk", "gss_code", "parent_id")
+    }
+    codes_by_pk = {pk: code for code, (pk, _) in areas.items()}
+    codes: set[str] = set()
+    deals = Deal.objects.filter(is_demo=False).exclude(area_code="")
+    for code in deals.values_list("area_code", flat=True):
+        codes.add(code)
+        if code not in areas:
+            continue
+        pk, parent_id = areas[code]
+        codes.update(c for c, (_, parent) in areas.items() if parent == pk)
+        while parent_id is not None and codes_by_pk[parent_id] not in codes:
+            codes.add(codes_by_pk[parent_id])
+            parent_id = areas[codes_by_pk[parent_id]][1]
+    return AreaSlice(frozenset(codes), DEALS_SLICE_PREFIXES)
+
+
 def import_ons_file(
-    figures_data: bytes,
+    figures_data: ons.FigureSource,
     metadata_data: bytes | None,
     *,
     name: str,
     acting_user: User | None,
     dry_run: bool = False,
+    areas: AreaSlice | None = None,
 ) -> FileReport:
     """Import one indicator file (its figures and its metadata) as published: all of it, or
-    nothing with every reason. ``acting_user`` None is the command line."""
+    nothing with every reason. ``acting_user`` None is the command line.
+
+    ``figures_data`` is the file's bytes, its path or a binary file open on it (seekable: it is
+    read twice). The file is read through once to check every row, holding no figure, then
+    again to write its figures ``ONS_BATCH`` at a time, all in one transaction, so that memory
+    does not grow with the file. With ``areas``, only the figures of those areas are written;
+    the others are counted as outside the slice (the whole file is still checked)."""
     report = FileReport(name=name)
     if acting_user is not None and not policy.can_manage_figures(acting_user):
         raise PermissionDenied("Only an administrator can import figures.")
-    read = ons.read_figures(figures_data)
-    report.left_out, report.repeats = read.left_out, len(read.repeats)
-    report.problems = [f"Row {p.row}: {p.reason}" for p in read.problems]
+    check = ons.check_figures(figures_data)
+    report.left_out, report.repeats = check.left_out, len(check.repeats)
+    report.problems = [f"Row {p.row}: {p.reason}" for p in check.problems]
     metadata: list[ons.IndicatorMeta] = []
     if metadata_data is not None:
         try:
@@ -571,7 +621,7 @@ def import_ons_file(
         return report
     try:
         with transaction.atomic():
-            _write_ons(read.figures, metadata, report, acting_user)
+            _write_ons(figures_data, check, metadata, report, acting_user, areas)
             if dry_run:
                 transaction.set_rollback(True)
     except ValidationError as error:
@@ -586,21 +636,22 @@ def import_ons_file(
 
 
 def _write_ons(
-    figures: list[ons.Figure],
+    source: ons.FigureSource,
+    check: ons.FigureCheck,
     metadata: list[ons.IndicatorMeta],
     report: FileReport,
     acting_user: User | None,
+    areas_kept: AreaSlice | None,
 ) -> None:
     framework, _ = IndicatorFramework.objects.get_or_create(
         slug=ONS_FRAMEWORK["slug"],
         defaults={k: v for k, v in ONS_FRAMEWORK.items() if k != "slug"},
     )
-    names = {f.indicator_code: f for f in figures}
-    metas = ons.metadata_for({f.indicator for f in names.values()}, metadata)
+    metas = ons.metadata_for({name for name, _ in check.indicators.values()}, metadata)
     # Indicators: made from the metadata, or brought up to date with it.
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=list(names))}
-    for code, first in names.items():
-        values = _ons_indicator_values(metas.get(code), first.indicator, first.unit)
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=list(check.indicators))}
+    for code, (name, unit) in check.indicators.items():
+        values = _ons_indicator_values(metas.get(code), name, unit)
         indicator = indicators.get(code)
         if indicator is None:
             indicator = Indicator(
@@ -619,7 +670,7 @@ def _write_ons(
                 }
             elif indicator.unit != values["unit"]:
                 raise ValidationError(
-                    f"The unit {first.unit!r} contradicts the indicator {code!r}'s "
+                    f"The unit {unit!r} contradicts the indicator {code!r}'s "
                     f"({indicator.get_unit_display()})."
                 )
             changed = [k for k, v in values.items() if getattr(indicator, k) != v]
@@ -632,36 +683,63 @@ def _write_ons(
         indicator.save()
         indicators[code] = indicator
     # Areas: kept as they are held; a new one made with its code, name and level.
-    wanted = {f.area_code: f for f in figures}
-    areas = {a.gss_code: a for a in Area.objects.filter(gss_code__in=list(wanted))}
+    wanted = {
+        code: found
+        for code, found in check.areas.items()
+        if areas_kept is None or code in areas_kept
+    }
+    held = set(Area.objects.filter(gss_code__in=list(wanted)).values_list("gss_code", flat=True))
     new_areas = [
-        Area(gss_code=code, name=f.area_name[:200], level=f.area_level)
-        for code, f in wanted.items()
-        if code not in areas
+        Area(gss_code=code, name=name[:200], level=level)
+        for code, (name, level) in wanted.items()
+        if code not in held
     ]
     for area in new_areas:
         area.full_clean(validate_unique=False, validate_constraints=False)
     Area.objects.bulk_create(new_areas, batch_size=ONS_BATCH)
     report.new_areas = len(new_areas)
-    areas.update({a.gss_code: a for a in Area.objects.filter(gss_code__in=list(wanted))})
-    _write_ons_figures(figures, indicators, areas, report, acting_user)
+    del new_areas, held
+    area_ids = dict(Area.objects.filter(gss_code__in=list(wanted)).values_list("gss_code", "pk"))
+    expected = sum(n for code, n in check.figures_by_area.items() if code in wanted)
+    report.outside_slice = check.figures - expected
+    # Figures: read again from the file and written a batch at a time.
+    batch: list[ons.Figure] = []
+    written = 0
+    for figure in ons.figures(source, check, None if areas_kept is None else wanted):
+        batch.append(figure)
+        if len(batch) == ONS_BATCH:
+            _write_ons_figures(batch, indicators, area_ids, report, acting_user)
+            written += len(batch)
+            batch.clear()
+    _write_ons_figures(batch, indicators, area_ids, report, acting_user)
+    written += len(batch)
+    if written != expected:
+        raise ValidationError(
+            f"The file changed while it was imported ({expected} figures when checked, {written} "
+            "when written)."
+        )
 
 
 def _write_ons_figures(
     figures: list[ons.Figure],
     indicators: dict[str, Indicator],
-    areas: dict[str, Area],
+    area_ids: dict[str, int],
     report: FileReport,
     acting_user: User | None,
 ) -> None:
-    ids = [i.pk for i in indicators.values()]
+    """Write one batch of a file's figures, comparing them with what is held for them alone."""
+    if not figures:
+        return
+    held_for = {
+        "indicator_id__in": {indicators[f.indicator_code].pk for f in figures},
+        "area_id__in": {area_ids[f.area_code] for f in figures},
+        "period__in": {f.period for f in figures},
+    }
     held = {
-        (o.indicator_id, o.area_id, o.period): o
-        for o in Observation.objects.filter(indicator_id__in=ids, area_id__in=_pks(areas))
+        (o.indicator_id, o.area_id, o.period): o for o in Observation.objects.filter(**held_for)
     }
     held_missing = {
-        (m.indicator_id, m.area_id, m.period): m
-        for m in MissingFigure.objects.filter(indicator_id__in=ids, area_id__in=_pks(areas))
+        (m.indicator_id, m.area_id, m.period): m for m in MissingFigure.objects.filter(**held_for)
     }
     new: list[Observation] = []
     corrected: list[Observation] = []
@@ -670,8 +748,8 @@ def _write_ons_figures(
     withdrawn: list[int] = []  # figures the source now gives as missing
     given: list[int] = []  # missing figures the source now gives
     for f in figures:
-        indicator, area = indicators[f.indicator_code], areas[f.area_code]
-        key = (indicator.pk, area.pk, f.period)
+        indicator, area_id = indicators[f.indicator_code], area_ids[f.area_code]
+        key = (indicator.pk, area_id, f.period)
         if f.value is None:
             report.missing += 1
             if key in held:
@@ -682,7 +760,7 @@ def _write_ons_figures(
                 new_missing.append(
                     MissingFigure(
                         indicator=indicator,
-                        area=area,
+                        area_id=area_id,
                         period=f.period,
                         period_start=f.period_start,
                         period_end=f.period_end,
@@ -707,19 +785,21 @@ def _write_ons_figures(
         }
         observation = held.get(key)
         if observation is None:
-            new.append(Observation(indicator=indicator, area=area, period=f.period, **values))
+            new.append(Observation(indicator=indicator, area_id=area_id, period=f.period, **values))
         elif any(getattr(observation, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(observation, k, v)
             corrected.append(observation)
         else:
             report.unchanged += 1
-    report.new, report.corrected = len(new), len(corrected)
+    report.new += len(new)
+    report.corrected += len(corrected)
     if withdrawn:
         for observation in Observation.objects.filter(pk__in=withdrawn):
             observation._history_user = acting_user  # type: ignore[attr-defined]
             observation.delete()
-    MissingFigure.objects.filter(pk__in=given).delete()
+    if given:
+        MissingFigure.objects.filter(pk__in=given).delete()
     if new:
         bulk_create_with_history(new, Observation, batch_size=ONS_BATCH, default_user=acting_user)
     if corrected:
@@ -735,7 +815,8 @@ def _write_ons_figures(
             default_user=acting_user,
             default_change_reason="Corrected by an import",
         )
-    MissingFigure.objects.bulk_create(new_missing, batch_size=ONS_BATCH)
+    if new_missing:
+        MissingFigure.objects.bulk_create(new_missing, batch_size=ONS_BATCH)
     if changed_missing:
         MissingFigure.objects.bulk_update(
             changed_missing, ["status", "period_start", "period_end"], batch_size=ONS_BATCH
@@ -748,8 +829,13 @@ def _held(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(HELD_PLACES)
 
 
-def _pks(rows: Mapping[str, Any]) -> list[int]:
-    return [row.pk for row in rows.values()]
+def ons_figures_held() -> bool:
+    """Whether any of ONS's figures, or missing figures, have been imported."""
+    framework = {"indicator__framework__slug": ONS_FRAMEWORK["slug"]}
+    return (
+        Observation.objects.filter(**framework).exists()
+        or MissingFigure.objects.filter(**framework).exists()
+    )
 
 
 def ons_folders(directory: Path) -> list[Path]:
@@ -760,20 +846,36 @@ def ons_folders(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_dir() and (p / f"{p.name}.csv").exists())
 
 
+def import_ons_folder(
+    folder: Path,
+    *,
+    acting_user: User | None,
+    dry_run: bool = False,
+    areas: AreaSlice | None = None,
+) -> FileReport:
+    """Import one indicator folder (``<name>/<name>.csv`` and its metadata, ``<name>.json``),
+    all or nothing, the figures read from their path as they go (never whole)."""
+    metadata = folder / f"{folder.name}.json"
+    return import_ons_file(
+        folder / f"{folder.name}.csv",
+        metadata.read_bytes() if metadata.exists() else None,
+        name=folder.name,
+        acting_user=acting_user,
+        dry_run=dry_run,
+        areas=areas,
+    )
+
+
 def import_ons_directory(
-    directory: Path, *, acting_user: User | None, dry_run: bool = False
+    directory: Path,
+    *,
+    acting_user: User | None,
+    dry_run: bool = False,
+    areas: AreaSlice | None = None,
 ) -> list[FileReport]:
-    """Import every indicator folder under ``directory``, each file all or nothing."""
-    reports = []
-    for folder in ons_folders(directory):
-        metadata = folder / f"{folder.name}.json"
-        reports.append(
-            import_ons_file(
-                (folder / f"{folder.name}.csv").read_bytes(),
-                metadata.read_bytes() if metadata.exists() else None,
-                name=folder.name,
-                acting_user=acting_user,
-                dry_run=dry_run,
-            )
-        )
-    return reports
+    """Import every indicator folder under ``directory``, each file all or nothing; with
+    ``areas``, only those areas' figures."""
+    return [
+        import_ons_folder(folder, acting_user=acting_user, dry_run=dry_run, areas=areas)
+        for folder in ons_folders(directory)
+    ]

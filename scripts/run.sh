@@ -34,6 +34,17 @@ export SECRET_KEY
 
 python manage.py migrate --noinput
 python manage.py load_reference_data
+# ONS's published figures for the deals' areas, every combined authority and every metropolitan
+# district, the first time only (each file checked whole, all or nothing). To load every area:
+# python manage.py import_observations data/ons-explore-local-statistics
+# Each file's report is in var/ons-import.log.
+ons_log="$VAR_DIR/ons-import.log"
+if ! python manage.py import_observations data/ons-explore-local-statistics --areas-of-deals \
+    --if-empty >"$ons_log" 2>&1; then
+    cat "$ons_log" >&2
+    exit 1
+fi
+tail -n 1 "$ons_log"
 python manage.py load_demo_data --if-empty
 
 url="http://127.0.0.1:$PORT/"

@@ -1,11 +1,14 @@
-"""python manage.py import_observations PATH [--create-missing-indicators] [--dry-run]"""
+"""python manage.py import_observations PATH [--create-missing-indicators] [--dry-run]
+[--areas-of-deals] [--if-empty]"""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import reset_queries
 
 from missions import ons, services
 
@@ -34,33 +37,63 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check the files and say what would change."
         )
+        parser.add_argument(
+            "--areas-of-deals",
+            action="store_true",
+            help="ONS files: import only the figures of the deals' areas (each deal's combined "
+            "authority area, its districts, its region, England and the UK), every combined "
+            "authority and every metropolitan district. Each file is still checked whole; its "
+            "other rows are counted as outside the slice.",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="ONS files: do nothing if ONS's figures have been imported already.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
+        areas = services.areas_of_deals() if options["areas_of_deals"] else None
         if path.is_dir():
-            reports = services.import_ons_directory(
-                path, acting_user=None, dry_run=options["dry_run"]
-            )
-            if not reports:
+            if options["if_empty"] and services.ons_figures_held():
+                self.stdout.write("ONS's figures are already imported: left as they are.")
+                return
+            folders = services.ons_folders(path)
+            if not folders:
                 raise CommandError(f"{path} holds no indicator folder (<name>/<name>.csv).")
+            reports = []
+            for folder in folders:
+                reports.append(
+                    services.import_ons_folder(
+                        folder, acting_user=None, dry_run=options["dry_run"], areas=areas
+                    )
+                )
+                # With DEBUG on, Django keeps every query's SQL until told to forget them (as
+                # each request's start does): a file's inserts would stay for the whole run.
+                reset_queries()
             self._ons_reports(reports, options["dry_run"])
             return
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                first_line = file.readline()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        if ons.is_ons_header(data.decode("utf-8", "replace").partition("\n")[0].split(",")):
+        if ons.is_ons_header(first_line.decode("utf-8", "replace").split(",")):
+            if options["if_empty"] and services.ons_figures_held():
+                self.stdout.write("ONS's figures are already imported: left as they are.")
+                return
             metadata = path.with_suffix(".json")
             report = services.import_ons_file(
-                data,
+                path,  # read as it goes, not whole
                 metadata.read_bytes() if metadata.exists() else None,
                 name=path.stem,
                 acting_user=None,
                 dry_run=options["dry_run"],
+                areas=areas,
             )
             self._ons_reports([report], options["dry_run"])
             return
-        self._long_format(path, data, options)
+        self._long_format(path, path.read_bytes(), options)
 
     def _ons_reports(self, reports: list[services.FileReport], dry_run: bool) -> None:
         for report in reports:
@@ -78,6 +111,11 @@ class Command(BaseCommand):
                 f"their reasons); {report.new_areas} new areas, {report.new_indicators} new and "
                 f"{report.updated_indicators} updated indicators."
             )
+            if report.outside_slice:
+                self.stdout.write(
+                    f"  {report.outside_slice} figures outside the slice (--areas-of-deals): "
+                    "not imported."
+                )
             if report.repeats:
                 self.stdout.write(
                     f"  {report.repeats} rows repeated an area's figure under another "
@@ -86,6 +124,16 @@ class Command(BaseCommand):
             for left_out in report.left_out:
                 self.stdout.write(f"  Row {left_out.row} left out: {left_out.reason}")
         refused = [r.name for r in reports if r.outcome == services.REFUSED]
+        if len(reports) > 1:
+            count = Counter(r.outcome for r in reports)
+            self.stdout.write(
+                f"{len(reports)} files: {count[services.IMPORTED]} "
+                f"{'would be imported' if dry_run else 'imported'}, "
+                f"{count[services.UNCHANGED]} unchanged, {len(refused)} refused; "
+                f"{sum(r.new for r in reports):,} new figures (missing ones among them), "
+                f"{sum(r.corrected for r in reports):,} corrected, "
+                f"{sum(r.outside_slice for r in reports):,} outside the slice."
+            )
         if refused:
             raise CommandError(
                 f"{len(refused)} of {len(reports)} file(s) refused: {', '.join(refused)}."
