@@ -90,6 +90,11 @@ def _median(values: list[Decimal]) -> Decimal:
     return (ordered_values[middle - 1] + ordered_values[middle]) / 2
 
 
+def _rounded(value: Decimal) -> Decimal:
+    """To four places, for words: a mean of figures can run to the context's 28 digits."""
+    return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
 def _mean(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
@@ -557,7 +562,7 @@ def worst_third(
         gaps.append(IndicatorGap(indicator=i, worst_mean=worst_mean, rest_mean=rest_mean, gap=gap))
     explanation += (
         f" Here the worst third is {size} of the {len(in_order)} areas; the gaps by indicator: "
-        + "; ".join(f"{g.indicator.name} {format_value(g.gap)}" for g in gaps)
+        + "; ".join(f"{g.indicator.name} {format_value(_rounded(g.gap))}" for g in gaps)
         + "."
     )
     return replace(

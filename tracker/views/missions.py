@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -263,13 +263,13 @@ class StatementView:
 
 
 def _statement_view(m: measures.StatementMeasure, deal_area_ids: set[int]) -> StatementView:
-    figures = [p.figure for p in m.places if p.figure is not None]
-    fmt = charts.format_for(m.indicators[0], figures) if len(m.indicators) == 1 else None
+    fmt = charts.format_for(m.indicators[0], [p.figure for p in m.places if p.figure is not None])
+    # A gap is a difference of medians or of means, so it may need one place more than the
+    # figures it is read from (the worst third's indicators share their unit and places).
+    exact = Decimal(1).scaleb(-(fmt.places + 1))
 
     def text(value: Decimal | None) -> str:
-        if value is None:
-            return ""
-        return fmt(value) if fmt is not None else charts.figure(value, m.unit)
+        return fmt(value.quantize(exact, rounding=ROUND_HALF_UP)) if value is not None else ""
 
     change = m.change
     change_text = ""
