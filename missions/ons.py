@@ -40,7 +40,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -169,8 +169,8 @@ class FigureCheck:
     # Each indicator's name and unit, and each area's name and level, from its first row.
     indicators: dict[str, tuple[str, str]] = field(default_factory=dict)
     areas: dict[str, tuple[str, AreaLevel]] = field(default_factory=dict)
-    # How many figures each area has (repeats not counted).
-    figures_by_area: Counter[str] = field(default_factory=Counter)
+    # How many figures each area has of each indicator (repeats not counted).
+    figures_by_area: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -181,6 +181,9 @@ class FigureCheck:
         """How many figures ``figures`` gives."""
         return self.figures_by_area.total()
 
+
+# Which rows to read, by their area's code and their indicator's code.
+Keep = Callable[[str, str], bool]
 
 # A figures file: its bytes, its text, its path, or a binary file open on it (read from its start).
 FigureSource = bytes | str | os.PathLike[str] | IO[bytes]
@@ -259,10 +262,11 @@ class _LeftOut:
 _Read = Figure | list[Problem] | _LeftOut
 
 
-def _scan(source: FigureSource, areas: Container[str] | None = None) -> Iterator[_Read]:
+def _scan(source: FigureSource, keep: Keep | None = None) -> Iterator[_Read]:
     """Each row of a figures file, read on its own: a figure, its problems, or a row left out.
     A problem with the file as a whole (its header, its encoding) is a list of one problem.
-    With ``areas``, a row whose area code it does not hold is passed over unread."""
+    With ``keep``, a row it does not keep (by its area's code and its indicator's) is passed
+    over unread."""
     with _opened(source) as stream:
         reader = csv.reader(stream)
         try:
@@ -284,7 +288,7 @@ def _scan(source: FigureSource, areas: Container[str] | None = None) -> Iterator
         single = [(name, places[0]) for name, places in positions.items() if len(places) == 1]
         joined = [(name, places) for name, places in positions.items() if len(places) > 1]
         width = len(names)
-        code_at = positions["areacd"][0]
+        code_at, indicator_at = positions["areacd"][0], positions["indicator"][0]
         number = 1
         try:
             for cells in reader:
@@ -296,7 +300,9 @@ def _scan(source: FigureSource, areas: Container[str] | None = None) -> Iterator
                         Problem(number, f"The row has {len(cells)} cells; the header has {width}.")
                     ]
                     continue
-                if areas is not None and cells[code_at].strip().upper() not in areas:
+                if keep is not None and not keep(
+                    cells[code_at].strip().upper(), _indicator_code(cells[indicator_at].strip())
+                ):
                     continue
                 row = {name: cells[i].strip() for name, i in single}
                 for name, places in joined:
@@ -390,7 +396,7 @@ def check_figures(source: FigureSource) -> FigureCheck:
     twice: set[int] = set()
     for read in _scan(source):
         if isinstance(read, Figure):
-            check.figures_by_area[read.area_code] += 1
+            check.figures_by_area[read.area_code, read.indicator_code] += 1
             check.indicators.setdefault(read.indicator_code, (read.indicator, read.unit))
             check.areas.setdefault(read.area_code, (read.area_name, read.area_level))
             key = hash(read.key)
@@ -420,7 +426,7 @@ def _compare_repeats(source: FigureSource, hashes: set[int], check: FigureCheck)
         if first is read:
             continue
         check.skip.add(read.row)
-        check.figures_by_area[read.area_code] -= 1
+        check.figures_by_area[read.area_code, read.indicator_code] -= 1
         if first.same_figure(read):
             check.repeats.append((read.row, first.row))
         else:
@@ -433,13 +439,12 @@ def _compare_repeats(source: FigureSource, hashes: set[int], check: FigureCheck)
             )
 
 
-def figures(
-    source: FigureSource, check: FigureCheck, areas: Container[str] | None = None
-) -> Iterator[Figure]:
+def figures(source: FigureSource, check: FigureCheck, keep: Keep | None = None) -> Iterator[Figure]:
     """The figures of a file ``check_figures`` has checked, one at a time: every row that is a
-    figure, less the repeats (and the rows refused for contradicting another); with ``areas``,
-    only those of the areas whose codes it holds (the others are not read beyond their code)."""
-    for read in _scan(source, areas):
+    figure, less the repeats (and the rows refused for contradicting another); with ``keep``,
+    only the rows it keeps (given the area's code and the indicator's, the others are not read
+    further)."""
+    for read in _scan(source, keep):
         if isinstance(read, Figure) and read.row not in check.skip:
             yield read
 

@@ -33,7 +33,7 @@ from core import csv_files, policy
 from core.models import Deal
 from core.text import CONTROL_CHARACTERS
 
-from . import metric_links, ons
+from . import metric_links, ons, reference
 from .choices import Direction, TargetKind, Unit
 from .models import Area, Indicator, IndicatorFramework, MissingFigure, Observation, Target
 from .periods import AmbiguousPeriod, parse_period
@@ -548,14 +548,21 @@ def _ons_indicator_values(meta: ons.IndicatorMeta | None, name: str, unit: str) 
 
 @dataclass(frozen=True)
 class AreaSlice:
-    """The areas an import keeps (``import_ons_file(..., areas=...)``): these codes, and every
-    code that starts with one of the prefixes. A file's other rows are counted, not written."""
+    """The areas an import keeps (``import_ons_file(..., areas=...)``): these codes, every code
+    that starts with one of the prefixes, and for an indicator in ``by_indicator`` the areas of
+    the GSS entity codes (a code's first three characters) it gives. A file's other rows are
+    counted, not written."""
 
     codes: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
+    by_indicator: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and (code in self.codes or code.startswith(self.prefixes))
+
+    def keeps(self, area_code: str, indicator_code: str) -> bool:
+        entities = self.by_indicator.get(indicator_code)
+        return area_code in self or (entities is not None and area_code[:3] in entities)
 
 
 # Besides a deal's own areas: every combined authority (E47; E61, the Greater London Authority)
@@ -567,7 +574,9 @@ DEALS_SLICE_PREFIXES = ("E47", "E61", "E08")
 def areas_of_deals() -> AreaSlice:
     """The slice of areas the deals' pages show: each deal's combined authority area, the areas
     held within it (its districts) and those it lies within (its region, England, the UK, as
-    ``data/areas.csv`` places them), plus ``DEALS_SLICE_PREFIXES``. Demo deals are not counted."""
+    ``data/areas.csv`` places them), plus ``DEALS_SLICE_PREFIXES``; and for the indicators the
+    Statement's own gap measures rank, the areas of the geography they rank them over. Demo
+    deals are not counted."""
     areas = {
         code: (pk, parent_id)
         for pk, code, parent_id in Area.objects.values_list("pk", "gss_code", "parent_id")
@@ -584,7 +593,25 @@ def areas_of_deals() -> AreaSlice:
         while parent_id is not None and codes_by_pk[parent_id] not in codes:
             codes.add(codes_by_pk[parent_id])
             parent_id = areas[codes_by_pk[parent_id]][1]
-    return AreaSlice(frozenset(codes), DEALS_SLICE_PREFIXES)
+    return AreaSlice(frozenset(codes), DEALS_SLICE_PREFIXES, _statement_geographies())
+
+
+def _statement_geographies() -> dict[str, frozenset[str]]:
+    """Indicator code -> the GSS entity codes of the areas the Statement's gap measures rank it
+    over (``missions.selectors.statement_measures``): upper-tier areas for the indicators that
+    are mission 7's metric, lower-tier ones for those linked to mission 8's."""
+    from . import measures  # it imports this module: read when called
+
+    links = metric_links.load()
+    found: dict[str, frozenset[str]] = {}
+    for mission in reference.MISSIONS:
+        for metric in mission["metrics"]:
+            for link in links.for_metric(metric["slug"]):
+                if mission["number"] in measures.DECILE_GAP_MISSIONS and link.is_the_metric:
+                    found[link.indicator] = measures.UPPER_TIER.entity_codes
+                elif mission["number"] in measures.WORST_THIRD_MISSIONS:
+                    found[link.indicator] = measures.LOWER_TIER.entity_codes
+    return found
 
 
 def import_ons_file(
@@ -683,11 +710,12 @@ def _write_ons(
         indicator.save()
         indicators[code] = indicator
     # Areas: kept as they are held; a new one made with its code, name and level.
-    wanted = {
-        code: found
-        for code, found in check.areas.items()
-        if areas_kept is None or code in areas_kept
+    kept = {
+        (code, indicator): n
+        for (code, indicator), n in check.figures_by_area.items()
+        if areas_kept is None or areas_kept.keeps(code, indicator)
     }
+    wanted = {code: check.areas[code] for code, _ in kept}
     held = set(Area.objects.filter(gss_code__in=list(wanted)).values_list("gss_code", flat=True))
     new_areas = [
         Area(gss_code=code, name=name[:200], level=level)
@@ -700,12 +728,12 @@ def _write_ons(
     report.new_areas = len(new_areas)
     del new_areas, held
     area_ids = dict(Area.objects.filter(gss_code__in=list(wanted)).values_list("gss_code", "pk"))
-    expected = sum(n for code, n in check.figures_by_area.items() if code in wanted)
+    expected = sum(kept.values())
     report.outside_slice = check.figures - expected
     # Figures: read again from the file and written a batch at a time.
     batch: list[ons.Figure] = []
     written = 0
-    for figure in ons.figures(source, check, None if areas_kept is None else wanted):
+    for figure in ons.figures(source, check, None if areas_kept is None else areas_kept.keeps):
         batch.append(figure)
         if len(batch) == ONS_BATCH:
             _write_ons_figures(batch, indicators, area_ids, report, acting_user)

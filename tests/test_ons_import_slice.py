@@ -16,7 +16,7 @@ from missions import ons, services
 from missions.models import Area, Indicator, MissingFigure, Observation
 
 ONS = Path(settings.BASE_DIR) / "data" / "ons-explore-local-statistics"
-FOLDER = "healthy-life-expectancy"
+FOLDER = "gross-median-weekly-pay"
 
 
 def _run(*args: str) -> str:
@@ -36,6 +36,13 @@ def test_the_slice_holds_the_deals_areas_and_the_areas_they_are_compared_with(
     # Every combined authority and metropolitan district; not another region or a district.
     assert "E47000001" in slice_ and "E08000003" in slice_ and "E61000001" in slice_
     assert "E12000007" not in slice_ and "E07000008" not in slice_ and "S12000049" not in slice_
+    # The Statement's gap measures: healthy life expectancy over upper-tier areas (Glasgow's
+    # council area, a county), not lower-tier districts; mean well-being over lower-tier ones.
+    assert slice_.keeps("S12000049", "female-healthy-life-expectancy")
+    assert slice_.keeps("E10000003", "male-healthy-life-expectancy")
+    assert not slice_.keeps("E07000008", "female-healthy-life-expectancy")
+    assert slice_.keeps("E07000008", "satisfaction")
+    assert not slice_.keeps("S12000049", "gross-median-weekly-pay")
 
 
 @pytest.mark.django_db
@@ -45,13 +52,13 @@ def test_a_slice_writes_only_its_areas_and_counts_the_rest(reference: object) ->
     assert f"{FOLDER}: imported:" in output
     check = ons.check_figures(folder / f"{FOLDER}.csv")
     slice_ = services.areas_of_deals()
-    inside = sum(n for code, n in check.figures_by_area.items() if code in slice_)
+    inside = sum(n for key, n in check.figures_by_area.items() if slice_.keeps(*key))
     assert 0 < inside < check.figures
-    held = Observation.objects.filter(indicator__code__endswith="healthy-life-expectancy")
-    missing = MissingFigure.objects.filter(indicator__code__endswith="healthy-life-expectancy")
+    held = Observation.objects.filter(indicator__code=FOLDER)
+    missing = MissingFigure.objects.filter(indicator__code=FOLDER)
     assert held.count() + missing.count() == inside
     assert {o.area.gss_code for o in held.select_related("area")} <= {
-        code for code in check.figures_by_area if code in slice_
+        code for code, _ in check.figures_by_area if code in slice_
     }
     assert f"{check.figures - inside} figures outside the slice" in output
     # No area outside the slice was made.
@@ -69,15 +76,17 @@ def test_a_bad_row_outside_the_slice_still_refuses_the_file(
     path = tmp_path / FOLDER / f"{FOLDER}.csv"
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     number = next(i for i, line in enumerate(lines) if line.startswith("S12"))
-    lines[number] = lines[number].replace("/P3Y", "/P0Y", 1)
+    cells = lines[number].split(",")
+    cells[4] = "2025-13-30"  # the period: no such month
+    lines[number] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(CommandError, match="1 of 1 file"):
         _run(str(tmp_path), "--areas-of-deals")
-    assert not Indicator.objects.filter(code__endswith="healthy-life-expectancy").exists()
+    assert not Indicator.objects.filter(code=FOLDER).exists()
 
 
 @pytest.mark.django_db
 def test_if_empty_leaves_figures_already_imported(reference: object) -> None:
     _run(str(ONS / "foreign-direct-investment"), "--areas-of-deals")
     assert "already imported" in _run(str(ONS / FOLDER), "--areas-of-deals", "--if-empty")
-    assert not Indicator.objects.filter(code__endswith="healthy-life-expectancy").exists()
+    assert not Indicator.objects.filter(code=FOLDER).exists()
