@@ -513,3 +513,22 @@ def framework_for_page(user: AnyUser, slug: str) -> IndicatorFramework:
     if framework is None:
         raise Http404("No such framework.")
     return framework
+
+
+# --- A combined authority beside its peers ----------------------------------------------------
+
+
+def peer_observations(indicator_ids: Iterable[int], also: Iterable[Area] = ()) -> list[Observation]:
+    """Every figure of these indicators for the combined authorities, the countries (England,
+    the United Kingdom...) and the areas ``also`` names (a deal's region), with their areas and
+    indicators, in one query whatever the number of areas, periods or indicators (none for no
+    indicators); ``missions.peers`` reads them."""
+    return list(
+        Observation.objects.filter(indicator_id__in=list(indicator_ids))
+        .filter(
+            Q(area__level__in=[AreaLevel.COMBINED_AUTHORITY, AreaLevel.COUNTRY])
+            | Q(area_id__in=[a.pk for a in also])
+        )
+        .select_related("area", "indicator")
+        .order_by("indicator_id", "area__name", "period_end", "period_start", "period")
+    )

@@ -7,7 +7,9 @@ and <name>-320.png for people to look at.
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,14 +17,14 @@ from playwright.sync_api import Page, expect
 
 from core.choices import Classification
 from missions.choices import TargetKind
-from missions.models import Area, Indicator, Mission, Observation
-from missions.services import import_observations, target_set
+from missions.models import Area, Indicator, Metric, Mission, Observation
+from missions.services import import_observations, import_ons_directory, target_set
 from tracker import services
 from tracker.choices import AskType
 from tracker.models import Workstream
 
 from ..conftest import People
-from .conftest import assert_accessible, screenshot
+from .conftest import SCREENSHOTS, assert_accessible, screenshot
 
 ONS_CSV = settings.BASE_DIR / "data" / "ons_subnational_indicators_wmca_2022.csv"
 
@@ -157,3 +159,66 @@ def test_a_chart_is_an_image_with_a_name_and_a_description(
     table = figure.get_by_role("table")
     expect(table).to_contain_text("£30.62")
     expect(table).to_contain_text("Target for 2030")
+
+
+# --- Beside its peers, with ONS's published files -----------------------------------------------
+
+ONS_DIR = settings.BASE_DIR / "data" / "ons-explore-local-statistics"
+
+
+@pytest.fixture
+def ons_figures(people: People, tmp_path: Path) -> None:
+    """Two of ONS's files as published: every combined authority, the regions, England and the
+    UK. Their indicators report missions' metrics, so the missions page ranks the deal's area."""
+    for name in ("gross-median-weekly-pay", "healthy-life-expectancy"):
+        shutil.copytree(ONS_DIR / name, tmp_path / "ons" / name)
+    import_ons_directory(tmp_path / "ons", acting_user=None)
+    for code, mission in [("gross-median-weekly-pay", 1), ("female-healthy-life-expectancy", 7)]:
+        Indicator.objects.filter(code=code).update(
+            metric=Metric.objects.filter(mission__number=mission).first()
+        )
+
+
+PEER_PAGES = [
+    ("indicator-peers-pay", "partner", "/indicators/gross-median-weekly-pay/"),
+    ("indicator-peers-hle", "dsg", "/indicators/female-healthy-life-expectancy/"),
+    ("missions-peers", "partner", "/missions/"),
+]
+
+
+@pytest.mark.parametrize(("name", "persona", "url"), PEER_PAGES, ids=[p[0] for p in PEER_PAGES])
+def test_the_pages_with_peers_have_no_accessibility_violations_at_any_width(
+    page: Page, open_as, ons_figures: None, name: str, persona: str, url: str
+) -> None:
+    test_the_mission_page_has_no_accessibility_violations_at_any_width(
+        page=page, open_as=open_as, figures=None, name=name, persona=persona, url=url
+    )
+
+
+def test_the_peers_chart_is_an_image_described_beside_its_table(
+    page: Page, open_as, ons_figures: None
+) -> None:
+    open_as("partner", "/indicators/gross-median-weekly-pay/")
+    chart = page.get_by_role("img", name=re.compile("the combined authorities"))
+    expect(chart).to_have_count(1)
+    expect(chart).to_have_accessible_description(re.compile(r"ranked \d+ of 11"))
+    expect(chart).to_have_accessible_description(re.compile(r"England's figure, £648\.40"))
+    table = page.locator("#peers-table")
+    expect(table.locator("tr.app-peers__own")).to_have_count(1)
+    expect(table.locator("tr.app-peers__own")).to_contain_text("Deal's area")
+    # The section alone, for people to look at.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#peers").scroll_into_view_if_needed()
+    top = page.locator("#peers").bounding_box()
+    bottom = page.locator("#over-time").bounding_box()
+    assert top is not None and bottom is not None
+    page.screenshot(
+        path=str(SCREENSHOTS / "indicator-peers-section.png"),
+        full_page=True,
+        clip={
+            "x": 0,
+            "y": top["y"] + page.evaluate("window.scrollY") - 10,
+            "width": 1024,
+            "height": bottom["y"] - top["y"],
+        },
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import policy
 from core.text import word_diff
-from missions import charts, measures, selectors
+from missions import charts, measures, peers, selectors
 from missions.choices import AreaLevel, TargetKind
 from missions.models import Area, Indicator, IndicatorTheme, Metric, Observation, Target
 from missions.services import format_value
@@ -66,6 +66,14 @@ def mission_list(request: HttpRequest) -> HttpResponse:
             "missions": missions,
             "area": area,
             "can_manage_figures": policy.can_manage_figures(request.user),
+            "peer_standings": peers.standings(
+                observations=selectors.peer_observations(
+                    [i.pk for m in missions for x in m.metrics.all() for i in x.indicators.all()]
+                    if area.code
+                    else []
+                ),
+                area_code=area.code,
+            ),
         },
     )
 
@@ -335,6 +343,11 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "csv_url": reverse("indicator-observations-csv", kwargs={"code": indicator.code}),
         "can_manage_figures": policy.can_manage_figures(request.user, indicator.framework.deal_id),
         "unit_title": charts.UNIT_TITLES.get(indicator.unit, indicator.unit),
+        "peers": peers.beside_peers(
+            indicator=indicator,
+            observations=selectors.peer_observations([indicator.pk], geography.outer),
+            geography=geography,
+        ),
     }
     return render(request, "missions/indicator_detail.html", context)
 
