@@ -39,7 +39,7 @@ from rest_framework.reverse import reverse
 from core import policy
 from core.api_support import DomainErrorsMixin, NumberFilter, error_responses
 
-from . import measures, selectors, services
+from . import measures, metric_links, selectors, services
 from .choices import AreaLevel, TargetKind
 from .models import (
     Area,
@@ -108,6 +108,16 @@ class MissionSerializer(serializers.ModelSerializer[Mission]):
         return current.text if current else None
 
 
+class MetricLinkSerializer(serializers.Serializer[Any]):
+    metric = serializers.CharField(help_text="The metric's slug.")
+    relation = serializers.ChoiceField(
+        choices=list(metric_links.RELATIONS),
+        help_text="is-the-metric: the figure the Statement names; related: a published figure "
+        "on the same subject that is not the metric.",
+    )
+    why = serializers.CharField()
+
+
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     framework: serializers.SlugRelatedField[IndicatorFramework] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
@@ -116,9 +126,14 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
         allow_null=True
     )
     metric: serializers.SlugRelatedField[Metric] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
     mission = serializers.SerializerMethodField()
+    reports = serializers.SerializerMethodField(
+        help_text="The Statement's headline metrics this published figure is linked to "
+        "(data/metric_links.yaml): each metric's slug, whether the figure is the metric or a "
+        "related one, and why."
+    )
 
     class Meta:
         model = Indicator
@@ -135,8 +150,14 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
             "direction",
             "source",
             "source_url",
+            "source_date",
+            "subtitle",
+            "caveats",
+            "decimal_places",
+            "unit_label",
             "year_basis",
             "expected_frequency",
+            "reports",
         ]
         extra_kwargs = {
             "year_basis": {
@@ -152,6 +173,10 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_mission(self, obj: Indicator) -> int | None:
         return obj.metric.mission.number if obj.metric else None
+
+    @extend_schema_field(MetricLinkSerializer(many=True))
+    def get_reports(self, obj: Indicator) -> list[dict[str, str]]:
+        return MetricLinkSerializer(metric_links.load().for_indicator(obj.code), many=True).data
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import hypothesis
 import pytest
 import schemathesis
 import time_machine
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -41,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
 from accounts.models import User
 from briefings.models import Subscription
 from core.choices import Classification
+from missions import services as figures
 from missions.models import Area, Indicator, Mission, Observation
 from tracker import services
 from tracker.choices import AskType, Direction, Rag
@@ -65,6 +68,7 @@ from .conftest import People
 
 # A working day in the middle of a reporting period, so that "this period" is stable.
 TODAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
+ONS = Path(settings.BASE_DIR) / "data" / "ons-explore-local-statistics"
 MAX_EXAMPLES = 6
 
 # Words that only OFFICIAL-SENSITIVE records hold: none may reach a partner by any route.
@@ -184,7 +188,12 @@ def _path_values(people: People) -> dict[str, list[Any]]:
         "milestones": newest(Milestone),
         "propositions": newest(PropositionVersion),
         "missions": list(Mission.objects.values_list("number", flat=True)[:3]),
-        "indicators": list(Indicator.objects.values_list("code", flat=True)[:3]),
+        # Two of the demo's, and one imported from ONS's files with the Statement's own gap
+        # measure, so that every field of the measures is checked against the schema.
+        "indicators": [
+            *Indicator.objects.values_list("code", flat=True)[:2],
+            "female-healthy-life-expectancy",
+        ],
         "areas": list(Area.objects.values_list("gss_code", flat=True)[:3]),
         "observations": newest(Observation),
         "targets": [],
@@ -316,6 +325,8 @@ def _fuzz(
 def world(people: People, tmp_path: Path) -> dict[str, list[Any]]:
     demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
     _records(people)
+    shutil.copytree(ONS / "healthy-life-expectancy", tmp_path / "ons" / "healthy-life-expectancy")
+    figures.import_ons_directory(tmp_path / "ons", acting_user=None)
     return _path_values(people)
 
 

@@ -15,6 +15,9 @@ from missions import metric_links, ons, reference, services
 from missions.choices import Direction
 from missions.models import Indicator
 
+from .conftest import People
+from .test_api_missions import client_for
+
 ONS = Path(settings.BASE_DIR) / "data" / "ons-explore-local-statistics"
 
 
@@ -92,7 +95,7 @@ def test_a_faulty_mapping_is_refused_naming_the_metric(data: dict, fault: str) -
 
 @pytest.mark.django_db
 def test_an_imported_indicator_reads_which_way_is_better_from_the_mapping(
-    reference: object, tmp_path: Path
+    people: People, tmp_path: Path
 ) -> None:
     for name in ("premises-below-30", "gigabit-capable-broadband"):
         shutil.copytree(ONS / name, tmp_path / name)
@@ -101,3 +104,17 @@ def test_an_imported_indicator_reads_which_way_is_better_from_the_mapping(
     direction = dict(Indicator.objects.values_list("code", "direction"))
     assert direction["premises-below-30mbps"] == Direction.LOWER_IS_BETTER
     assert direction["gigabit-capable-broadband"] == Direction.HIGHER_IS_BETTER
+
+    # The API gives the metadata kept and the metrics the figure reports.
+    response = client_for(people.partner).get("/api/v1/indicators/gigabit-capable-broadband/")
+    body = response.json()
+    assert body["subtitle"].startswith("Percentage of premises that have coverage")
+    assert body["source_date"] and body["decimal_places"] is not None and body["unit_label"]
+    assert body["metric"] is None and body["mission"] is None
+    assert body["reports"] == [
+        {
+            "metric": "premises-coverage-of-gigabit-broadband",
+            "relation": "is-the-metric",
+            "why": metric_links.load().for_metric("premises-coverage-of-gigabit-broadband")[0].why,
+        }
+    ]

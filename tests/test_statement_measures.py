@@ -170,3 +170,12 @@ def test_the_indicator_page_shows_the_gap_and_where_the_deals_areas_sit(
     assert {p.place.area.gss_code for p in birmingham} >= {"E08000025", "E08000026"}
     assert all(p.place.of == 216 for p in birmingham)
     assert "The metric</strong> “HLE at birth” of" in text
+    # The figures are national: everyone signed in reads the measure, role by role, and no one
+    # signed out does.
+    for person in people.all_roles().values():
+        assert len(_measures(client_for(person), "female-healthy-life-expectancy")["statement"])
+    url = "/api/v1/indicators/female-healthy-life-expectancy/measures/"
+    assert APIClient().get(url).status_code == 401
+    client.logout()
+    page = client.get("/indicators/female-healthy-life-expectancy/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
