@@ -18,7 +18,7 @@ from django.test import Client
 
 from missions import peers, selectors, services
 from missions.choices import AreaLevel, Direction
-from missions.models import Area, Indicator, Metric, Observation
+from missions.models import Area, Indicator, Observation
 
 from .conftest import People
 
@@ -279,16 +279,6 @@ def test_the_chart_draws_each_combined_authority_and_without_them_a_sentence_say
     assert "app-peers-chart__svg" not in body
 
 
-def _as_mission_indicators() -> None:
-    """Let the imported indicators report two missions' metrics, as an administrator may."""
-    Indicator.objects.filter(code=PAY).update(
-        metric=Metric.objects.filter(mission__number=1).first()
-    )
-    Indicator.objects.filter(code=FEMALE_HLE).update(
-        metric=Metric.objects.filter(mission__number=7).first()
-    )
-
-
 def _missions_text(client: Client, user) -> str:
     client.force_login(user)
     body = client.get("/missions/").content.decode()
@@ -298,7 +288,7 @@ def _missions_text(client: Client, user) -> str:
 def test_the_missions_page_gives_each_indicator_s_rank_and_place_against_england(
     client: Client, imported: People
 ) -> None:
-    _as_mission_indicators()
+    # The files' indicators report the missions' metrics by data/metric_links.yaml.
     pay = _file(PAY, "Gross median weekly pay")
     hle = _file("healthy-life-expectancy", "Female healthy life expectancy")
     text = _missions_text(client, imported.partner)
@@ -370,7 +360,6 @@ PEER_QUERY_LIMITS = {
 def test_the_pages_cost_the_same_few_queries_with_more_areas_and_periods(
     client: Client, imported: People, url: str, django_assert_max_num_queries
 ) -> None:
-    _as_mission_indicators()
     client.force_login(imported.partner)
     with django_assert_max_num_queries(PEER_QUERY_LIMITS[url]):
         assert client.get(url).status_code == 200

@@ -68,7 +68,7 @@ def mission_list(request: HttpRequest) -> HttpResponse:
             "can_manage_figures": policy.can_manage_figures(request.user),
             "peer_standings": peers.standings(
                 observations=selectors.peer_observations(
-                    [i.pk for m in missions for x in m.metrics.all() for i in x.indicators.all()]
+                    [i.pk for m in missions for x in m.metrics.all() for i in indicators_of(x)]
                     if area.code
                     else []
                 ),
