@@ -157,6 +157,10 @@ class FigureFile:
         return not self.problems
 
 
+# Which rows to read, by their area's code and their indicator's code.
+Keep = Callable[[str, str], bool]
+
+
 @dataclass
 class FigureCheck:
     """What reading a figures file through found, without its figures (``check_figures``)."""
@@ -171,6 +175,8 @@ class FigureCheck:
     areas: dict[str, tuple[str, AreaLevel]] = field(default_factory=dict)
     # How many figures each area has of each indicator (repeats not counted).
     figures_by_area: Counter[tuple[str, str]] = field(default_factory=Counter)
+    keep: Keep | None = None  # the rows read, when not all of them
+    outside: int = 0  # rows not kept, and so not read
 
     @property
     def ok(self) -> bool:
@@ -181,9 +187,6 @@ class FigureCheck:
         """How many figures ``figures`` gives."""
         return self.figures_by_area.total()
 
-
-# Which rows to read, by their area's code and their indicator's code.
-Keep = Callable[[str, str], bool]
 
 # A figures file: its bytes, its text, its path, or a binary file open on it (read from its start).
 FigureSource = bytes | str | os.PathLike[str] | IO[bytes]
@@ -259,14 +262,20 @@ class _LeftOut:
     problem: Problem
 
 
-_Read = Figure | list[Problem] | _LeftOut
+class _Outside:
+    """A row of an area, or indicator, that the reading does not keep."""
+
+
+OUTSIDE = _Outside()
+
+_Read = Figure | list[Problem] | _LeftOut | _Outside
 
 
 def _scan(source: FigureSource, keep: Keep | None = None) -> Iterator[_Read]:
     """Each row of a figures file, read on its own: a figure, its problems, or a row left out.
     A problem with the file as a whole (its header, its encoding) is a list of one problem.
     With ``keep``, a row it does not keep (by its area's code and its indicator's) is passed
-    over unread."""
+    over unread, as ``OUTSIDE``."""
     with _opened(source) as stream:
         reader = csv.reader(stream)
         try:
@@ -303,6 +312,7 @@ def _scan(source: FigureSource, keep: Keep | None = None) -> Iterator[_Read]:
                 if keep is not None and not keep(
                     cells[code_at].strip().upper(), _indicator_code(cells[indicator_at].strip())
                 ):
+                    yield OUTSIDE
                     continue
                 row = {name: cells[i].strip() for name, i in single}
                 for name, places in joined:
@@ -383,19 +393,22 @@ def _read_row(number: int, row: dict[str, str]) -> _Read:
     )
 
 
-def check_figures(source: FigureSource) -> FigureCheck:
+def check_figures(source: FigureSource, keep: Keep | None = None) -> FigureCheck:
     """Read a figures file through once and check every row, holding no figure: the problems,
     the rows left out, the repeats, and the file's indicators and areas. What the import then
-    writes, ``figures`` reads again.
+    writes, ``figures`` reads again. With ``keep``, only the rows it keeps are read and checked
+    (a slice of the file); the others are counted as outside.
 
     Finding repeats holds a hash of each row's area, indicator and period (a few dozen bytes a
     row, where a figure is about a kilobyte); only if a hash comes twice is the file read again,
     holding the rows of those hashes alone, to compare them exactly."""
-    check = FigureCheck()
+    check = FigureCheck(keep=keep)
     seen: set[int] = set()
     twice: set[int] = set()
-    for read in _scan(source):
-        if isinstance(read, Figure):
+    for read in _scan(source, keep):
+        if read is OUTSIDE:
+            check.outside += 1
+        elif isinstance(read, Figure):
             check.figures_by_area[read.area_code, read.indicator_code] += 1
             check.indicators.setdefault(read.indicator_code, (read.indicator, read.unit))
             check.areas.setdefault(read.area_code, (read.area_name, read.area_level))
@@ -406,7 +419,7 @@ def check_figures(source: FigureSource) -> FigureCheck:
                 seen.add(key)
         elif isinstance(read, _LeftOut):
             check.left_out.append(read.problem)
-        else:
+        elif isinstance(read, list):
             check.problems.extend(read)
     del seen
     if twice:
@@ -419,7 +432,7 @@ def _compare_repeats(source: FigureSource, hashes: set[int], check: FigureCheck)
     """The rows whose key's hash came twice, compared exactly with the first of their key: the
     same figure is a repeat, another one a problem naming both rows."""
     first_row: dict[tuple[str, str, str], Figure] = {}
-    for read in _scan(source):
+    for read in _scan(source, check.keep):
         if not isinstance(read, Figure) or hash(read.key) not in hashes:
             continue
         first = first_row.setdefault(read.key, read)
@@ -439,12 +452,11 @@ def _compare_repeats(source: FigureSource, hashes: set[int], check: FigureCheck)
             )
 
 
-def figures(source: FigureSource, check: FigureCheck, keep: Keep | None = None) -> Iterator[Figure]:
+def figures(source: FigureSource, check: FigureCheck) -> Iterator[Figure]:
     """The figures of a file ``check_figures`` has checked, one at a time: every row that is a
-    figure, less the repeats (and the rows refused for contradicting another); with ``keep``,
-    only the rows it keeps (given the area's code and the indicator's, the others are not read
-    further)."""
-    for read in _scan(source, keep):
+    figure, less the repeats (and the rows refused for contradicting another), of the rows the
+    check kept."""
+    for read in _scan(source, check.keep):
         if isinstance(read, Figure) and read.row not in check.skip:
             yield read
 
@@ -480,6 +492,11 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _several(value: Any) -> list[str]:
+    """A metadata value that may name several sources, joined by "|"."""
+    return [part.strip() for part in _text(value).split("|") if part.strip()]
+
+
 def read_metadata(data: bytes | str) -> list[IndicatorMeta]:
     """Each indicator's metadata by its code: a file of several indicators has a ``shared``
     block and one block each (its own values win); a file of one has the block alone. Raises
@@ -508,9 +525,14 @@ def read_metadata(data: bytes | str) -> list[IndicatorMeta]:
             subtitle=_text(merged.get("subtitle")),
             description=_text(merged.get("longDescription")),
             caveats=_text(merged.get("caveats")),
-            source_url=_text(merged.get("sourceURL")),
-            source_org=_text(merged.get("sourceOrg")),
-            source_date=_date(merged.get("sourceDate")),
+            # Figures from several publishers give each one's URL, name and date, joined by
+            # "|": the first URL is linked, every name is kept, and the newest date is when the
+            # figures were last published.
+            source_url=next(iter(_several(merged.get("sourceURL"))), ""),
+            source_org="; ".join(_several(merged.get("sourceOrg"))),
+            source_date=max(
+                (d for d in map(_date, _several(merged.get("sourceDate"))) if d), default=None
+            ),
             decimal_places=int(str(places)) if str(places).isdigit() else None,
             prefix=_text(merged.get("prefix")),
             suffix=_text(merged.get("suffix")) or _text(merged.get("subText")),

@@ -249,3 +249,22 @@ def test_iso_periods_cover_the_days_they_name() -> None:
 def test_metadata_that_is_not_this_formats_is_refused() -> None:
     with pytest.raises(ValueError, match="not Explore Local Statistics metadata"):
         ons.read_metadata(b'{"something": 1}')
+
+
+def test_figures_from_several_publishers_keep_each_name_the_first_link_and_the_newest_date() -> (
+    None
+):
+    """gross-median-weekly-pay.json names ONS and NISRA, each with its URL and date, joined by
+    "|"; so does the Scottish mortality file, with two different dates."""
+    pay = ons.read_metadata(
+        (ONS / "gross-median-weekly-pay" / "gross-median-weekly-pay.json").read_bytes()
+    )
+    [meta] = pay
+    assert meta.source_org == (
+        "Office for National Statistics; Northern Ireland Statistics and Research Agency"
+    )
+    assert meta.source_url.startswith("https://www.ons.gov.uk/") and "|" not in meta.source_url
+    assert meta.source_date == dt.date(2025, 10, 23)
+    name = "mortality-rate-from-coronary-heart-disease-scotland"
+    [mortality] = ons.read_metadata((ONS / name / f"{name}.json").read_bytes())
+    assert mortality.source_date == dt.date(2026, 1, 27)  # the newer of 11/11/2025 and 27/01/2026

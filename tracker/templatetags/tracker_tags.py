@@ -48,3 +48,9 @@ def people(users: list[object]) -> str:
 def period_text(label: str) -> str:
     """A period as a person reads it ("2017 to 2019", not "2017-01-01/P3Y")."""
     return describe_period(label)
+
+
+@register.filter
+def periods_text(labels: list[str]) -> str:
+    """Periods as a person reads them, joined: "2017 to 2019, 2018 to 2020"."""
+    return ", ".join(describe_period(label) for label in labels)
