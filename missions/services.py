@@ -629,12 +629,12 @@ def import_ons_file(
     ``figures_data`` is the file's bytes, its path or a binary file open on it (seekable: it is
     read twice). The file is read through once to check every row, holding no figure, then
     again to write its figures ``ONS_BATCH`` at a time, all in one transaction, so that memory
-    does not grow with the file. With ``areas``, only the figures of those areas are written;
-    the others are counted as outside the slice (the whole file is still checked)."""
+    does not grow with the file. With ``areas``, only the rows of those areas are read, checked
+    and written, all or nothing; the others are counted as outside the slice."""
     report = FileReport(name=name)
     if acting_user is not None and not policy.can_manage_figures(acting_user):
         raise PermissionDenied("Only an administrator can import figures.")
-    check = ons.check_figures(figures_data)
+    check = ons.check_figures(figures_data, None if areas is None else areas.keeps)
     report.left_out, report.repeats = check.left_out, len(check.repeats)
     report.problems = [f"Row {p.row}: {p.reason}" for p in check.problems]
     metadata: list[ons.IndicatorMeta] = []
@@ -648,7 +648,7 @@ def import_ons_file(
         return report
     try:
         with transaction.atomic():
-            _write_ons(figures_data, check, metadata, report, acting_user, areas)
+            _write_ons(figures_data, check, metadata, report, acting_user)
             if dry_run:
                 transaction.set_rollback(True)
     except ValidationError as error:
@@ -668,7 +668,6 @@ def _write_ons(
     metadata: list[ons.IndicatorMeta],
     report: FileReport,
     acting_user: User | None,
-    areas_kept: AreaSlice | None,
 ) -> None:
     framework, _ = IndicatorFramework.objects.get_or_create(
         slug=ONS_FRAMEWORK["slug"],
@@ -710,12 +709,7 @@ def _write_ons(
         indicator.save()
         indicators[code] = indicator
     # Areas: kept as they are held; a new one made with its code, name and level.
-    kept = {
-        (code, indicator): n
-        for (code, indicator), n in check.figures_by_area.items()
-        if areas_kept is None or areas_kept.keeps(code, indicator)
-    }
-    wanted = {code: check.areas[code] for code, _ in kept}
+    wanted = check.areas
     held = set(Area.objects.filter(gss_code__in=list(wanted)).values_list("gss_code", flat=True))
     new_areas = [
         Area(gss_code=code, name=name[:200], level=level)
@@ -728,12 +722,12 @@ def _write_ons(
     report.new_areas = len(new_areas)
     del new_areas, held
     area_ids = dict(Area.objects.filter(gss_code__in=list(wanted)).values_list("gss_code", "pk"))
-    expected = sum(kept.values())
-    report.outside_slice = check.figures - expected
+    expected = check.figures
+    report.outside_slice = check.outside
     # Figures: read again from the file and written a batch at a time.
     batch: list[ons.Figure] = []
     written = 0
-    for figure in ons.figures(source, check, None if areas_kept is None else areas_kept.keeps):
+    for figure in ons.figures(source, check):
         batch.append(figure)
         if len(batch) == ONS_BATCH:
             _write_ons_figures(batch, indicators, area_ids, report, acting_user)

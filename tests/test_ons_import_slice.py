@@ -1,6 +1,7 @@
 """Importing a slice of ONS's files (``--areas-of-deals``): only the deals' areas, every combined
-authority and every metropolitan district are written; the file's other figures are counted as
-outside the slice, and the whole file is still checked, all or nothing."""
+authority and every metropolitan district (and the areas the Statement's gap measures rank, for
+their indicators) are read and written, all or nothing; the file's other rows are counted as
+outside the slice."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_a_slice_writes_only_its_areas_and_counts_the_rest(reference: object) ->
     assert {o.area.gss_code for o in held.select_related("area")} <= {
         code for code, _ in check.figures_by_area if code in slice_
     }
-    assert f"{check.figures - inside} figures outside the slice" in output
+    assert f"{check.figures - inside} rows outside the slice" in output
     # No area outside the slice was made.
     assert not Area.objects.filter(gss_code="S12000049").exists()
     # Importing everything afterwards adds the rest and leaves the slice as it was.
@@ -69,20 +70,38 @@ def test_a_slice_writes_only_its_areas_and_counts_the_rest(reference: object) ->
 
 
 @pytest.mark.django_db
-def test_a_bad_row_outside_the_slice_still_refuses_the_file(
-    reference: object, tmp_path: Path
-) -> None:
-    shutil.copytree(ONS / FOLDER, tmp_path / FOLDER)
-    path = tmp_path / FOLDER / f"{FOLDER}.csv"
+def _damage(folder: Path, prefix: str) -> int:
+    """Give the first row of an area whose code starts so an impossible period; its number."""
+    path = folder / f"{FOLDER}.csv"
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    number = next(i for i, line in enumerate(lines) if line.startswith("S12"))
+    number = next(i for i, line in enumerate(lines) if line.startswith(prefix))
     cells = lines[number].split(",")
     cells[4] = "2025-13-30"  # the period: no such month
     lines[number] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
+    return number + 1
+
+
+@pytest.mark.django_db
+def test_a_bad_row_in_the_slice_refuses_the_file_and_one_outside_is_not_read(
+    reference: object, tmp_path: Path
+) -> None:
+    shutil.copytree(ONS / FOLDER, tmp_path / FOLDER)
+    row = _damage(tmp_path / FOLDER, "E08")
+    out = io.StringIO()
     with pytest.raises(CommandError, match="1 of 1 file"):
-        _run(str(tmp_path), "--areas-of-deals")
+        call_command(
+            "import_observations", str(tmp_path), "--areas-of-deals", stdout=out, stderr=out
+        )
+    assert f"Row {row}: " in out.getvalue()
     assert not Indicator.objects.filter(code=FOLDER).exists()
+
+    shutil.copytree(ONS / FOLDER, tmp_path / "again" / FOLDER)
+    _damage(tmp_path / "again" / FOLDER, "S12")  # a council area: outside this slice
+    assert f"{FOLDER}: imported:" in _run(str(tmp_path / "again"), "--areas-of-deals")
+    # The whole file is refused, naming the row, when every area is imported.
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        _run(str(tmp_path / "again"))
 
 
 @pytest.mark.django_db

@@ -42,8 +42,10 @@ class Command(BaseCommand):
             action="store_true",
             help="ONS files: import only the figures of the deals' areas (each deal's combined "
             "authority area, its districts, its region, England and the UK), every combined "
-            "authority and every metropolitan district. Each file is still checked whole; its "
-            "other rows are counted as outside the slice.",
+            "authority and every metropolitan district, and for the indicators the Statement's "
+            "gap measures rank, the areas they rank (upper tier for healthy life expectancy, "
+            "lower tier for well-being). Each file's slice is checked and imported all or "
+            "nothing; its other rows are not read, and are counted as outside the slice.",
         )
         parser.add_argument(
             "--if-empty",
@@ -113,8 +115,8 @@ class Command(BaseCommand):
             )
             if report.outside_slice:
                 self.stdout.write(
-                    f"  {report.outside_slice} figures outside the slice (--areas-of-deals): "
-                    "not imported."
+                    f"  {report.outside_slice} rows outside the slice (--areas-of-deals): not "
+                    "read or imported."
                 )
             if report.repeats:
                 self.stdout.write(
