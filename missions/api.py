@@ -175,7 +175,7 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
         return obj.metric.mission.number if obj.metric else None
 
     @extend_schema_field(MetricLinkSerializer(many=True))
-    def get_reports(self, obj: Indicator) -> list[dict[str, str]]:
+    def get_reports(self, obj: Indicator) -> Any:
         return MetricLinkSerializer(metric_links.load().for_indicator(obj.code), many=True).data
 
 
