@@ -34,8 +34,9 @@ export SECRET_KEY
 
 python manage.py migrate --noinput
 python manage.py load_reference_data
-# ONS's published figures for the deals' areas, every combined authority and every metropolitan
-# district, the first time only (each file checked whole, all or nothing). To load every area:
+# ONS's published figures for the deals' areas, every combined authority and metropolitan
+# district, and the areas the Statement's gap measures rank, the first time only (each file's
+# slice all or nothing). To load every area:
 # python manage.py import_observations data/ons-explore-local-statistics
 # Each file's report is in var/ons-import.log.
 ons_log="$VAR_DIR/ons-import.log"
