@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracker",
     "missions",
+    "delivery",
     "briefings",
 ]
 

@@ -19,6 +19,9 @@ The rules, in one place:
   by whoever may see the proposal; a negotiation entry needs both the proposal's and its own
   marking to allow it. A meeting is seen by everyone in the deal; its minutes and attendance
   only by those its marking allows.
+- Provisions of an agreed deal: administrators create, edit and import them; the lead of a
+  provision's workstream (and administrators) report on its delivery. A delivery report
+  follows its provision's marking.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
     from accounts.models import User
     from core.models import Deal
+    from delivery.models import Provision
     from tracker.models import Workstream
 
 M = TypeVar("M", bound=Model)
@@ -246,6 +250,32 @@ def visible_proposition_items(qs: QuerySet[M], user: User | AnonymousUser) -> Qu
     )
 
 
+# --- Provisions and their delivery -------------------------------------------------------------
+
+
+def can_manage_provisions(user: User | AnonymousUser, deal: Deal | int) -> bool:
+    """Creating, editing, importing and publishing a deal's provisions is for its
+    administrators (the deal's core team)."""
+    return is_admin(user, deal)
+
+
+def can_report_on_provision(user: User | AnonymousUser, provision: Provision) -> bool:
+    """May the person report on this provision's delivery? The lead of its workstream may,
+    and administrators; they must also be allowed to see it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not can_see_record(user, provision.deal_id, provision.classification):
+        return False
+    return is_admin(user, provision.deal_id) or provision.workstream_id in workstream_ids_held(
+        user, Role.LEAD
+    )
+
+
+def visible_provision_reports(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """A delivery report carries its provision's marking."""
+    return qs.filter(classified_filter(user, "deal", prefix="provision__"))
+
+
 # --- Indicators, observations and targets ------------------------------------------------------
 
 
@@ -383,6 +413,7 @@ _VIEW_RULES: dict[str, Callable[[QuerySet[Any], User | AnonymousUser], QuerySet[
     "tracker.agendaitem": visible_agenda_items,
     "tracker.propositionitem": visible_proposition_items,
     "tracker.updatereview": _visible_reviews,
+    "delivery.provisionreport": visible_provision_reports,
     "briefings.subscription": visible_subscriptions,
 }
 

@@ -42,7 +42,7 @@ from tracker.models import Decision, Milestone, Risk, StatusUpdate, Theme, Works
 
 from .conftest import People, sign_in_verified
 
-OUR_APPS = ("accounts", "tracker", "missions", "briefings")
+OUR_APPS = ("accounts", "tracker", "missions", "delivery", "briefings")
 
 
 # --- Every admin has decided how it writes ----------------------------------------------------
@@ -417,6 +417,8 @@ def test_every_model_with_a_revision_is_written_in_the_admin_only_through_the_se
         if any(field.name == "revision" for field in model._meta.concrete_fields)
     ]
     assert _labels(revised) == [
+        "delivery.provision",
+        "delivery.provisionreport",
         "tracker.engagemententry",
         "tracker.meeting",
         "tracker.negotiationentry",

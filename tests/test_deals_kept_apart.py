@@ -164,7 +164,7 @@ def test_the_second_deals_people_see_nothing_of_the_first_on_pages_and_in_export
 
 # --- The Django admin -------------------------------------------------------------------------
 
-OUR_APPS = ("core", "accounts", "tracker", "missions", "briefings")
+OUR_APPS = ("core", "accounts", "tracker", "missions", "delivery", "briefings")
 
 
 def _admin_url(model: type[Model], view: str, *args: object) -> str:

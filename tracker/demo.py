@@ -773,7 +773,7 @@ def demo_data_load(
         summary = builder.build()
         summary.deleted = deleted
         # Digest subscriptions that fall due minutes after the load, so a fresh demo sends some.
-        for _, created in signals.demo_loaded.send(sender=Deal, deal=deal):
+        for _, created in signals.demo_loaded.send(sender=Deal, deal=deal, today=builder.today):
             summary.created.update(created)
     summary.logins_path = demo_logins_write(
         summary.logins, logins_path or Path(settings.VAR_DIR) / LOGINS_FILENAME
@@ -797,7 +797,10 @@ AUDITED: tuple[type[models.Model], ...] = (
 def demo_data_delete() -> int:
     """Delete every demo row and the history of the demo records; refuse (and delete nothing)
     if a non-demo row would go with them."""
+    # The apps above go first: their demo rows may protect this app's (a department).
     deleted = 0
+    for _, count in signals.demo_deleting.send(sender=Deal):
+        deleted += int(count or 0)
     demo_ids = {
         model: list(model._default_manager.filter(is_demo=True).values_list("pk", flat=True))
         for model in AUDITED

@@ -12,5 +12,12 @@ from django.dispatch import Signal
 workstream_merged = Signal()
 
 # The demo data was loaded into a deal, inside the load's transaction.
-# Argument: deal. Each receiver returns {what: how many} it created, for the load's summary.
+# Arguments: deal, today (the day the demo is built for). Each receiver returns {what: how
+# many} it created, for the load's summary.
 demo_loaded = Signal()
+
+# The demo data is about to be deleted (before a fresh load, or on its own), inside the
+# deletion's transaction: an app above deletes its own demo rows first, since they may hold on
+# to the demo's workstream records (a department, a proposal). Each receiver returns how many
+# rows it deleted.
+demo_deleting = Signal()
