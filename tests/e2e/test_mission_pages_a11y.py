@@ -219,3 +219,23 @@ def test_the_peers_chart_is_an_image_described_beside_its_table(
             "height": bottom["y"] - top["y"],
         },
     )
+
+
+def test_the_worst_third_across_the_uk_is_accessible_at_any_width(
+    page: Page, open_as, people: People, tmp_path: Path
+) -> None:
+    """Mission 8's worst third over every lower-tier area, on the related ratings: the note
+    that says so, where the deal's areas sit, and all 363 areas ranked (opened)."""
+    name = "personal-wellbeing-estimates"
+    shutil.copytree(ONS_DIR / name, tmp_path / "ons" / name)
+    import_ons_directory(tmp_path / "ons", acting_user=None)
+    test_the_mission_page_has_no_accessibility_violations_at_any_width(
+        page=page,
+        open_as=open_as,
+        figures=None,
+        name="indicator-worst-third",
+        persona="partner",
+        url="/indicators/happiness/",
+    )
+    expect(page.locator("#statement-worst-third")).to_contain_text("across the UK")
+    expect(page.locator("#statement-worst-third-deal")).to_contain_text("areas sit")
