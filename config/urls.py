@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from briefings import api as briefings_api
+from delivery import api as delivery_api
 from missions import api as missions_api
 from tracker.api import deals as deals_api
 from tracker.api import governance as governance_api
@@ -34,6 +35,10 @@ router.register("indicators", missions_api.IndicatorViewSet, basename="indicator
 router.register("areas", missions_api.AreaViewSet, basename="area")
 router.register("observations", missions_api.ObservationViewSet, basename="observation")
 router.register("targets", missions_api.TargetViewSet, basename="target")
+router.register("provisions", delivery_api.ProvisionViewSet, basename="provision")
+router.register(
+    "provision-reports", delivery_api.ProvisionReportViewSet, basename="provision-report"
+)
 router.register("subscriptions", briefings_api.SubscriptionViewSet, basename="subscription")
 router.register("deliveries", briefings_api.DeliveryViewSet, basename="delivery")
 

@@ -230,6 +230,15 @@ api:target-list             GET    /api/v1/targets/                             
 api:target-list             POST   /api/v1/targets/                                         401   403   403   403   403   403   403   400   403     403     400
 api:target-detail           GET    /api/v1/targets/{api_target}/                            401   200   200   200   200   200   200   200   200     200     200
 api:target-detail           DELETE /api/v1/targets/{api_target}/                            401   403   403   403   403   403   403   204   403     403     204
+api:provision-list          GET    /api/v1/provisions/                                      401   200   200   200   200   200   200   200   200     200     200
+api:provision-list          POST   /api/v1/provisions/                                      401   400   403   403   403   403   403   400   400     400     400
+api:provision-detail        GET    /api/v1/provisions/{provision}/                          401   404   200   200   200   200   200   200   404     404     404
+api:provision-detail        GET    /api/v1/provisions/{sensitive_provision}/                401   404   404   200   200   200   200   200   404     404     404
+api:provision-detail        PATCH  /api/v1/provisions/{provision}/                          401   404   403   403   403   403   403   200   404     404     404
+api:provision-report-list   GET    /api/v1/provision-reports/                               401   200   200   200   200   200   200   200   200     200     200
+api:provision-report-list   POST   /api/v1/provision-reports/                               401   400   400   400   400   400   400   400   400     400     400
+api:provision-report-detail GET    /api/v1/provision-reports/{provision_report}/            401   404   200   200   200   200   200   200   404     404     404
+api:provision-report-detail GET    /api/v1/provision-reports/{sensitive_provision_report}/  401   404   404   200   200   200   200   200   404     404     404
 api:subscription-list       GET    /api/v1/subscriptions/                                   401   200   200   200   200   200   200   200   200     200     200
 api:subscription-list       POST   /api/v1/subscriptions/                                   401   400   400   400   400   400   400   400   400     400     400
 api:subscription-detail     GET    /api/v1/subscriptions/{subscription}/                    401   404   404   404   404   200   404   200   404     404     404

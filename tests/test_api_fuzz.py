@@ -43,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
 from accounts.models import User
 from briefings.models import Subscription
 from core.choices import Classification
+from delivery.models import Provision, ProvisionReport
 from missions import services as figures
 from missions.models import Area, Indicator, Mission, Observation
 from tracker import services
@@ -198,6 +199,8 @@ def _path_values(people: People) -> dict[str, list[Any]]:
         "observations": newest(Observation),
         "targets": [],
         "subscriptions": newest(Subscription),
+        "provisions": newest(Provision),
+        "provision-reports": newest(ProvisionReport),
         "deliveries": [],
     }
 

@@ -28,6 +28,7 @@ READERS = (
     "tracker/calendar_feed.py",
     "missions/views_figures.py",
     "missions/api.py",
+    "delivery/api.py",
     "briefings/views_*.py",
     "briefings/api.py",
     "briefings/tasks.py",

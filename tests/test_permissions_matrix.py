@@ -28,6 +28,8 @@ from briefings.choices import Audience
 from briefings.models import Delivery
 from core.choices import Classification, Role
 from core.models import Deal
+from delivery import services as delivery_services
+from delivery.choices import Confidence, DeliveryState, ProvisionKind
 from missions.models import Area, Indicator, Mission, Observation, Target
 from tracker import services
 from tracker.choices import AskType, Direction, Rag
@@ -127,6 +129,29 @@ def _records(people: People) -> dict[str, Any]:
             classification=classification,
         )
 
+    def provision(reference: str, classification: str) -> Any:
+        made = delivery_services.provision_create(
+            deal=people.deal,
+            acting_user=people.admin,
+            reference=reference,
+            chapter="Transport",
+            title=f"Provision {reference}",
+            text="Government will support the authority's franchising of bus services.",
+            workstream=transport,
+            kind=ProvisionKind.POWER,
+            classification=classification,
+        )
+        report = delivery_services.report_submit(
+            provision=made,
+            acting_user=people.lead,
+            state=DeliveryState.IN_PROGRESS,
+            confidence=Confidence.GREEN,
+            narrative="On track.",
+        )
+        return made.pk, report.pk
+
+    official_provision, official_report = provision("4.12", official)
+    sensitive_provision, sensitive_report = provision("4.13", sensitive)
     subscription = briefing_services.subscription_create(
         deal=people.deal, acting_user=people.lead, audience=Audience.INTERNAL
     )
@@ -160,6 +185,10 @@ def _records(people: People) -> dict[str, Any]:
         "target": target.pk,
         "api_target": api_target.pk,
         "subscription": subscription.pk,
+        "provision": official_provision,
+        "sensitive_provision": sensitive_provision,
+        "provision_report": official_report,
+        "sensitive_provision_report": sensitive_report,
         "view_token": links.view_token(subscription, now - dt.timedelta(days=7), now),
         "unsubscribe_token": links.unsubscribe_token(subscription),
         "deal": people.deal.pk,
