@@ -1,10 +1,11 @@
 """The demo's provisions and their delivery reports, loaded with tracker's demo data.
 
 Synthetic, and marked ``is_demo``: the real deal's provisions are not in the sources, so none of
-these stands for one. Each is titled as an example. Between them they cover every kind, every
-delivery state and every confidence level; some are published, all OFFICIAL but one, which is
-OFFICIAL-SENSITIVE (and so never published); each has reports over the last few periods, with a
-forecast that slips once, with its reason."""
+these stands for one. Each is titled as an example. Between them they cover every kind, and
+their latest reports every delivery state and every confidence level (the published ones' every
+confidence level too); some are published, all OFFICIAL but one, which is OFFICIAL-SENSITIVE
+(and so never published); each has reports over the last few periods, and two forecasts slip,
+each with its reason."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ DEMO = (
         "Growth",
         "Example: a single investment fund",
         K.FUNDING,
-        ((S.IN_PROGRESS, C.GREEN),) * 3,
+        ((S.IN_PROGRESS, C.GREEN), (S.IN_PROGRESS, C.GREEN), (S.IN_PROGRESS, C.AMBER_GREEN)),
     ),
     DemoProvision(
         "1.2",
@@ -73,7 +74,7 @@ DEMO = (
         "Skills",
         "Example: a duty to plan adult skills provision",
         K.DUTY,
-        (None, (S.NOT_STARTED, C.GREEN), (S.NOT_STARTED, C.AMBER_GREEN)),
+        (None, (S.NOT_STARTED, C.GREEN), (S.NOT_STARTED, C.AMBER_RED)),
     ),
     DemoProvision(
         "3.2",
