@@ -49,6 +49,7 @@ admin.site.site_title = "Devolution deal tracker admin"
 urlpatterns = [
     path("", include("tracker.urls")),
     path("", include("missions.urls")),
+    path("", include("delivery.urls")),
     path("", include("briefings.urls")),
     path("accounts/", include("accounts.urls")),
     path("health/", health, name="health"),

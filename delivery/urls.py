@@ -1,0 +1,3 @@
+from .views import dashboard, public, reports
+
+urlpatterns = [*reports.urlpatterns, *dashboard.urlpatterns, *public.urlpatterns]
