@@ -1,4 +1,6 @@
 """Reminders: a lead's update due in two days or overdue, a sponsor's weekly overdue list.
+A workstream's delivery reports on its provisions keep the same rhythm: a reminder names the
+update, the provisions without their report, or both.
 
 Each reminder is a ``Delivery`` whose key names the person, the workstream and the reporting
 period (or, for a sponsor, the ISO week), so each goes out once whatever runs the tick; it is
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -20,8 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core import policy
 from core.choices import Role
 from core.models import Membership
+from delivery.models import Provision
+from delivery.selectors import unreported_provisions
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream
 from tracker.periods import Period, deal_period
@@ -73,7 +78,7 @@ def _holders(role: str) -> QuerySet[Membership]:
 def claim_reminders(now: dt.datetime | None = None) -> list[int]:
     """Write the reminders now due that were not written before; return their ids.
 
-    Four queries whatever the number of workstreams and people, and one insert.
+    Six queries whatever the number of workstreams and people, and one insert.
     """
     now = now or timezone.now()
     local = now.astimezone(UK)
@@ -82,25 +87,34 @@ def claim_reminders(now: dt.datetime | None = None) -> list[int]:
     today = local.date()
     workstreams = {ws.pk: ws for ws in _workstreams()}
     states = {pk: reporting_state(ws, today) for pk, ws in workstreams.items()}
-    wanted = list(_lead_reminders(workstreams, states, today))
-    wanted += _sponsor_reminders(states, today)
+    # A workstream's provisions are reported on in the same rhythm: one whose delivery
+    # reports are missing is as overdue (or due) as one whose update is.
+    late = unreported_provisions({pk: s.last_due.start for pk, s in states.items()})
+    due = unreported_provisions({pk: s.period.start for pk, s in states.items()})
+    wanted = list(_lead_reminders(workstreams, states, today, late, due))
+    wanted += _sponsor_reminders(states, today, late)
     return _create(wanted)
 
 
 def _lead_reminders(
-    workstreams: dict[int, Workstream], states: dict[int, ReportingState], today: dt.date
+    workstreams: dict[int, Workstream],
+    states: dict[int, ReportingState],
+    today: dt.date,
+    late: Mapping[int, list[Provision]],
+    due: Mapping[int, list[Provision]],
 ) -> Iterable[Delivery]:
     for membership in _holders(Role.LEAD):
         state = states.get(membership.workstream_id)  # type: ignore[arg-type]
         if state is None:
             continue
         user, ws = membership.user, workstreams[membership.workstream_id]  # type: ignore[index]
-        if state.overdue:
+        if state.overdue or late.get(ws.pk):
             last = state.last_due
             became_due = last.due_on + dt.timedelta(days=1)
             yield _reminder(DeliveryKind.UPDATE_OVERDUE, user, ws, last, became_due)
         days_left = (state.period.due_on - today).days
-        if not state.reported_this_period and 0 <= days_left <= DUE_SOON_DAYS:
+        outstanding = not state.reported_this_period or due.get(ws.pk)
+        if outstanding and 0 <= days_left <= DUE_SOON_DAYS:
             current = state.period
             became_due = current.due_on - dt.timedelta(days=DUE_SOON_DAYS)
             yield _reminder(DeliveryKind.UPDATE_DUE, user, ws, current, became_due)
@@ -121,11 +135,13 @@ def _reminder(kind: str, user: User, ws: Workstream, period: Period, day: dt.dat
     )
 
 
-def _sponsor_reminders(states: dict[int, ReportingState], today: dt.date) -> list[Delivery]:
+def _sponsor_reminders(
+    states: dict[int, ReportingState], today: dt.date, late: Mapping[int, list[Provision]]
+) -> list[Delivery]:
     overdue_by_sponsor: dict[int, User] = {}
     for membership in _holders(Role.SPONSOR):
         state = states.get(membership.workstream_id)  # type: ignore[arg-type]
-        if state is not None and state.overdue:
+        if state is not None and (state.overdue or late.get(membership.workstream_id)):  # type: ignore[arg-type]
             overdue_by_sponsor[membership.user_id] = membership.user
     monday = today - dt.timedelta(days=today.weekday())
     year, week, _ = monday.isocalendar()
@@ -187,14 +203,19 @@ def _lead_message(delivery: Delivery, lead: User, now: dt.datetime) -> EmailMess
         return None
     period = _period_of(delivery, ws)
     reported: dt.date | None = ws.last_reported_start  # type: ignore[attr-defined]
-    if reported is not None and reported >= period.start:
+    update_missing = reported is None or reported < period.start
+    provisions = _seen_by(lead, unreported_provisions({ws.pk: period.start}).get(ws.pk, []))
+    if not update_missing and not provisions:
         return None
     context = {
         "lead": lead,
         "workstream": ws,
         "period": period,
         "today": now.astimezone(UK).date(),
+        "update_missing": update_missing,
+        "provisions": provisions,
         "update_url": absolute(reverse("update-new", args=[ws.slug])),
+        "report_url": absolute(reverse("provision-report-new", args=[ws.slug])),
         "my_workstreams_url": absolute(reverse("my-workstreams")),
     }
     return build_message(TEMPLATES[delivery.kind], context, to=delivery.email)
@@ -203,13 +224,18 @@ def _lead_message(delivery: Delivery, lead: User, now: dt.datetime) -> EmailMess
 def _sponsor_message(delivery: Delivery, sponsor: User, now: dt.datetime) -> EmailMessage | None:
     today = now.astimezone(UK).date()
     sponsored = Membership.objects.filter(user=sponsor, role=Role.SPONSOR).values("workstream")
+    states = [(ws, reporting_state(ws, today)) for ws in _workstreams().filter(pk__in=sponsored)]
+    late = unreported_provisions({ws.pk: state.last_due.start for ws, state in states})
     overdue = [
-        (ws, state)
-        for ws in _workstreams().filter(pk__in=sponsored)
-        if (state := reporting_state(ws, today)).overdue
+        (ws, state, _seen_by(sponsor, late.get(ws.pk, [])))
+        for ws, state in states
+        if state.overdue or late.get(ws.pk)
     ]
-    leads = leads_by_workstream(ws.pk for ws, _ in overdue)
-    rows = [_overdue_row(ws, state, today, leads.get(ws.pk, [])) for ws, state in overdue]
+    leads = leads_by_workstream(ws.pk for ws, _, _ in overdue)
+    rows = [
+        _overdue_row(ws, state, today, leads.get(ws.pk, []), provisions)
+        for ws, state, provisions in overdue
+    ]
     if not rows:
         return None
     context = {
@@ -222,16 +248,27 @@ def _sponsor_message(delivery: Delivery, sponsor: User, now: dt.datetime) -> Ema
 
 
 def _overdue_row(
-    ws: Workstream, state: ReportingState, today: dt.date, leads: list[User]
+    ws: Workstream,
+    state: ReportingState,
+    today: dt.date,
+    leads: list[User],
+    provisions: list[Provision],
 ) -> dict[str, object]:
     return {
         "workstream": ws,
         "leads": leads,
+        "update_missing": state.overdue,
+        "provisions": provisions,
         "period": state.last_due,
         "days_overdue": (today - state.last_due.due_on).days,
         "never_reported": ws.last_reported_start is None,  # type: ignore[attr-defined]
         "url": absolute(reverse("workstream-detail", args=[ws.slug])),
     }
+
+
+def _seen_by(user: User, provisions: list[Provision]) -> list[Provision]:
+    """Only the provisions the person may see are named to them."""
+    return [p for p in provisions if policy.can_see_record(user, p.deal_id, p.classification)]
 
 
 def leads_by_workstream(ids: Iterable[int]) -> dict[int, list[User]]:

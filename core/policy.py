@@ -20,8 +20,8 @@ The rules, in one place:
   marking to allow it. A meeting is seen by everyone in the deal; its minutes and attendance
   only by those its marking allows.
 - Provisions of an agreed deal: administrators create, edit and import them; the lead of a
-  provision's workstream (and administrators) report on its delivery. A delivery report
-  follows its provision's marking.
+  provision's workstream (and administrators) report on its delivery, and its sponsor signs
+  the reports off. A delivery report, and its sign-off, follow the provision's marking.
 """
 
 from __future__ import annotations
@@ -276,6 +276,21 @@ def visible_provision_reports(qs: QuerySet[M], user: User | AnonymousUser) -> Qu
     return qs.filter(classified_filter(user, "deal", prefix="provision__"))
 
 
+def visible_provision_reviews(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """A sponsor's review of a delivery report carries the provision's marking."""
+    return qs.filter(classified_filter(user, "deal", prefix="report__provision__"))
+
+
+def can_review_provision_reports(user: User | AnonymousUser, provision: Provision) -> bool:
+    """May the person sign off (or comment on) this provision's delivery reports? The sponsor
+    of its workstream may, as they sign off its status updates, if they may see it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not can_see_record(user, provision.deal_id, provision.classification):
+        return False
+    return provision.workstream_id in workstream_ids_held(user, Role.SPONSOR)
+
+
 # --- Indicators, observations and targets ------------------------------------------------------
 
 
@@ -414,6 +429,7 @@ _VIEW_RULES: dict[str, Callable[[QuerySet[Any], User | AnonymousUser], QuerySet[
     "tracker.propositionitem": visible_proposition_items,
     "tracker.updatereview": _visible_reviews,
     "delivery.provisionreport": visible_provision_reports,
+    "delivery.provisionreportreview": visible_provision_reviews,
     "briefings.subscription": visible_subscriptions,
 }
 

@@ -294,6 +294,9 @@ class ProvisionReportSerializer(serializers.ModelSerializer[ProvisionReport]):
         help_text="The provision's marking, which its reports carry.",
     )
     author = PersonSerializer(read_only=True, allow_null=True)
+    signed_off = serializers.SerializerMethodField(
+        help_text="Whether the workstream's sponsor has signed off this revision of the report."
+    )
 
     class Meta:
         model = ProvisionReport
@@ -311,6 +314,7 @@ class ProvisionReportSerializer(serializers.ModelSerializer[ProvisionReport]):
             "classification",
             "author",
             "revision",
+            "signed_off",
             "created_at",
             "updated_at",
         ]
@@ -322,6 +326,9 @@ class ProvisionReportSerializer(serializers.ModelSerializer[ProvisionReport]):
             "updated_at",
         ]
         validators: list[Any] = []
+
+    def get_signed_off(self, obj: ProvisionReport) -> bool:
+        return bool(getattr(obj, "signed_off", False))
 
     def validate_provision(self, provision: Provision) -> Provision:
         if not policy.can_report_on_provision(_user(self.context), provision):

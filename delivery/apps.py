@@ -9,7 +9,12 @@ class DeliveryConfig(AppConfig):
         from tracker import signals
 
         from . import receivers
+        from .views import reports
 
         signals.workstream_merged.connect(receivers.follow_merge, dispatch_uid="delivery-merge")
         signals.demo_loaded.connect(receivers.load_demo, dispatch_uid="delivery-demo")
         signals.demo_deleting.connect(receivers.delete_demo, dispatch_uid="delivery-demo-delete")
+        signals.update_visit_steps.connect(reports.visit_step, dispatch_uid="delivery-visit")
+        signals.workstream_sections.connect(
+            reports.workstream_section, dispatch_uid="delivery-section"
+        )

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from core.choices import Classification
 from core.models import Deal, Organisation
 from core.querysets import DealScopedQuerySet
+from tracker.choices import ReviewDecision
 
 from .choices import Confidence, DeliveryState, ProvisionKind
 
@@ -193,3 +194,48 @@ class ProvisionReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provision.reference} – {self.period_start:%d %b %Y}"
+
+
+class ProvisionReportReview(models.Model):
+    """The workstream's sponsor's sign-off of, or comment on, one revision of a delivery
+    report, as a sponsor reviews a status update: a report revised after its sign-off needs
+    signing off again."""
+
+    report = models.ForeignKey(ProvisionReport, on_delete=models.CASCADE, related_name="reviews")
+    revision = models.PositiveIntegerField(help_text="The report's revision reviewed.")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provision_reviews"
+    )
+    decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
+    comment = models.TextField(blank=True)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DealScopedQuerySet.as_manager()
+    deal_path: ClassVar[str] = "report__provision__deal"
+
+    class Meta:
+        ordering = ["report", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "revision"],
+                condition=Q(decision=ReviewDecision.SIGNED_OFF),
+                name="provision_review_one_sign_off_per_revision",
+                violation_error_message="This report is already signed off.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=ReviewDecision.values),
+                name="provision_review_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision=ReviewDecision.COMMENTED) | ~Q(comment=""),
+                name="provision_review_comment_has_text",
+                violation_error_message="A comment needs some text.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1), name="provision_review_revision_pos"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer}"

@@ -4,8 +4,11 @@
   (``import_provisions``: all or nothing, every bad row named with its number and reason, as
   observations are imported).
 - The lead of a provision's workstream (or an administrator) reports on its delivery once a
-  reporting period (``report_submit``); a second report in the same period revises the first,
-  whose words the history keeps.
+  reporting period (``report_submit``, or ``reports_submit`` for a visit's reports together,
+  all or none); a second report in the same period revises the first, whose words the history
+  keeps.
+- The workstream's sponsor signs off each revision of a report (``report_review``,
+  ``reports_sign_off``), as they sign off status updates.
 
 Every refusal is a ``DeliveryError`` (a ``DomainError``), a ``ValidationError`` naming the field,
 or ``PermissionDenied``: the pages, the API and the admin show each the same way.
@@ -31,12 +34,12 @@ from core.choices import Classification
 from core.errors import DomainError, StaleEdit
 from core.models import Deal, Organisation
 from core.text import CONTROL_CHARACTERS
-from tracker.choices import WorkstreamStatus
+from tracker.choices import ReviewDecision, WorkstreamStatus
 from tracker.models import GovernmentDepartment, Workstream
 from tracker.periods import Period, deal_period
 
 from .choices import BELOW_GREEN, Confidence, DeliveryState, ProvisionKind
-from .models import Provision, ProvisionReport
+from .models import Provision, ProvisionReport, ProvisionReportReview
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -502,6 +505,131 @@ def _stale_report(report: ProvisionReport | None, based_on: int | None) -> Stale
         "changed, then report again if yours is still right.",
         changes,
     )
+
+
+REVIEWERS_ONLY = "Only the sponsor of the provision's workstream can sign off its delivery reports."
+
+
+@dataclass(frozen=True)
+class ReportSubmission:
+    """One provision's report in a lead's visit: what ``report_submit`` takes."""
+
+    provision: Provision
+    state: str
+    confidence: str
+    narrative: str
+    forecast_on: dt.date | None
+    forecast_reason: str
+    based_on_revision: int | None
+
+
+class ReportsRefused(DeliveryError):
+    """Some reports of a visit were refused, so none was saved: each refusal by provision."""
+
+    def __init__(self, refusals: dict[int, Exception]) -> None:
+        self.refusals = refusals
+        count = len(refusals)
+        super().__init__(
+            f"{count} report{'s' if count != 1 else ''} could not be saved, so none was: "
+            "correct the report" + ("s" if count != 1 else "") + " marked below."
+        )
+
+
+def reports_submit(
+    *, submissions: Iterable[ReportSubmission], acting_user: User, period: Period | None = None
+) -> list[ProvisionReport]:
+    """A lead's reports on several provisions in one visit, all or none: if any is refused
+    (invalid, not theirs, or changed meanwhile by someone else), nothing is saved and
+    ``ReportsRefused`` names each refusal by provision."""
+    saved: list[ProvisionReport] = []
+    refusals: dict[int, Exception] = {}
+    with transaction.atomic():
+        for submission in submissions:
+            try:
+                with transaction.atomic():
+                    saved.append(
+                        report_submit(
+                            provision=submission.provision,
+                            acting_user=acting_user,
+                            state=submission.state,
+                            confidence=submission.confidence,
+                            narrative=submission.narrative,
+                            forecast_on=submission.forecast_on,
+                            forecast_reason=submission.forecast_reason,
+                            based_on_revision=submission.based_on_revision,
+                            period=period,
+                        )
+                    )
+            except (ValidationError, PermissionDenied, DomainError) as error:
+                refusals[submission.provision.pk] = error
+        if refusals:
+            transaction.set_rollback(True)
+            raise ReportsRefused(refusals)
+    return saved
+
+
+def report_review(
+    *,
+    report: ProvisionReport,
+    acting_user: User,
+    decision: str,
+    comment: str = "",
+    revision: int | None = None,
+    is_demo: bool = False,
+) -> ProvisionReportReview:
+    """The workstream's sponsor signs off, or comments on, the report's current revision
+    (``revision``, when given, is the one they read: a report revised since is refused)."""
+    if not policy.can_review_provision_reports(acting_user, report.provision):
+        raise PermissionDenied(REVIEWERS_ONLY)
+    if decision not in ReviewDecision.values:
+        raise ValidationError({"decision": f"Choose one of: {_listed(ReviewDecision)}"})
+    if decision == ReviewDecision.COMMENTED and not comment.strip():
+        raise ValidationError({"comment": "Enter your comment"})
+    with transaction.atomic():
+        locked = ProvisionReport.objects.select_for_update().get(pk=report.pk)
+        if revision is not None and locked.revision != revision:
+            raise DeliveryError(
+                f"The report on {report.provision.reference} has been revised since you read "
+                "it: read the latest revision, then sign it off."
+            )
+        if (
+            decision == ReviewDecision.SIGNED_OFF
+            and locked.reviews.filter(
+                decision=ReviewDecision.SIGNED_OFF, revision=locked.revision
+            ).exists()
+        ):
+            raise DeliveryError(
+                f"The report on {report.provision.reference} is already signed off."
+            )
+        review = ProvisionReportReview(
+            report=locked,
+            revision=locked.revision,
+            reviewer=acting_user,
+            decision=decision,
+            comment=comment,
+            is_demo=is_demo,
+        )
+        review.full_clean()
+        review.save()
+        return review
+
+
+def reports_sign_off(
+    *, reports: Iterable[tuple[ProvisionReport, int]], acting_user: User, comment: str = ""
+) -> list[ProvisionReportReview]:
+    """A sponsor signs off several reports at once, each at the revision they read: all or
+    none."""
+    with transaction.atomic():
+        return [
+            report_review(
+                report=report,
+                acting_user=acting_user,
+                decision=ReviewDecision.SIGNED_OFF,
+                comment=comment,
+                revision=revision,
+            )
+            for report, revision in reports
+        ]
 
 
 def provisions_follow_merge(*, merged: Workstream, survivor: Workstream, acting_user: User) -> int:

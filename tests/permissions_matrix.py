@@ -68,6 +68,10 @@ update-new                  POST   /workstreams/{slug}/updates/new/             
 update-compare              GET    /workstreams/{slug}/updates/compare/                     login 404   200   200   200   200   200   200   404     404     404
 update-detail               GET    /workstreams/{slug}/updates/{update}/                    login 404   200   200   200   200   200   200   404     404     404
 update-review               POST   /workstreams/{slug}/updates/{update}/review/             login 404   403   403   200   403   403   403   404     404     404
+provision-reports           GET    /workstreams/{slug}/provisions/                          login 404   200   200   200   200   200   200   404     404     404
+provision-report-new        GET    /workstreams/{slug}/provisions/report/                   login 404   403   403   403   200   403   200   404     404     404
+provision-report-new        POST   /workstreams/{slug}/provisions/report/                   login 404   403   403   403   200   403   200   404     404     404
+provision-sign-off          POST   /workstreams/{slug}/provisions/sign-off/                 login 404   403   403   200   403   403   403   404     404     404
 risk-list                   GET    /workstreams/{slug}/risks/                               login 404   200   200   200   200   200   200   404     404     404
 risk-create                 GET    /workstreams/{slug}/risks/new/                           login 404   403   403   403   200   403   200   404     404     404
 risk-create                 POST   /workstreams/{slug}/risks/new/                           login 404   403   403   403   200   403   200   404     404     404

@@ -193,3 +193,18 @@ def test_the_lists_take_a_bounded_number_of_queries(
         with django_assert_max_num_queries(4):
             response = client_for(user).get(url + "?page_size=200")
         assert response.json()["count"] == len(response.json()["results"]) == rows
+
+
+@pytest.mark.django_db
+def test_a_report_says_whether_its_sponsor_signed_off_this_revision(people: People) -> None:
+    provision = make(people)
+    first = report(people, provision)
+    url = f"/api/v1/provision-reports/{first.pk}/"
+    assert client_for(people.lead).get(url).json()["signed_off"] is False
+    services.report_review(report=first, acting_user=people.sponsor, decision="signed-off")
+    assert client_for(people.partner).get(url).json()["signed_off"] is True
+    listed = client_for(people.dsg).get("/api/v1/provision-reports/").json()["results"]
+    assert [row["signed_off"] for row in listed] == [True]
+    # Revised: the new revision awaits the sponsor again.
+    report(people, provision, narrative="Revised.")
+    assert client_for(people.lead).get(url).json()["signed_off"] is False

@@ -115,8 +115,65 @@ def test_writing_reminders_costs_the_same_few_queries_for_every_workstream(
     people, period, django_assert_max_num_queries
 ):
     now = at(period.due_on + dt.timedelta(days=1))
-    # Workstreams, leads, sponsors, the keys already written, and the insert in a savepoint.
-    with django_assert_max_num_queries(7):
+    # Workstreams, the provisions late and due, leads, sponsors, the keys already written, and
+    # the insert in a savepoint.
+    with django_assert_max_num_queries(9):
         assert reminders.claim_reminders(now)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         assert reminders.claim_reminders(now) == []
+
+
+# --- Delivery reports keep the same rhythm ------------------------------------------------------
+
+
+def _report(people: People, provision, period: Period) -> None:  # type: ignore[no-untyped-def]
+    from delivery import services as delivery_services
+
+    delivery_services.report_submit(
+        provision=provision,
+        acting_user=people.lead,
+        state="in-progress",
+        confidence="green",
+        narrative="On track.",
+        period=period,
+    )
+
+
+def test_a_provision_without_its_report_makes_the_workstream_overdue(smtp, people, period):
+    from tests.provisions import provision
+
+    reported = provision(people, "4.12", title="Bus franchising")
+    provision(people, "4.13", title="Rail station")
+    provision(people, "4.99", title="Fallback position", classification="official-sensitive")
+    # Transport posted its update for the period, but two provisions have no report for it.
+    _report(people, reported, period)
+    _post(people, "transport", period, at(period.start))
+    day_after = period.due_on + dt.timedelta(days=1)
+    sent = _sent(_run(at(day_after)))
+    assert (ALICE, DeliveryKind.UPDATE_OVERDUE) in sent
+    assert (SUE, DeliveryKind.SPONSOR_OVERDUE) in sent
+    [to_alice] = [m for m in smtp.messages_to(ALICE) if "Overdue" in m["Subject"]]
+    assert "Overdue: the Transport delivery reports for" in to_alice["Subject"]
+    body = text_of(to_alice)
+    assert "and 2 are missing" in body and "has not been posted" not in body
+    assert "4.13 Rail station" in body and "Bus franchising" not in body
+    assert "/workstreams/transport/provisions/report/" in html_of(to_alice)
+    [to_sue] = smtp.messages_to(SUE)
+    assert "Delivery reports missing: 4.13, 4.99" in text_of(to_sue)
+
+
+def test_a_provision_report_made_meanwhile_skips_the_reminder(smtp, people, period):
+    from tests.provisions import provision
+
+    p = provision(people, "4.12")
+    _report(people, p, previous_period(people.deal, period))
+    now = at(period.due_on - dt.timedelta(days=1))
+    _post(people, "transport", period, at(period.start))
+    with time_machine.travel(now, tick=False):
+        ids = reminders.claim_reminders(now)
+        kinds = set(Delivery.objects.filter(pk__in=ids, email=ALICE).values_list("kind", flat=True))
+    # The update is in; the provision's report is due, so Alice is reminded of it alone.
+    assert kinds == {DeliveryKind.UPDATE_DUE}
+    _report(people, p, period)
+    outcomes = {(o.email, o.kind): o.status for o in (sending.deliver(pk, now=now) for pk in ids)}
+    assert outcomes[(ALICE, DeliveryKind.UPDATE_DUE)] == DeliveryStatus.SKIPPED

@@ -1,9 +1,13 @@
 """What tracker tells the apps above it, so that it never imports them: an app that must react
-(briefings, when a workstream merges or the demo is loaded) connects a receiver in its
+(briefings, when a workstream merges or the demo is loaded) or add to a page or a visit
+(delivery's provisions on the workstream page and after the update) connects a receiver in its
 ``AppConfig.ready``. Receivers run inside the sender's transaction, and an error in one undoes
 the whole change (``send``, not ``send_robust``)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.dispatch import Signal
 
@@ -21,3 +25,36 @@ demo_loaded = Signal()
 # to the demo's workstream records (a department, a proposal). Each receiver returns how many
 # rows it deleted.
 demo_deleting = Signal()
+
+
+@dataclass(frozen=True)
+class VisitStep:
+    """A step an app above adds to a lead's update visit, after the update itself."""
+
+    label: str  # what the step does, as a link text: "Report on 3 provisions"
+    url: str
+    description: str = ""  # one sentence shown on the update form before the lead posts
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A section an app above adds to the workstream page, rendered from its own template."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+# A lead opened (or posted) the workstream's update for the period: the apps above say what
+# else the visit asks of them. Arguments: user, workstream, period. Each receiver returns a
+# VisitStep, or None when it has nothing to ask. After posting, the lead is taken to the first.
+update_visit_steps = Signal()
+
+# The workstream page is being shown: the apps above add their sections. Arguments: user,
+# workstream. Each receiver returns a PageSection, or None. Reads only, a fixed number of
+# queries each.
+workstream_sections = Signal()
+
+
+def collected(responses: list[tuple[Any, Any]]) -> list[Any]:
+    """What the receivers of ``Signal.send`` returned, leaving out their Nones."""
+    return [response for _, response in responses if response is not None]

@@ -24,7 +24,7 @@ from core.choices import Role
 from core.errors import DomainError
 from core.text import word_diff
 from core.views import query_for_deal, refusals, show_refusal
-from tracker import selectors, services
+from tracker import selectors, services, signals
 from tracker.choices import Rag, ReviewDecision, WorkstreamStatus
 from tracker.forms.updates import StatusUpdateForm, UpdateReviewForm
 from tracker.models import StatusUpdate, Workstream
@@ -168,6 +168,7 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
     period = selectors.reporting.current_period(workstream)
     current = _current_version(request.user, workstream, period.start)
     changes: list[Any] = []
+    steps = _visit_steps(request.user, workstream, period)
     if request.method == "POST":
         form = StatusUpdateForm(request.POST)
         if form.is_valid():
@@ -187,7 +188,9 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(
                     request, f"Update {verb} for the period {_period_label(workstream, update)}"
                 )
-                return HttpResponseRedirect(_workstream_url(request.user, workstream))
+                # The visit goes on to what else the period asks of the lead, if anything.
+                next_url = steps[0].url if steps else _workstream_url(request.user, workstream)
+                return HttpResponseRedirect(next_url)
     else:
         form = StatusUpdateForm(initial=_initial(current))
     return render(
@@ -199,9 +202,19 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
             "period": period,
             "current": current,
             "changes": changes,
+            "steps": steps,
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
             "workstream_url": _workstream_url(request.user, workstream),
         },
+    )
+
+
+def _visit_steps(user: AnyUser, workstream: Workstream, period: Any) -> list[signals.VisitStep]:
+    """What the apps above add to the lead's visit after the update (delivery reports)."""
+    return signals.collected(
+        signals.update_visit_steps.send(
+            sender=Workstream, user=user, workstream=workstream, period=period
+        )
     )
 
 
@@ -510,6 +523,9 @@ def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str
         "can_post_update": policy.can_write_workstream(user, workstream)
         and workstream.status == WorkstreamStatus.ACTIVE,
         "update_deal_query": _workstream_deal_query(user, workstream),
+        "extra_sections": signals.collected(
+            signals.workstream_sections.send(sender=Workstream, user=user, workstream=workstream)
+        ),
     }
 
 
