@@ -6,7 +6,7 @@ class DeliveryConfig(AppConfig):
     verbose_name = "Provisions and their delivery"
 
     def ready(self) -> None:
-        from tracker import signals
+        from tracker import freshness, signals
 
         from . import receivers
         from .views import reports
@@ -17,4 +17,12 @@ class DeliveryConfig(AppConfig):
         signals.update_visit_steps.connect(reports.visit_step, dispatch_uid="delivery-visit")
         signals.workstream_sections.connect(
             reports.workstream_section, dispatch_uid="delivery-section"
+        )
+
+        # The public progress page is cached by data version: what it shows moves the version.
+        freshness.watch(
+            "delivery.Provision",
+            "delivery.ProvisionReport",
+            "tracker.GovernmentDepartment",
+            "core.Organisation",
         )

@@ -64,7 +64,14 @@ def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    for label in WATCHED:
+    watch(*WATCHED)
+
+
+def watch(*labels: str) -> None:
+    """Move the version on when these records change too. An app above this one whose cached
+    pages read its own records names them when it is ready (delivery's public progress page
+    reads provisions and their reports); a record watched twice is watched once."""
+    for label in labels:
         model = apps.get_model(label)
         post_save.connect(_on_change, sender=model, dispatch_uid=f"freshness-save-{label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"freshness-delete-{label}")
