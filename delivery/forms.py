@@ -7,12 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 
+from core.models import Deal
 from tracker.forms.records import GovukDateField
 from tracker.forms.updates import RadioSelect
 
 from .choices import CONFIDENCE_DEFINITIONS, Confidence, DeliveryState
 from .models import Provision, ProvisionReport
+from .services import MAX_IMPORT_BYTES
 
 STATE_HINTS: dict[str, str] = {
     DeliveryState.NOT_STARTED: "Work on it has not begun.",
@@ -137,3 +142,58 @@ class SignOffForm(forms.Form):
             shown = revisions.get(pk, "")
             chosen.append((report, int(shown) if shown.isdigit() else report.revision))
         return chosen
+
+
+MAX_MEGABYTES = MAX_IMPORT_BYTES // 2**20
+
+
+class ProvisionImportForm(forms.Form):
+    """An administrator's CSV file of a deal's provisions, checked before anything is written."""
+
+    use_required_attribute = False
+
+    deal = forms.ModelChoiceField(
+        queryset=Deal.objects.none(),
+        label="Deal",
+        empty_label=None,
+        error_messages={
+            "required": "Select the deal the provisions belong to",
+            "invalid_choice": "Select the deal the provisions belong to",
+        },
+    )
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text=f"Saved as CSV UTF-8, no larger than {MAX_MEGABYTES} MB, one provision a row "
+        "under a header row naming the columns.",
+        error_messages={
+            "required": "Select a CSV file",
+            "empty": "The selected file is empty",
+            "invalid": "Select a CSV file",
+            "missing": "Select a CSV file",
+        },
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args: Any, deals: QuerySet[Deal], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["deal"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = deals
+        self.only_deal = deals[0] if len(deals) == 1 else None
+        if self.only_deal is not None:
+            # One deal to choose from: nothing to ask.
+            field.required = False
+            field.widget = forms.HiddenInput()
+
+    def clean_deal(self) -> Deal:
+        deal: Deal | None = self.cleaned_data.get("deal") or self.only_deal
+        if deal is None:
+            raise ValidationError("Select the deal the provisions belong to")
+        return deal
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        # Checked before the file is read: the import would refuse it, but only after reading.
+        if (upload.size or 0) > MAX_IMPORT_BYTES:
+            raise ValidationError(f"The selected file must be smaller than {MAX_MEGABYTES} MB")
+        return upload

@@ -1,3 +1,8 @@
-from .views import dashboard, public, reports
+from .views import dashboard, manage, public, reports
 
-urlpatterns = [*reports.urlpatterns, *dashboard.urlpatterns, *public.urlpatterns]
+urlpatterns = [
+    *reports.urlpatterns,
+    *manage.urlpatterns,
+    *dashboard.urlpatterns,
+    *public.urlpatterns,
+]

@@ -5,6 +5,10 @@ Every row comes from the same permission-aware selectors as the pages, so a part
 holds OFFICIAL rows only (and, for decisions, decisions on OFFICIAL proposals only), and each
 table is built with a fixed number of queries whatever the number of rows.
 
+Apps above tracker add their own tables and sections of the pack (delivery's provisions):
+tracker never imports them, they register with ``register_export`` and
+``register_pack_section`` when they are ready.
+
 Cells are written for people who open them in a spreadsheet: a text cell that begins with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a single quote, so that
 the spreadsheet shows it as text instead of running it as a formula (OWASP, "CSV Injection").
@@ -19,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -277,6 +282,25 @@ KINDS: dict[str, ExportKind] = {
 }
 
 
+# Tracker never imports the apps above it: an app that offers a table of its own (delivery's
+# provisions) registers it from its ``AppConfig.ready``, and it is listed and downloaded with
+# tracker's.
+CONTRIBUTED_KINDS: dict[str, ExportKind] = {}
+
+
+def register_export(kind: ExportKind) -> None:
+    """Offer another table on the exports page, named by a slug no other export has."""
+    taken = KINDS.get(kind.slug) or CONTRIBUTED_KINDS.get(kind.slug)
+    if taken is not None and taken != kind:
+        raise ImproperlyConfigured(f"Two exports are called {kind.slug!r}.")
+    CONTRIBUTED_KINDS[kind.slug] = kind
+
+
+def export_kinds() -> dict[str, ExportKind]:
+    """Every export by slug: tracker's own, then those the apps above registered."""
+    return {**KINDS, **CONTRIBUTED_KINDS}
+
+
 # --- Writing the files ------------------------------------------------------------------------
 
 
@@ -373,10 +397,12 @@ def pack_is_sensitive(
     agenda: Sequence[PackItem],
     updates: Iterable[StatusUpdate],
     overview: Iterable[ThemeRow],
+    sections: Iterable[PackSection] = (),
 ) -> bool:
     """Whether the pack, as this person gets it, holds OFFICIAL-SENSITIVE material: an agenda
-    item or its proposal, a current update (whose RAG and asks it shows) or a record counted in
-    the overview. A person who may not see such material never gets any."""
+    item or its proposal, a current update (whose RAG and asks it shows), a record counted in
+    the overview or a section an app above added that says it holds some. A person who may
+    not see such material never gets any."""
     if not policy.can_see_sensitive(user, deal):
         return False
     sensitive = Classification.OFFICIAL_SENSITIVE
@@ -388,4 +414,42 @@ def pack_is_sensitive(
         )
         or any(u.classification == sensitive for u in updates)
         or any(w.includes_sensitive for theme in overview for w in theme.workstreams)
+        or any(section.sensitive for section in sections)
     )
+
+
+# --- What the apps above add to the pack -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackSection:
+    """A section an app above tracker adds to a meeting's briefing pack, after tracker's own:
+    its anchor and heading (for the contents), the template that renders it and what with
+    (``section.context`` there), and whether it holds OFFICIAL-SENSITIVE material, which marks
+    the whole pack so."""
+
+    anchor: str
+    heading: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    sensitive: bool = False
+
+
+# Builds an app's section of the pack for the person, the meeting and the day, from what the
+# person may see and in a fixed number of queries; None to add nothing.
+PackBuilder = Callable[["AnyUser", Meeting, dt.date], "PackSection | None"]
+PACK_BUILDERS: list[PackBuilder] = []
+
+
+def register_pack_section(build: PackBuilder) -> None:
+    """Add a section to every briefing pack (an app above calls it from its
+    ``AppConfig.ready``, since tracker never imports it)."""
+    if build not in PACK_BUILDERS:
+        PACK_BUILDERS.append(build)
+
+
+def pack_sections(user: AnyUser, meeting: Meeting, today: dt.date) -> list[PackSection]:
+    """The sections the apps above add to this person's pack for the meeting, in the order
+    they registered."""
+    built = (build(user, meeting, today) for build in PACK_BUILDERS)
+    return [section for section in built if section is not None]

@@ -39,18 +39,19 @@ def export_list(request: HttpRequest) -> HttpResponse:
         {
             "deal": deal,
             "deal_query": deal_query(request),
-            "kinds": exports.KINDS.values(),
+            "kinds": exports.export_kinds().values(),
             "sensitive": policy.can_see_sensitive(request.user, deal),
         },
     )
 
 
 def export_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+    kinds = exports.export_kinds()
+    if kind not in kinds or fmt not in exports.FORMATS:
         raise Http404("No such export.")
     deal = _deal(request)
     today = timezone.localdate()
-    table = exports.KINDS[kind].build(request.user, deal, today)
+    table = kinds[kind].build(request.user, deal, today)
     response = HttpResponse(exports.WRITERS[fmt](table), content_type=exports.FORMATS[fmt])
     name = exports.filename(deal, kind, fmt, today)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -80,7 +81,11 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
     # The dashboards' overview, which is partner-safe for anyone who may not see sensitive
     # material (selectors.dashboards.is_partner_safe decides it there).
     overview = portfolio_overview(request.user, deal, today=today)
-    sensitive = exports.pack_is_sensitive(request.user, deal, agenda, updates.values(), overview)
+    # The sections the apps above add (delivery's provisions), which tracker does not import.
+    sections = exports.pack_sections(request.user, meeting, today)
+    sensitive = exports.pack_is_sensitive(
+        request.user, deal, agenda, updates.values(), overview, sections
+    )
     marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label
     context = {
         "deal": deal,
@@ -89,6 +94,7 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
         "agenda": agenda,
         "asks": exports.pack_asks(updates),
         "overview": overview,
+        "sections": sections,
         "marking": marking,
         "today": today,
         "download_url": _download_url(request, meeting.pk),
