@@ -16,7 +16,7 @@ from core.models import Deal
 
 # When the statement was prepared and last reviewed: change it when the statement changes.
 ACCESSIBILITY_STATEMENT_PREPARED = dt.date(2026, 12, 5)
-PRIVACY_NOTICE_UPDATED = dt.date(2026, 12, 5)
+PRIVACY_NOTICE_UPDATED = dt.date(2026, 12, 6)
 
 
 def contact_email() -> str:

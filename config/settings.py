@@ -9,6 +9,7 @@ Set ``DATABASE_URL``, ``REDIS_URL`` and ``EMAIL_URL`` to run on real services. P
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
+
+# --- The public progress page -----------------------------------------------------------------
+# Anyone may read it without signing in (delivery/views/public.py). Each address may ask for at
+# most PUBLIC_RATE_LIMIT of its pages and files ("120/m": that many a second, minute, hour or
+# day), counted in the cache by Django REST Framework's throttle; past it, 429 with Retry-After.
+# Its responses to visitors who are not signed in may be kept by browsers and shared caches in
+# front for PUBLIC_CACHE_SECONDS.
+PUBLIC_RATE_LIMIT: str = env.str("PUBLIC_RATE_LIMIT", default="120/m")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", PUBLIC_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"PUBLIC_RATE_LIMIT is {PUBLIC_RATE_LIMIT!r}: give a number of requests and a period, "
+        "such as 120/m (s, m, h or d)."
+    )
+PUBLIC_CACHE_SECONDS: int = env.int("PUBLIC_CACHE_SECONDS", default=300)
+if PUBLIC_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("PUBLIC_CACHE_SECONDS must be 0 or more.")
 
 # --- Production hardening ---------------------------------------------------------------------
 if not DEBUG:

@@ -5,16 +5,21 @@ OFFICIAL-SENSITIVE provision or a report on one."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from core import policy
 from core.choices import Classification
+from core.models import Deal
+from tracker import freshness
 from tracker.choices import ReviewDecision
 
-from .choices import DeliveryState
+from .choices import CONFIDENCE_DEFINITIONS, Confidence, DeliveryState, ProvisionKind
 from .models import Provision, ProvisionReport, ProvisionReportReview
 
 if TYPE_CHECKING:
@@ -173,3 +178,281 @@ def published_provisions(deal_id: int) -> QuerySet[Provision]:
             deal_id=deal_id, is_published=True, classification=Classification.OFFICIAL
         )
     )
+
+
+# --- The public progress page ---------------------------------------------------------------
+#
+# What anyone may read without signing in (delivery/views/public.py): a deal's published
+# provisions, which are OFFICIAL (the database refuses to publish any other), with their
+# latest ratings, and the history of their reports. Nothing here names a person: no author,
+# reviewer, lead or sponsor; the lead organisation is the most it names.
+#
+# Each deal's list is read once per data version (``tracker.freshness``: saving a provision, a
+# report, a workstream, a theme, a department or an organisation moves it on) and kept in the
+# cache; searches and filters run over that list in memory, so that no search costs a query
+# and no number of different searches can fill the cache.
+
+PUBLIC_SEARCH_MAX = 200  # characters: longer searches are refused as bad input
+NOT_REPORTED = "none"  # the filter value for a provision with no report yet
+
+
+@dataclass(frozen=True)
+class PublicDeal:
+    pk: int
+    name: str
+    short_name: str
+    slug: str
+    published: int  # how many provisions it has published
+
+
+@dataclass(frozen=True)
+class PublicProvision:
+    """A published provision as the public sees it, with its latest report's ratings (None
+    before its first report)."""
+
+    pk: int
+    reference: str
+    title: str
+    chapter: str
+    text: str
+    theme: str
+    theme_slug: str
+    workstream: str
+    lead_organisation: str  # "" when none is named
+    department: str  # "" when none is named
+    kind: str
+    state: str | None
+    confidence: str | None
+    baseline_on: dt.date | None
+    forecast_on: dt.date | None
+    period_start: dt.date | None  # the latest report's reporting period
+    period_end: dt.date | None
+    reported_on: dt.date | None  # when the latest report was last written
+    narrative: str  # the latest report's; "" before the first
+    is_demo: bool
+
+    @property
+    def kind_label(self) -> str:
+        return ProvisionKind(self.kind).label
+
+    @property
+    def state_label(self) -> str:
+        return DeliveryState(self.state).label if self.state else ""
+
+    @property
+    def confidence_label(self) -> str:
+        return Confidence(self.confidence).label if self.confidence else ""
+
+    @property
+    def confidence_definition(self) -> str:
+        return CONFIDENCE_DEFINITIONS[self.confidence] if self.confidence else ""
+
+    def matches(self, words: list[str]) -> bool:
+        """Whether every word is in its reference, title or text (in any case)."""
+        haystack = f"{self.reference}\n{self.title}\n{self.text}".casefold()
+        return all(word in haystack for word in words)
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    """One period's report on a published provision, as the public sees it: no author."""
+
+    period_start: dt.date
+    period_end: dt.date
+    state: str
+    confidence: str
+    narrative: str
+    baseline_on: dt.date | None
+    forecast_on: dt.date | None
+    forecast_reason: str
+    reported_on: dt.date
+
+    @property
+    def state_label(self) -> str:
+        return DeliveryState(self.state).label
+
+    @property
+    def confidence_label(self) -> str:
+        return Confidence(self.confidence).label
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    """A deal's published provisions, by theme and then reference."""
+
+    deal: PublicDeal
+    provisions: tuple[PublicProvision, ...]
+    themes: tuple[tuple[str, str], ...]  # (slug, name) of the themes that have provisions
+
+    def get(self, pk: int) -> PublicProvision | None:
+        return next((p for p in self.provisions if p.pk == pk), None)
+
+    @property
+    def has_demo(self) -> bool:
+        return any(p.is_demo for p in self.provisions)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural(reference: str) -> list[str | int]:
+    """4.2 before 4.12: the numbers in a reference compared as numbers. Splitting on a group
+    puts the numbers at the odd places, so two keys never compare a number with a word."""
+    parts = _DIGITS.split(reference)
+    return [int(part) if i % 2 else part.casefold() for i, part in enumerate(parts)]
+
+
+def public_deals() -> list[PublicDeal]:
+    """The deals that have published a provision, first loaded first (one query, or none
+    while the data is unchanged)."""
+
+    def build() -> list[PublicDeal]:
+        published = Q(
+            provisions__is_published=True,
+            provisions__classification=Classification.OFFICIAL,
+        )
+        deals = (
+            Deal.objects.annotate(published=Count("provisions", filter=published))
+            .filter(published__gt=0)
+            .order_by("pk")
+        )
+        return [PublicDeal(d.pk, d.name, d.short_name, d.slug, d.published) for d in deals]
+
+    return freshness.cached(["progress-deals"], build)
+
+
+def public_progress(deal: PublicDeal) -> PublicProgress:
+    """A deal's published provisions with their latest ratings: one query when the data has
+    changed since the list was last built, none otherwise (beyond the data version's)."""
+    return freshness.cached(["progress", str(deal.pk)], lambda: _build_progress(deal))
+
+
+def _build_progress(deal: PublicDeal) -> PublicProgress:
+    latest = latest_reports()
+    rows = list(
+        Provision.objects.filter(
+            deal_id=deal.pk, is_published=True, classification=Classification.OFFICIAL
+        )
+        .select_related("workstream__theme", "lead_organisation", "department")
+        .annotate(
+            **{
+                f"latest_{name}": Subquery(latest.values(name)[:1])
+                for name in (
+                    "state",
+                    "confidence",
+                    "baseline_on",
+                    "forecast_on",
+                    "period_start",
+                    "period_end",
+                    "updated_at",
+                    "narrative",
+                )
+            }
+        )
+    )
+    themes = sorted({p.workstream.theme for p in rows}, key=lambda t: (t.position, t.name))
+    rank = {theme.slug: number for number, theme in enumerate(themes)}
+    provisions = sorted(
+        (_public_provision(p) for p in rows),
+        key=lambda p: (rank[p.theme_slug], _natural(p.reference)),
+    )
+    return PublicProgress(
+        deal=deal,
+        provisions=tuple(provisions),
+        themes=tuple((theme.slug, theme.name) for theme in themes),
+    )
+
+
+def _public_provision(p: Any) -> PublicProvision:
+    updated = p.latest_updated_at
+    return PublicProvision(
+        pk=p.pk,
+        reference=p.reference,
+        title=p.title,
+        chapter=p.chapter,
+        text=p.text,
+        theme=p.workstream.theme.name,
+        theme_slug=p.workstream.theme.slug,
+        workstream=p.workstream.name,
+        lead_organisation=p.lead_organisation.name if p.lead_organisation else "",
+        department=p.department.name if p.department else "",
+        kind=p.kind,
+        state=p.latest_state,
+        confidence=p.latest_confidence,
+        baseline_on=p.latest_baseline_on,
+        forecast_on=p.latest_forecast_on,
+        period_start=p.latest_period_start,
+        period_end=p.latest_period_end,
+        reported_on=timezone.localdate(updated) if updated else None,
+        narrative=p.latest_narrative or "",
+        is_demo=p.is_demo,
+    )
+
+
+def public_reports(progress: PublicProgress, provision: PublicProvision) -> list[PublicReport]:
+    """A published provision's reports, newest period first (one query while it is unchanged
+    in the cache, none otherwise). Only for a provision ``progress`` holds: the caller has
+    found it there, so an unpublished one is never read."""
+    if progress.get(provision.pk) is None:
+        raise ValueError(f"Provision {provision.pk} is not published in {progress.deal.slug}.")
+
+    def build() -> list[PublicReport]:
+        reports = ProvisionReport.objects.filter(provision_id=provision.pk).order_by(
+            "-period_start"
+        )
+        return [
+            PublicReport(
+                period_start=r.period_start,
+                period_end=r.period_end,
+                state=r.state,
+                confidence=r.confidence,
+                narrative=r.narrative,
+                baseline_on=r.baseline_on,
+                forecast_on=r.forecast_on,
+                forecast_reason=r.forecast_reason,
+                reported_on=timezone.localdate(r.updated_at),
+            )
+            for r in reports
+        ]
+
+    return freshness.cached(["progress-reports", str(progress.deal.pk), str(provision.pk)], build)
+
+
+def public_search(
+    progress: PublicProgress,
+    *,
+    q: str = "",
+    theme: str = "",
+    state: str = "",
+    confidence: str = "",
+    kind: str = "",
+) -> list[PublicProvision]:
+    """The published provisions that match every filter given: ``q``'s every word in the
+    reference, title or text; a theme's slug; a state, a confidence (either may be
+    ``NOT_REPORTED``) and a kind. An empty filter matches everything."""
+    words = q.casefold().split()
+    return [
+        p
+        for p in progress.provisions
+        if (not words or p.matches(words))
+        and (not theme or p.theme_slug == theme)
+        and (not state or (p.state or NOT_REPORTED) == state)
+        and (not confidence or (p.confidence or NOT_REPORTED) == confidence)
+        and (not kind or p.kind == kind)
+    ]
+
+
+def public_counts(provisions: Iterable[PublicProvision]) -> dict[str, list[tuple[str, str, int]]]:
+    """How many provisions are at each state and each confidence level, as (value, label,
+    count) in the scales' order, "no report yet" last; only the provisions given are counted."""
+    provisions = list(provisions)
+
+    def tally(values: list[str | None], choices: Any) -> list[tuple[str, str, int]]:
+        rows = [(value, str(label), values.count(value)) for value, label in choices.choices]
+        rows.append((NOT_REPORTED, "No report yet", values.count(None)))
+        return rows
+
+    return {
+        "state": tally([p.state for p in provisions], DeliveryState),
+        "confidence": tally([p.confidence for p in provisions], Confidence),
+    }

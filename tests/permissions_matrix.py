@@ -16,7 +16,10 @@ has signed in but holds no role in any deal. The last three hold their roles in 
 Northfold (``north_lead`` leads its Harbour Skills workstream), and none in the West Midlands,
 whose records every path names: what they get is what deals kept apart mean. Writes are sent with an empty body: 200 or 400
 says the person was let in (the form or serializer then refused the empty values); 302 is a
-write done and redirected. API writes carry Transport's id and its OFFICIAL proposal's. The Django admin's own pages are one row, ``admin:*``.
+write done and redirected. API writes carry Transport's id and its OFFICIAL proposal's.
+The public progress pages (``progress*``) answer everyone alike, signed in or not: 200 for a
+published provision (one of the demo's), 404 for an unpublished or OFFICIAL-SENSITIVE one even
+to its own deal's people, since the page is what the public sees. The Django admin's own pages are one row, ``admin:*``.
 """
 
 from __future__ import annotations
@@ -72,9 +75,6 @@ provision-reports           GET    /workstreams/{slug}/provisions/              
 provision-report-new        GET    /workstreams/{slug}/provisions/report/                   login 404   403   403   403   200   403   200   404     404     404
 provision-report-new        POST   /workstreams/{slug}/provisions/report/                   login 404   403   403   403   200   403   200   404     404     404
 provision-sign-off          POST   /workstreams/{slug}/provisions/sign-off/                 login 404   403   403   200   403   403   403   404     404     404
-provision-import            GET    /provisions/import/                                      login 403   403   403   403   403   403   200   403     403     200
-provision-import            POST   /provisions/import/                                      login 403   403   403   403   403   403   200   403     403     200
-provision-import-confirm    POST   /provisions/import/confirm/                              login 403   403   403   403   403   403   302   403     403     302
 risk-list                   GET    /workstreams/{slug}/risks/                               login 404   200   200   200   200   200   200   404     404     404
 risk-create                 GET    /workstreams/{slug}/risks/new/                           login 404   403   403   403   200   403   200   404     404     404
 risk-create                 POST   /workstreams/{slug}/risks/new/                           login 404   403   403   403   200   403   200   404     404     404
@@ -169,6 +169,16 @@ profile                     GET    /accounts/profile/                           
 profile-subscription-create GET    /accounts/profile/subscriptions/new/                     login 404   200   200   200   200   200   200   200     200     200
 profile-subscription-edit   GET    /accounts/profile/subscriptions/{subscription}/          login 404   404   404   404   200   404   404   404     404     404
 profile-subscription-active POST   /accounts/profile/subscriptions/{subscription}/active/   login 404   404   404   404   302   404   404   404     404     404
+progress                    GET    /progress/                                               200   200   200   200   200   200   200   200   200     200     200
+progress                    POST   /progress/                                               405   405   405   405   405   405   405   405   405     405     405
+progress-deal               GET    /progress/{deal_slug}/                                   200   200   200   200   200   200   200   200   200     200     200
+progress-provision          GET    /progress/{deal_slug}/provisions/{published_provision}/  200   200   200   200   200   200   200   200   200     200     200
+progress-provision          GET    /progress/{deal_slug}/provisions/{provision}/            404   404   404   404   404   404   404   404   404     404     404
+progress-provision          GET    /progress/{deal_slug}/provisions/{sensitive_provision}/  404   404   404   404   404   404   404   404   404     404     404
+progress-csv                GET    /progress/provisions.csv                                 200   200   200   200   200   200   200   200   200     200     200
+progress-json               GET    /progress/provisions.json                                200   200   200   200   200   200   200   200   200     200     200
+progress-deal-csv           GET    /progress/{deal_slug}/provisions.csv                     200   200   200   200   200   200   200   200   200     200     200
+progress-deal-json          GET    /progress/{deal_slug}/provisions.json                    200   200   200   200   200   200   200   200   200     200     200
 health                      GET    /health/                                                 200   200   200   200   200   200   200   200   200     200     200
 accessibility-statement     GET    /accessibility/                                          200   200   200   200   200   200   200   200   200     200     200
 privacy-notice              GET    /privacy/                                                200   200   200   200   200   200   200   200   200     200     200

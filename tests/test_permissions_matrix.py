@@ -30,6 +30,7 @@ from core.choices import Classification, Role
 from core.models import Deal
 from delivery import services as delivery_services
 from delivery.choices import Confidence, DeliveryState, ProvisionKind
+from delivery.models import Provision
 from missions.models import Area, Indicator, Mission, Observation, Target
 from tracker import services
 from tracker.choices import AskType, Direction, Rag
@@ -187,6 +188,12 @@ def _records(people: People) -> dict[str, Any]:
         "subscription": subscription.pk,
         "provision": official_provision,
         "sensitive_provision": sensitive_provision,
+        # The public progress page's: the demo publishes some of its provisions.
+        "deal_slug": people.deal.slug,
+        "published_provision": Provision.objects.filter(deal=people.deal, is_published=True)
+        .order_by("pk")
+        .first()
+        .pk,
         "provision_report": official_report,
         "sensitive_provision_report": sensitive_report,
         "view_token": links.view_token(subscription, now - dt.timedelta(days=7), now),
