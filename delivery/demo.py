@@ -2,10 +2,10 @@
 
 Synthetic, and marked ``is_demo``: the real deal's provisions are not in the sources, so none of
 these stands for one. Each is titled as an example. Between them they cover every kind, and
-their latest reports every delivery state and every confidence level (the published ones' every
-confidence level too); some are published, all OFFICIAL but one, which is OFFICIAL-SENSITIVE
-(and so never published); each has reports over the last few periods, and two forecasts slip,
-each with its reason."""
+their latest reports every delivery state and every confidence level, and so do the published
+ones alone (so that the public progress page shows each); all are OFFICIAL but one, which is
+OFFICIAL-SENSITIVE (and so never published), and one OFFICIAL one is not published; each has
+reports over the last few periods, and two forecasts slip, each with its reason."""
 
 from __future__ import annotations
 
@@ -82,7 +82,6 @@ DEMO = (
         "Example: a partnership on careers advice",
         K.PARTNERSHIP,
         ((S.IN_PROGRESS, C.AMBER), (S.SUPERSEDED, C.GREEN), (S.SUPERSEDED, C.GREEN)),
-        published=False,
     ),
     DemoProvision(
         "4.1",
@@ -146,6 +145,8 @@ def demo_provisions_load(deal: Deal, today: dt.date) -> dict[str, int]:
             text=TEXT,
             workstream=workstream,
             kind=demo.kind,
+            # The deal's combined authority leads them all, so that the public page names one.
+            lead_organisation=deal.combined_authority,
             department=departments[number % len(departments)] if departments else None,
             classification=(
                 Classification.OFFICIAL_SENSITIVE if demo.sensitive else Classification.OFFICIAL

@@ -28,8 +28,14 @@ def test_the_demo_gives_provisions_at_every_state_and_confidence(
     assert {p.kind for p in provisions} == set(ProvisionKind)
     assert {p.latest_state for p in provisions} == set(DeliveryState)
     assert {p.latest_confidence for p in provisions} == set(Confidence)
+    # The public progress page shows every state and every confidence level.
     published = list(published_provisions(provisions[0].deal_id))
+    assert {p.latest_state for p in published} == set(DeliveryState)
     assert {p.latest_confidence for p in published} == set(Confidence)
+    # And leaves one OFFICIAL provision out, not published, beside the sensitive one.
+    assert [p.classification for p in provisions if not p.is_published].count(
+        Classification.OFFICIAL
+    ) == 1
     sensitive = [p for p in provisions if p.classification == Classification.OFFICIAL_SENSITIVE]
     assert len(sensitive) == 1 and not sensitive[0].is_published
     # Reports over three periods, and a forecast that moved says why.
