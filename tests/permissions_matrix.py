@@ -75,6 +75,9 @@ provision-reports           GET    /workstreams/{slug}/provisions/              
 provision-report-new        GET    /workstreams/{slug}/provisions/report/                   login 404   403   403   403   200   403   200   404     404     404
 provision-report-new        POST   /workstreams/{slug}/provisions/report/                   login 404   403   403   403   200   403   200   404     404     404
 provision-sign-off          POST   /workstreams/{slug}/provisions/sign-off/                 login 404   403   403   200   403   403   403   404     404     404
+provision-import            GET    /provisions/import/                                      login 403   403   403   403   403   403   200   403     403     200
+provision-import            POST   /provisions/import/                                      login 403   403   403   403   403   403   200   403     403     200
+provision-import-confirm    POST   /provisions/import/confirm/                              login 403   403   403   403   403   403   302   403     403     302
 risk-list                   GET    /workstreams/{slug}/risks/                               login 404   200   200   200   200   200   200   404     404     404
 risk-create                 GET    /workstreams/{slug}/risks/new/                           login 404   403   403   403   200   403   200   404     404     404
 risk-create                 POST   /workstreams/{slug}/risks/new/                           login 404   403   403   403   200   403   200   404     404     404
