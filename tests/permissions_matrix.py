@@ -135,6 +135,10 @@ dashboard-shared            GET    /dashboard/shared/                           
 dashboard-pipeline          GET    /dashboard/pipeline/                                     login 404   200   200   200   200   200   200   200     200     200
 dashboard-coverage          GET    /dashboard/coverage/                                     login 404   200   200   200   200   200   200   200     200     200
 dashboard-asks              GET    /dashboard/asks/                                         login 404   200   200   200   200   200   200   200     200     200
+dashboard-delivery          GET    /dashboard/delivery/                                     login 404   200   200   200   200   200   200   200     200     200
+provision-list              GET    /provisions/                                             login 404   200   200   200   200   200   200   200     200     200
+provision-detail            GET    /provisions/{provision}/                                 login 404   200   200   200   200   200   200   404     404     404
+provision-detail            GET    /provisions/{sensitive_provision}/                       login 404   404   200   200   200   200   200   404     404     404
 exports                     GET    /exports/                                                login 404   200   200   200   200   200   200   200     200     200
 export-download             GET    /exports/proposals.csv                                   login 404   200   200   200   200   200   200   200     200     200
 mission-list                GET    /missions/                                               login 200   200   200   200   200   200   200   200     200     200

@@ -638,6 +638,11 @@ def test_the_other_dashboards_it_links_to_exist(people: People) -> None:
     client = _client(people.dsg)
     html = _main(client.get("/dashboard/").content.decode())
     others = [h for h in _hrefs(html) if re.match(r"/dashboard/(?!shared/)\w+/$", h)]
-    assert sorted(others) == ["/dashboard/asks/", "/dashboard/coverage/", "/dashboard/pipeline/"]
+    assert sorted(others) == [
+        "/dashboard/asks/",
+        "/dashboard/coverage/",
+        "/dashboard/delivery/",
+        "/dashboard/pipeline/",
+    ]
     for url in others:
         assert client.get(url).status_code == 200, url

@@ -41,6 +41,7 @@ OTHER_DASHBOARDS = [
     ("/dashboard/pipeline/", "Pipeline", "proposals by where they are in the governance chain"),
     ("/dashboard/coverage/", "Mission coverage", "workstreams and proposals against the missions"),
     ("/dashboard/asks/", "Asks of the DSG", "and escalated risks from the latest updates"),
+    ("/dashboard/delivery/", "Delivery", "of the provisions, by state and confidence"),
     ("/exports/", "Exports", "workstreams, proposals, decisions and risks as CSV or Excel"),
 ]
 
