@@ -8,7 +8,7 @@ from accounts.admin_scope import ScopedHistoryAdmin, ServiceWrites
 from tracker.admin import ViewOnlyAdmin, acting, became, changed, given
 
 from . import services
-from .models import Provision, ProvisionReport
+from .models import Provision, ProvisionReport, ProvisionReportReview
 
 FIELDS = services.PROVISION_FIELDS + services.PROVISION_LINKS
 
@@ -31,6 +31,8 @@ class ProvisionAdmin(ServiceWrites, ScopedHistoryAdmin):
     )
     list_filter = ("deal", "kind", "classification", "is_published", "is_demo", "workstream")
     list_select_related = ("deal", "workstream")
+    # The list offers the CSV import page beside "Add provision".
+    change_list_template = "admin/delivery/provision/change_list.html"
     search_fields = ("reference", "title", "text", "chapter")
     ordering = ("deal", "reference")
     autocomplete_fields = ("workstream", "lead_organisation")
@@ -82,3 +84,15 @@ class ProvisionReportAdmin(ViewOnlyAdmin):
     search_fields = ("provision__reference", "provision__title", "narrative")
     ordering = ("provision", "-period_start")
     date_hierarchy = "period_start"
+
+
+@admin.register(ProvisionReportReview)
+class ProvisionReportReviewAdmin(ViewOnlyAdmin):
+    """Sponsors' sign-offs of delivery reports, made on the workstream's reports page
+    (``report_review``): shown here, never changed or deleted."""
+
+    list_display = ("report", "revision", "decision", "reviewer", "created_at")
+    list_filter = ("report__provision__deal", "decision", "is_demo")
+    list_select_related = ("report__provision", "reviewer")
+    search_fields = ("report__provision__reference", "report__provision__title", "comment")
+    ordering = ("-created_at",)

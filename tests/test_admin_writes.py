@@ -419,6 +419,7 @@ def test_every_model_with_a_revision_is_written_in_the_admin_only_through_the_se
     assert _labels(revised) == [
         "delivery.provision",
         "delivery.provisionreport",
+        "delivery.provisionreportreview",  # the revision it signs off; shown only
         "tracker.engagemententry",
         "tracker.meeting",
         "tracker.negotiationentry",
