@@ -8,7 +8,8 @@ Interface (used by the sending code and the preview page):
 What it says, for the workstreams in the subscription's scope:
 - what changed in [period_start, period_end): new status updates, with the RAG before them;
   proposals that moved (stage or body) and the outcomes recorded; the governance bodies'
-  decisions; risks escalated to the DSG;
+  decisions; risks escalated to the DSG; the provisions whose delivery was reported on, with
+  their delivery state and confidence before the period and now (``delivery.dashboard``);
 - what is coming from period_end to the following slot: meetings of the deal's bodies,
   milestones, the updates that fall due;
 - what is overdue now: workstreams whose update is late, milestones past their end.
@@ -19,10 +20,12 @@ a deal with one late workstream would send the same email every week.
 
 Who it is written for (``Reader``): a partner digest holds OFFICIAL records only, whoever it
 goes to; an internal one what its subscriber may see, asked of ``core.policy`` (so someone
-who has become a partner, or lost their role, gets only what that now allows). Meetings and
+who has become a partner, or lost their role, gets only what that now allows); a provision
+carries its own marking, which its reports follow. Meetings and
 milestones carry no marking of their own here: only their body, date and title are shown.
 
-Queries: a fixed number (about ten), whatever the number of workstreams, updates or proposals.
+Queries: a fixed number (eleven, one of them the provisions'), whatever the number of
+workstreams, updates, proposals or provisions.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from core.choices import Classification
 from core.models import Deal
 from core.querysets import DealScopedQuerySet
 from core.views import query_for_deal
+from delivery import dashboard as delivery
+from delivery.models import Provision
 from tracker.choices import (
     MeetingStatus,
     MilestoneStatus,
@@ -155,6 +160,7 @@ class Digest:
     outcomes: list[Linked] = field(default_factory=list)  # proposals concluded in the period
     decisions: list[Linked] = field(default_factory=list)
     risks: list[Linked] = field(default_factory=list)
+    provisions: list[Linked] = field(default_factory=list)  # delivery.dashboard.Change
     meetings: list[Linked] = field(default_factory=list)
     milestones: list[Linked] = field(default_factory=list)
     due: list[DueItem] = field(default_factory=list)
@@ -169,6 +175,7 @@ class Digest:
             + len(self.outcomes)
             + len(self.decisions)
             + len(self.risks)
+            + len(self.provisions)
         )
 
     @property
@@ -186,6 +193,7 @@ class Digest:
             item.obj for item in (*self.moved, *self.outcomes, *self.risks)
         ]
         records += [item.obj.proposal for item in self.decisions]
+        records += [item.obj.line.provision for item in self.provisions]
         return any(r.classification == SENSITIVE for r in records)
 
 
@@ -291,6 +299,16 @@ def _risks(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime)
     )
 
 
+def _provisions(
+    reader: Reader, deal: Deal, ids: list[int], start: dt.datetime, end: dt.datetime
+) -> list[delivery.Change]:
+    """The provisions of the workstreams in scope that the reader may see whose delivery was
+    reported on in the period, with their ratings before it and now."""
+    provisions = Provision.objects.filter(reader.classified("deal"), workstream__in=ids)
+    period = deal_period(deal, _local_day(end))
+    return delivery.changes(provisions, start, period, until=end)
+
+
 def _meetings(reader: Reader, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
     return list(
         reader.meetings(
@@ -339,6 +357,10 @@ def _risk_url(risk: Risk, deal: Deal) -> str:
 
 def _proposal_url(proposal: Proposal) -> str:
     return absolute(reverse("proposal-detail", args=[proposal.pk]))
+
+
+def _provision_url(provision: Provision, deal: Deal) -> str:
+    return absolute(reverse("provision-detail", args=[provision.pk]) + query_for_deal(deal.slug))
 
 
 # --- Building --------------------------------------------------------------------------------
@@ -395,6 +417,10 @@ def build(
     ]
     digest.risks = [
         Linked(r, _risk_url(r, deal)) for r in _risks(reader, ids, period_start, period_end)
+    ]
+    digest.provisions = [
+        Linked(c, _provision_url(c.line.provision, deal))
+        for c in _provisions(reader, deal, ids, period_start, period_end)
     ]
     digest.meetings = [
         Linked(m, absolute(reverse("meeting-detail", args=[m.pk])))

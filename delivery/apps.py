@@ -6,8 +6,9 @@ class DeliveryConfig(AppConfig):
     verbose_name = "Provisions and their delivery"
 
     def ready(self) -> None:
-        from tracker import freshness, signals
+        from tracker import exports, freshness, signals
 
+        from . import exports as delivery_exports
         from . import receivers
         from .views import reports
 
@@ -26,3 +27,7 @@ class DeliveryConfig(AppConfig):
             "tracker.GovernmentDepartment",
             "core.Organisation",
         )
+
+        # Tracker's exports and briefing pack carry delivery's figures without importing them.
+        exports.register_export(delivery_exports.PROVISIONS_EXPORT)
+        exports.register_pack_section(delivery_exports.pack_section)

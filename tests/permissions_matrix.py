@@ -141,6 +141,7 @@ provision-detail            GET    /provisions/{provision}/                     
 provision-detail            GET    /provisions/{sensitive_provision}/                       login 404   404   200   200   200   200   200   404     404     404
 exports                     GET    /exports/                                                login 404   200   200   200   200   200   200   200     200     200
 export-download             GET    /exports/proposals.csv                                   login 404   200   200   200   200   200   200   200     200     200
+export-download             GET    /exports/provisions.xlsx                                 login 404   200   200   200   200   200   200   200     200     200
 mission-list                GET    /missions/                                               login 200   200   200   200   200   200   200   200     200     200
 indicator-detail            GET    /indicators/{code}/                                      login 200   200   200   200   200   200   200   200     200     200
 framework-list              GET    /frameworks/                                             login 200   200   200   200   200   200   200   200     200     200
