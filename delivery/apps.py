@@ -10,7 +10,7 @@ class DeliveryConfig(AppConfig):
 
         from . import exports as delivery_exports
         from . import receivers
-        from .views import reports
+        from .views import manage, reports
 
         signals.workstream_merged.connect(receivers.follow_merge, dispatch_uid="delivery-merge")
         signals.demo_loaded.connect(receivers.load_demo, dispatch_uid="delivery-demo")
@@ -18,6 +18,9 @@ class DeliveryConfig(AppConfig):
         signals.update_visit_steps.connect(reports.visit_step, dispatch_uid="delivery-visit")
         signals.workstream_sections.connect(
             reports.workstream_section, dispatch_uid="delivery-section"
+        )
+        signals.proposal_sections.connect(
+            manage.proposal_section, dispatch_uid="delivery-proposal-section"
         )
 
         # The public progress page is cached by data version: what it shows moves the version.

@@ -55,6 +55,11 @@ update_visit_steps = Signal()
 workstream_sections = Signal()
 
 
+# A proposal's page is being shown: the apps above add their sections (delivery: the
+# provisions an agreed outcome became). Arguments: user, proposal. As workstream_sections.
+proposal_sections = Signal()
+
+
 def collected(responses: list[tuple[Any, Any]]) -> list[Any]:
     """What the receivers of ``Signal.send`` returned, leaving out their Nones."""
     return [response for _, response in responses if response is not None]

@@ -13,19 +13,23 @@ import base64
 import hashlib
 import hmac
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
 from core import policy
 from core.models import Deal
+from tracker.choices import Outcome
+from tracker.models import Proposal
+from tracker.signals import PageSection
 
-from .. import services
+from .. import selectors, services
 from ..choices import ProvisionKind
 from ..forms import ProvisionImportForm
 
@@ -152,3 +156,34 @@ urlpatterns: list[URLPattern] = [
     path("provisions/import/", import_upload, name="provision-import"),
     path("provisions/import/confirm/", import_confirm, name="provision-import-confirm"),
 ]
+
+
+# --- The provisions an agreed proposal became, on its page (tracker's proposal_sections) -------
+
+AGREED = (Outcome.AGREED, Outcome.PARTIALLY_AGREED)
+
+
+def proposal_section(*, user: Any, proposal: Proposal, **kwargs: Any) -> PageSection | None:
+    """The provisions the person may see that came from the proposal; for an agreed or
+    partly agreed outcome, its deal's administrators are offered to add one, filled in from the
+    proposal (in the admin, which saves through the services)."""
+    provisions = list(
+        selectors.provisions_for(user).filter(proposals=proposal).order_by("reference")
+    )
+    can_add = proposal.outcome in AGREED and policy.can_manage_provisions(user, proposal.deal_id)
+    if not provisions and not can_add:
+        return None
+    add_url = ""
+    if can_add:
+        initial = {
+            "deal": proposal.deal_id,
+            "workstream": proposal.workstream_id,
+            "proposals": proposal.pk,
+            "missions": ",".join(str(pk) for pk in proposal.missions.values_list("pk", flat=True)),
+            "classification": proposal.classification,
+        }
+        add_url = reverse("admin:delivery_provision_add") + "?" + urlencode(initial)
+    return PageSection(
+        template="delivery/manage/_proposal_section.html",
+        context={"provisions": provisions, "add_url": add_url, "proposal": proposal},
+    )

@@ -28,7 +28,7 @@ from core.errors import DomainError
 from core.models import Deal
 from core.views import deal_query, posted, refusals, show_refusal
 from missions.selectors import indicators_of_deal, mission_choices
-from tracker import selectors, services
+from tracker import selectors, services, signals
 from tracker.choices import MeetingStatus, Outcome, ProposalStage, WorkstreamStatus
 from tracker.forms import proposals as forms
 from tracker.models import (
@@ -278,6 +278,9 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         government_refusal=government_refusal,
         history=selectors.history.history_of(proposal, request.user),
         on_proposal_page=True,
+        extra_sections=signals.collected(
+            signals.proposal_sections.send(sender=Proposal, user=request.user, proposal=proposal)
+        ),
     )
 
 
