@@ -131,6 +131,11 @@ def test_the_report_form_starts_from_the_last_report_and_shows_what_each_rating_
     assert re.search(rf'name="p{p.pk}-state" value="in-progress"[^>]*checked', body)
     assert "Waiting on the department&#x27;s consultation." in body
     assert f'name="p{p.pk}-forecast_on_year" type="text" inputmode="numeric" value="2027"' in body
+    assert "appear on the public progress page" not in body
+    p.is_published = True
+    p.save()
+    published = client_for(people.lead).get(REPORT).text
+    assert "This provision is published: the report's state" in published
     # Every level of the scale with its definition, on the page.
     assert "Successful delivery appears probable" in body
     assert "appears to be unachievable" in body
