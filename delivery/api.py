@@ -121,6 +121,9 @@ class ProvisionSerializer(serializers.ModelSerializer[Provision]):
             "department",
             "kind",
             "proposals",
+            "missions",
+            "metrics",
+            "indicators",
             "classification",
             "is_published",
             "state",
@@ -133,6 +136,13 @@ class ProvisionSerializer(serializers.ModelSerializer[Provision]):
         read_only_fields = ["deal", "revision", "created_at", "updated_at"]
         # The reference's uniqueness in its deal is the service's to say, as a field error.
         validators: list[Any] = []
+        extra_kwargs = {
+            "missions": {"help_text": "The Levelling Up missions it should move (their ids)."},
+            "metrics": {"help_text": "The missions' headline metrics it should move."},
+            "indicators": {
+                "help_text": "The indicators it should move: its deal's frameworks' or national."
+            },
+        }
 
     def validate_workstream(self, workstream: Workstream) -> Workstream:
         if not policy.can_manage_provisions(_user(self.context), workstream.deal_id):
@@ -203,7 +213,7 @@ class ProvisionViewSet(
         return (
             selectors.provisions_for(self.request.user)
             .select_related("workstream", "deal")
-            .prefetch_related("proposals")
+            .prefetch_related("proposals", "missions", "metrics", "indicators")
             .order_by("deal", "reference", "pk")
         )
 

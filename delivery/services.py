@@ -34,6 +34,7 @@ from core.choices import Classification
 from core.errors import DomainError, StaleEdit
 from core.models import Deal, Organisation
 from core.text import CONTROL_CHARACTERS
+from missions.selectors import indicators_of_deal
 from tracker.choices import ReviewDecision, WorkstreamStatus
 from tracker.models import GovernmentDepartment, Workstream
 from tracker.periods import Period, deal_period
@@ -76,6 +77,17 @@ def _check_links(deal_id: int, links: Mapping[str, Any]) -> None:
     proposals = links.get("proposals")
     if proposals is not None and any(p.deal_id != deal_id for p in proposals):
         raise ValidationError({"proposals": "Choose proposals of this deal"})
+    indicators = links.get("indicators")
+    if indicators:
+        allowed = set(
+            indicators_of_deal(deal_id)
+            .filter(pk__in=[i.pk for i in indicators])
+            .values_list("pk", flat=True)
+        )
+        if any(i.pk not in allowed for i in indicators):
+            raise ValidationError(
+                {"indicators": "Choose indicators of this deal's frameworks or national ones"}
+            )
 
 
 def _set_links(provision: Provision, links: Mapping[str, Any]) -> None:

@@ -189,8 +189,10 @@ def test_the_lists_take_a_bounded_number_of_queries(
             classification=Classification.OFFICIAL_SENSITIVE if number % 3 else "official",
         )
         report(people, provision)
+    # Four, and for provisions one more for each of their three kinds of link to the missions.
+    limit = 7 if url == "/api/v1/provisions/" else 4
     for user, rows in [(people.admin, 30), (people.partner, 10)]:
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(limit):
             response = client_for(user).get(url + "?page_size=200")
         assert response.json()["count"] == len(response.json()["results"]) == rows
 
@@ -208,3 +210,50 @@ def test_a_report_says_whether_its_sponsor_signed_off_this_revision(people: Peop
     # Revised: the new revision awaits the sponsor again.
     report(people, provision, narrative="Revised.")
     assert client_for(people.lead).get(url).json()["signed_off"] is False
+
+
+@pytest.mark.django_db
+def test_a_provision_names_the_missions_metrics_and_indicators_it_should_move(
+    people: People,
+) -> None:
+    from core.models import Deal
+    from missions.models import Indicator, IndicatorFramework, Metric, Mission
+    from missions.selectors import indicators_of_deal
+
+    mission = Mission.objects.get(number=3)
+    metric = Metric.objects.filter(mission=mission).first()
+    ours = indicators_of_deal(people.deal.pk).first()
+    other = Deal.objects.create(name="Greater Manchester", short_name="GM", slug="gm")
+    framework = IndicatorFramework.objects.create(deal=other, name="GM outcomes", slug="gm-out")
+    foreign = Indicator.objects.create(
+        framework=framework, code="gm_jobs", name="GM jobs", unit="count", direction="higher"
+    )
+    assert metric is not None and ours is not None
+    admin = client_for(people.admin)
+    body = {
+        "reference": "7.1",
+        "chapter": "Transport",
+        "title": "Bus franchising",
+        "text": "Government will support it.",
+        "workstream": Workstream.objects.get(deal=people.deal, slug="transport").pk,
+        "kind": "power",
+        "classification": "official",
+        "missions": [mission.pk],
+        "metrics": [metric.pk],
+        "indicators": [ours.pk],
+    }
+    created = admin.post("/api/v1/provisions/", body, format="json")
+    assert created.status_code == 201, created.json()
+    row = client_for(people.partner).get(f"/api/v1/provisions/{created.json()['id']}/").json()
+    assert (row["missions"], row["metrics"], row["indicators"]) == (
+        [mission.pk],
+        [metric.pk],
+        [ours.pk],
+    )
+    refused = admin.post(
+        "/api/v1/provisions/",
+        body | {"reference": "7.2", "indicators": [foreign.pk]},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "indicators" in refused.json()
