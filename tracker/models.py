@@ -791,6 +791,13 @@ class StatusUpdate(models.Model):
     classification = models.CharField(
         max_length=24, choices=Classification.choices, default=Classification.OFFICIAL
     )
+    # Set by the service when the period's first version is posted after the period's due
+    # date, and carried by every later version: lateness is a fact of the period's reporting,
+    # not of a revision. Stored, not worked out from ``created_at``, because the due date
+    # follows the deal's cadence and due weekday, which an administrator may change later.
+    late = models.BooleanField(
+        default=False, help_text="Its period's due date had passed when it was first posted."
+    )
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
