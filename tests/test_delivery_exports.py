@@ -230,6 +230,14 @@ def test_the_pack_for_the_dsg_holds_the_delivery_section(
     assert f'href="/provisions/{world.p11.pk}/"' in html
 
 
+def test_the_packs_notes_to_its_authors_stay_out_of_the_page(
+    world: World, next_meeting: Meeting
+) -> None:
+    html = _pack(world, "dsg", next_meeting).content.decode()
+    assert "Print rules for this document only" not in html
+    assert "{#" not in html and "#}" not in html
+
+
 def test_the_pack_counts_changes_since_the_bodys_previous_meeting(
     world: World, next_meeting: Meeting
 ) -> None:

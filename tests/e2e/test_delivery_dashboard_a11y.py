@@ -1,5 +1,6 @@
 """The delivery dashboard, the list of provisions its numbers link to and a provision's own page
-meet WCAG 2.2 AA as axe-core sees them in a real browser, at 1280 pixels wide and at 320 (the
+meet WCAG 2.2 AA as axe-core sees them in a real browser, as does a briefing pack with
+delivery's section, at 1280 pixels wide and at 320 (the
 width WCAG's reflow criterion names), where the page itself never scrolls sideways: the wide
 tables scroll inside their own focusable wrappers. Each page is saved as
 var/screenshots/delivery-<name>-<width>.png. The records are tests/delivery_world.py's."""
@@ -23,6 +24,7 @@ PAGES = [
     ("list-stalled", "dsg", "/provisions/?state=stalled", r"^Provisions$"),
     ("list-since", "dsg", "/provisions/?since=2026-05-12T10:00", r"^Provisions$"),
     ("provision", "dsg", "provision", r"Bus franchising$"),
+    ("pack", "dsg", "pack", r"^Briefing pack for the Devolution Strategy Group"),
 ]
 
 
@@ -33,15 +35,15 @@ def world(people: People, time_machine: Any) -> World:
     return found
 
 
-def _wider_than_the_page(page: Page) -> list[str]:
-    """What sticks out past the right edge of the page; what scrolls inside a table's wrapper
-    does not count."""
+def _wider_than_the_page(page: Page, within: str = "body") -> list[str]:
+    """What sticks out past the right edge of the page, of what ``within`` selects; what
+    scrolls inside a table's wrapper does not count."""
     return page.evaluate(
-        """() => {
+        """(within) => {
             const root = document.documentElement;
             if (root.scrollWidth <= root.clientWidth) return [];
             const out = [];
-            for (const el of document.body.querySelectorAll('*')) {
+            for (const el of document.querySelectorAll(within + ' *')) {
                 if (el.closest('.app-table-scroll') && !el.matches('.app-table-scroll')) continue;
                 const box = el.getBoundingClientRect();
                 if (box.right > root.clientWidth + 0.5) {
@@ -49,8 +51,10 @@ def _wider_than_the_page(page: Page) -> list[str]:
                         + ' ' + Math.round(box.right));
                 }
             }
+            if (within !== 'body') return out.slice(0, 10);
             return out.length ? out.slice(0, 10) : ['the page, by ' + root.scrollWidth];
-        }"""
+        }""",
+        within,
     )
 
 
@@ -66,13 +70,18 @@ def test_the_delivery_pages_are_accessible_and_never_scroll_sideways(
     heading: str,
     width: int,
 ) -> None:
+    within = "body"
     if url == "provision":
         url = f"/provisions/{world.p11.pk}/"
+    elif url == "pack":  # the pack for the DSG's meeting, with delivery's section
+        url = f"/meetings/{world.meeting.pk}/pack/"
+        # Only delivery's section: the rest of the pack is tracker's, printed on A4.
+        within = 'section[aria-labelledby="delivery"]'
     page.set_viewport_size({"width": width, "height": 900})
     open_as(persona, url)
     expect(page.locator("h1")).to_have_count(1)
     expect(page.locator("h1")).to_have_text(re.compile(heading))
-    assert _wider_than_the_page(page) == [], f"{url} scrolls sideways at {width} pixels"
+    assert _wider_than_the_page(page, within) == [], f"{url} scrolls sideways at {width} pixels"
     screenshot(page, f"delivery-{name}-{width}")
     assert_accessible(page)
 
