@@ -95,9 +95,9 @@ def _restore_reference(rows: list[tuple[type[Model], list[dict[str, Any]]]]) -> 
             cursor.execute(sql)
 
 
-@pytest.fixture
-def reference(db: None) -> Deal:
-    """The reference data from the source documents, and the West Midlands deal."""
+def load_reference() -> Deal:
+    """Load the reference data (put its rows back, after the first time in this process) and
+    return the West Midlands deal."""
     global _reference_rows
     if _reference_rows is None or Deal.objects.exists():
         call_command("load_reference_data", verbosity=0)
@@ -105,6 +105,12 @@ def reference(db: None) -> Deal:
     else:
         _restore_reference(_reference_rows)
     return Deal.objects.get(slug="wmca-tdd")
+
+
+@pytest.fixture
+def reference(db: None) -> Deal:
+    """The reference data from the source documents, and the West Midlands deal."""
+    return load_reference()
 
 
 @dataclass

@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from html import unescape
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
+from pytest_django import DjangoDbBlocker
 
-from missions import peers, selectors, services
+from core.models import Deal
+from missions import peers, selectors
 from missions.choices import AreaLevel, Direction
 from missions.models import Area, Indicator, Observation
 
 from .conftest import People
+from .ons_world import ONS, imported_once, the_deal
 
-ONS = Path(settings.BASE_DIR) / "data" / "ons-explore-local-statistics"
+# Both files are imported once for the module, in one worker (tests/ons_world.py).
+pytestmark = pytest.mark.xdist_group("ons-peers")
 FOLDERS = ("gross-median-weekly-pay", "healthy-life-expectancy")
 PAY = "gross-median-weekly-pay"
 FEMALE_HLE = "female-healthy-life-expectancy"
@@ -30,29 +32,33 @@ HOME = "E47000007"  # the West Midlands deal's combined authority
 ENGLAND, UK = "E92000001", "K02000001"
 
 
-def _import(tmp_path: Path, *names: str) -> None:
-    """Published files, copied byte for byte, imported as the command imports them."""
-    for name in names:
-        shutil.copytree(ONS / name, tmp_path / "ons" / name)
-    reports = services.import_ons_directory(tmp_path / "ons", acting_user=None)
-    assert [r.outcome for r in reports] == [services.IMPORTED] * len(names)
+@pytest.fixture(scope="module")
+def published(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[int]:
+    """The reference data and both published files, imported as the command imports them,
+    once for the module's tests; what a test changes is rolled back after it."""
+    with imported_once(django_db_blocker, *FOLDERS) as deal_id:
+        yield deal_id
 
 
 @pytest.fixture
-def pay(people: People, tmp_path: Path) -> People:
-    _import(tmp_path, PAY)
+def reference(published: int, db: None) -> Deal:
+    return the_deal(published)
+
+
+@pytest.fixture
+def pay(people: People) -> People:
+    """With the pay file's figures (and healthy life expectancy's beside them)."""
     return people
 
 
 @pytest.fixture
-def hle(people: People, tmp_path: Path) -> People:
-    _import(tmp_path, "healthy-life-expectancy")
+def hle(people: People) -> People:
+    """With healthy life expectancy's figures (and pay's beside them)."""
     return people
 
 
 @pytest.fixture
-def imported(people: People, tmp_path: Path) -> People:
-    _import(tmp_path, *FOLDERS)
+def imported(people: People) -> People:
     return people
 
 

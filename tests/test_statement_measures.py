@@ -6,32 +6,41 @@ areas, on the related figures the files give."""
 from __future__ import annotations
 
 import csv
-import shutil
 import statistics
+from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
+from pytest_django import DjangoDbBlocker
 from rest_framework.test import APIClient
 
-from missions import services
+from core.models import Deal
 
 from .conftest import People, sign_in_verified
+from .ons_world import ONS, imported_once, the_deal
 from .test_api_missions import client_for
 
-ONS = Path(settings.BASE_DIR) / "data" / "ons-explore-local-statistics"
 HLE = ONS / "healthy-life-expectancy" / "healthy-life-expectancy.csv"
 FEMALE = "Female healthy life expectancy"
 BASELINE, NEWEST = "2017-01-01/P3Y", "2022-01-01/P3Y"
+FOLDERS = ("healthy-life-expectancy", "personal-wellbeing-estimates", "gigabit-capable-broadband")
+
+# The files are imported once for the module, in one worker (tests/ons_world.py).
+pytestmark = pytest.mark.xdist_group("ons-statement-measures")
 
 
-def _import(tmp_path: Path, *names: str) -> None:
-    for name in names:
-        shutil.copytree(ONS / name, tmp_path / name)
-    reports = services.import_ons_directory(tmp_path, acting_user=None)
-    assert [r.outcome for r in reports] == [services.IMPORTED] * len(names)
+@pytest.fixture(scope="module")
+def published(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[int]:
+    """The reference data and the published files the measures are computed from, imported as
+    the command imports them, once for the module's tests."""
+    with imported_once(django_db_blocker, *FOLDERS) as deal_id:
+        yield deal_id
+
+
+@pytest.fixture
+def reference(published: int, db: None) -> Deal:
+    return the_deal(published)
 
 
 def _by_hand(period: str) -> tuple[Decimal, int]:
@@ -64,10 +73,7 @@ def _measures(client: APIClient, code: str) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_mission_7_decile_gap_for_female_hle_is_the_hand_computation(
-    people: People, tmp_path: Path
-) -> None:
-    _import(tmp_path, "healthy-life-expectancy")
+def test_mission_7_decile_gap_for_female_hle_is_the_hand_computation(people: People) -> None:
     # Written out: 216 areas, so deciles of 21. In 2017-2019 the top decile's median is 68.7
     # years and the bottom's 57.7: a gap of 11.0 years. In 2022-2024, 67.0 and 53.5: 13.5.
     assert _by_hand(BASELINE) == (Decimal("11.0"), 216)
@@ -107,9 +113,8 @@ def test_mission_7_decile_gap_for_female_hle_is_the_hand_computation(
 
 @pytest.mark.django_db
 def test_mission_8_worst_third_runs_on_the_related_ratings_and_says_so(
-    people: People, tmp_path: Path, django_assert_max_num_queries: Any
+    people: People, django_assert_max_num_queries: Any
 ) -> None:
-    _import(tmp_path, "personal-wellbeing-estimates")
     client = client_for(people.dsg)
     # The indicator, its figures and targets, the person's roles, mission 8's indicators and
     # their lower tier's figures, whatever the number of areas and periods.
@@ -137,10 +142,7 @@ def test_mission_8_worst_third_runs_on_the_related_ratings_and_says_so(
 
 
 @pytest.mark.django_db
-def test_an_indicator_of_no_statement_measure_has_none(
-    people: People, tmp_path: Path, client: Any
-) -> None:
-    _import(tmp_path, "gigabit-capable-broadband")
+def test_an_indicator_of_no_statement_measure_has_none(people: People, client: Any) -> None:
     assert _measures(client_for(people.partner), "gigabit-capable-broadband")["statement"] == []
     sign_in_verified(client, people.partner)
     text = client.get("/indicators/gigabit-capable-broadband/").content.decode()
@@ -150,9 +152,8 @@ def test_an_indicator_of_no_statement_measure_has_none(
 
 @pytest.mark.django_db
 def test_the_indicator_page_shows_the_gap_and_where_the_deals_areas_sit(
-    people: People, tmp_path: Path, client: Any, django_assert_max_num_queries: Any
+    people: People, client: Any, django_assert_max_num_queries: Any
 ) -> None:
-    _import(tmp_path, "healthy-life-expectancy")
     # The indicator, its figures and targets, the person's roles, and the upper tier's figures.
     with django_assert_max_num_queries(5):
         _measures(client_for(people.partner), "female-healthy-life-expectancy")
