@@ -7,9 +7,7 @@ and <name>-320.png for people to look at.
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,12 +16,13 @@ from playwright.sync_api import Page, expect
 from core.choices import Classification
 from missions.choices import TargetKind
 from missions.models import Area, Indicator, Mission, Observation
-from missions.services import import_observations, import_ons_directory, target_set
+from missions.services import import_observations, target_set
 from tracker import services
 from tracker.choices import AskType
 from tracker.models import Workstream
 
 from ..conftest import People
+from ..ons_world import import_folders, imported_or_put_back
 from .conftest import SCREENSHOTS, assert_accessible, screenshot
 
 ONS_CSV = settings.BASE_DIR / "data" / "ons_subnational_indicators_wmca_2022.csv"
@@ -163,17 +162,14 @@ def test_a_chart_is_an_image_with_a_name_and_a_description(
 
 # --- Beside its peers, with ONS's published files -----------------------------------------------
 
-ONS_DIR = settings.BASE_DIR / "data" / "ons-explore-local-statistics"
-
 
 @pytest.fixture
-def ons_figures(people: People, tmp_path: Path) -> None:
+def ons_figures(people: People) -> None:
     """Two of ONS's files as published: every combined authority, the regions, England and the
     UK. Their indicators report missions' metrics (data/metric_links.yaml), so the missions
-    page ranks the deal's area."""
-    for name in ("gross-median-weekly-pay", "healthy-life-expectancy"):
-        shutil.copytree(ONS_DIR / name, tmp_path / "ons" / name)
-    import_ons_directory(tmp_path / "ons", acting_user=None)
+    page ranks the deal's area. Imported by the first test in the process, put back for the
+    others (tests/ons_world.py)."""
+    imported_or_put_back("gross-median-weekly-pay", "healthy-life-expectancy")
 
 
 PEER_PAGES = [
@@ -183,6 +179,11 @@ PEER_PAGES = [
 ]
 
 
+# The tests with both files run in one worker, which imports them once (tests/ons_world.py).
+IN_ONE_WORKER = pytest.mark.xdist_group("ons-peers-browser")
+
+
+@IN_ONE_WORKER
 @pytest.mark.parametrize(("name", "persona", "url"), PEER_PAGES, ids=[p[0] for p in PEER_PAGES])
 def test_the_pages_with_peers_have_no_accessibility_violations_at_any_width(
     page: Page, open_as, ons_figures: None, name: str, persona: str, url: str
@@ -192,6 +193,7 @@ def test_the_pages_with_peers_have_no_accessibility_violations_at_any_width(
     )
 
 
+@IN_ONE_WORKER
 def test_the_peers_chart_is_an_image_described_beside_its_table(
     page: Page, open_as, ons_figures: None
 ) -> None:
@@ -222,13 +224,11 @@ def test_the_peers_chart_is_an_image_described_beside_its_table(
 
 
 def test_the_worst_third_across_the_uk_is_accessible_at_any_width(
-    page: Page, open_as, people: People, tmp_path: Path
+    page: Page, open_as, people: People
 ) -> None:
     """Mission 8's worst third over every lower-tier area, on the related ratings: the note
     that says so, where the deal's areas sit, and all 363 areas ranked (opened)."""
-    name = "personal-wellbeing-estimates"
-    shutil.copytree(ONS_DIR / name, tmp_path / "ons" / name)
-    import_ons_directory(tmp_path / "ons", acting_user=None)
+    import_folders("personal-wellbeing-estimates")
     test_the_mission_page_has_no_accessibility_violations_at_any_width(
         page=page,
         open_as=open_as,
