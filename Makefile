@@ -23,11 +23,12 @@ ASSET_SOURCES := $(shell find $(FRONTEND)/scss -type f 2>/dev/null) \
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings_test
 PYTEST_ARGS ?=
 
-# The tests whose subject is the date and the hour: briefings, reminders, periods, reporting
-# state and overdue, and the dashboards' and digests' "next due". Their query counts, which no
-# clock moves, are left to `make test` (DATE_SKIP), and so are the tests that pin every moment
-# they run at themselves (the clock-change nights, the Celery worker).
-DATE_TESTS := tests/test_periods.py tests/test_periods_reporting.py \
+# The tests whose subject is the date and the hour: briefings, reminders, reporting periods,
+# reporting state and overdue, and the dashboards' and digests' "next due". Their query counts,
+# which no clock moves, are left to `make test` (DATE_SKIP), and so are the tests that pin every
+# moment they run at themselves (the clock-change nights, the Celery worker) and those that read
+# no clock (tests/test_periods.py: the published figures' period labels).
+DATE_TESTS := tests/test_periods_reporting.py \
 	tests/test_briefings_reminders.py tests/test_briefings_sending.py \
 	tests/test_briefings_digest.py tests/test_briefings_digest_pages.py \
 	tests/test_briefings_services.py tests/test_briefings_manage_pages.py \
@@ -121,9 +122,12 @@ test: venv assets ## Lint, check the apps' layers, run Django's checks and missi
 
 # Each moment is a run of its own: pytest --now starts the whole run there (tests/clock.py).
 # Every moment is tried, then the ones that failed are named. The first builds the test
-# databases afresh (--create-db), and the others reuse them (--reuse-db).
+# databases afresh (DATES_FIRST_DB, --create-db), and the others reuse them (--reuse-db). CI,
+# whose `make test` has just built them in a database of the run's own and kept them
+# (--reuse-db), has the first reuse them too rather than migrate them all over again.
+DATES_FIRST_DB ?= --create-db
 test-dates: venv assets ## Run the date-sensitive tests at each moment a wall-clock test trips on
-	@failed=(); db=--create-db; \
+	@failed=(); db=$(DATES_FIRST_DB); \
 	for moment in $(DATE_MOMENTS); do \
 		moment="$${moment/T/ }"; \
 		echo "==> pytest --now \"$$moment\""; \
