@@ -7,11 +7,12 @@ test and rolled back after its last, so nothing of them is ever committed. Each 
 it in a savepoint of its own, rolled back after the test as always, so what one test changes in
 the figures is gone for the next; and nothing is left for the next module, in any worker, with
 ``--reuse-db`` too, or after a run cut short (an open transaction dies with its connection).
+It is not for tests that commit (``transactional_db``, ``live_server``), which would not see it.
 
 ``imported_or_put_back()`` is for the browser tests, whose live server reads through a
 connection of its own, so that each test commits and the database is emptied after it: the files
-are imported the first time in a process and the rows they added kept, then put back with one
-insert a table for each later test, as tests/conftest.py does with the reference data.
+are imported the first time in a process and the rows they added kept, then put back table by
+table for each later test (COPY on PostgreSQL), as tests/conftest.py does with the reference data.
 
 The tests that share an import run in one worker (``pytest.mark.xdist_group``; the suite runs
 with ``--dist loadgroup``), so that the files are imported once in a run, not once a worker.

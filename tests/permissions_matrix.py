@@ -107,6 +107,7 @@ proposal-principles         GET    /proposals/{proposal}/principles/            
 proposal-submit             GET    /proposals/{proposal}/submit/                            login 404   403   403   403   200   403   200   404     404     404
 proposal-decide             GET    /proposals/{proposal}/decide/                            login 404   403   403   403   403   403   200   404     404     404
 proposal-skip               GET    /proposals/{proposal}/skip/                              login 404   403   403   403   403   403   200   404     404     404
+proposal-pass               GET    /proposals/{proposal}/pass/                              login 404   403   403   403   403   403   200   404     404     404
 proposal-outcome            GET    /proposals/{proposal}/outcome/                           login 404   403   403   403   403   403   200   404     404     404
 negotiation-create          GET    /proposals/{proposal}/negotiations/new/                  login 404   403   403   403   200   403   200   404     404     404
 negotiation-edit            GET    /negotiations/{negotiation}/edit/                        login 404   403   403   403   403   403   302   404     404     404
@@ -223,6 +224,7 @@ api:proposal-detail         DELETE /api/v1/proposals/{proposal}/                
 api:proposal-outcome        POST   /api/v1/proposals/{proposal}/outcome/                    401   404   403   403   403   403   403   400   404     404     404
 api:proposal-principles     PUT    /api/v1/proposals/{proposal}/principles/                 401   404   403   403   403   400   403   400   404     404     404
 api:proposal-skip           POST   /api/v1/proposals/{proposal}/skip/                       401   404   403   403   403   403   403   400   404     404     404
+api:proposal-pass           POST   /api/v1/proposals/{proposal}/pass/                       401   404   403   403   403   403   403   409   404     404     404
 api:proposal-submit         POST   /api/v1/proposals/{sensitive_proposal}/submit/           401   404   404   403   403   200   403   200   404     404     404
 api:decision-list           GET    /api/v1/decisions/                                       401   200   200   200   200   200   200   200   200     200     200
 api:decision-list           POST   /api/v1/decisions/                                       401   400   403   403   403   403   403   400   400     400     400

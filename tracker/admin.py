@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import memberships_save
@@ -45,7 +46,7 @@ from core.choices import WORKSTREAM_ROLES, Role
 from core.models import Deal, Membership
 
 from . import services
-from .choices import WorkstreamStatus
+from .choices import MilestoneStatus, WorkstreamStatus
 from .models import (
     AgendaItem,
     BodyMember,
@@ -519,10 +520,11 @@ class GovernanceBodyAdmin(ScopedModelAdmin):
         "kind",
         "next_body",
         "is_chain_start",
+        "is_optional",
         "stands_in_for",
         "position",
     )
-    list_filter = ("deal", "kind", "is_chain_start")
+    list_filter = ("deal", "kind", "is_chain_start", "is_optional")
     list_select_related = ("deal", "next_body", "stands_in_for")
     search_fields = ("name", "short_name", "slug")
     ordering = ("deal", "position", "name")
@@ -534,7 +536,15 @@ class GovernanceBodyAdmin(ScopedModelAdmin):
         (None, {"fields": ("deal", "name", "short_name", "slug", "kind", "position")}),
         (
             "Escalation chain",
-            {"fields": ("is_chain_start", "next_body", "escalation_chain", "stands_in_for")},
+            {
+                "fields": (
+                    "is_chain_start",
+                    "next_body",
+                    "is_optional",
+                    "escalation_chain",
+                    "stands_in_for",
+                )
+            },
         ),
         ("As the sources describe it", {"fields": ("composition", "remit")}),
     )
@@ -689,10 +699,11 @@ class AgendaItemAdmin(ServiceWrites, ScopedModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ServiceWrites, ScopedModelAdmin):
+class MilestoneAdmin(ServiceWrites, ScopedHistoryAdmin):
     """Saved through the services: a milestone is done only once what it depends on is done,
-    and never depends on itself."""
+    and never depends on itself. Its history says who marked it done, and when."""
 
+    actions = ("mark_done",)
     list_display = ("title", "when_label", "starts_on", "ends_on", "status", "deal")
     list_filter = ("deal", "status")
     list_select_related = ("deal",)
@@ -707,6 +718,22 @@ class MilestoneAdmin(ServiceWrites, ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # the timeline keeps it: mark it missed
+
+    @admin.action(description="Mark the selected milestones done")
+    def mark_done(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
+        """In the timeline's order, so that a milestone and what it depends on can be marked in
+        one go; refused whole if one of them depends on a milestone that is not done."""
+        marked = 0
+        with self.service():
+            for milestone in queryset.order_by("starts_on", "position"):
+                if milestone.status != MilestoneStatus.DONE:
+                    services.milestone_update(
+                        milestone=milestone,
+                        acting_user=acting(request),
+                        status=MilestoneStatus.DONE,
+                    )
+                    marked += 1
+        self.message_user(request, f"{marked} milestone{pluralize(marked)} marked done.")
 
     def save_model(self, request, obj: Milestone, form, change: bool) -> None:
         with self.service():

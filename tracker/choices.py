@@ -78,6 +78,9 @@ class DecisionOutcome(models.TextChoices):
     NOTED = "noted", "Noted"
     # Not a body's decision: an administrator moved the proposal past the body, with a reason.
     SKIPPED = "skipped", "Skipped by an administrator"
+    # Not a body's decision either: the body is one work comes to "as appropriate", and an
+    # administrator passed the proposal on because it was not needed there.
+    NOT_NEEDED = "not_needed", "Not needed"
 
 
 # What a body may decide; a skip is recorded by its own service.

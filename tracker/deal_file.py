@@ -7,7 +7,13 @@ the deals the sources describe; ``load_reference_data`` loads every file there.
 
 A file is checked whole before anything is written: its shape against ``SCHEMA`` (JSON Schema,
 checked by the jsonschema library), then the rules a schema cannot say (names used once, bodies
-that point at bodies of the file, a chain that ends, dates in order). Every problem is reported
+that point at bodies of the file, a chain that ends, dates in order, no optional last body).
+
+A body is ``optional: true`` when the deal's sources bring work to it "as appropriate": an
+administrator may pass a proposal on from it, recorded as not needed rather than skipped. The
+last body of the chain, whose endorsement nothing goes further without, never is. Bodies the
+sources name together are one body of the file, or two when their members differ; either way
+the chain is what the bodies' ``next`` says. Every problem is reported
 with its key path, ``themes[1].workstreams[0].name``, and a file with any problem writes
 nothing. Loading is idempotent: rows are matched on their natural keys (a deal's slug, a theme's
 or workstream's or body's slug within the deal), and only changed values are written. What an
@@ -106,6 +112,7 @@ SCHEMA: dict[str, Any] = _object(
                     "short_name": {"type": "string", "maxLength": 20},
                     "kind": {"enum": BodyKind.values},
                     "chain_start": {"type": "boolean"},
+                    "optional": {"type": "boolean"},
                     "next": _TEXT,
                     "stands_in_for": _TEXT,
                     "composition": {"type": "string"},
@@ -263,6 +270,12 @@ def rule_problems(data: dict[str, Any]) -> list[str]:
                 problems.append(f"bodies[{i}].{key}: there is no body called {body[key]!r}")
             if body.get(key) == body["name"]:
                 problems.append(f"bodies[{i}].{key}: a body cannot point at itself")
+    problems += [
+        f"bodies[{i}].optional: the last body of a chain cannot be optional: nothing goes "
+        "further without its endorsement"
+        for i, body in enumerate(bodies)
+        if body.get("optional") and not body.get("next")
+    ]
     if not problems:
         problems += _chain_problems(bodies)
     starts = [i for i, body in enumerate(bodies) if body.get("chain_start")]
@@ -455,6 +468,12 @@ def _load_workstreams(counts: Counts, deal: Deal, themes: list[dict[str, Any]]) 
 
 def _load_bodies(counts: Counts, deal: Deal, bodies: list[dict[str, Any]]) -> None:
     loaded: dict[str, GovernanceBody] = {}
+    # A body the file no longer starts the chain with gives the start up first (a deal has one).
+    # It is kept with its decisions and meetings, and what awaits it still goes on to its next.
+    start = [slugify(b["name"]) for b in bodies if b.get("chain_start")]
+    GovernanceBody.objects.filter(deal=deal, is_chain_start=True).exclude(slug__in=start).update(
+        is_chain_start=False
+    )
     pending = list(enumerate(bodies, start=1))
     while pending:
         # A body is loaded after the bodies it points to (the file's chain ends: rule_problems).
@@ -479,6 +498,7 @@ def _load_bodies(counts: Counts, deal: Deal, bodies: list[dict[str, Any]]) -> No
                     "remit": data.get("remit", ""),
                     "next_body": loaded[data["next"]] if data.get("next") else None,
                     "is_chain_start": data.get("chain_start", False),
+                    "is_optional": data.get("optional", False),
                     "stands_in_for": loaded.get(data.get("stands_in_for", "")),
                     "position": position,
                 },

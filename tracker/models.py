@@ -184,6 +184,11 @@ class GovernanceBody(models.Model):
     is_chain_start = models.BooleanField(
         default=False, help_text="Proposals submitted by a workstream go here first."
     )
+    is_optional = models.BooleanField(
+        default=False,
+        help_text="Work comes to it “as appropriate”: an administrator may pass a proposal on "
+        "without its decision, recorded as not needed rather than skipped. Never the last body.",
+    )
     stands_in_for = models.ForeignKey(
         "self",
         null=True,
@@ -210,6 +215,14 @@ class GovernanceBody(models.Model):
                 violation_error_message="A deal's escalation chain has one first body.",
             ),
             models.CheckConstraint(condition=~Q(next_body=F("pk")), name="body_next_is_not_itself"),
+            # "No final deal will be agreed without the endorsement of the [authority's] Board":
+            # the last body is never passed by, so it is never optional.
+            models.CheckConstraint(
+                condition=Q(is_optional=False) | Q(next_body__isnull=False),
+                name="body_optional_is_not_last",
+                violation_error_message="The last body in the chain cannot be optional: nothing "
+                "goes further without its endorsement.",
+            ),
             models.CheckConstraint(condition=Q(kind__in=BodyKind.values), name="body_kind_valid"),
         ]
 
@@ -315,6 +328,9 @@ class Milestone(models.Model):
     )
     notes = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    # Who marked it done or missed, and when: its status is the administrators' to keep.
+    history = HistoricalRecords()
 
     objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"

@@ -1,6 +1,7 @@
 """The governance pages meet WCAG 2.2 AA as axe-core sees them in a real browser: meetings with
 an agenda and decisions, the meeting form (and its errors), the escalation chain, the timeline,
-the TDD Proposition on screen and printed, and the calendar page. Each page is saved as
+the TDD Proposition on screen and printed, the calendar page, and a proposal passed on from a
+body work comes to "as appropriate", with the form that passes one on. Each page is saved as
 var/screenshots/<name>.png for people to look at.
 """
 
@@ -29,6 +30,8 @@ class Governance(NamedTuple):
     upcoming: int
     version: int
     milestone: int
+    at_team: int  # a proposal awaiting the body work comes to "as appropriate"
+    passed: int  # one passed on from it as not needed
 
 
 def _proposal(people: People, title: str, ws: str = "transport", **kw: Any):
@@ -93,6 +96,19 @@ def governance(people: People) -> Governance:
         location="https://meet.example.org/slt",
     )
     _proposal(people, "Adult skills budget", ws="skills", ask_type=AskType.POWER)
+    at_team = _proposal(people, "Local rail stations", ask_type=AskType.POWER)
+    passed = _proposal(people, "Bus franchising powers", ask_type=AskType.POWER)
+    for body in chain[: [b.is_optional for b in chain].index(True)]:
+        for proposal in (at_team, passed):
+            services.decision_record(
+                proposal=proposal,
+                body=body,
+                outcome=DecisionOutcome.ENDORSED,
+                acting_user=people.admin,
+            )
+    services.proposal_pass(
+        proposal=passed, acting_user=people.admin, notes="Not a matter for negotiation."
+    )
     version = services.proposition_version_create(
         deal=people.deal,
         acting_user=people.admin,
@@ -104,6 +120,8 @@ def governance(people: People) -> Governance:
         upcoming=upcoming.pk,
         version=version.number,
         milestone=Milestone.objects.get(title="TDD Proposition submitted to WMCA Board.").pk,
+        at_team=at_team.pk,
+        passed=passed.pk,
     )
 
 
@@ -131,6 +149,8 @@ def _visits(g: Governance) -> list[Visit]:
         Visit("gov-proposition-version", "dsg", f"/proposition/{g.version}/"),
         Visit("gov-proposition-version-partner", "partner", f"/proposition/{g.version}/"),
         Visit("gov-calendar", "lead", "/calendar/"),
+        Visit("gov-proposal-not-needed", "admin", f"/proposals/{g.passed}/"),
+        Visit("gov-pass-form", "admin", f"/proposals/{g.at_team}/pass/"),
     ]
 
 

@@ -55,6 +55,7 @@ class GovernanceBodySerializer(serializers.ModelSerializer[GovernanceBody]):
             "composition",
             "remit",
             "is_chain_start",
+            "is_optional",
             "next_body",
             "stands_in_for",
             "members",

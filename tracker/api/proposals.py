@@ -296,6 +296,13 @@ class SkipSerializer(serializers.Serializer[Any]):
     on = serializers.DateField(required=False, allow_null=True, help_text="Today if not given.")
 
 
+class PassSerializer(serializers.Serializer[Any]):
+    notes = serializers.CharField(
+        required=False, allow_blank=True, help_text="Kept with its decisions; may be empty."
+    )
+    on = serializers.DateField(required=False, allow_null=True, help_text="Today if not given.")
+
+
 class PrincipleChoiceField(VisibleRelatedField):
     """A principle of the deal of the proposal being answered (the serializer's context)."""
 
@@ -445,6 +452,27 @@ class ProposalViewSet(RevisedRecordViewSet):
         return self._moved(proposal)
 
     @extend_schema(
+        request=PassSerializer,
+        responses={200: ProposalSerializer, **MOVE_ERRORS},
+        parameters=[ETAG],
+        description="Pass the proposal on from an optional body it awaits, one that work comes "
+        "to as appropriate, because it is not needed there: recorded as not needed, not as a "
+        "skip (administrators only). Any other body, and the last body in the chain, refuse "
+        "this (409).",
+    )
+    @action(detail=True, methods=["post"], url_path="pass", url_name="pass")
+    def pass_on(self, request: Request, pk: str | None = None) -> Response:
+        proposal = self.get_object()
+        serializer = PassSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.proposal_pass(
+            proposal=proposal,
+            acting_user=policy.signed_in(request.user),
+            **serializer.validated_data,
+        )
+        return self._moved(proposal)
+
+    @extend_schema(
         request=PrincipleInputSerializer(many=True),
         responses={200: ProposalSerializer, **MOVE_ERRORS},
         parameters=[ETAG],
@@ -486,7 +514,7 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
     outcome = serializers.ChoiceField(
         choices=[(c.value, c.label) for c in DecisionOutcome],
         help_text="endorsed, referred_back, rejected or noted when recorded; skipped marks an "
-        "administrator's skip.",
+        "administrator's skip, not_needed an optional body an administrator passed by.",
     )
     notes = serializers.CharField(
         required=False,

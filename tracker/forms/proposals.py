@@ -390,6 +390,20 @@ class SkipForm(RecordForm):
     )
 
 
+class PassForm(RecordForm):
+    whole_record_errors_on = "notes"
+    service_fields = ["notes", "on"]
+
+    notes = _text("Notes (optional)", "Kept with its decisions and shown on its page.")
+    on = GovukDateField(
+        label="Date (optional)",
+        name_in_errors="The date",
+        required=False,
+        not_future=True,
+        help_text="For example, 27 3 2026. Leave it empty for today.",
+    )
+
+
 class OutcomeForm(RecordForm):
     whole_record_errors_on = "outcome"
     service_fields = ["outcome", "notes", "on"]

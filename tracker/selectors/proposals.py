@@ -134,7 +134,7 @@ def unanswered_principles(proposal: Proposal, principles: Iterable[Principle]) -
 @dataclass(frozen=True)
 class ChainStep:
     body: GovernanceBody
-    state: str  # "passed", "skipped", "awaiting", "ahead"
+    state: str  # "passed", "skipped", "not-needed", "awaiting", "ahead", "rejected"
     decision: Decision | None
 
 
@@ -154,6 +154,8 @@ def journey(proposal: Proposal, chain: list[GovernanceBody]) -> list[ChainStep]:
             state = "awaiting"
         elif decision is not None and decision.outcome == DecisionOutcome.SKIPPED:
             state = "skipped"
+        elif decision is not None and decision.outcome == DecisionOutcome.NOT_NEEDED:
+            state = "not-needed"
         elif decision is not None and decision.outcome == DecisionOutcome.ENDORSED:
             state = "passed"
         elif decision is not None and decision.outcome == DecisionOutcome.REJECTED:

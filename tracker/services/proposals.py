@@ -474,6 +474,44 @@ def proposal_skip(
         return decision
 
 
+def proposal_pass(
+    *, proposal: Proposal, acting_user: User, notes: str = "", on: dt.date | None = None
+) -> Decision:
+    """An administrator passes a proposal on from an optional body it awaits, one that work
+    comes to "as appropriate", because it is not needed there: recorded as not needed, not as
+    a skip, and with no reason required. Any other body is skipped with a reason
+    (``proposal_skip``); the last body is never optional (a database constraint), so nothing
+    goes further without its endorsement."""
+    _require_governance(acting_user, proposal.deal_id, "pass a proposal on")
+    with transaction.atomic():
+        current = _locked(proposal)
+        if current.stage != ProposalStage.IN_GOVERNANCE:
+            raise TrackerError(
+                f"“{current}” is not in the governance chain: it is "
+                f"{current.get_stage_display().lower()}."
+            )
+        body = current.awaiting_body
+        assert body is not None  # a constraint: in governance means awaiting a body
+        if not body.is_optional or body.next_body_id is None:
+            raise TrackerError(
+                f"{body} is not a body that work comes to as appropriate: it decides on "
+                f"“{current}”, or an administrator skips it with a reason."
+            )
+        decision = _save(
+            Decision(
+                proposal=current,
+                body=body,
+                outcome=DecisionOutcome.NOT_NEEDED,
+                notes=notes,
+                decided_on=on or timezone.localdate(),
+                recorded_by=acting_user,
+            ),
+            acting_user,
+        )
+        _move(current, acting_user, stage=ProposalStage.IN_GOVERNANCE, awaiting=body.next_body)
+        return decision
+
+
 def proposal_conclude(
     *,
     proposal: Proposal,

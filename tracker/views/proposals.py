@@ -46,6 +46,7 @@ NEGOTIATING = (ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
 STEP_WORDS = {
     "passed": "Endorsed",
     "skipped": "Skipped",
+    "not-needed": "Not needed",
     "awaiting": "Awaiting its decision",
     "ahead": "Not reached yet",
     "rejected": "Rejected",
@@ -248,6 +249,11 @@ def _actions(
         "skip": runs
         and in_governance
         and proposal.awaiting_body is not None
+        and proposal.awaiting_body.next_body_id is not None,
+        "pass": runs
+        and in_governance
+        and proposal.awaiting_body is not None
+        and proposal.awaiting_body.is_optional
         and proposal.awaiting_body.next_body_id is not None,
         "negotiate": edits and stage in NEGOTIATING,
         "outcome": runs and not proposal.is_closed,
@@ -497,6 +503,40 @@ def proposal_skip(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def proposal_pass(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pass a proposal on from an optional body it awaits: not needed there, which is not a
+    skip and needs no reason."""
+    proposal = selectors.proposals.proposal_for_page(request.user, pk)
+    _require_admin(request, proposal)
+    form = forms.PassForm(posted(request))
+    if form.is_bound and form.is_valid():
+        with refusals(form):
+            decision = services.proposal_pass(
+                proposal=proposal, acting_user=policy.signed_in(request.user), **form.values()
+            )
+        if not form.errors:
+            messages.success(request, f"Passed on: the {decision.body} was not needed")
+            return _to_proposal(request, proposal)
+    body = proposal.awaiting_body
+    refusal = ""
+    if body is None:
+        refusal = f"“{proposal}” is not in the governance chain: it is {_stage(proposal)}."
+    elif not body.is_optional or body.next_body_id is None:
+        refusal = (
+            f"The {body} is not a body that work comes to as appropriate: it decides on the "
+            "proposal, or an administrator skips it with a reason."
+        )
+    return _page(
+        request,
+        "pass_form.html",
+        proposal,
+        form=form,
+        body=body,
+        next_body=body.next_body if body and body.next_body_id else None,
+        refusal=refusal,
+    )
+
+
 def proposal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposals.proposal_for_page(request.user, pk)
     _require_admin(request, proposal)
@@ -598,6 +638,7 @@ urlpatterns: list[URLPattern] = [
     path("proposals/<int:pk>/submit/", proposal_submit, name="proposal-submit"),
     path("proposals/<int:pk>/decide/", proposal_decide, name="proposal-decide"),
     path("proposals/<int:pk>/skip/", proposal_skip, name="proposal-skip"),
+    path("proposals/<int:pk>/pass/", proposal_pass, name="proposal-pass"),
     path("proposals/<int:pk>/outcome/", proposal_outcome, name="proposal-outcome"),
     path("proposals/<int:pk>/negotiations/new/", negotiation_create, name="negotiation-create"),
     path("negotiations/<int:pk>/edit/", negotiation_edit, name="negotiation-edit"),
