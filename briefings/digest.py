@@ -127,8 +127,17 @@ class Reader:
 @dataclass(frozen=True)
 class UpdateItem:
     update: StatusUpdate  # with its workstream
-    rag_before: str | None  # the RAG of the newest update before the period it may show
+    # The RAG of the newest update the reader may see from before the digest's period, of this
+    # update's reporting period or an earlier one: a late update is compared with the period
+    # before it, not with a newer period's.
+    rag_before: str | None
     url: str
+
+    @property
+    def period_label(self) -> str:
+        return Period(
+            self.update.period_start, self.update.period_end, self.update.period_end
+        ).label()
 
     @property
     def rag_changed(self) -> bool:
@@ -210,25 +219,13 @@ def _scope_workstreams(subscription: Subscription) -> QuerySet[Workstream]:
     return qs
 
 
-def _workstreams(
-    subscription: Subscription, reader: Reader, period_start: dt.datetime
-) -> list[Workstream]:
-    before = (
-        StatusUpdate.objects.filter(
-            reader.classified("workstream__deal"),
-            workstream=OuterRef("pk"),
-            created_at__lt=period_start,
-        )
-        .order_by("-period_start", "-version")
-        .values("rag")[:1]
-    )
-    """The workstreams in scope, each with ``rag_before``: the RAG of the newest update the
-    reader may see from before the period, and ``last_reported_start``."""
+def _workstreams(subscription: Subscription) -> list[Workstream]:
+    """The workstreams in scope, each with ``last_reported_start``: the newest period it has
+    reported, late or not (a late update counts for the period it is for)."""
     return list(
         _scope_workstreams(subscription)
         .select_related("deal", "theme")
         .annotate(
-            rag_before=Subquery(before),
             # Whether a workstream has reported is a process fact: every update counts.
             last_reported_start=Max("status_updates__period_start"),
         )
@@ -237,7 +234,19 @@ def _workstreams(
 
 
 def _updates(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
-    """The newest update of each workstream posted in the period that the reader may see."""
+    """The newest update of each workstream posted in the period that the reader may see, and
+    each late one posted in it for an earlier period than that (reporting a missed period is
+    news too), each with ``rag_before``."""
+    before = (
+        StatusUpdate.objects.filter(
+            reader.classified("workstream__deal"),
+            workstream=OuterRef("workstream"),
+            period_start__lte=OuterRef("period_start"),
+            created_at__lt=start,
+        )
+        .order_by("-period_start", "-version")
+        .values("rag")[:1]
+    )
     rows = (
         StatusUpdate.objects.filter(
             reader.classified("workstream__deal"),
@@ -246,12 +255,18 @@ def _updates(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetim
             created_at__lt=end,
         )
         .select_related("workstream")
+        .annotate(rag_before=Subquery(before))
         .order_by("workstream_id", "period_start", "version")
     )
-    newest: dict[int, StatusUpdate] = {}
+    newest: dict[tuple[int, dt.date], StatusUpdate] = {}
     for update in rows:
-        newest[update.workstream_id] = update  # ordered: the last one written wins
-    return list(newest.values())
+        newest[(update.workstream_id, update.period_start)] = update  # the last written wins
+    last_period = {ws: start for ws, start in newest}  # ordered: each one's newest period
+    return [
+        update
+        for (ws, period), update in newest.items()
+        if period == last_period[ws] or update.late
+    ]
 
 
 def _proposals(reader: Reader, ids: list[int], start: dt.datetime, end: dt.datetime) -> list[Any]:
@@ -395,17 +410,17 @@ def build(
     if not reader.sees_deal:
         return Digest()
     deal = subscription.deal
-    workstreams = _workstreams(subscription, reader, period_start)
+    workstreams = _workstreams(subscription)
     ids = [w.pk for w in workstreams]
-    by_id = {w.pk: w for w in workstreams}
     today = _local_day(now)
     ahead_end = following_slot(
         subscription.frequency, subscription.day, subscription.send_at, period_end
     )
     digest = Digest()
-    for update in _updates(reader, ids, period_start, period_end):
-        ws = by_id[update.workstream_id]
-        digest.updates.append(UpdateItem(update, ws.rag_before, _update_url(update, deal)))  # type: ignore[attr-defined]
+    digest.updates = [
+        UpdateItem(u, u.rag_before, _update_url(u, deal))
+        for u in _updates(reader, ids, period_start, period_end)
+    ]
     for proposal in _proposals(reader, ids, period_start, period_end):
         item = Linked(proposal, _proposal_url(proposal))
         (digest.outcomes if proposal.stage == ProposalStage.CONCLUDED else digest.moved).append(

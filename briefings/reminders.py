@@ -214,11 +214,20 @@ def _lead_message(delivery: Delivery, lead: User, now: dt.datetime) -> EmailMess
         "today": now.astimezone(UK).date(),
         "update_missing": update_missing,
         "provisions": provisions,
-        "update_url": absolute(reverse("update-new", args=[ws.slug])),
+        "update_url": _update_url(ws, period, now),
         "report_url": absolute(reverse("provision-report-new", args=[ws.slug])),
         "my_workstreams_url": absolute(reverse("my-workstreams")),
     }
     return build_message(TEMPLATES[delivery.kind], context, to=delivery.email)
+
+
+def _update_url(ws: Workstream, period: Period, now: dt.datetime) -> str:
+    """The update form for the reminder's period: once that period has ended, the form for
+    reporting it late, so that the update lands in the period it is for."""
+    url = absolute(reverse("update-new", args=[ws.slug]))
+    if period.end < now.astimezone(UK).date():
+        url += f"?period={period.start.isoformat()}"
+    return url
 
 
 def _sponsor_message(delivery: Delivery, sponsor: User, now: dt.datetime) -> EmailMessage | None:

@@ -68,6 +68,8 @@ workstream-detail           GET    /workstreams/{slug}/                         
 update-list                 GET    /workstreams/{slug}/updates/                             login 404   200   200   200   200   200   200   404     404     404
 update-new                  GET    /workstreams/{slug}/updates/new/                         login 404   403   403   403   200   403   200   404     404     404
 update-new                  POST   /workstreams/{slug}/updates/new/                         login 404   403   403   403   200   403   200   404     404     404
+update-new                  GET    /workstreams/{slug}/updates/new/?period={missed_period}  login 404   403   403   403   200   403   200   404     404     404
+update-new                  POST   /workstreams/{slug}/updates/new/?period={missed_period}  login 404   403   403   403   200   403   200   404     404     404
 update-compare              GET    /workstreams/{slug}/updates/compare/                     login 404   200   200   200   200   200   200   404     404     404
 update-detail               GET    /workstreams/{slug}/updates/{update}/                    login 404   200   200   200   200   200   200   404     404     404
 update-review               POST   /workstreams/{slug}/updates/{update}/review/             login 404   403   403   200   403   403   403   404     404     404

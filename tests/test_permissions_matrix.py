@@ -44,9 +44,11 @@ from tracker.models import (
     Milestone,
     NegotiationEntry,
     PropositionVersion,
+    StatusUpdate,
     Theme,
     Workstream,
 )
+from tracker.periods import reportable_past_periods
 
 from .conftest import People
 from .permissions_matrix import ADMIN_SITE, MATRIX, PERSONAS, SECOND_DEAL, Cell
@@ -164,6 +166,10 @@ def _records(people: People) -> dict[str, Any]:
         for y in (2030, 2031)
     )
     now = dt.datetime.now(dt.UTC)
+    # A past period Transport missed (the demo reports them all), which its lead may still
+    # report, late.
+    missed = reportable_past_periods(people.deal, TODAY.date())[0]
+    StatusUpdate.objects.filter(workstream=transport, period_start=missed.start).delete()
     return {
         "slug": "transport",
         "workstream": transport.pk,
@@ -207,6 +213,7 @@ def _records(people: People) -> dict[str, Any]:
         "observation": Observation.objects.order_by("pk").first().pk,
         "delivery": getattr(Delivery.objects.order_by("pk").first(), "pk", 1),
         "session": 99999,  # no session of theirs: one cannot end what is not one's own
+        "missed_period": missed.start.isoformat(),
     }
 
 

@@ -22,3 +22,7 @@ RISK_AMBER_FROM = 5
 
 # Where reporting periods are counted from when a deal does not say (a Monday).
 DEFAULT_REPORTING_ANCHOR = dt.date(2022, 3, 7)
+
+# How many periods before the current one a lead may still report when they were missed: far
+# enough back to close a gap in the RAG history, near enough that nobody rewrites last year.
+LATE_REPORTING_PERIODS = 6

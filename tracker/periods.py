@@ -4,6 +4,9 @@ A deal reports weekly or fortnightly in blocks counted from its ``reporting_star
 by convention), or monthly by calendar month. An update for a period falls due on the last day of
 the period that is the deal's ``update_due_weekday``. A workstream is overdue when the newest
 period whose due date has passed has no update.
+
+A missed period can still be reported for a while (``reportable_past_periods``): the update is
+late, counts for the period it is for, and so fills the gap in the workstream's RAG history.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from core.choices import Cadence
 
-from .constants import DEFAULT_REPORTING_ANCHOR
+from .constants import DEFAULT_REPORTING_ANCHOR, LATE_REPORTING_PERIODS
 
 if TYPE_CHECKING:
     from core.models import Deal
@@ -73,3 +76,42 @@ def last_due_period(deal: Deal, today: dt.date) -> Period:
     """The newest period whose due date has passed: the one an overdue check looks at."""
     current = deal_period(deal, today)
     return current if today > current.due_on else previous_period(deal, current)
+
+
+def is_late(period: Period, day: dt.date) -> bool:
+    """Whether an update first posted on ``day`` for the period is late."""
+    return day > period.due_on
+
+
+def reportable_past_periods(deal: Deal, today: dt.date) -> list[Period]:
+    """The periods before the current one that a lead may still report if they were missed,
+    oldest first: at most LATE_REPORTING_PERIODS back, none before the deal's reporting began.
+    Each has passed its due date, so an update for one is late."""
+    periods: list[Period] = []
+    period = deal_period(deal, today)
+    for _ in range(LATE_REPORTING_PERIODS):
+        period = previous_period(deal, period)
+        if deal.reporting_starts_on and period.end < deal.reporting_starts_on:
+            break
+        periods.append(period)
+    return periods[::-1]
+
+
+def period_refusal(deal: Deal, start: dt.date, today: dt.date) -> str | None:
+    """Why a lead may not report the period starting on ``start`` today (None if they may):
+    it must be a period of the deal, the current one or a reportable past one."""
+    period = deal_period(deal, start)
+    if period.start != start:
+        return (
+            f"{start:%-d %B %Y} is not the first day of a reporting period: the period it falls "
+            f"in starts on {period.start:%-d %B %Y} ({period.start.isoformat()})"
+        )
+    current = deal_period(deal, today)
+    if start > current.start:
+        return "That period has not started yet: report it when it is open"
+    if start < current.start and period not in reportable_past_periods(deal, today):
+        return (
+            f"That period is too long ago to report: only the last {LATE_REPORTING_PERIODS} "
+            "periods may still be reported late"
+        )
+    return None

@@ -74,6 +74,8 @@ def test_provisions_go_from_the_file_to_the_dashboard(page: Page, open_as, peopl
     page.get_by_label("Summary").fill("On track; bus franchising consultation launched.")
     page.get_by_label("OFFICIAL", exact=True).check()
     page.locator("main form button[type=submit]").click()
+    # The answers started from last period's update: the lead confirms what they left as it was.
+    page.get_by_role("button", name="Confirm and post update").click()
     page.wait_for_url(re.compile(r"/workstreams/transport/provisions/report/$"))
     expect(page.locator("h1")).to_have_text("Report on delivery")
     page.get_by_text("What each delivery confidence rating means").click()

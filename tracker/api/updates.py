@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,8 +34,9 @@ from core.api_support import (
 )
 from core.choices import Classification
 from tracker import selectors, services
+from tracker.constants import LATE_REPORTING_PERIODS
 from tracker.models import StatusUpdate, Workstream
-from tracker.periods import Period
+from tracker.periods import Period, deal_period, period_refusal
 
 from .deals import PersonSerializer
 from .workstreams import WORKSTREAM_HELP, WorkstreamField
@@ -63,6 +65,14 @@ class StatusUpdateSerializer(serializers.ModelSerializer[StatusUpdate]):
     signed_off = serializers.SerializerMethodField(
         help_text="The workstream's SLT sponsor has signed this version off."
     )
+    period = serializers.DateField(
+        write_only=True,
+        required=False,
+        help_text="The first day (`YYYY-MM-DD`) of the reporting period this update is for. "
+        "Left out, it is the current period. A missed past period may still be reported, once, "
+        f"up to {LATE_REPORTING_PERIODS} periods back; the update is then late. A date that is "
+        "not a period's first day, or a period not yet started, is refused (400).",
+    )
 
     class Meta:
         model = StatusUpdate
@@ -83,8 +93,10 @@ class StatusUpdateSerializer(serializers.ModelSerializer[StatusUpdate]):
             "author",
             "created_at",
             "signed_off",
+            "late",
+            "period",
         ]
-        read_only_fields = ["period_start", "period_end", "version", "created_at"]
+        read_only_fields = ["period_start", "period_end", "version", "created_at", "late"]
         # Blank text passes the field checks so that the reporting rules below say what is
         # missing, in the words the form and the service use.
         extra_kwargs = {"summary": {"required": True, "allow_blank": True}}
@@ -108,6 +120,11 @@ class StatusUpdateSerializer(serializers.ModelSerializer[StatusUpdate]):
         )
         if errors:
             raise serializers.ValidationError(errors)
+        period = attrs.get("period")
+        if period is not None and (
+            refusal := period_refusal(attrs["workstream"].deal, period, timezone.localdate())
+        ):
+            raise serializers.ValidationError({"period": refusal})
         return attrs
 
 
@@ -148,6 +165,8 @@ IF_NONE_MATCH_UPDATE = OpenApiParameter(
     create=extend_schema(
         description="Post the current reporting period's update for a workstream, or revise "
         "it: a second post for the same period is a new version and the earlier one stays. "
+        "With `period`, report a missed past period instead: its update is `late`, and it "
+        "cannot be revised (409 when the period already has an update). "
         "Only the workstream's lead or an administrator may post (403 otherwise); 409 if the "
         "workstream is merged or ceased.",
         parameters=[IF_MATCH_UPDATE, IF_NONE_MATCH_UPDATE, ETAG],
@@ -186,13 +205,18 @@ class StatusUpdateViewSet(
         fields = dict(serializer.validated_data)
         workstream = fields.pop("workstream")
         # Decided once, so that the If-Match check and the service look at the same period.
-        period = selectors.reporting.current_period(workstream)
+        chosen = fields.pop("period", None)
+        period = (
+            deal_period(workstream.deal, chosen)
+            if chosen
+            else selectors.reporting.current_period(workstream)
+        )
         try:
             based_on = self._based_on_version(request, workstream, period)
             update = services.status_update_submit(
                 workstream=workstream,
                 acting_user=policy.signed_in(request.user),
-                period=period,
+                period_start=period.start,
                 based_on_version=based_on,
                 **fields,
             )

@@ -100,6 +100,9 @@ class StatusUpdateForm(forms.Form):
     # The version of this period's update the person started from (0 when there was none), so
     # that a submission made while someone else revised the period is refused, not lost.
     based_on_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    # The earlier period's update the answers were filled in from, if any: the lead then sees
+    # what they changed since it, and confirms the rest, before the update is posted.
+    started_from = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -120,6 +123,12 @@ class StatusUpdateForm(forms.Form):
         return {name: self.cleaned_data[name] for name in services.UPDATE_FIELDS} | {
             "based_on_version": self.cleaned_data["based_on_version"]
         }
+
+
+# What a new period's update carries over from the last one: where the workstream stands, what
+# comes next, its risks and its asks. Progress and the direction of travel are about the period
+# itself, so the lead gives them afresh.
+CARRIED_OVER = ["rag", "summary", "next_steps", "risks_and_issues", "asks_of_dsg", "classification"]
 
 
 REVIEW_CHOICES = [

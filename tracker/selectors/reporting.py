@@ -20,6 +20,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -48,7 +49,7 @@ from ..models import (
     UpdateReview,
     Workstream,
 )
-from ..periods import Period, deal_period, last_due_period
+from ..periods import Period, deal_period, last_due_period, reportable_past_periods
 from .base import deal_for
 from .proposals import proposals_for
 
@@ -222,6 +223,43 @@ def reporting_state(workstream: Workstream, today: dt.date | None = None) -> Rep
         overdue=reported is None or reported < last_due.start,
         reported_this_period=reported is not None and reported >= period.start,
     )
+
+
+def missed_periods(
+    workstreams: Iterable[Workstream], today: dt.date | None = None
+) -> dict[int, list[Period]]:
+    """The past periods each active workstream has no update for and may still report, oldest
+    first, by workstream id (two queries). A workstream that has reported misses only periods
+    from its first report on: those before it predate its reporting, not gaps in its history.
+    Whether a period was reported is a process fact: every update counts, whoever may see it."""
+    today = today or timezone.localdate()
+    open_periods = {
+        ws.pk: reportable_past_periods(ws.deal, today)
+        for ws in workstreams
+        if ws.status == WorkstreamStatus.ACTIVE
+    }
+    starts = {p.start for periods in open_periods.values() for p in periods}
+    if not starts:
+        return {pk: [] for pk in open_periods}
+    updates = StatusUpdate.objects.filter(workstream__in=list(open_periods))
+    first = dict(
+        updates.values("workstream_id")
+        .annotate(first=Min("period_start"))
+        .values_list("workstream_id", "first")
+    )
+    reported = set(
+        updates.filter(period_start__in=starts)
+        .values_list("workstream_id", "period_start")
+        .distinct()
+    )
+    return {
+        pk: [
+            p
+            for p in periods
+            if (pk, p.start) not in reported and (pk not in first or p.start > first[pk])
+        ]
+        for pk, periods in open_periods.items()
+    }
 
 
 def with_reporting_state(

@@ -22,7 +22,7 @@ from .. import signals
 from ..choices import CLOSED_STAGES, MeetingStatus, Rag, ReviewDecision, RiskStatus
 from ..choices import WorkstreamStatus as Status
 from ..models import AgendaItem, EngagementEntry, Risk, StatusUpdate, UpdateReview, Workstream
-from ..periods import Period
+from ..periods import Period, deal_period, is_late, period_refusal
 from ..selectors.reporting import current_period
 from .base import M, TrackerError, _save
 from .governance import agenda_sync_asks
@@ -64,11 +64,18 @@ def status_update_submit(
     risks_and_issues: str = "",
     asks_of_dsg: str = "",
     period: Period | None = None,
+    period_start: dt.date | None = None,
     based_on_version: int | None = None,
 ) -> StatusUpdate:
     """Post a workstream's update for a period, or revise it: a revision is a new version and
     the earlier ones stay. ``based_on_version`` is the version the person started from (0 when
     there was none); if someone has revised the period since, the submission is refused.
+
+    The period is the current one unless given: ``period_start`` is a person's choice (the
+    page's or the API's), checked here: the current period, or a missed past one that may still
+    be reported (``periods.period_refusal``), once. ``period`` is for code that writes a period
+    it has worked out itself, and is not checked. An update first posted after its period's due
+    date is late, and every later version of that period says so too.
     """
     if not policy.can_write_workstream(acting_user, workstream):
         raise PermissionDenied("Only the workstream's lead or an administrator can post updates.")
@@ -77,7 +84,17 @@ def status_update_submit(
     )
     if errors:
         raise ValidationError(errors)
-    period = period or current_period(workstream)
+    today = timezone.localdate()
+    if period_start is not None:
+        if period is not None:
+            raise ValueError("Give the period or its first day, not both.")
+        if refusal := period_refusal(workstream.deal, period_start, today):
+            raise ValidationError({"period": refusal})
+        period = deal_period(workstream.deal, period_start)
+    period = period or current_period(workstream, today)
+    # A past period chosen by a person is reported once: its account stands as given, and
+    # what has changed since belongs in a later period's update.
+    reported_once = period_start is not None and period.end < today
     with transaction.atomic():
         workstream = _locked(workstream)
         if workstream.status != Status.ACTIVE:
@@ -88,6 +105,11 @@ def status_update_submit(
         latest = versions.order_by("-version").first()
         if based_on_version is not None and (latest.version if latest else 0) != based_on_version:
             raise _stale_update(workstream, period, based_on_version, latest)
+        if latest is not None and reported_once:
+            raise TrackerError(
+                f"The period {period.label()} already has an update, and a past period's "
+                "update cannot be revised: report what has changed in this period's update."
+            )
         update = StatusUpdate(
             workstream=workstream,
             period_start=period.start,
@@ -102,6 +124,7 @@ def status_update_submit(
             asks_of_dsg=asks_of_dsg,
             classification=classification,
             author=acting_user,
+            late=latest.late if latest else is_late(period, today),
         )
         try:
             with transaction.atomic():

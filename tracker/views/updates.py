@@ -6,6 +6,7 @@ Who may do what is decided by ``core.policy`` and the services; these views only
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
@@ -26,9 +28,9 @@ from core.text import word_diff
 from core.views import query_for_deal, refusals, show_refusal
 from tracker import selectors, services, signals
 from tracker.choices import Rag, ReviewDecision, WorkstreamStatus
-from tracker.forms.updates import StatusUpdateForm, UpdateReviewForm
+from tracker.forms.updates import CARRIED_OVER, StatusUpdateForm, UpdateReviewForm
 from tracker.models import StatusUpdate, Workstream
-from tracker.periods import deal_period
+from tracker.periods import Period, deal_period, is_late, period_refusal
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -136,9 +138,12 @@ def my_workstreams(request: HttpRequest) -> HttpResponse:
     led = selectors.reporting.my_workstreams(user, Role.LEAD)
     sponsored = selectors.reporting.my_workstreams(user, Role.SPONSOR)
     latest = _latest_per_workstream(user, [ws.pk for ws in [*led, *sponsored]])
+    missed = selectors.reporting.missed_periods(led)
     for workstream in [*led, *sponsored]:
         workstream.latest_update = latest.get(workstream.pk)  # type: ignore[attr-defined]
         workstream.deal_query = _workstream_deal_query(user, workstream)  # type: ignore[attr-defined]
+        workstream.deal_amp = _workstream_deal_query(user, workstream, "&")  # type: ignore[attr-defined]
+        workstream.missed = missed.get(workstream.pk, [])  # type: ignore[attr-defined]
     awaiting_sign_off = len(
         [
             ws
@@ -162,20 +167,35 @@ def my_workstreams(request: HttpRequest) -> HttpResponse:
 
 
 def update_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """The update form: this period's, or with ``?period=`` (its first day) a missed past
+    period's, which is late. A new period's answers start from the last update; when they did,
+    the lead checks what they changed since it and confirms the rest before it is posted."""
     workstream = _workstream(request, slug)
     if not policy.can_write_workstream(request.user, workstream):
         raise PermissionDenied("Only the workstream's lead or an administrator can post updates.")
-    period = selectors.reporting.current_period(workstream)
+    today = timezone.localdate()
+    period = _chosen_period(request, workstream, today)
+    past = period.start < selectors.reporting.current_period(workstream, today).start
     current = _current_version(request.user, workstream, period.start)
+    if past and current is not None and request.method != "POST":
+        # A past period is reported once. (A post is left to the service, which refuses it as
+        # a stale edit and so keeps what the person typed on the page.)
+        messages.info(request, f"The period {period.label()} already has an update")
+        return HttpResponseRedirect(reverse("update-detail", args=[workstream.slug, current.pk]))
+    previous = None if current else _previous_update(request.user, workstream, period.start)
     changes: list[Any] = []
-    steps = _visit_steps(request.user, workstream, period)
+    # The visit's further steps (delivery reports) are for the current period only.
+    steps = [] if past else _visit_steps(request.user, workstream, period)
     if request.method == "POST":
         form = StatusUpdateForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and "edit" not in request.POST:
+            if _to_check(form, previous, request):
+                return _render_check(request, workstream, period, form, previous, today)
             try:
                 update = services.status_update_submit(
                     workstream=workstream,
                     acting_user=policy.signed_in(request.user),
+                    period_start=period.start,
                     **form.submission(),
                 )
             except services.StaleEdit as stale:
@@ -184,15 +204,9 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
             except (ValidationError, DomainError) as error:
                 show_refusal(form, error)
             else:
-                verb = "revised" if update.version > 1 else "posted"
-                messages.success(
-                    request, f"Update {verb} for the period {_period_label(workstream, update)}"
-                )
-                # The visit goes on to what else the period asks of the lead, if anything.
-                next_url = steps[0].url if steps else _workstream_url(request.user, workstream)
-                return HttpResponseRedirect(next_url)
+                return _posted(request, workstream, update, steps)
     else:
-        form = StatusUpdateForm(initial=_initial(current))
+        form = StatusUpdateForm(initial=_initial(current, previous))
     return render(
         request,
         "tracker/updates/update_form.html",
@@ -200,10 +214,82 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
             "workstream": workstream,
             "form": form,
             "period": period,
+            "past": past,
+            "late": current.late if current else is_late(period, today),
             "current": current,
+            "previous": previous,
+            "previous_label": _period_label(workstream, previous) if previous else "",
             "changes": changes,
             "steps": steps,
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
+            "workstream_url": _workstream_url(request.user, workstream),
+        },
+    )
+
+
+def _chosen_period(request: HttpRequest, workstream: Workstream, today: dt.date) -> Period:
+    """The period ``?period=`` names (its first day), or the current one. An address that names
+    no period a lead may report now is not found."""
+    chosen = request.GET.get("period")
+    if not chosen:
+        return selectors.reporting.current_period(workstream, today)
+    try:
+        start = dt.date.fromisoformat(chosen)
+    except ValueError:
+        raise Http404("No such reporting period.") from None
+    if refusal := period_refusal(workstream.deal, start, today):
+        raise Http404(refusal)
+    return deal_period(workstream.deal, start)
+
+
+def _posted(
+    request: HttpRequest, workstream: Workstream, update: StatusUpdate, steps: list[Any]
+) -> HttpResponse:
+    verb = "revised" if update.version > 1 else "posted"
+    late = "Late update" if update.late else "Update"
+    messages.success(request, f"{late} {verb} for the period {_period_label(workstream, update)}")
+    # The visit goes on to what else the period asks of the lead, if anything.
+    next_url = steps[0].url if steps else _workstream_url(request.user, workstream)
+    return HttpResponseRedirect(next_url)
+
+
+def _to_check(form: StatusUpdateForm, previous: StatusUpdate | None, request: HttpRequest) -> bool:
+    """Whether the lead still has to check answers that started from the last update."""
+    started_from = form.cleaned_data.get("started_from")
+    return (
+        previous is not None
+        and started_from == previous.pk
+        and request.POST.get("confirmed") != "1"
+    )
+
+
+def _render_check(
+    request: HttpRequest,
+    workstream: Workstream,
+    period: Period,
+    form: StatusUpdateForm,
+    previous: StatusUpdate | None,
+    today: dt.date,
+) -> HttpResponse:
+    """What the lead changed since the last update, and what they left as it was: posting
+    from this page confirms the unchanged answers in one step."""
+    assert previous is not None
+    fields = {k: v for k, v in form.submission().items() if k in services.UPDATE_FIELDS}
+    rows = compare(previous, StatusUpdate(**fields))
+    fresh = {"progress", "direction"}  # given afresh each period, never carried over
+    return render(
+        request,
+        "tracker/updates/update_check.html",
+        {
+            "workstream": workstream,
+            "form": form,
+            "period": period,
+            "late": is_late(period, today),
+            "previous": previous,
+            "previous_label": _period_label(workstream, previous),
+            "changed": [r for r in rows if r.changed and r.field not in fresh],
+            "unchanged": [r for r in rows if not r.changed and r.field not in fresh],
+            "fresh": [r for r in rows if r.field in fresh],
             "workstream_url": _workstream_url(request.user, workstream),
         },
     )
@@ -224,12 +310,27 @@ def _current_version(
     return _visible_updates(user, workstream).filter(period_start=period_start).first()
 
 
-def _initial(current: StatusUpdate | None) -> dict[str, Any]:
-    if current is None:
-        return {"based_on_version": 0}
-    return {name: getattr(current, name) for name in services.UPDATE_FIELDS} | {
-        "based_on_version": current.version
-    }
+def _previous_update(
+    user: AnyUser, workstream: Workstream, period_start: dt.date
+) -> StatusUpdate | None:
+    """The newest update the person may see of a period before this one: where a new period's
+    answers start from."""
+    return _visible_updates(user, workstream).filter(period_start__lt=period_start).first()
+
+
+def _initial(current: StatusUpdate | None, previous: StatusUpdate | None) -> dict[str, Any]:
+    """A revision starts from the period's current version; a new period's update from the
+    last update, what of it carries over."""
+    if current is not None:
+        return {name: getattr(current, name) for name in services.UPDATE_FIELDS} | {
+            "based_on_version": current.version
+        }
+    if previous is not None:
+        return {name: getattr(previous, name) for name in CARRIED_OVER} | {
+            "based_on_version": 0,
+            "started_from": previous.pk,
+        }
+    return {"based_on_version": 0}
 
 
 def _after_stale_edit(
@@ -344,24 +445,28 @@ class Comparison:
     after: Any
     changed: bool
     diff: SafeString | None = None
+    field: str = ""
 
 
 def compare(older: StatusUpdate, newer: StatusUpdate) -> list[Comparison]:
     rows = [
-        Comparison("RAG rating", "rag", older.rag, newer.rag, older.rag != newer.rag),
+        Comparison("RAG rating", "rag", older.rag, newer.rag, older.rag != newer.rag, field="rag"),
         Comparison(
             "Direction of travel",
             "choice",
             older.get_direction_display(),
             newer.get_direction_display(),
             older.direction != newer.direction,
+            field="direction",
         ),
     ]
     for name in services.UPDATE_TEXT_FIELDS:
         before, after = getattr(older, name), getattr(newer, name)
         label = str(StatusUpdateForm.base_fields[name].label)
         rows.append(
-            Comparison(label, "text", before, after, before != after, word_diff(before, after))
+            Comparison(
+                label, "text", before, after, before != after, word_diff(before, after), name
+            )
         )
     rows.append(
         Comparison(
@@ -370,6 +475,7 @@ def compare(older: StatusUpdate, newer: StatusUpdate) -> list[Comparison]:
             older.classification,
             newer.classification,
             older.classification != newer.classification,
+            field="classification",
         )
     )
     return rows
@@ -459,6 +565,7 @@ def rag_chart(updates: list[StatusUpdate]) -> dict[str, Any]:
         )
         previous_year = year
     counts = {rag: sum(1 for u in updates if u.rag == rag) for rag in Rag}
+    late = sum(1 for u in updates if u.late)
     plot_bottom = c["top"] + 3 * c["row"]
     return {
         "points": points,
@@ -474,6 +581,7 @@ def rag_chart(updates: list[StatusUpdate]) -> dict[str, Any]:
         ],
         "lines": [c["top"] + level * c["row"] + c["row"] // 2 for level in range(3)],
         "counts": counts,
+        "late": late,
         "first": updates[0] if updates else None,
         "last": updates[-1] if updates else None,
         "left": c["left"],
@@ -519,10 +627,12 @@ def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str
         "update_timeline_more": len(chart_updates) == RECENT_PERIODS,
         "update_chart": rag_chart(chart_updates) if chart_updates else None,
         "update_reporting": selectors.reporting.reporting_state(workstream),
+        "update_missed": selectors.reporting.missed_periods([workstream]).get(workstream.pk, []),
         "update_reporting_active": workstream.status == WorkstreamStatus.ACTIVE,
         "can_post_update": policy.can_write_workstream(user, workstream)
         and workstream.status == WorkstreamStatus.ACTIVE,
         "update_deal_query": _workstream_deal_query(user, workstream),
+        "update_deal_amp": _workstream_deal_query(user, workstream, "&"),
         "extra_sections": signals.collected(
             signals.workstream_sections.send(sender=Workstream, user=user, workstream=workstream)
         ),
