@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from briefings import links
 from briefings.choices import Audience, Frequency, Scope
-from briefings.digest import DigestEmail, compose
+from briefings.digest import DigestEmail, build, compose
 from briefings.models import Subscription
 from core.choices import Classification
 from core.models import Membership
 from tracker import services
-from tracker.choices import AskType, DecisionOutcome, Direction, Outcome, Rag
-from tracker.models import GovernanceBody, Meeting, Workstream
+from tracker.choices import AskType, DecisionOutcome, Direction, MilestoneStatus, Outcome, Rag
+from tracker.models import GovernanceBody, Meeting, Milestone, Workstream
 from tracker.periods import deal_period
 
 from .conftest import People
@@ -487,3 +487,29 @@ def test_unsubscribing_deactivates_once(people: People) -> None:
     assert not subscription.is_active
     assert subscription.next_due_at is None
     assert subscription.unsubscribed_at == first
+
+
+def test_milestones_an_administrator_marked_done_are_no_longer_overdue(
+    people: People, period: Period
+) -> None:
+    subscription = subscribe(people.deal, email="partner@example.org")
+
+    def overdue() -> list[str]:
+        digest = build(
+            subscription, period_start=period.start, period_end=period.end, now=timezone.now()
+        )
+        return [item.obj.title for item in digest.overdue_milestones]
+
+    timeline = list(Milestone.objects.filter(deal=people.deal).order_by("ends_on", "position"))
+    assert len(overdue()) == 6  # the 2022 timeline, all still planned
+    for milestone in timeline[:4]:
+        services.milestone_update(
+            milestone=milestone, acting_user=people.admin, status=MilestoneStatus.DONE
+        )
+
+    assert overdue() == [m.title for m in timeline[4:]]
+    for milestone in timeline[4:]:
+        services.milestone_update(
+            milestone=milestone, acting_user=people.admin, status=MilestoneStatus.DONE
+        )
+    assert overdue() == []

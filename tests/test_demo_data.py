@@ -20,13 +20,14 @@ from accounts.models import User
 from core import policy
 from core.choices import Cadence, Classification, OrganisationKind, Role
 from core.models import Deal, Membership, Organisation
-from missions.models import Area, Indicator, Observation
+from missions.models import Area, Indicator, Mission, Observation
 from missions.periods import parse_period
 from tracker.choices import (
     ENDORSED_STAGES,
     BodyKind,
     DecisionOutcome,
     MeetingStatus,
+    MilestoneStatus,
     Outcome,
     PrincipleAnswer,
     ProposalStage,
@@ -36,12 +37,13 @@ from tracker.choices import (
     RiskStatus,
     WorkstreamStatus,
 )
-from tracker.demo import ONS_CSV, demo_data_delete, demo_deal_slug
+from tracker.demo import DEMO_CHANGE, ONS_CSV, demo_data_delete, demo_deal_slug
 from tracker.models import (
     AgendaItem,
     Decision,
     EngagementEntry,
     Meeting,
+    Milestone,
     NegotiationEntry,
     Principle,
     PrincipleResponse,
@@ -65,11 +67,13 @@ from tracker.selectors.proposals import (
 )
 from tracker.selectors.reporting import lacks_non_constituent, with_reporting_state, workstreams_for
 from tracker.services import (
+    milestone_update,
     proposal_create,
     proposal_submit,
     proposition_version_create,
     risk_create,
     status_update_errors,
+    workstream_links_set,
 )
 from tracker.services.base import TrackerError
 
@@ -221,13 +225,114 @@ def test_every_row_it_writes_is_marked_as_demo_data(reference):
 
 
 @pytest.mark.django_db
-def test_it_leaves_the_reference_data_as_it_was(reference):
+def without_demo_changes(snapshot):
+    """The snapshot without what the demo keeps on the reference data as an administrator
+    would: the missions each workstream moves and the milestones' status."""
+    rows = dict(snapshot)
+    rows["Milestone"] = [{k: v for k, v in m.items() if k != "status"} for m in rows["Milestone"]]
+    for key in [k for k in rows if k.startswith("links ")]:
+        rows[key] = rows[key][1:]
+    return rows
+
+
+def test_it_changes_the_reference_data_only_as_an_administrator_would(reference):
+    # Behaviour changed: the demo now shows workstreams' missions and the 2022 timeline done.
     before = reference_snapshot()
 
     load()
     load("--seed", "3")
 
+    assert without_demo_changes(reference_snapshot()) == without_demo_changes(before)
+    assert reference_snapshot() != before
+
+
+def test_removing_the_demo_puts_the_reference_data_back_as_it_was(reference):
+    before = reference_snapshot()
+    load()
+
+    demo_data_delete()
+
     assert reference_snapshot() == before
+    for model in (Workstream, Milestone):
+        assert not model.history.filter(history_change_reason=DEMO_CHANGE).exists()
+
+
+def test_every_workstream_moves_the_missions_its_subject_names(demo, reference):
+    moves = {
+        w.slug: sorted(w.missions.values_list("number", flat=True))
+        for w in Workstream.objects.filter(deal=reference, status=WorkstreamStatus.ACTIVE)
+    }
+
+    assert len(moves) == 20 and all(moves.values())
+    assert moves["transport"] == [3]
+    assert moves["skills"] == [1, 6]
+    assert moves["health"] == [7, 8]
+    assert moves["digital"] == [4]
+    assert moves["crime-community-safety-and-resilience"] == [11]
+    transport = Workstream.objects.get(deal=reference, slug="transport")
+    entry = transport.history.first()
+    assert entry.history_change_reason == DEMO_CHANGE
+    assert entry.history_user.email == "admin@demo.example"
+
+
+def test_the_workstream_page_shows_the_missions_it_moves(demo, reference, client):
+    client.force_login(User.objects.get(email="admin@demo.example"))
+
+    page = client.get("/workstreams/transport/").content.decode()
+
+    assert "None recorded</dd>" not in page.split("Missions it moves")[1].split("</div>")[0]
+    assert "Transport" in page.split("Missions it moves")[1].split("</div>")[0]
+
+
+def test_a_workstream_an_administrator_linked_keeps_its_own_links(reference):
+    admin = User.objects.create_superuser(email="core@example.org", password="x" * 20)
+    transport = Workstream.objects.get(deal=reference, slug="transport")
+    workstream_links_set(
+        workstream=transport,
+        acting_user=admin,
+        missions=Mission.objects.filter(number=12),
+        metrics=[],
+        indicators=[],
+    )
+
+    load()
+    assert list(transport.missions.values_list("number", flat=True)) == [12]
+    demo_data_delete()
+
+    assert list(transport.missions.values_list("number", flat=True)) == [12]
+
+
+def test_the_2022_milestones_are_done_by_the_demos_administrator(demo, reference):
+    milestones = Milestone.objects.filter(deal=reference)
+
+    assert milestones.count() == 6
+    assert set(milestones.values_list("status", flat=True)) == {MilestoneStatus.DONE}
+    for milestone in milestones:
+        entry = milestone.history.first()
+        assert (entry.status, entry.history_change_reason) == (MilestoneStatus.DONE, DEMO_CHANGE)
+        assert entry.history_user.email == "admin@demo.example"
+
+
+def test_what_an_administrator_changed_after_the_demo_stays_when_it_goes(demo, reference):
+    admin = User.objects.create_superuser(email="core@example.org", password="x" * 20)
+    announced = Milestone.objects.get(deal=reference, when_label="July / August")
+    milestone_update(milestone=announced, acting_user=admin, status=MilestoneStatus.MISSED)
+    skills = Workstream.objects.get(deal=reference, slug="skills")
+    workstream_links_set(
+        workstream=skills,
+        acting_user=admin,
+        missions=Mission.objects.filter(number=6),
+        metrics=[],
+        indicators=[],
+    )
+
+    demo_data_delete()
+
+    assert Milestone.objects.get(pk=announced.pk).status == MilestoneStatus.MISSED
+    assert list(skills.missions.values_list("number", flat=True)) == [6]
+    others = Milestone.objects.filter(deal=reference).exclude(pk=announced.pk)
+    assert set(others.values_list("status", flat=True)) == {MilestoneStatus.PLANNED}
+    assert not Workstream.missions.through.objects.exclude(workstream=skills).exists()
 
 
 @pytest.mark.django_db

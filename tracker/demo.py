@@ -6,7 +6,12 @@ approved, the next meetings' agendas, and the real ONS figures as observations.
 
 Every row written here is marked ``is_demo=True`` (memberships, many-to-many links, principle
 answers, agenda items and the Proposition's items belong to a demo row), and reference data is
-only linked to, never changed. Loading replaces the previous demo rows: they are all deleted
+only linked to, never changed, but for two things an administrator keeps on it: the missions
+each workstream moves (``WORKSTREAM_MISSIONS``), given only to workstreams that move none, and
+the timeline's milestones that ended before the demo's day, marked done. Those changes are made
+as the demo's administrator, and their history entries give ``DEMO_CHANGE`` as the reason:
+removing the demo puts back what it changed where nobody has changed it since, and deletes
+those entries. Loading replaces the previous demo rows: they are all deleted
 first, and the load refuses to go on if that would delete or depend on a row that is not demo
 data. The same seed gives the same data relative to the day it is loaded on; passwords are new
 on every load and are written only to the logins file.
@@ -62,6 +67,7 @@ from .choices import (
     Direction,
     EngagementFrequency,
     MeetingStatus,
+    MilestoneStatus,
     Outcome,
     PrincipleAnswer,
     ProposalStage,
@@ -78,6 +84,7 @@ from .models import (
     GovernanceBody,
     GovernmentDepartment,
     Meeting,
+    Milestone,
     NegotiationEntry,
     Principle,
     PrincipleResponse,
@@ -93,7 +100,7 @@ from .models import (
 )
 from .periods import Period, deal_period, last_due_period
 from .selectors.governance import chain_of
-from .services import agenda_sync
+from .services import agenda_sync, milestone_update
 from .services.governance import proposition_item_snapshot
 
 DEFAULT_SEED = 2022
@@ -379,6 +386,23 @@ TOPICS = (
         (12,),
     ),
 )
+
+
+# What the demo says each workstream moves: the missions of its topic above, as its proposals
+# do. Where the Statement of Levelling Up Missions (2024) names a mission after the workstream's
+# subject, that mission: "Mission 3: Transport", "Mission 4: Digital Connectivity", "Mission 5:
+# Education", "Mission 6: Skills", "Mission 7: Health", "Mission 10: Housing", "Mission 11:
+# Crime"; the economic workstreams move "Mission 1: Living Standards" (and innovation "Mission
+# 2: Research and Development"), the social ones "Mission 8: Well-being" and "Mission 9: Pride
+# in Place", and the cross-cutting ones (funding, data, the non-constituent authorities)
+# "Mission 12: Local Leadership", which the Statement measures by devolution deals. Invented
+# like the rest of the demo: the sources link no workstream to a mission.
+def workstream_missions(workstream: Workstream) -> tuple[int, ...]:
+    return _topic_for(workstream).missions
+
+
+# The reason in the history of the reference rows the demo changes (see the module's docstring).
+DEMO_CHANGE = "Demo data"
 
 
 def _generic_topic(workstream: Workstream) -> Topic:
@@ -834,6 +858,7 @@ def demo_data_delete() -> int:
         deleted += _demo_rows_delete(model._default_manager.filter(is_demo=True))
     deleted += _demo_history_delete(demo_ids)
     deleted += _answers_history_delete(demo_ids[Proposal])
+    deleted += _demo_changes_undo()
     for reference_model in (User, GovernmentDepartment, Organisation):
         deleted += _demo_rows_delete(reference_model._default_manager.filter(is_demo=True))
     return deleted
@@ -923,6 +948,33 @@ def _demo_history_delete(deleted: Mapping[type[models.Model], list[int]]) -> int
         )
         count += orphans.delete()[0]
     return count
+
+
+def _demo_changes_undo() -> int:
+    """Put back what the demo changed on the reference data, where the demo's change is still
+    the last one: a workstream's links to missions (it had none), a milestone's status (it was
+    planned). Then delete the history entries of those changes. Neither write adds a history
+    entry of its own: the history reads as it did before the demo."""
+    ws_history = Workstream.history.model
+    ms_history = Milestone.history.model
+    ws_undo = _last_change_is_demo(ws_history)
+    Workstream.missions.through.objects.filter(workstream_id__in=ws_undo).delete()
+    ms_undo = _last_change_is_demo(ms_history)
+    Milestone.objects.filter(pk__in=ms_undo).update(status=MilestoneStatus.PLANNED)
+    count = ws_history.objects.filter(history_change_reason=DEMO_CHANGE).delete()[0]
+    return int(count + ms_history.objects.filter(history_change_reason=DEMO_CHANGE).delete()[0])
+
+
+def _last_change_is_demo(history: type[models.Model]) -> list[int]:
+    latest = history._default_manager.filter(id=OuterRef("id")).order_by(
+        "-history_date", "-history_id"
+    )
+    return list(
+        history._default_manager.filter(
+            history_change_reason=DEMO_CHANGE,
+            history_id=Subquery(latest.values("history_id")[:1]),
+        ).values_list("id", flat=True)
+    )
 
 
 def _answers_history_delete(proposal_ids: list[int]) -> int:
@@ -1045,6 +1097,8 @@ class _Builder:
     def build(self) -> DemoSummary:
         self._organisations()
         self._people()
+        self._workstream_missions()
+        self._milestones_done()
         self._departments()
         self._meetings()
         self._proposition_meeting()
@@ -1082,6 +1136,51 @@ class _Builder:
         # The combined authority is the workstreams' own organisation, not a stakeholder.
         self.engageable = [org for org in created if org.kind != K.COMBINED_AUTHORITY]
         self.summary.created["organisations"] += len(created)
+
+    # What an administrator keeps on the reference data
+
+    def _workstream_missions(self) -> None:
+        """Link each workstream that moves no mission to those of its topic, as the demo's
+        administrator, with ``DEMO_CHANGE`` in its history."""
+        missions = {m.number: m for m in Mission.objects.all()}
+        linked = set(
+            Workstream.missions.through.objects.filter(workstream__in=self.workstreams).values_list(
+                "workstream_id", flat=True
+            )
+        )
+        for workstream in self.workstreams:
+            wanted = [missions[n] for n in workstream_missions(workstream) if n in missions]
+            if workstream.pk in linked or not wanted:
+                continue  # an administrator's links are theirs
+            workstream._history_user = self.admin  # type: ignore[attr-defined]
+            workstream._change_reason = DEMO_CHANGE  # type: ignore[attr-defined]
+            workstream.missions.add(*wanted)
+            del workstream._change_reason  # type: ignore[attr-defined]  # this change only
+            self.summary.created["workstream mission links"] += len(wanted)
+
+    def _milestones_done(self) -> None:
+        """Mark done, through the service and so by its rule, the planned milestones that ended
+        before the demo's day and whose dependencies are done: the 2022 timeline has passed."""
+        assert self.admin is not None
+        ended = Milestone.objects.filter(
+            deal=self.deal, status=MilestoneStatus.PLANNED, ends_on__lt=self.today
+        ).prefetch_related("depends_on")
+        done = set(
+            Milestone.objects.filter(deal=self.deal, status=MilestoneStatus.DONE).values_list(
+                "pk", flat=True
+            )
+        )
+        for milestone in ended.order_by("ends_on", "starts_on", "position"):
+            if any(m.pk not in done for m in milestone.depends_on.all()):
+                continue
+            marked = milestone_update(
+                milestone=milestone, acting_user=self.admin, status=MilestoneStatus.DONE
+            )
+            entry = marked.history.order_by("-history_date", "-history_id").first()
+            entry.history_change_reason = DEMO_CHANGE
+            entry.save(update_fields=["history_change_reason"])
+            done.add(milestone.pk)
+            self.summary.created["milestones marked done"] += 1
 
     def _people(self) -> None:
         names = iter(self.rng.sample([f"{f} {s}" for f in FIRST_NAMES for s in LAST_NAMES], 60))
