@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from core.choices import Classification, Role
 from core.models import Deal, Membership
+from tracker.choices import ReviewDecision
 from tracker.models import GovernmentDepartment, Proposal, Workstream
 from tracker.periods import deal_period, previous_period
 
@@ -133,7 +134,15 @@ def demo_provisions_load(deal: Deal, today: dt.date) -> dict[str, int]:
     periods = [deal_period(deal, today)]
     for _ in range(PERIODS - 1):
         periods.insert(0, previous_period(deal, periods[0]))
-    made = reports = 0
+    # The demo's sponsors sign off every period's reports but the one open now, so the
+    # workstreams' reports pages show both signed-off reports and ones awaiting sign-off.
+    sponsors = {
+        m.workstream_id: m.user
+        for m in Membership.objects.filter(
+            deal=deal, role=Role.SPONSOR, user__is_demo=True
+        ).select_related("user")
+    }
+    made = reports = signed = 0
     for number, demo in enumerate(DEMO):
         workstream = workstreams[number % len(workstreams)]
         provision = services.provision_create(
@@ -162,7 +171,7 @@ def demo_provisions_load(deal: Deal, today: dt.date) -> dict[str, int]:
                 continue
             state, confidence = rated
             moved = demo.slips and index == len(periods) - 1
-            services.report_submit(
+            report = services.report_submit(
                 provision=provision,
                 acting_user=author,
                 state=state,
@@ -176,4 +185,13 @@ def demo_provisions_load(deal: Deal, today: dt.date) -> dict[str, int]:
                 is_demo=True,
             )
             reports += 1
-    return {"provisions": made, "provision reports": reports}
+            sponsor = sponsors.get(workstream.pk)
+            if sponsor is not None and index < len(periods) - 1:
+                services.report_review(
+                    report=report,
+                    acting_user=sponsor,
+                    decision=ReviewDecision.SIGNED_OFF,
+                    is_demo=True,
+                )
+                signed += 1
+    return {"provisions": made, "provision reports": reports, "provision sign-offs": signed}

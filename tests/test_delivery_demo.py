@@ -9,8 +9,8 @@ import pytest
 
 from core.choices import Classification
 from delivery.choices import Confidence, DeliveryState, ProvisionKind
-from delivery.models import Provision, ProvisionReport
-from delivery.selectors import published_provisions, with_latest_report
+from delivery.models import Provision, ProvisionReport, ProvisionReportReview
+from delivery.selectors import published_provisions, with_latest_report, with_sign_off
 from tracker.demo import demo_data_load
 
 TODAY = dt.date(2026, 5, 20)
@@ -41,9 +41,16 @@ def test_the_demo_gives_provisions_at_every_state_and_confidence(
     # Reports over three periods, and a forecast that moved says why.
     assert len({r.period_start for r in ProvisionReport.objects.all()}) == 3
     assert ProvisionReport.objects.exclude(forecast_reason="").count() == 2
+    # The sponsors signed off the earlier periods' reports; this period's await them.
+    latest = max(r.period_start for r in ProvisionReport.objects.all())
+    signed = with_sign_off(ProvisionReport.objects.all())
+    assert summary.created["provision sign-offs"] == signed.filter(signed_off=True).count() > 0
+    assert not signed.filter(period_start=latest, signed_off=True).exists()
+    assert all(r.is_demo for r in ProvisionReportReview.objects.all())
 
     # Loading it again replaces it, history and all.
     history = Provision.history.count(), ProvisionReport.history.count()
     demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY)
     assert Provision.objects.count() == 8
+    assert ProvisionReportReview.objects.count() == summary.created["provision sign-offs"]
     assert (Provision.history.count(), ProvisionReport.history.count()) == history
