@@ -14,8 +14,9 @@ connection of its own, so that each test commits and the database is emptied aft
 are imported the first time in a process and the rows they added kept, then put back table by
 table for each later test (COPY on PostgreSQL), as tests/conftest.py does with the reference data.
 
-The tests that share an import run in one worker (``pytest.mark.xdist_group``; the suite runs
-with ``--dist loadgroup``), so that the files are imported once in a run, not once a worker.
+Each worker that runs one of the tests imports the files once. (Keeping a module's tests in one
+worker with ``xdist_group`` and ``--dist loadgroup`` would import them once a run, but the
+group is lost under pytest 9, whose node ids pytest-xdist 3.8 can no longer extend.)
 """
 
 from __future__ import annotations

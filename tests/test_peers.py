@@ -23,8 +23,6 @@ from missions.models import Area, Indicator, Observation
 from .conftest import People
 from .ons_world import ONS, imported_once, the_deal
 
-# Both files are imported once for the module, in one worker (tests/ons_world.py).
-pytestmark = pytest.mark.xdist_group("ons-peers")
 FOLDERS = ("gross-median-weekly-pay", "healthy-life-expectancy")
 PAY = "gross-median-weekly-pay"
 FEMALE_HLE = "female-healthy-life-expectancy"

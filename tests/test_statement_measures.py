@@ -26,9 +26,6 @@ FEMALE = "Female healthy life expectancy"
 BASELINE, NEWEST = "2017-01-01/P3Y", "2022-01-01/P3Y"
 FOLDERS = ("healthy-life-expectancy", "personal-wellbeing-estimates", "gigabit-capable-broadband")
 
-# The files are imported once for the module, in one worker (tests/ons_world.py).
-pytestmark = pytest.mark.xdist_group("ons-statement-measures")
-
 
 @pytest.fixture(scope="module")
 def published(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[int]:

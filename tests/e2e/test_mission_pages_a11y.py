@@ -179,11 +179,6 @@ PEER_PAGES = [
 ]
 
 
-# The tests with both files run in one worker, which imports them once (tests/ons_world.py).
-IN_ONE_WORKER = pytest.mark.xdist_group("ons-peers-browser")
-
-
-@IN_ONE_WORKER
 @pytest.mark.parametrize(("name", "persona", "url"), PEER_PAGES, ids=[p[0] for p in PEER_PAGES])
 def test_the_pages_with_peers_have_no_accessibility_violations_at_any_width(
     page: Page, open_as, ons_figures: None, name: str, persona: str, url: str
@@ -193,7 +188,6 @@ def test_the_pages_with_peers_have_no_accessibility_violations_at_any_width(
     )
 
 
-@IN_ONE_WORKER
 def test_the_peers_chart_is_an_image_described_beside_its_table(
     page: Page, open_as, ons_figures: None
 ) -> None:
