@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, QueryDict
 
+from . import policy
 from .errors import DomainError
 
 
@@ -26,6 +28,14 @@ def query_for_deal(slug: str | None, sep: str = "?") -> str:
     query = QueryDict(mutable=True)
     query["deal"] = slug
     return f"{sep}{query.urlencode()}"
+
+
+def query_for_person(user: Any, slug: str, sep: str = "?") -> str:
+    """The deal on a link, for someone who sees several deals (a workstream's slug is unique
+    only within its deal); nothing for someone who sees one."""
+    deal_ids = policy.deal_ids_visible_to(user)
+    several = deal_ids is None or len(deal_ids) > 1
+    return query_for_deal(slug if several else None, sep)
 
 
 def deal_query(request: HttpRequest, sep: str = "?") -> str:

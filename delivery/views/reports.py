@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from core import policy
 from core.errors import DomainError, StaleEdit
-from core.views import query_for_deal, show_refusal
+from core.views import query_for_person, show_refusal
 from tracker import selectors as tracker_selectors
 from tracker.choices import WorkstreamStatus
 from tracker.models import Workstream
@@ -46,18 +46,14 @@ def _workstream(request: HttpRequest, slug: str) -> Workstream:
     return tracker_selectors.workstream_for_page(request.user, slug, request.GET.get("deal"))
 
 
-def _deal_query(user: AnyUser, workstream: Workstream, sep: str = "?") -> str:
-    deal_ids = policy.deal_ids_visible_to(user)
-    several = deal_ids is None or len(deal_ids) > 1
-    return query_for_deal(workstream.deal.slug if several else None, sep)
-
-
 def _period(workstream: Workstream) -> Period:
     return deal_period(workstream.deal, timezone.localdate())
 
 
 def _reports_url(user: AnyUser, workstream: Workstream) -> str:
-    return reverse("provision-reports", args=[workstream.slug]) + _deal_query(user, workstream)
+    return reverse("provision-reports", args=[workstream.slug]) + query_for_person(
+        user, workstream.deal.slug
+    )
 
 
 # --- The lead's reports -------------------------------------------------------------------------
@@ -116,7 +112,7 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
             "is_active": is_active,
             "reports_url": _reports_url(user, workstream),
             "workstream_url": reverse("workstream-detail", args=[workstream.slug])
-            + _deal_query(user, workstream),
+            + query_for_person(user, workstream.deal.slug),
         },
     )
 
@@ -208,9 +204,9 @@ def _render_provisions(
             and any(policy.can_report_on_provision(user, p) for p in provisions),
             "can_review": can_review,
             "form": sign_off_form if can_review else None,
-            "deal_query": _deal_query(user, workstream),
+            "deal_query": query_for_person(user, workstream.deal.slug),
             "workstream_url": reverse("workstream-detail", args=[workstream.slug])
-            + _deal_query(user, workstream),
+            + query_for_person(user, workstream.deal.slug),
         },
     )
 
@@ -262,7 +258,8 @@ def visit_step(*, user: AnyUser, workstream: Workstream, **kwargs: Any) -> Visit
     noun = f"{count} provision{'s' if count != 1 else ''}"
     return VisitStep(
         label=f"Report on {noun}",
-        url=reverse("provision-report-new", args=[workstream.slug]) + _deal_query(user, workstream),
+        url=reverse("provision-report-new", args=[workstream.slug])
+        + query_for_person(user, workstream.deal.slug),
         description=f"After your update you will report on the delivery of this workstream's "
         f"{noun}, each starting from its last report.",
     )
@@ -288,7 +285,7 @@ def workstream_section(
             and any(policy.can_report_on_provision(user, p) for p in provisions),
             "reports_url": _reports_url(user, workstream),
             "report_url": reverse("provision-report-new", args=[workstream.slug])
-            + _deal_query(user, workstream),
+            + query_for_person(user, workstream.deal.slug),
         },
     )
 

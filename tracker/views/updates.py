@@ -204,7 +204,7 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
             except (ValidationError, DomainError) as error:
                 show_refusal(form, error)
             else:
-                return _posted(request, workstream, update, steps)
+                return _after_posting(request, workstream, update, steps)
     else:
         form = StatusUpdateForm(initial=_initial(current, previous))
     return render(
@@ -242,7 +242,7 @@ def _chosen_period(request: HttpRequest, workstream: Workstream, today: dt.date)
     return deal_period(workstream.deal, start)
 
 
-def _posted(
+def _after_posting(
     request: HttpRequest, workstream: Workstream, update: StatusUpdate, steps: list[Any]
 ) -> HttpResponse:
     verb = "revised" if update.version > 1 else "posted"
