@@ -42,7 +42,7 @@ from tracker.selectors.proposals import proposals_for
 
 from .choices import Confidence, DeliveryState
 from .models import Provision, ProvisionReport
-from .selectors import FINISHED  # delivered or superseded: no report due, as for the leads
+from .selectors import FINISHED, report_due  # the leads' rule of what is due
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -135,7 +135,7 @@ class Line:
 
     @property
     def unreported(self) -> bool:
-        return not self.finished and not self.reported_this_period
+        return report_due(self.state, self.period_start, self.current_start)
 
     @property
     def sensitive(self) -> bool:

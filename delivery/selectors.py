@@ -99,6 +99,13 @@ def reviews_of(user: AnyUser, reports: Iterable[ProvisionReport]) -> dict[int, l
 FINISHED = (DeliveryState.DELIVERED, DeliveryState.SUPERSEDED)
 
 
+def report_due(state: str | None, last_period: dt.date | None, since: dt.date) -> bool:
+    """Whether a provision whose latest report has this state and period still owes a report
+    for the period starting ``since``: it is not finished, and has none for then or later.
+    The one rule for the reminders, the workstream page and the dashboard."""
+    return state not in FINISHED and (last_period is None or last_period < since)
+
+
 def open_provisions(provisions: QuerySet[Provision]) -> QuerySet[Provision]:
     """Those not finished: their latest report (if any) is neither delivered nor superseded."""
     finished = latest_reports().filter(state__in=FINISHED)
@@ -113,13 +120,12 @@ def workstream_provisions(user: AnyUser, workstream_id: int) -> list[Provision]:
 
 def reportable_provisions(user: AnyUser, workstream_id: int) -> list[Provision]:
     """The workstream's provisions the person may report on, by reference."""
-    provisions = [
-        p
-        for p in Provision.objects.visible_to(user)
+    provisions = (
+        Provision.objects.visible_to(user)
         .filter(workstream_id=workstream_id)
         .select_related("deal", "workstream")
         .order_by("reference")
-    ]
+    )
     return [p for p in provisions if policy.can_report_on_provision(user, p)]
 
 
@@ -163,10 +169,9 @@ def unreported_provisions(since: Mapping[int, dt.date]) -> dict[int, list[Provis
     provisions = with_latest_report(
         open_provisions(Provision.objects.filter(workstream_id__in=list(since)))
     ).order_by("workstream_id", "reference")
-    for provision in provisions:
-        latest = provision.latest_period  # type: ignore[attr-defined]
-        if latest is None or latest < since[provision.workstream_id]:
-            missing.setdefault(provision.workstream_id, []).append(provision)
+    for p in provisions:
+        if report_due(p.latest_state, p.latest_period, since[p.workstream_id]):  # type: ignore[attr-defined]
+            missing.setdefault(p.workstream_id, []).append(p)
     return missing
 
 

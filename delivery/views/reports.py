@@ -32,7 +32,7 @@ from tracker.signals import PageSection, VisitStep
 
 from .. import selectors, services
 from ..forms import ProvisionReportForm, SignOffForm
-from ..models import Provision
+from ..models import Provision, ProvisionReport
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -179,10 +179,8 @@ def _render_provisions(
     current = selectors.reports_in_period(provisions, period.start)
     reviews = selectors.reviews_of(user, current.values())
     can_review = any(policy.can_review_provision_reports(user, p) for p in provisions)
-    awaiting = [r for r in current.values() if not r.signed_off]  # type: ignore[attr-defined]
+    awaiting = _awaiting_sign_off(provisions, current)
     if can_review and sign_off_form is None and awaiting:
-        for report in awaiting:
-            report.provision = next(p for p in provisions if p.pk == report.provision_id)
         sign_off_form = SignOffForm(reports=awaiting)
     rows = [
         {
@@ -211,6 +209,19 @@ def _render_provisions(
     )
 
 
+def _awaiting_sign_off(
+    provisions: list[Provision], current: dict[int, ProvisionReport]
+) -> list[ProvisionReport]:
+    """This period's reports not yet signed off, each holding its provision (already read)."""
+    by_pk = {p.pk: p for p in provisions}
+    awaiting = []
+    for report in current.values():
+        if not report.signed_off:  # type: ignore[attr-defined]
+            report.provision = by_pk[report.provision_id]
+            awaiting.append(report)
+    return awaiting
+
+
 @require_POST
 def sign_off(request: HttpRequest, slug: str) -> HttpResponse:
     workstream = _workstream(request, slug)
@@ -220,13 +231,7 @@ def sign_off(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied(services.REVIEWERS_ONLY)
     period = _period(workstream)
     current = selectors.reports_in_period(provisions, period.start)
-    by_pk = {p.pk: p for p in provisions}
-    awaiting = []
-    for report in current.values():
-        if not report.signed_off:  # type: ignore[attr-defined]
-            report.provision = by_pk[report.provision_id]
-            awaiting.append(report)
-    form = SignOffForm(request.POST, reports=awaiting)
+    form = SignOffForm(request.POST, reports=_awaiting_sign_off(provisions, current))
     if form.is_valid():
         revisions = {pk: request.POST.get(f"revision-{pk}", "") for pk in form.field_reports}
         try:
@@ -274,7 +279,11 @@ def workstream_section(
     if not provisions:
         return None
     period = _period(workstream)
-    unreported = [p for p in provisions if not _reported_since(p, period)]
+    unreported = [
+        p
+        for p in provisions
+        if selectors.report_due(p.latest_state, p.latest_period, period.start)  # type: ignore[attr-defined]
+    ]
     return PageSection(
         template="delivery/reports/_workstream_section.html",
         context={
@@ -288,12 +297,6 @@ def workstream_section(
             + query_for_person(user, workstream.deal.slug),
         },
     )
-
-
-def _reported_since(provision: Provision, period: Period) -> bool:
-    latest = getattr(provision, "latest_period", None)
-    finished = getattr(provision, "latest_state", None) in selectors.FINISHED
-    return finished or (latest is not None and latest >= period.start)
 
 
 urlpatterns: list[URLPattern] = [
