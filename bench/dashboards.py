@@ -315,13 +315,15 @@ def wait_until_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"gunicorn did not answer /health/ with 200 within {READY_SECONDS} s")
 
 
-def after_a_change() -> None:
-    """What every committed change does: move the data version on, so the next overview is
-    built afresh rather than read from the cache (tracker.freshness)."""
+def after_a_change(deal: str) -> None:
+    """What a committed change to a record of the deal does: move its data version on, so the
+    next overview is built afresh rather than read from the cache (tracker.freshness). (A
+    change in another deal leaves the page cached.)"""
     django_setup()
+    from core.models import Deal
     from tracker import freshness
 
-    freshness.data_changed()
+    freshness.data_changed(Deal.objects.get(slug=deal))
 
 
 def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[str, object]]:
@@ -345,7 +347,7 @@ def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[st
         for page in PAGES:
             one(page, page)
     for _ in range(rounds):
-        after_a_change()
+        after_a_change(deal)
         one(CHANGED, "/dashboard/")
     return results
 

@@ -329,7 +329,7 @@ def public_deals() -> list[PublicDeal]:
 def public_progress(deal: PublicDeal) -> PublicProgress:
     """A deal's published provisions with their latest ratings: one query when the data has
     changed since the list was last built, none otherwise (beyond the data version's)."""
-    return freshness.cached(["progress", str(deal.pk)], lambda: _build_progress(deal))
+    return freshness.cached(["progress", str(deal.pk)], lambda: _build_progress(deal), deal=deal)
 
 
 def _build_progress(deal: PublicDeal) -> PublicProgress:
@@ -420,7 +420,8 @@ def public_reports(progress: PublicProgress, provision: PublicProvision) -> list
             for r in reports
         ]
 
-    return freshness.cached(["progress-reports", str(progress.deal.pk), str(provision.pk)], build)
+    parts = ["progress-reports", str(progress.deal.pk), str(provision.pk)]
+    return freshness.cached(parts, build, deal=progress.deal)
 
 
 def public_search(

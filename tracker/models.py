@@ -37,8 +37,9 @@ from .choices import (
 
 
 class DataVersion(models.Model):
-    """One row whose number moves on whenever a record that a cached page reads changes
-    (``tracker.freshness``). Nothing saves it through a form: it is only ever incremented."""
+    """One row whose number moves on whenever a record that a cached page reads changes, in any
+    deal (``tracker.freshness``): the version of the pages that span the deals. Nothing saves it
+    through a form: it is only ever incremented."""
 
     number = models.PositiveBigIntegerField(default=0)
 
@@ -47,6 +48,20 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Data version {self.number}"
+
+
+class DealDataVersion(models.Model):
+    """A deal's data version: it moves on when a record of the deal that a cached page reads
+    changes, or one of no one deal (a person), and not when another deal's does
+    (``tracker.freshness``). Only ever incremented; no row yet is version 0."""
+
+    deal = models.OneToOneField(
+        Deal, primary_key=True, on_delete=models.CASCADE, related_name="data_version"
+    )
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Data version {self.number} of deal {self.deal_id}"
 
 
 class Theme(models.Model):

@@ -137,7 +137,9 @@ def _dashboard(request: HttpRequest, deal: Deal, since: Since) -> dashboard.Deli
     sensitive = policy.can_see_sensitive(request.user, deal)
     parts = ["delivery-dashboard", str(deal.pk), str(int(sensitive)), today.isoformat(), since.key]
     return freshness.cached(
-        parts, lambda: dashboard.delivery_dashboard(request.user, deal, since=since, today=today)
+        parts,
+        lambda: dashboard.delivery_dashboard(request.user, deal, since=since, today=today),
+        deal=deal,
     )
 
 

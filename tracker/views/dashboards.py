@@ -311,7 +311,7 @@ def _overview(
         return everything, html
 
     parts = ["dashboard", str(deal.pk), str(int(shared)), today.isoformat(), *queries]
-    return freshness.cached(parts, build)
+    return freshness.cached(parts, build, deal=deal)
 
 
 def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
