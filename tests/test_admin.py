@@ -289,10 +289,11 @@ def test_every_model_of_the_three_apps_is_in_the_admin():
         for m in apps.get_app_config(app).get_models()
         if not issubclass(m, HistoricalChanges)
     }
-    # The data version is the caches' bookkeeping (tracker.freshness), which nobody edits; a
+    # The data versions are the caches' bookkeeping (tracker.freshness), which nobody edits; a
     # person's sign-in sessions are theirs to see and end (/accounts/sessions/), and disabling
     # the person ends them all.
-    assert models - {"tracker.dataversion", "accounts.usersession"} == set(REGISTERED)
+    bookkeeping = {"tracker.dataversion", "tracker.dealdataversion", "accounts.usersession"}
+    assert models - bookkeeping == set(REGISTERED)
 
 
 @pytest.mark.parametrize("label", REGISTERED)
