@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
@@ -73,8 +74,8 @@ def static_file(name: str | None) -> Path | None:
     try:
         if staticfiles_storage.exists(name):
             return Path(staticfiles_storage.path(name))
-    except (NotImplementedError, ValueError):  # storage without local paths, or an unsafe name
-        return None
+    except (NotImplementedError, ValueError, SuspiciousFileOperation):
+        return None  # a storage without local paths, or a name it finds unsafe
     found = finders.find(name)
     return Path(found) if isinstance(found, str) else None
 

@@ -164,6 +164,7 @@ SITE = "http://testserver/"
         "http://testserver/static/%2e%2e/config/settings.py",
         "http://testserver/static/dist/../../pyproject.toml",
         "http://testserver/static//etc/passwd",
+        "http://testserver/static/dist/app.css%00.png",
         "http://testserver/static/no-such-file.css",
         "http://169.254.169.254/latest/meta-data/",
         "file:///etc/passwd",
