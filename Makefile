@@ -71,6 +71,10 @@ $(VENV_STAMP): pyproject.toml
 		$(PYTHON) -m venv $(VENV); \
 	fi
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || echo "Warning: WeasyPrint cannot load" \
+		"Pango, so the briefing pack's PDF will fail (every other page works). Install it:" \
+		"apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation" \
+		"(Debian, Ubuntu) or brew install pango (macOS)." >&2
 	@touch $@
 
 # --- Front-end --------------------------------------------------------------------------------

@@ -366,4 +366,8 @@ LOGGING: dict[str, Any] = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint (the briefing pack's PDF) warns of every CSS rule it does not support, a few
+    # hundred in the GOV.UK Frontend styles on every PDF; core.pdf logs what matters (an
+    # address it refused).
+    "loggers": {"weasyprint": {"level": "ERROR"}},
 }

@@ -122,6 +122,7 @@ meeting-advance             POST   /meetings/{meeting}/status/                  
 agenda-item-create          GET    /meetings/{meeting}/agenda/new/                          login 404   403   403   403   403   403   200   404     404     404
 agenda-item-remove          POST   /meetings/{meeting}/agenda/{item}/remove/                login 404   404   404   404   404   404   404   404     404     404
 meeting-pack                GET    /meetings/{meeting}/pack/                                login 404   200   200   200   200   200   200   404     404     404
+meeting-pack-pdf            GET    /meetings/{meeting}/pack.pdf                             login 404   200   200   200   200   200   200   404     404     404
 governance-chain            GET    /governance/                                             login 404   200   200   200   200   200   200   200     200     200
 timeline                    GET    /timeline/                                               login 404   200   200   200   200   200   200   200     200     200
 milestone-edit              GET    /milestones/{milestone}/edit/                            login 404   403   403   403   403   403   200   404     404     404

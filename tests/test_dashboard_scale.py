@@ -57,6 +57,11 @@ def _counts(client: Client, pages: dict[str, str]) -> dict[str, int]:
     return counts
 
 
+# The briefing pack is a document of many sections (the overview, the last meeting, the agenda
+# and its proposals, the asks, the escalated risks, delivery), each a few queries of its own.
+CEILINGS = {"briefing pack": 30}
+
+
 def _measure() -> dict[str, dict[str, int]]:
     pages = {url: f"{url}?deal={DEAL_SLUG}" for url in PAGES}
     # The briefing pack of the synthetic deal's meeting with the longest agenda.
@@ -92,4 +97,4 @@ def test_the_dashboards_read_as_many_queries_at_ten_times_the_size(reference) ->
             # A list longer than the page shows (the pipeline's stuck proposals) also counts
             # its rows: at most one query more, whatever the size.
             assert at_one[role][url] <= count <= at_one[role][url] + 1, (url, role)
-            assert count <= 25, f"{url} as {role} reads {count} queries"
+            assert count <= CEILINGS.get(url, 25), f"{url} as {role} reads {count} queries"

@@ -469,7 +469,8 @@ def test_the_pack_costs_the_same_queries_with_ten_times_the_data(
     services.agenda_sync(body)
     with django_assert_max_num_queries(small):
         response = client.get(url)
-    assert response.content.decode().count("Grown proposal") == 20
+    # Each on the agenda, and again among the agenda's proposals.
+    assert response.content.decode().count("Grown proposal") == 40
 
 
 # --- The exports page -------------------------------------------------------------------------
@@ -595,7 +596,8 @@ def test_the_pack_prints_on_a4_with_a_page_per_section_and_no_site_furniture(
     assert "break-before: page" in css
     assert ".app-no-print" in css and "display: none" in css
     assert 'a[href^="/"]::after' in css  # the tracker's own addresses are not printed
-    assert html.count('class="app-pack__section"') == 3
+    # The overview, the last meeting, the agenda, its proposals, the asks and the risks.
+    assert html.count('class="app-pack__section"') == 6
     # The download link and the printing instructions are not printed.
     assert re.search(r'<div class="app-no-print">\s*<div class="govuk-button-group">', html)
     assert "Print command" in html

@@ -21,7 +21,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -35,11 +35,12 @@ from core.models import Deal
 
 from . import selectors
 from .choices import PrincipleAnswer
-from .models import AgendaItem, Meeting, Principle, StatusUpdate
+from .models import AgendaItem, Decision, Meeting, Principle, Proposal, Risk, StatusUpdate
 
 if TYPE_CHECKING:
     from .selectors.base import AnyUser
     from .selectors.dashboards import ThemeRow
+    from .selectors.proposals import ChainStep
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -391,17 +392,101 @@ def pack_asks(updates: dict[int, StatusUpdate]) -> list[StatusUpdate]:
     return sorted(asks, key=lambda u: (u.workstream.theme.position, u.workstream.position))
 
 
+SENSITIVE = Classification.OFFICIAL_SENSITIVE
+
+
+@dataclass(frozen=True)
+class PackLastMeeting:
+    """The same body's previous held meeting, as the person may read it: its minutes if the
+    record's marking allows, and the decisions recorded at it on proposals they may see."""
+
+    meeting: Meeting | None
+    minutes_visible: bool = False
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def sensitive(self) -> bool:
+        if self.meeting is None:
+            return False
+        shows_minutes = self.minutes_visible and bool(self.meeting.minutes.strip())
+        return (shows_minutes and self.meeting.classification == SENSITIVE) or any(
+            d.proposal.classification == SENSITIVE for d in self.decisions
+        )
+
+
+def pack_last_meeting(user: AnyUser, meeting: Meeting) -> PackLastMeeting:
+    """The body's meeting before this one (two queries)."""
+    previous = selectors.governance.previous_held_meeting(user, meeting)
+    if previous is None:
+        return PackLastMeeting(None)
+    return PackLastMeeting(
+        previous,
+        minutes_visible=policy.can_see_record(user, meeting.body.deal_id, previous.classification),
+        decisions=selectors.governance.decisions_at(user, previous),
+    )
+
+
+@dataclass(frozen=True)
+class PackRisks:
+    """The open risks and issues escalated to the DSG that the person may see."""
+
+    risks: list[Risk]
+
+    @property
+    def sensitive(self) -> bool:
+        return any(r.classification == SENSITIVE for r in self.risks)
+
+
+def pack_risks(user: AnyUser, deal: Deal) -> PackRisks:
+    """One query."""
+    return PackRisks(selectors.reporting.escalated_risks(user, deal))
+
+
+@dataclass(frozen=True)
+class PackProposal:
+    proposal: Proposal
+    steps: list[ChainStep]  # where it stands against each body of the chain
+
+    @property
+    def awaiting(self) -> ChainStep | None:
+        return next((s for s in self.steps if s.state == "awaiting"), None)
+
+
+@dataclass(frozen=True)
+class PackProposals:
+    """Each proposal on the agenda the person may see, with what a member reads before the
+    meeting: its own words, its ask, its way through the chain, departments and missions."""
+
+    lines: list[PackProposal]
+
+    @property
+    def sensitive(self) -> bool:
+        return any(line.proposal.classification == SENSITIVE for line in self.lines)
+
+
+def pack_proposals(user: AnyUser, meeting: Meeting, agenda: Sequence[PackItem]) -> PackProposals:
+    """The agenda's proposals in the agenda's order: those of the items the person may see,
+    which follow the proposal's marking (four queries, however many)."""
+    proposals = [line.item.proposal for line in agenda if line.item.proposal is not None]
+    selectors.proposals.with_briefing(proposals)
+    chain = selectors.governance.chain_of(meeting.body.deal_id)
+    return PackProposals(
+        [PackProposal(p, selectors.proposals.journey(p, chain)) for p in proposals]
+    )
+
+
 def pack_is_sensitive(
     user: AnyUser,
     deal: Deal,
     agenda: Sequence[PackItem],
     updates: Iterable[StatusUpdate],
     overview: Iterable[ThemeRow],
-    sections: Iterable[PackSection] = (),
+    sections: Iterable[PackPart] = (),
 ) -> bool:
     """Whether the pack, as this person gets it, holds OFFICIAL-SENSITIVE material: an agenda
     item or its proposal, a current update (whose RAG and asks it shows), a record counted in
-    the overview or a section an app above added that says it holds some. A person who may
+    the overview, or a section (tracker's own or one an app above added) that says it holds
+    some. A person who may
     not see such material never gets any."""
     if not policy.can_see_sensitive(user, deal):
         return False
@@ -416,6 +501,14 @@ def pack_is_sensitive(
         or any(w.includes_sensitive for theme in overview for w in theme.workstreams)
         or any(section.sensitive for section in sections)
     )
+
+
+class PackPart(Protocol):
+    """A section of the pack: whether it holds OFFICIAL-SENSITIVE material as the person gets
+    it, which marks the whole pack so."""
+
+    @property
+    def sensitive(self) -> bool: ...
 
 
 # --- What the apps above add to the pack -------------------------------------------------------

@@ -145,6 +145,29 @@ def meeting_record_visible(user: AnyUser, meeting: Meeting) -> bool:
     return policy.can_see_record(user, meeting.body.deal_id, meeting.classification)
 
 
+def previous_held_meeting(user: AnyUser, meeting: Meeting) -> Meeting | None:
+    """The same body's newest meeting before this one that was held (or held and closed), if
+    the person may see it (one query)."""
+    return (
+        policy.visible_meetings(
+            Meeting.objects.filter(
+                body_id=meeting.body_id,
+                starts_at__lt=meeting.starts_at,
+                status__in=(MeetingStatus.HELD, MeetingStatus.CLOSED),
+            ),
+            user,
+        )
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def decisions_at(user: AnyUser, meeting: Meeting) -> list[Decision]:
+    """The decisions recorded at a meeting that the person may see, in the order they were
+    recorded (one query)."""
+    return list(decisions_for(user).filter(meeting=meeting).order_by("created_at", "pk"))
+
+
 def upcoming_meetings(user: AnyUser, today: dt.date | None = None) -> QuerySet[Meeting]:
     today = today or timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))

@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -108,6 +116,22 @@ def proposal_for_page(user: AnyUser, pk: int) -> Proposal:
     return proposal
 
 
+def with_briefing(proposals: list[Proposal]) -> list[Proposal]:
+    """Proposals already read through a selector that keeps to what the person may see, each
+    given what a member reads before a meeting: its departments, missions and decisions (oldest
+    first, for ``journey``). Three queries however many."""
+    prefetch_related_objects(
+        proposals,
+        "departments",
+        "missions",
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.select_related("body").order_by("created_at", "pk"),
+        ),
+    )
+    return proposals
+
+
 def principles_of(deal_id: int) -> list[Principle]:
     return list(principle_choices(deal_id).order_by("position"))
 
@@ -131,11 +155,26 @@ def unanswered_principles(proposal: Proposal, principles: Iterable[Principle]) -
     return [p for p in principles if p.pk not in answered]
 
 
+# What each state of a step of the journey is called, on a proposal's page and in the pack.
+STEP_WORDS = {
+    "passed": "Endorsed",
+    "skipped": "Skipped",
+    "not-needed": "Not needed",
+    "awaiting": "Awaiting its decision",
+    "ahead": "Not reached yet",
+    "rejected": "Rejected",
+}
+
+
 @dataclass(frozen=True)
 class ChainStep:
     body: GovernanceBody
     state: str  # "passed", "skipped", "not-needed", "awaiting", "ahead", "rejected"
     decision: Decision | None
+
+    @property
+    def words(self) -> str:
+        return STEP_WORDS[self.state]
 
 
 def journey(proposal: Proposal, chain: list[GovernanceBody]) -> list[ChainStep]:

@@ -288,6 +288,18 @@ def risks_for(user: AnyUser) -> QuerySet[Risk]:
     return policy.visible_classified(Risk.objects.all(), user, "workstream__deal")
 
 
+def escalated_risks(user: AnyUser, deal: Deal | int) -> list[Risk]:
+    """The deal's open risks and issues escalated to the DSG that the person may see, highest
+    score first, each with its owner and workstream (one query)."""
+    deal_id = deal if isinstance(deal, int) else deal.pk
+    return list(
+        risks_for(user)
+        .filter(workstream__deal_id=deal_id, escalated_to_dsg=True, status=RiskStatus.OPEN)
+        .select_related("workstream__theme", "owner")
+        .order_by("-score", "workstream__theme__position", "workstream__position", "title", "pk")
+    )
+
+
 RISK_STATUS_FILTERS = ("all", RiskStatus.OPEN, RiskStatus.CLOSED)
 
 

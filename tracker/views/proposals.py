@@ -43,14 +43,6 @@ from tracker.selectors.reporting import deal_people
 PROPOSALS_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 200
 NEGOTIATING = (ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
-STEP_WORDS = {
-    "passed": "Endorsed",
-    "skipped": "Skipped",
-    "not-needed": "Not needed",
-    "awaiting": "Awaiting its decision",
-    "ahead": "Not reached yet",
-    "rejected": "Rejected",
-}
 STAGE_TAG_CLASSES = {
     ProposalStage.DRAFT: "govuk-tag--grey",
     ProposalStage.IN_GOVERNANCE: "govuk-tag--blue",
@@ -275,7 +267,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "proposal_detail.html",
         proposal,
-        steps=[(step, STEP_WORDS[step.state]) for step in steps],
+        steps=[(step, step.words) for step in steps],
         decisions=list(proposal.decisions.all()),
         principles=principles,
         unanswered=[line for line in principles if not line.answer],
