@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import policy
@@ -18,6 +20,7 @@ from core.views import deal_query, posted, refusals
 from tracker import selectors as tracker_selectors
 
 from . import selectors, services
+from .downloads import paper_response
 from .forms import PaperForm
 
 if TYPE_CHECKING:
@@ -48,7 +51,9 @@ class Record:
     @property
     def name(self) -> str:
         if self.meeting is not None:
-            return f"{self.meeting.body.name}, {self.meeting.starts_at:%-d %B %Y}"
+            # As the meeting's page names it: its day where the deal meets.
+            day = date_format(timezone.localtime(self.meeting.starts_at), "j F Y")
+            return f"{self.meeting.body.name}, {day}"
         assert self.proposal is not None
         return self.proposal.title
 
@@ -135,18 +140,7 @@ def proposal_paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     """The file, as an attachment of the type it was found to be, for whoever may see it now."""
-    paper = selectors.paper_for_page(request.user, pk)
-    response = FileResponse(
-        paper.file.open("rb"),
-        as_attachment=True,
-        filename=paper.original_name,
-        content_type=paper.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Opened in the browser by mistake, it runs nothing and reaches nothing of this site.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return paper_response(selectors.paper_for_page(request.user, pk))
 
 
 @require_http_methods(["GET", "POST"])

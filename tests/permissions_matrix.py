@@ -255,6 +255,8 @@ api:paper-list              POST   /api/v1/papers/                              
 api:paper-detail            GET    /api/v1/papers/{paper}/                                  401   404   200   200   200   200   200   200   404     404     404
 api:paper-detail            GET    /api/v1/papers/{sensitive_paper}/                        401   404   404   200   200   200   200   200   404     404     404
 api:paper-detail            DELETE /api/v1/papers/{paper}/                                  401   405   405   405   405   405   405   405   405     405     405
+api:paper-file              GET    /api/v1/papers/{paper}/file/                             401   404   200   200   200   200   200   200   404     404     404
+api:paper-file              GET    /api/v1/papers/{sensitive_paper}/file/                   401   404   404   200   200   200   200   200   404     404     404
 api:milestone-list          GET    /api/v1/milestones/                                      401   200   200   200   200   200   200   200   200     200     200
 api:milestone-detail        GET    /api/v1/milestones/{milestone}/                          401   404   200   200   200   200   200   200   404     404     404
 api:milestone-detail        PATCH  /api/v1/milestones/{milestone}/                          401   404   403   403   403   403   403   200   404     404     404

@@ -398,9 +398,30 @@ def test_a_partner_never_sees_a_sensitive_paper_listed(
         "Fallback negotiating position",
     ]
     assert listed["results"][1]["classification"] == SENSITIVE
+    assert listed["results"][1]["file_url"].endswith(
+        f"/api/v1/papers/{listed['results'][1]['id']}/file/"
+    )
     assert listed["results"][1]["download_url"].endswith(
         f"/papers/{listed['results'][1]['id']}/download/"
     )
+
+
+@pytest.mark.parametrize(("role", "sensitive"), [("dsg", 200), ("partner", 404), ("nobody", 404)])
+def test_an_api_client_downloads_the_file_it_may_see(
+    people: People, api: APIClient, role: str, sensitive: int
+) -> None:
+    from rest_framework.authtoken.models import Token
+
+    secret = attach(people, a_meeting(people), SENSITIVE, file=upload(docx_file(), "n.docx"))
+    user = people.all_roles()[role]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user)}")
+    response = api.get(f"/api/v1/papers/{secret.pk}/file/")
+    assert response.status_code == sensitive
+    if sensitive == 200:
+        assert response["Content-Type"] == allowed()["docx"][1]
+        assert response["Content-Disposition"] == 'attachment; filename="n.docx"'
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(response.streaming_content) == secret.file.open("rb").read()  # type: ignore[attr-defined]
 
 
 def test_who_may_attach(people: People) -> None:
