@@ -101,3 +101,42 @@ def test_a_partner_cannot_open_a_sensitive_paper(
     assert refused.headers["content-type"].startswith("text/html")
     page.goto(f"/papers/{sensitive.pk}/download/")
     expect(page.locator("h1")).to_have_text("Page not found")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_attaches_a_document_to_their_proposal_and_removes_it(
+    people: People, page: Page, open_as: Any, tmp_path: Path
+) -> None:
+    from tracker.choices import AskType
+    from tracker.models import Workstream
+    from tracker.services import proposal_create
+
+    proposal = proposal_create(
+        workstream=Workstream.objects.get(deal=people.deal, slug="transport"),
+        acting_user=people.lead,
+        title="Bus franchising powers",
+        classification=Classification.OFFICIAL_SENSITIVE,
+        ask="Devolve the bus service operators grant.",
+        ask_type=AskType.FUNDING,
+    )
+    case = tmp_path / "Business case.pdf"
+    case.write_bytes(PDF)
+    open_as("lead", f"/proposals/{proposal.pk}/")
+    page.get_by_role("link", name="Attach a paper").click()
+    # The proposal is OFFICIAL-SENSITIVE: nothing lower is offered.
+    expect(page.get_by_label("OFFICIAL", exact=True)).to_have_count(0)
+    page.get_by_label("Title").fill("Business case")
+    page.get_by_label("Upload a file").set_input_files(str(case))
+    page.get_by_role("button", name="Attach the paper").click()
+    expect(page.locator("#papers ~ table")).to_contain_text("Business case")
+    screenshot(page, "papers-proposal-lead")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Remove “Business case”").click()
+    expect(page.locator("h1")).to_have_text("Remove “Business case”?")
+    screenshot(page, "papers-remove")
+    assert_accessible(page)
+    page.get_by_role("button", name="Remove the paper").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("“Business case” removed")
+    expect(page.locator("main")).to_contain_text("No papers attached to this proposal.")
+    assert Paper.objects.get().removed_at is not None
