@@ -41,7 +41,7 @@ RUN pip install --no-deps -e . \
     && DEBUG=False SECRET_KEY=build-time-only-collectstatic-key-not-used-at-run-time \
         python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app \
-    && mkdir -p var/celery/queue var/celery/processed var/mail \
+    && mkdir -p var/celery/queue var/celery/processed var/mail var/media/papers \
     && chown -R app:app var
 
 USER app
