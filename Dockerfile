@@ -22,9 +22,10 @@ WORKDIR /app
 
 # WeasyPrint (the briefing pack's PDF) lays text out with Pango; the fonts are what the PDF is
 # set in (the print styles ask for sans-serif), since rendering fetches no font from anywhere.
+# libmagic: python-magic reads what kind of file a meeting paper is from its bytes (papers app).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation libmagic1 \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, from pyproject.toml alone, so that a code change reuses this layer.
@@ -43,7 +44,7 @@ RUN pip install --no-deps -e . \
     && DEBUG=False SECRET_KEY=build-time-only-collectstatic-key-not-used-at-run-time \
         python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app \
-    && mkdir -p var/celery/queue var/celery/processed var/mail \
+    && mkdir -p var/celery/queue var/celery/processed var/mail var/media/papers \
     && chown -R app:app var
 
 USER app

@@ -10,6 +10,8 @@ from django.shortcuts import render
 
 from core.text import CONTROL_CHARACTERS
 
+from .uploads import body_limit
+
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every page needs a signed-in person, except those marked ``login_not_required``.
@@ -73,7 +75,7 @@ class RefuseLargeBodyMiddleware:
         except ValueError:
             length = 0  # Django reads no body whose length it cannot read
         with_files = request.content_type == "multipart/form-data"
-        limit = settings.MAX_REQUEST_BYTES if with_files else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit(request) if with_files else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length <= limit:
             return self.get_response(request)
         megabytes = f"{limit / 2**20:g} MB"

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracker",
     "missions",
+    "papers",
     "delivery",
     "briefings",
 ]
@@ -100,7 +101,16 @@ MIDDLEWARE = [
 MAX_UPLOAD_BYTES = 5 * 2**20
 MAX_REQUEST_BYTES = 2 * MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
-FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES  # so the memory handler takes every file
+# Meeting papers and proposal documents (the papers app) may be larger: a paper's pages, and
+# only they (their paths start with PAPER_UPLOAD_PATH), take files up to PAPER_MAX_BYTES, in a
+# body of up to PAPER_MAX_BYTES + MAX_UPLOAD_BYTES (config/uploads.py), held in memory as well.
+PAPER_MAX_BYTES: int = env.int("PAPER_MAX_BYTES", default=20 * 2**20)
+if PAPER_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("PAPER_MAX_BYTES must be a positive number of bytes.")
+PAPER_UPLOAD_PATH = "/papers/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(  # so the memory handler takes every file
+    MAX_REQUEST_BYTES, PAPER_MAX_BYTES + MAX_UPLOAD_BYTES
+)
 FILE_UPLOAD_HANDLERS = [
     "config.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -283,7 +293,34 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Meeting papers and proposal documents: on disk under VAR_DIR/media by default, in an
+    # S3-compatible bucket when PAPERS_S3_BUCKET names one. Never served from a URL of their
+    # own: every download goes through the papers app's view, which asks core.policy each time.
+    "papers": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media" / "papers"), "base_url": None},
+    },
 }
+MEDIA_ROOT = VAR_DIR / "media"
+# The bucket, and where the S3 API answers (left empty: Amazon S3 itself). The credentials are
+# read from the environment by boto3 alone (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a
+# role's), never from a setting.
+PAPERS_S3_BUCKET: str = env.str("PAPERS_S3_BUCKET", default="")
+if PAPERS_S3_BUCKET:
+    STORAGES["papers"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PAPERS_S3_BUCKET,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("PAPERS_S3_PREFIX", default="papers"),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # The bucket's own access rules hold (private); a name is never reused.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

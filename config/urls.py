@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from briefings import api as briefings_api
 from delivery import api as delivery_api
 from missions import api as missions_api
+from papers import api as papers_api
 from tracker.api import deals as deals_api
 from tracker.api import governance as governance_api
 from tracker.api import proposals as proposals_api
@@ -39,6 +40,7 @@ router.register("provisions", delivery_api.ProvisionViewSet, basename="provision
 router.register(
     "provision-reports", delivery_api.ProvisionReportViewSet, basename="provision-report"
 )
+router.register("papers", papers_api.PaperViewSet, basename="paper")
 router.register("subscriptions", briefings_api.SubscriptionViewSet, basename="subscription")
 router.register("deliveries", briefings_api.DeliveryViewSet, basename="delivery")
 
@@ -49,6 +51,7 @@ admin.site.site_title = "Devolution deal tracker admin"
 urlpatterns = [
     path("", include("tracker.urls")),
     path("", include("missions.urls")),
+    path("", include("papers.urls")),
     path("", include("delivery.urls")),
     path("", include("briefings.urls")),
     path("accounts/", include("accounts.urls")),

@@ -19,6 +19,10 @@ The rules, in one place:
   by whoever may see the proposal; a negotiation entry needs both the proposal's and its own
   marking to allow it. A meeting is seen by everyone in the deal; its minutes and attendance
   only by those its marking allows.
+- Papers (files attached to a meeting or a proposal) carry at least their record's marking and
+  may be marked higher. Whoever may attach papers to the record (a meeting's: administrators; a
+  proposal's: those who may edit it) may remove them. A paper is seen, listed and downloaded by
+  whoever may see its record and both markings: a partner never gets an OFFICIAL-SENSITIVE one.
 - Provisions of an agreed deal: administrators create, edit and import them; the lead of a
   provision's workstream (and administrators) report on its delivery, and its sponsor signs
   the reports off. A delivery report, and its sign-off, follow the provision's marking.
@@ -41,7 +45,7 @@ if TYPE_CHECKING:
     from accounts.models import User
     from core.models import Deal
     from delivery.models import Provision
-    from tracker.models import Workstream
+    from tracker.models import Meeting, Proposal, Workstream
 
 M = TypeVar("M", bound=Model)
 
@@ -250,6 +254,32 @@ def visible_proposition_items(qs: QuerySet[M], user: User | AnonymousUser) -> Qu
     )
 
 
+# --- Papers of meetings and proposals ----------------------------------------------------------
+
+
+def can_attach_meeting_papers(user: User | AnonymousUser, meeting: Meeting) -> bool:
+    """A meeting's papers are kept, as the meeting is, by its deal's administrators."""
+    return can_run_governance(user, meeting.body.deal_id)
+
+
+def can_attach_proposal_papers(user: User | AnonymousUser, proposal: Proposal) -> bool:
+    """A proposal's documents are kept by whoever may edit it (its workstream's lead and
+    administrators), if they may see it."""
+    return can_see_record(user, proposal.deal_id, proposal.classification) and can_edit_proposal(
+        user, proposal.workstream
+    )
+
+
+def visible_papers(qs: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """A paper needs its own marking and its record's (the meeting's or the proposal's, as it is
+    now) to allow it."""
+    return (
+        qs.filter(classified_filter(user, "deal"))
+        .filter(Q(meeting__isnull=True) | classified_filter(user, "body__deal", prefix="meeting__"))
+        .filter(Q(proposal__isnull=True) | classified_filter(user, "deal", prefix="proposal__"))
+    )
+
+
 # --- Provisions and their delivery -------------------------------------------------------------
 
 
@@ -428,6 +458,7 @@ _VIEW_RULES: dict[str, Callable[[QuerySet[Any], User | AnonymousUser], QuerySet[
     "tracker.agendaitem": visible_agenda_items,
     "tracker.propositionitem": visible_proposition_items,
     "tracker.updatereview": _visible_reviews,
+    "papers.paper": visible_papers,
     "delivery.provisionreport": visible_provision_reports,
     "delivery.provisionreportreview": visible_provision_reviews,
     "briefings.subscription": visible_subscriptions,

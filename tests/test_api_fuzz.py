@@ -25,6 +25,7 @@ import pytest
 import schemathesis
 import time_machine
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -46,6 +47,8 @@ from core.choices import Classification
 from delivery.models import Provision, ProvisionReport
 from missions import services as figures
 from missions.models import Area, Indicator, Mission, Observation
+from papers import services as paper_services
+from papers.models import Paper
 from tracker import services
 from tracker.choices import AskType, Direction, Rag
 from tracker.demo import demo_data_load
@@ -66,6 +69,7 @@ from tracker.models import (
 from tracker.periods import deal_period, previous_period
 
 from .conftest import People
+from .paper_files import PDF
 
 # A working day in the middle of a reporting period, so that "this period" is stable.
 TODAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
@@ -152,6 +156,18 @@ def _records(people: People) -> None:
             classification=classification,
             period=period,
         )
+    meeting = Meeting.objects.filter(body__deal=people.deal).order_by("pk").first()
+    for classification, title in [
+        (official, "Lanternbrook agenda"),
+        (sensitive, "Quillfeather briefing note"),
+    ]:
+        paper_services.paper_attach(
+            acting_user=people.admin,
+            upload=SimpleUploadedFile("paper.pdf", PDF),
+            title=title,
+            classification=classification,
+            meeting=meeting,
+        )
     for classification, title in [
         (official, "Lanternbrook delay"),
         (sensitive, "Thistlecombe leak"),
@@ -186,6 +202,7 @@ def _path_values(people: People) -> dict[str, list[Any]]:
         "decisions": newest(Decision),
         "negotiations": newest(NegotiationEntry),
         "meetings": newest(Meeting),
+        "papers": newest(Paper),
         "milestones": newest(Milestone),
         "propositions": newest(PropositionVersion),
         "missions": list(Mission.objects.values_list("number", flat=True)[:3]),
@@ -325,7 +342,14 @@ def _fuzz(
 
 
 @pytest.fixture
-def world(people: People, tmp_path: Path) -> dict[str, list[Any]]:
+def world(people: People, tmp_path: Path, settings: Any) -> dict[str, list[Any]]:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "papers": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "papers")},
+        },
+    }
     demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
     _records(people)
     shutil.copytree(ONS / "healthy-life-expectancy", tmp_path / "ons" / "healthy-life-expectancy")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -32,6 +33,7 @@ from delivery import services as delivery_services
 from delivery.choices import Confidence, DeliveryState, ProvisionKind
 from delivery.models import Provision
 from missions.models import Area, Indicator, Mission, Observation, Target
+from papers import services as paper_services
 from tracker import services
 from tracker.choices import AskType, Direction, Rag
 from tracker.demo import demo_data_load
@@ -51,6 +53,7 @@ from tracker.models import (
 from tracker.periods import reportable_past_periods
 
 from .conftest import People
+from .paper_files import PDF
 from .permissions_matrix import ADMIN_SITE, MATRIX, PERSONAS, SECOND_DEAL, Cell
 
 TODAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
@@ -61,6 +64,18 @@ METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 def frozen_today() -> Iterator[None]:
     with time_machine.travel(TODAY, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def papers_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """The papers attached below are kept in the test's own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "papers": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "papers")},
+        },
+    }
 
 
 def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
@@ -170,11 +185,35 @@ def _records(people: People) -> dict[str, Any]:
     # report, late.
     missed = reportable_past_periods(people.deal, TODAY.date())[0]
     StatusUpdate.objects.filter(workstream=transport, period_start=missed.start).delete()
+    official_proposal = proposal("Bus franchising powers", official)
+    sensitive_proposal = proposal("Fallback position", sensitive)
+    # An OFFICIAL meeting of our own for the papers, whatever the demo's are marked.
+    paper_meeting = services.meeting_create(
+        body=GovernanceBody.objects.filter(deal=people.deal).order_by("pk").first(),
+        acting_user=people.admin,
+        starts_at=TODAY + dt.timedelta(days=40, minutes=17),
+        classification=official,
+    )
+
+    def paper(classification: str = "", **record: Any) -> int:
+        return paper_services.paper_attach(
+            acting_user=people.admin,
+            upload=SimpleUploadedFile("paper.pdf", PDF),
+            title="A paper",
+            classification=classification,
+            **record,
+        ).pk
+
     return {
         "slug": "transport",
         "workstream": transport.pk,
-        "proposal": proposal("Bus franchising powers", official).pk,
-        "sensitive_proposal": proposal("Fallback position", sensitive).pk,
+        "proposal": official_proposal.pk,
+        "sensitive_proposal": sensitive_proposal.pk,
+        "paper_meeting": paper_meeting.pk,
+        "paper": paper(meeting=paper_meeting),
+        "sensitive_paper": paper(sensitive, meeting=paper_meeting),
+        "proposal_paper": paper(proposal=official_proposal),
+        "sensitive_proposal_paper": paper(proposal=sensitive_proposal),
         "update": update(official).pk,
         "risk": risk("Delay to the tram extension", official).pk,
         "sensitive_risk": risk("Negotiating red line", sensitive).pk,

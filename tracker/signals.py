@@ -60,6 +60,11 @@ workstream_sections = Signal()
 proposal_sections = Signal()
 
 
+# A meeting's page is being shown: the apps above add their sections (papers: the meeting's
+# papers). Arguments: user, meeting. As workstream_sections.
+meeting_sections = Signal()
+
+
 def collected(responses: list[tuple[Any, Any]]) -> list[Any]:
     """What the receivers of ``Signal.send`` returned, leaving out their Nones."""
     return [response for _, response in responses if response is not None]

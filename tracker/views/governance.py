@@ -30,7 +30,7 @@ from core.choices import Classification
 from core.errors import DomainError
 from core.models import Deal
 from core.views import deal_query, posted, refusals, show_refusal
-from tracker import calendar_feed, proposition_docx, selectors, services
+from tracker import calendar_feed, proposition_docx, selectors, services, signals
 from tracker.choices import MeetingStatus, ProposalStage, PropositionStatus
 from tracker.forms import governance as forms
 from tracker.models import (
@@ -164,6 +164,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         next_status_words=STEP_WORDS.get(next_status, "") if next_status else "",
         can_hold=next_status != MeetingStatus.HELD or started,
         MeetingStatus=MeetingStatus,
+        extra_sections=signals.collected(
+            signals.meeting_sections.send(sender=Meeting, user=request.user, meeting=meeting)
+        ),
     )
 
 
