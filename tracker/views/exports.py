@@ -18,6 +18,7 @@ from core.choices import Classification
 from core.models import Deal
 from core.views import deal_query
 from tracker import exports, selectors
+from tracker.selectors import asks as ask_selectors
 from tracker.selectors.dashboards import portfolio_overview
 
 
@@ -83,9 +84,11 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
     overview = portfolio_overview(request.user, deal, today=today)
     # The sections the apps above add (delivery's provisions), which tracker does not import.
     sections = exports.pack_sections(request.user, meeting, today)
+    ask_lines = ask_selectors.meeting_asks(request.user, meeting)
+    open_actions = ask_selectors.open_actions_up_to(request.user, meeting)
     sensitive = exports.pack_is_sensitive(
         request.user, deal, agenda, updates.values(), overview, sections
-    )
+    ) or ask_selectors.any_sensitive(ask_lines, open_actions)
     marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label
     context = {
         "deal": deal,
@@ -93,6 +96,8 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "agenda": agenda,
         "asks": exports.pack_asks(updates),
+        "ask_lines": ask_lines,
+        "open_actions": open_actions,
         "overview": overview,
         "sections": sections,
         "marking": marking,
