@@ -595,7 +595,7 @@ def test_the_pack_prints_on_a4_with_a_page_per_section_and_no_site_furniture(
     assert "break-before: page" in css
     assert ".app-no-print" in css and "display: none" in css
     assert 'a[href^="/"]::after' in css  # the tracker's own addresses are not printed
-    assert html.count('class="app-pack__section"') == 3
+    assert html.count('class="app-pack__section"') == 4
     # The download link and the printing instructions are not printed.
     assert re.search(r'<div class="app-no-print">\s*<div class="govuk-button-group">', html)
     assert "Print command" in html
