@@ -23,6 +23,7 @@ class DeliveryKind(models.TextChoices):
     UPDATE_DUE = "update-due", "Reminder: update due in two days"
     UPDATE_OVERDUE = "update-overdue", "Reminder: update overdue"
     SPONSOR_OVERDUE = "sponsor-overdue", "Sponsor's weekly list of overdue workstreams"
+    ACTION_OVERDUE = "action-overdue", "Reminder: a meeting's action is overdue"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -188,6 +188,14 @@ class Delivery(models.Model):
         related_name="+",
         help_text="The workstream a lead's reminder is about.",
     )
+    action = models.ForeignKey(
+        "tracker.Action",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The overdue action a reminder is about.",
+    )
     email = models.EmailField(help_text="The address the email was (or will be) sent to.")
     slot = models.DateTimeField(help_text="The time the email was due: the period it belongs to.")
     period_start = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,5 @@
-"""Reminders: a lead's update due in two days or overdue, a sponsor's weekly overdue list.
+"""Reminders: a lead's update due in two days or overdue, a sponsor's weekly overdue list, and
+a meeting's action past its due date (once, to its owner).
 A workstream's delivery reports on its provisions keep the same rhythm: a reminder names the
 update, the provisions without their report, or both.
 
@@ -28,8 +29,9 @@ from core.models import Membership
 from delivery.models import Provision
 from delivery.selectors import unreported_provisions
 from tracker.choices import WorkstreamStatus
-from tracker.models import Workstream
+from tracker.models import Action, Workstream
 from tracker.periods import Period, deal_period
+from tracker.selectors.asks import overdue_open_actions
 from tracker.selectors.reporting import ReportingState, reporting_state
 
 from .choices import DeliveryKind
@@ -44,6 +46,7 @@ TEMPLATES: dict[str, str] = {
     DeliveryKind.UPDATE_DUE: "reminder-due",
     DeliveryKind.UPDATE_OVERDUE: "reminder-overdue",
     DeliveryKind.SPONSOR_OVERDUE: "sponsor-overdue",
+    DeliveryKind.ACTION_OVERDUE: "action-overdue",
 }
 
 
@@ -78,7 +81,7 @@ def _holders(role: str) -> QuerySet[Membership]:
 def claim_reminders(now: dt.datetime | None = None) -> list[int]:
     """Write the reminders now due that were not written before; return their ids.
 
-    Six queries whatever the number of workstreams and people, and one insert.
+    Eight queries whatever the number of workstreams, actions and people, and one insert.
     """
     now = now or timezone.now()
     local = now.astimezone(UK)
@@ -93,6 +96,7 @@ def claim_reminders(now: dt.datetime | None = None) -> list[int]:
     due = unreported_provisions({pk: s.period.start for pk, s in states.items()})
     wanted = list(_lead_reminders(workstreams, states, today, late, due))
     wanted += _sponsor_reminders(states, today, late)
+    wanted += _action_reminders(today)
     return _create(wanted)
 
 
@@ -159,6 +163,49 @@ def _sponsor_reminders(
     ]
 
 
+def _action_owners(actions: list[Action]) -> dict[int, list[User]]:
+    """Whom each action's reminder goes to, by action id (one query): its owner, or for an
+    organisation the active people of that organisation with a role in the action's deal."""
+    wanted_orgs = {(a.meeting.body.deal_id, a.owner_organisation_id) for a in actions}
+    by_org: dict[tuple[int, int], dict[int, User]] = defaultdict(dict)
+    if any(org for _, org in wanted_orgs):
+        memberships = Membership.objects.filter(
+            deal_id__in={deal for deal, org in wanted_orgs if org},
+            user__organisation_id__in={org for _, org in wanted_orgs if org},
+            user__is_active=True,
+        ).select_related("user")
+        for m in memberships:
+            by_org[(m.deal_id, m.user.organisation_id)][m.user_id] = m.user  # type: ignore[index]
+    owners: dict[int, list[User]] = {}
+    for action in actions:
+        if action.owner_user is not None:
+            owners[action.pk] = [action.owner_user] if action.owner_user.is_active else []
+        else:
+            key = (action.meeting.body.deal_id, action.owner_organisation_id or 0)
+            owners[action.pk] = list(by_org.get(key, {}).values())
+    return owners
+
+
+def _action_reminders(today: dt.date) -> list[Delivery]:
+    """One reminder to each owner of each open action past its due date; the key names the
+    action and the person, so each is written once however often the tick runs (two queries)."""
+    actions = list(overdue_open_actions(today))
+    owners = _action_owners(actions)
+    return [
+        Delivery(
+            kind=DeliveryKind.ACTION_OVERDUE,
+            key=f"{DeliveryKind.ACTION_OVERDUE}:{action.pk}:{user.pk}",
+            recipient=user,
+            action=action,
+            email=user.email,
+            slot=_at(action.due_on + dt.timedelta(days=1)),
+        )
+        for action in actions
+        for user in owners[action.pk]
+        if policy.can_see_record(user, action.meeting.body.deal_id, action.classification)
+    ]
+
+
 def _create(wanted: list[Delivery]) -> list[int]:
     if not wanted:
         return []
@@ -189,6 +236,8 @@ def reminder_message(delivery: Delivery, now: dt.datetime) -> EmailMessage | Non
         return None
     if delivery.kind == DeliveryKind.SPONSOR_OVERDUE:
         return _sponsor_message(delivery, recipient, now)
+    if delivery.kind == DeliveryKind.ACTION_OVERDUE:
+        return _action_message(delivery, recipient, now)
     return _lead_message(delivery, recipient, now)
 
 
@@ -217,6 +266,27 @@ def _lead_message(delivery: Delivery, lead: User, now: dt.datetime) -> EmailMess
         "update_url": _update_url(ws, period, now),
         "report_url": absolute(reverse("provision-report-new", args=[ws.slug])),
         "my_workstreams_url": absolute(reverse("my-workstreams")),
+    }
+    return build_message(TEMPLATES[delivery.kind], context, to=delivery.email)
+
+
+def _action_message(delivery: Delivery, recipient: User, now: dt.datetime) -> EmailMessage | None:
+    """An overdue action's reminder, unless it was closed meanwhile or the person no longer
+    owns it (or may no longer see it)."""
+    action = (
+        overdue_open_actions(now.astimezone(UK).date()).filter(pk=delivery.action_id or 0).first()
+    )
+    if action is None:
+        return None
+    if recipient not in _action_owners([action]).get(action.pk, []):
+        return None
+    if not policy.can_see_record(recipient, action.meeting.body.deal_id, action.classification):
+        return None
+    context = {
+        "recipient": recipient,
+        "action": action,
+        "organisation": action.owner_organisation,
+        "meeting_url": absolute(reverse("meeting-detail", args=[action.meeting_id])),
     }
     return build_message(TEMPLATES[delivery.kind], context, to=delivery.email)
 

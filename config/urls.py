@@ -7,6 +7,7 @@ from briefings import api as briefings_api
 from delivery import api as delivery_api
 from missions import api as missions_api
 from papers import api as papers_api
+from tracker.api import asks as asks_api
 from tracker.api import deals as deals_api
 from tracker.api import governance as governance_api
 from tracker.api import proposals as proposals_api
@@ -31,6 +32,8 @@ router.register("negotiations", proposals_api.NegotiationEntryViewSet, basename=
 router.register("meetings", governance_api.MeetingViewSet, basename="meeting")
 router.register("milestones", governance_api.MilestoneViewSet, basename="milestone")
 router.register("propositions", governance_api.PropositionVersionViewSet, basename="proposition")
+router.register("ask-responses", asks_api.AskResponseViewSet, basename="ask-response")
+router.register("actions", asks_api.ActionViewSet, basename="action")
 router.register("missions", missions_api.MissionViewSet, basename="mission")
 router.register("indicators", missions_api.IndicatorViewSet, basename="indicator")
 router.register("areas", missions_api.AreaViewSet, basename="area")

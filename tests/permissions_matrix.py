@@ -134,6 +134,13 @@ paper-download              GET    /papers/{sensitive_proposal_paper}/download/ 
 paper-remove                GET    /papers/{paper}/remove/                                  login 404   403   403   403   403   403   200   404     404     404
 paper-remove                GET    /papers/{sensitive_paper}/remove/                        login 404   404   403   403   403   403   200   404     404     404
 paper-remove                POST   /papers/{proposal_paper}/remove/                         login 404   403   403   403   302   403   302   404     404     404
+ask-answer                  GET    /meetings/{dsg_meeting}/asks/{ask_update}/answer/        login 404   403   403   403   403   403   200   404     404     404
+ask-answer                  POST   /meetings/{dsg_meeting}/asks/{ask_update}/answer/        login 404   403   403   403   403   403   200   404     404     404
+action-create               GET    /meetings/{meeting}/actions/new/                         login 404   403   403   403   403   403   200   404     404     404
+action-create               POST   /meetings/{meeting}/actions/new/                         login 404   403   403   403   403   403   200   404     404     404
+action-log                  GET    /actions/                                                login 404   200   200   200   200   200   200   200     200     200
+action-close                GET    /actions/{action}/close/                                 login 404   403   403   403   403   403   200   404     404     404
+action-close                POST   /actions/{action}/close/                                 login 404   403   403   403   403   403   200   404     404     404
 governance-chain            GET    /governance/                                             login 404   200   200   200   200   200   200   200     200     200
 timeline                    GET    /timeline/                                               login 404   200   200   200   200   200   200   200     200     200
 milestone-edit              GET    /milestones/{milestone}/edit/                            login 404   403   403   403   403   403   200   404     404     404
@@ -258,6 +265,13 @@ api:paper-detail            GET    /api/v1/papers/{sensitive_paper}/            
 api:paper-detail            DELETE /api/v1/papers/{paper}/                                  401   405   405   405   405   405   405   405   405     405     405
 api:paper-file              GET    /api/v1/papers/{paper}/file/                             401   404   200   200   200   200   200   200   404     404     404
 api:paper-file              GET    /api/v1/papers/{sensitive_paper}/file/                   401   404   404   200   200   200   200   200   404     404     404
+api:ask-response-list       GET    /api/v1/ask-responses/                                   401   200   200   200   200   200   200   200   200     200     200
+api:ask-response-list       POST   /api/v1/ask-responses/                                   401   400   400   400   400   400   400   400   400     400     400
+api:ask-response-detail     GET    /api/v1/ask-responses/{ask_response}/                    401   404   200   200   200   200   200   200   404     404     404
+api:action-list             GET    /api/v1/actions/                                         401   200   200   200   200   200   200   200   200     200     200
+api:action-list             POST   /api/v1/actions/                                         401   400   400   400   400   400   400   400   400     400     400
+api:action-detail           GET    /api/v1/actions/{action}/                                401   404   200   200   200   200   200   200   404     404     404
+api:action-close            POST   /api/v1/actions/{action}/close/                          401   404   403   403   403   403   403   400   404     404     404
 api:milestone-list          GET    /api/v1/milestones/                                      401   200   200   200   200   200   200   200   200     200     200
 api:milestone-detail        GET    /api/v1/milestones/{milestone}/                          401   404   200   200   200   200   200   200   404     404     404
 api:milestone-detail        PATCH  /api/v1/milestones/{milestone}/                          401   404   403   403   403   403   403   200   404     404     404

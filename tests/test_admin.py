@@ -31,6 +31,7 @@ from missions.models import (
     Target,
 )
 from tracker.choices import (
+    AskOutcome,
     AskType,
     BodyKind,
     DecisionOutcome,
@@ -40,7 +41,9 @@ from tracker.choices import (
 )
 from tracker.choices import Direction as UpdateDirection
 from tracker.models import (
+    Action,
     AgendaItem,
+    AskResponse,
     BodyMember,
     Decision,
     EngagementEntry,
@@ -240,7 +243,36 @@ def one_of_each(superuser: User, deal: Deal, theme: Theme) -> dict[str, Model]:
     engagement = EngagementEntry.objects.create(
         workstream=workstream, organisation=organisation, frequency="monthly"
     )
+    asking = StatusUpdate.objects.create(
+        workstream=workstream,
+        period_start=dt.date(2025, 6, 16),
+        period_end=dt.date(2025, 6, 27),
+        rag=Rag.AMBER,
+        direction=UpdateDirection.IMPROVING,
+        summary="Waiting on officials.",
+        asks_of_dsg="Escalate the bus ask.",
+        author=superuser,
+    )
+    answer = AskResponse.objects.create(
+        status_update=asking,
+        workstream=workstream,
+        asked=asking.asks_of_dsg,
+        meeting=meeting,
+        agenda_item=agenda_item,
+        outcome=AskOutcome.AGREED,
+        response="Agreed.",
+        recorded_by=superuser,
+    )
+    action = Action.objects.create(
+        meeting=meeting,
+        agenda_item=agenda_item,
+        description="Write to the department.",
+        owner_organisation=organisation,
+        due_on=dt.date(2025, 6, 20),
+    )
     rows: list[Model] = [
+        answer,
+        action,
         review,
         risk,
         engagement,

@@ -53,6 +53,8 @@ from tracker import services
 from tracker.choices import AskType, Direction, Rag
 from tracker.demo import demo_data_load
 from tracker.models import (
+    Action,
+    AskResponse,
     Decision,
     EngagementEntry,
     GovernanceBody,
@@ -205,6 +207,8 @@ def _path_values(people: People) -> dict[str, list[Any]]:
         "papers": newest(Paper),
         "milestones": newest(Milestone),
         "propositions": newest(PropositionVersion),
+        "ask-responses": newest(AskResponse),
+        "actions": newest(Action),
         "missions": list(Mission.objects.values_list("number", flat=True)[:3]),
         # Two of the demo's, and one imported from ONS's files with the Statement's own gap
         # measure, so that every field of the measures is checked against the schema.

@@ -115,11 +115,11 @@ def test_writing_reminders_costs_the_same_few_queries_for_every_workstream(
     people, period, django_assert_max_num_queries
 ):
     now = at(period.due_on + dt.timedelta(days=1))
-    # Workstreams, the provisions late and due, leads, sponsors, the keys already written, and
-    # the insert in a savepoint.
-    with django_assert_max_num_queries(9):
+    # Workstreams, the provisions late and due, leads, sponsors, the overdue actions, the keys
+    # already written, and the insert in a savepoint.
+    with django_assert_max_num_queries(10):
         assert reminders.claim_reminders(now)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert reminders.claim_reminders(now) == []
 
 

@@ -596,8 +596,9 @@ def test_the_pack_prints_on_a4_with_a_page_per_section_and_no_site_furniture(
     assert "break-before: page" in css
     assert ".app-no-print" in css and "display: none" in css
     assert 'a[href^="/"]::after' in css  # the tracker's own addresses are not printed
-    # The overview, the last meeting, the agenda, its proposals, the asks and the risks.
-    assert html.count('class="app-pack__section"') == 6
+    # The overview, the last meeting, the agenda, its proposals, the asks with their answers,
+    # the open actions and the risks.
+    assert html.count('class="app-pack__section"') == 7
     # The download link and the printing instructions are not printed.
     assert re.search(r'<div class="app-no-print">\s*<div class="govuk-button-group">', html)
     assert "Print command" in html

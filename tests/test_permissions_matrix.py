@@ -35,10 +35,12 @@ from delivery.models import Provision
 from missions.models import Area, Indicator, Mission, Observation, Target
 from papers import services as paper_services
 from tracker import services
-from tracker.choices import AskType, Direction, Rag
+from tracker.choices import AskType, BodyKind, Direction, Rag
 from tracker.demo import demo_data_load
 from tracker.models import (
+    Action,
     AgendaItem,
+    AskResponse,
     Decision,
     EngagementEntry,
     GovernanceBody,
@@ -51,6 +53,7 @@ from tracker.models import (
     Workstream,
 )
 from tracker.periods import reportable_past_periods
+from tracker.selectors.governance import next_meeting
 
 from .conftest import People
 from .paper_files import PDF
@@ -204,7 +207,25 @@ def _records(people: People) -> dict[str, Any]:
             **record,
         ).pk
 
+    # An ask of the DSG on its next agenda, for recording its answer; an answer and an action
+    # of the demo's, OFFICIAL, for reading them.
+    asking = services.status_update_submit(
+        workstream=Workstream.objects.get(deal=people.deal, slug="skills"),
+        acting_user=people.admin,
+        rag=Rag.AMBER,
+        direction=Direction.STABLE,
+        summary="Slipping.",
+        asks_of_dsg="Agree the adult skills ask before the bilateral.",
+    )
+    dsg = GovernanceBody.objects.get(deal=people.deal, kind=BodyKind.STRATEGY_GROUP)
     return {
+        "dsg_meeting": next_meeting(dsg).pk,
+        "ask_update": asking.pk,
+        "action": Action.objects.filter(classification=official).order_by("pk").first().pk,
+        "ask_response": AskResponse.objects.filter(classification=official)
+        .order_by("pk")
+        .first()
+        .pk,
         "slug": "transport",
         "workstream": transport.pk,
         "proposal": official_proposal.pk,

@@ -46,9 +46,11 @@ from core.choices import WORKSTREAM_ROLES, Role
 from core.models import Deal, Membership
 
 from . import services
-from .choices import MilestoneStatus, WorkstreamStatus
+from .choices import ActionStatus, MilestoneStatus, WorkstreamStatus
 from .models import (
+    Action,
     AgendaItem,
+    AskResponse,
     BodyMember,
     Decision,
     EngagementEntry,
@@ -696,6 +698,114 @@ class AgendaItemAdmin(ServiceWrites, ScopedModelAdmin):
         with self.service():
             for item in queryset.select_related("meeting__body"):
                 services.agenda_item_remove(item=item, acting_user=acting(request))
+
+
+class AskResponseForm(forms.ModelForm):
+    """The update whose ask is answered, the meeting and the answer: the service takes the rest
+    (the ask's words, its marking, who recorded it and when) from them."""
+
+    class Meta:
+        model = AskResponse
+        fields = ("status_update", "meeting", "agenda_item", "outcome", "response")
+
+
+@admin.register(AskResponse)
+class AskResponseAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """The DSG's answers to the asks, recorded through the service (one per ask, at a meeting
+    of the strategy group that has started and is not closed); never changed or deleted here."""
+
+    form = AskResponseForm
+    list_display = ("workstream", "outcome", "meeting", "recorded_by", "recorded_at")
+    list_filter = ("workstream__deal", "outcome", "classification")
+    list_select_related = ("workstream", "meeting__body", "recorded_by")
+    search_fields = ("asked", "response", "workstream__name")
+    ordering = ("-recorded_at",)
+    autocomplete_fields = ("meeting", "agenda_item")
+    raw_id_fields = ("status_update",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("workstream", "asked", "classification", "recorded_by", "recorded_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: AskResponse, form, change: bool) -> None:
+        data = form.cleaned_data
+        with self.service():
+            saved = services.ask_answer(
+                status_update=data["status_update"],
+                meeting=data["meeting"],
+                agenda_item=data.get("agenda_item"),
+                outcome=data["outcome"],
+                response=data["response"],
+                acting_user=acting(request),
+            )
+        became(obj, saved)
+
+
+ACTION_FIELDS = (
+    "meeting",
+    "agenda_item",
+    "description",
+    "owner_user",
+    "owner_organisation",
+    "due_on",
+    "classification",
+)
+
+
+@admin.register(Action)
+class ActionAdmin(ServiceWrites, ScopedHistoryAdmin):
+    """A meeting's actions: recorded and closed through the services, which check the owner
+    (a person with a role in the deal, or an organisation) and record who closed it, when."""
+
+    actions = ("mark_done", "mark_dropped")
+    list_display = ("__str__", "meeting", "owner", "due_on", "status")
+    list_filter = ("meeting__body__deal", "meeting__body", "status", "classification")
+    list_select_related = ("meeting__body", "owner_user", "owner_organisation")
+    search_fields = ("description",)
+    ordering = ("due_on",)
+    autocomplete_fields = ("meeting", "agenda_item", "owner_user")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ACTION_FIELDS
+        return (*ACTION_FIELDS, "status", "closed_at", "closed_by", "closing_note")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the log keeps it: close it as dropped
+
+    def _close(self, request: HttpRequest, queryset: QuerySet[Action], status: str) -> None:
+        closed = 0
+        with self.service():
+            for action in queryset.select_related("meeting__body"):
+                if action.status == ActionStatus.OPEN:
+                    services.action_close(action=action, acting_user=acting(request), status=status)
+                    closed += 1
+        self.message_user(request, f"{closed} action{pluralize(closed)} closed.")
+
+    @admin.action(description="Mark the selected actions done")
+    def mark_done(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        self._close(request, queryset, ActionStatus.DONE)
+
+    @admin.action(description="Mark the selected actions dropped")
+    def mark_dropped(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        self._close(request, queryset, ActionStatus.DROPPED)
+
+    def save_model(self, request, obj: Action, form, change: bool) -> None:
+        with self.service():
+            saved = services.action_create(
+                acting_user=acting(request), **given(form, ACTION_FIELDS)
+            )
+        became(obj, saved)
 
 
 @admin.register(Milestone)

@@ -126,3 +126,17 @@ class EngagementFrequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
     QUARTERLY = "quarterly", "Quarterly"
     AS_NEEDED = "as-needed", "As needed"
+
+
+class AskOutcome(models.TextChoices):
+    """The Devolution Strategy Group's answer to a workstream's ask of it."""
+
+    AGREED = "agreed", "Agreed"
+    DECLINED = "declined", "Declined"
+    NOTED = "noted", "Noted"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"

@@ -61,6 +61,8 @@ from . import deal_file, signals
 from .choices import (
     CLOSED_STAGES,
     ENDORSED_STAGES,
+    ActionStatus,
+    AskOutcome,
     AskType,
     BodyKind,
     DecisionOutcome,
@@ -78,7 +80,9 @@ from .choices import (
     WorkstreamStatus,
 )
 from .models import (
+    Action,
     AgendaItem,
+    AskResponse,
     Decision,
     EngagementEntry,
     GovernanceBody,
@@ -454,6 +458,8 @@ RISKS = (
     "Local authority partners have not all agreed the approach.",
     "",
 )
+# How many of the current asks the DSG has answered in the demo.
+DEMO_ANSWERS = 3
 ASKS_OF_DSG = (
     "Agree to escalate the core ask to the High Level Negotiating Team.",
     "Nominate a chief executive to join the next bilateral with government.",
@@ -814,6 +820,8 @@ AUDITED: tuple[type[models.Model], ...] = (
     Proposal,
     NegotiationEntry,
     Meeting,
+    AskResponse,
+    Action,
 )
 
 
@@ -851,6 +859,9 @@ def demo_data_delete() -> int:
         NegotiationEntry,
         Risk,
         EngagementEntry,
+        # An answer and an action protect their meeting.
+        AskResponse,
+        Action,
         Meeting,
         StatusUpdate,
         Observation,
@@ -1107,6 +1118,8 @@ class _Builder:
         self._engagement()
         self._proposals()
         self._meeting_history()
+        self._ask_answers()
+        self._actions()
         self._agendas()
         self._observations()
         return self.summary
@@ -2178,6 +2191,96 @@ class _Builder:
             self.summary.created["approved Proposition"] += 1
         else:
             version.delete()
+
+    # The DSG's answers and the meetings' actions
+
+    def _dsg_meetings_past(self) -> list[Meeting]:
+        dsg = next((b for b in self.chain if b.kind == BodyKind.STRATEGY_GROUP), None)
+        if dsg is None:
+            return []
+        return [m for m in self.meetings.get(dsg.pk, []) if m.status != MeetingStatus.PLANNED]
+
+    def _ask_answers(self) -> None:
+        """The DSG answered a few of the asks in the workstreams' newest updates at its last
+        meeting (agreed, declined, noted), so those asks are off its list and the leads see the
+        answers; the other asks still await it."""
+        held = self._dsg_meetings_past()
+        if not held:
+            return
+        meeting = held[-1]
+        newest: dict[int, StatusUpdate] = {}
+        for update in StatusUpdate.objects.filter(
+            workstream__deal=self.deal, is_demo=True, created_at__lte=meeting.starts_at
+        ).order_by("workstream_id", "-period_start", "-version"):
+            newest.setdefault(update.workstream_id, update)
+        asking = [u for u in newest.values() if u.asks_of_dsg][:DEMO_ANSWERS]
+        words = {
+            AskOutcome.AGREED: "Agreed: the Core Team takes it to the next bilateral (demo).",
+            AskOutcome.DECLINED: "Declined for now: not a priority for the Proposition (demo).",
+            AskOutcome.NOTED: "Noted: the DSG will come back to it next cycle (demo).",
+        }
+        outcomes = list(words)
+        answers = [
+            AskResponse(
+                status_update=update,
+                workstream_id=update.workstream_id,
+                asked=update.asks_of_dsg,
+                meeting=meeting,
+                outcome=outcomes[i % len(outcomes)],
+                response=words[outcomes[i % len(outcomes)]],
+                classification=update.classification,
+                recorded_by=self.admin,
+                is_demo=True,
+            )
+            for i, update in enumerate(asking)
+        ]
+        AskResponse.objects.bulk_create(answers)
+        self.summary.created["answers to asks"] += len(answers)
+
+    def _actions(self) -> None:
+        """Actions from the DSG's recent meetings: one done, one open and due ahead, one open
+        and overdue (owned by an organisation), so the log, the next agenda, the pack and the
+        reminders all have something to show."""
+        held = self._dsg_meetings_past()
+        if not held or self.admin is None:
+            return
+        last, earlier = held[-1], held[-2] if len(held) > 1 else held[-1]
+        owner = next(iter(self.lead_of.values()), self.admin)
+        organisation = next(iter(self.organisations.values()), None)
+        closed_at = min(self.now, last.starts_at)
+        actions = [
+            Action(
+                meeting=earlier,
+                description="Circulate the draft engagement plan to the thematic boards (demo).",
+                owner_user=self.admin,
+                due_on=self.today - timedelta(days=14),
+                status=ActionStatus.DONE,
+                closed_at=closed_at,
+                closed_by=self.admin,
+                closing_note="Circulated (demo).",
+                created_by=self.admin,
+                is_demo=True,
+            ),
+            Action(
+                meeting=earlier,
+                description="Send the Core Team the evidence base for the housing ask (demo).",
+                owner_user=None if organisation else owner,
+                owner_organisation=organisation,
+                due_on=self.today - timedelta(days=3),
+                created_by=self.admin,
+                is_demo=True,
+            ),
+            Action(
+                meeting=last,
+                description="Brief the portfolio leads on the asks the DSG agreed (demo).",
+                owner_user=owner,
+                due_on=self.today + timedelta(days=14),
+                created_by=self.admin,
+                is_demo=True,
+            ),
+        ]
+        Action.objects.bulk_create(actions)
+        self.summary.created["actions"] += len(actions)
 
     def _agendas(self) -> None:
         """The next planned meeting of each body lists what awaits it, as the services keep it."""

@@ -18,6 +18,8 @@ from core.querysets import DealScopedQuerySet
 from . import constants
 from .choices import (
     ENDORSED_STAGES,
+    ActionStatus,
+    AskOutcome,
     AskType,
     BodyKind,
     DecisionOutcome,
@@ -1058,3 +1060,158 @@ class EngagementEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workstream}: {self.organisation}"
+
+
+class AskResponse(models.Model):
+    """The Devolution Strategy Group's answer to a workstream's ask of it, recorded at a meeting.
+
+    An ask is the ``asks_of_dsg`` of the status update that carried it when it was answered
+    (one answer per update, a database constraint). Updates carry the ask over from one period
+    to the next word for word, so a later update asking the same words is the same ask, already
+    answered; one that asks something new (other words) is a new ask, back on the DSG's list.
+    ``asked`` keeps the words answered, for that comparison and for the history."""
+
+    status_update = models.OneToOneField(
+        StatusUpdate, on_delete=models.CASCADE, related_name="ask_response"
+    )
+    workstream = models.ForeignKey(
+        Workstream, on_delete=models.CASCADE, related_name="ask_responses"
+    )
+    asked = models.TextField(help_text="The ask's words, as the update put them.")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="ask_responses")
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="ask_responses"
+    )
+    outcome = models.CharField(max_length=16, choices=AskOutcome.choices)
+    response = models.TextField(help_text="The DSG's answer in words.")
+    classification = models.CharField(
+        max_length=24,
+        choices=Classification.choices,
+        default=Classification.OFFICIAL,
+        help_text="The ask's update's marking: the answer is read with the ask.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    is_demo = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    objects = DealScopedQuerySet.as_manager()
+    deal_path: ClassVar[str] = "workstream__deal"
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["workstream", "asked"], name="ask_response_words_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=AskOutcome.values), name="ask_response_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(response=""),
+                name="ask_response_has_words",
+                violation_error_message="Say what the DSG answered.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(asked=""),
+                name="ask_response_has_ask",
+                violation_error_message="Only an update that asks something can be answered.",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="ask_response_classification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workstream}: {self.get_outcome_display()}"
+
+
+class Action(models.Model):
+    """An action a meeting agreed: who owns it (a person or an organisation, exactly one), by
+    when, and whether it is open, done or dropped. Open ones go onto the body's next agenda and
+    into its briefing pack; an overdue one reminds its owner once."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    description = models.TextField()
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions_owned",
+        verbose_name="owner (a person)",
+    )
+    owner_organisation = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions_owned",
+        verbose_name="owner (an organisation)",
+    )
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    classification = models.CharField(
+        max_length=24, choices=Classification.choices, default=Classification.OFFICIAL
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closing_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_demo = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    objects = DealScopedQuerySet.as_manager()
+    deal_path: ClassVar[str] = "meeting__body__deal"
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"], name="action_status_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=False, owner_organisation__isnull=True)
+                | Q(owner_user__isnull=True, owner_organisation__isnull=False),
+                name="action_one_owner",
+                violation_error_message="An action is owned by a person or by an organisation: "
+                "choose one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ActionStatus.OPEN, closed_at__isnull=True)
+                | (~Q(status=ActionStatus.OPEN) & Q(closed_at__isnull=False)),
+                name="action_closed_has_time",
+                violation_error_message="A done or dropped action says when it was closed, and "
+                "an open one has not been.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""),
+                name="action_has_description",
+                violation_error_message="Say what the action is.",
+            ),
+            models.CheckConstraint(
+                condition=Q(classification__in=Classification.values),
+                name="action_classification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def owner(self) -> object:
+        return self.owner_user or self.owner_organisation

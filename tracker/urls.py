@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    actions,
     dashboards,
     exports,
     governance,
@@ -20,6 +21,7 @@ urlpatterns = [
     *records.urlpatterns,
     *proposals.urlpatterns,
     *governance.urlpatterns,
+    *actions.urlpatterns,
     *links.urlpatterns,
     *dashboards.urlpatterns,
     *pipeline.urlpatterns,

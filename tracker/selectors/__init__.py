@@ -8,6 +8,7 @@ modules mirror ``tracker.services``, one per concern:
 - ``proposals``: lists of proposals and a proposal's page, the principles, its journey up the
   governance chain, decisions and the log of talks with government.
 - ``governance``: the governance bodies, meetings and agendas, milestones, the Proposition.
+- ``asks``: the DSG's answers to the asks and the meetings' action log.
 - ``history``: who changed a record, when, and what.
 - ``links``: which workstreams and proposals claim to move a mission, metric or indicator.
 - ``dashboards`` and ``pipeline``: the read-only pages (the portfolio overview; the pipeline,
@@ -18,12 +19,13 @@ Services may read through these; these never call a service. The few reads that 
 page makes are named here too.
 """
 
-from . import base, governance, history, proposals, reporting
+from . import asks, base, governance, history, proposals, reporting
 from .base import deal_for, deals_for
 from .proposals import proposals_for
 from .reporting import status_updates_for, workstream_for_page, workstreams_for
 
 __all__ = [
+    "asks",
     "base",
     "deal_for",
     "deals_for",

@@ -40,6 +40,7 @@ from ..models import (
     Workstream,
 )
 from ..periods import last_due_period
+from .asks import answered as ask_answered
 from .governance import bodies_for, chain_of, milestones_for, upcoming_meetings
 from .links import mission_links
 from .proposals import principles_of, proposal_list, proposals_for, with_unanswered_principles
@@ -421,8 +422,9 @@ class Ask:
 
 
 def asks_of_dsg(user: AnyUser, deal: Deal, today: dt.date | None = None) -> list[Ask]:
-    """The asks in the newest update (that the person may see) of each active workstream, where
-    that update is for the last period due or a later one, and the open risks escalated to the
+    """The asks the DSG has not answered in the newest update (that the person may see) of each
+    active workstream, where that update is for the last period due or a later one, and the open
+    risks escalated to the
     DSG, newest first (2 queries)."""
     today = today or timezone.localdate()
     updates = status_updates_for(user)
@@ -440,6 +442,7 @@ def asks_of_dsg(user: AnyUser, deal: Deal, today: dt.date | None = None) -> list
         .annotate(newest_id=Subquery(newest))
         .filter(pk=F("newest_id"))
         .exclude(asks_of_dsg="")
+        .exclude(ask_answered())
         .select_related("workstream")
     )
     risks = (

@@ -9,6 +9,7 @@ what. Views, the API, the admin and tasks call these; none of them save domain m
 - ``proposals``: drafting (and deleting a mistaken draft), the principles checklist, the
   governance chain, submission to government, negotiation and outcomes.
 - ``governance``: meetings and agendas, the Proposition, milestones.
+- ``asks``: the DSG's answers to the workstreams' asks, and the meetings' actions.
 - ``links``: the missions, metrics and indicators a workstream moves.
 
 What they read is in ``tracker.selectors``, whose modules have the same names: a service
@@ -18,6 +19,7 @@ never through another service, and no selector calls a service.
 
 from core.errors import StaleEdit
 
+from .asks import action_close, action_create, ask_answer
 from .base import TrackerError
 from .governance import (
     agenda_item_add,
@@ -75,10 +77,13 @@ __all__ = [
     "WORKSTREAM_FIELDS",
     "StaleEdit",
     "TrackerError",
+    "action_close",
+    "action_create",
     "agenda_item_add",
     "agenda_item_remove",
     "agenda_sync",
     "agenda_sync_asks",
+    "ask_answer",
     "decision_record",
     "engagement_entry_create",
     "engagement_entry_update",

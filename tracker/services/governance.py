@@ -43,6 +43,7 @@ from ..models import (
     PropositionVersion,
     StatusUpdate,
 )
+from ..selectors.asks import answered_elsewhere
 from ..selectors.governance import chain_of, next_meeting, proposition_proposals
 from .base import TrackerError, _save
 
@@ -169,8 +170,9 @@ def meeting_advance(*, meeting: Meeting, acting_user: User, status: str) -> Meet
 # --- Agendas ----------------------------------------------------------------------------------
 
 
-def _current_asks(body: GovernanceBody) -> list[StatusUpdate]:
-    """The workstreams' current updates that ask something of the body (a strategy group)."""
+def _current_asks(body: GovernanceBody, meeting: Meeting) -> list[StatusUpdate]:
+    """The workstreams' current updates that ask something of the body (a strategy group) and
+    that it has not answered, or answered at this meeting (where the ask stays)."""
     if body.kind != BodyKind.STRATEGY_GROUP:
         return []
     newest = (
@@ -185,6 +187,7 @@ def _current_asks(body: GovernanceBody) -> list[StatusUpdate]:
             pk=Subquery(newest),
         )
         .exclude(asks_of_dsg="")
+        .exclude(answered_elsewhere(meeting))
         .select_related("workstream")
         .order_by("workstream__position")
     )
@@ -209,7 +212,7 @@ def agenda_sync(body: GovernanceBody) -> Meeting | None:
         .select_related("workstream")
         .order_by("workstream__position", "title")
     )
-    asks = _current_asks(body)
+    asks = _current_asks(body, meeting)
     items = list(meeting.agenda_items.filter(generated=True))
     keep_proposals = {p.pk for p in awaiting}
     keep_asks = {u.workstream_id: u for u in asks}

@@ -20,6 +20,7 @@ from core.choices import Classification
 from core.models import Deal
 from core.views import deal_query
 from tracker import exports, selectors
+from tracker.selectors import asks as ask_selectors
 from tracker.selectors.dashboards import portfolio_overview
 
 
@@ -97,6 +98,8 @@ def _pack_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     risks = exports.pack_risks(user, deal)
     # The sections the apps above add (delivery's provisions), which tracker does not import.
     sections = exports.pack_sections(user, meeting, today)
+    ask_lines = ask_selectors.meeting_asks(user, meeting)
+    open_actions = ask_selectors.open_actions_up_to(user, meeting)
     sensitive = exports.pack_is_sensitive(
         user,
         deal,
@@ -104,7 +107,7 @@ def _pack_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         updates.values(),
         overview,
         [last_meeting, proposals, risks, *sections],
-    )
+    ) or ask_selectors.any_sensitive(ask_lines, open_actions)
     marking = (Classification.OFFICIAL_SENSITIVE if sensitive else Classification.OFFICIAL).label
     return {
         "deal": deal,
@@ -112,6 +115,8 @@ def _pack_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "meeting": meeting,
         "agenda": agenda,
         "asks": exports.pack_asks(updates),
+        "ask_lines": ask_lines,
+        "open_actions": open_actions,
         "overview": overview,
         "last_meeting": last_meeting,
         "proposals": proposals,

@@ -41,6 +41,7 @@ from tracker.models import (
     Milestone,
     PropositionVersion,
 )
+from tracker.selectors import asks as ask_selectors
 from tracker.selectors.reporting import deal_people
 from tracker.services.governance import MEETING_STEPS
 
@@ -167,6 +168,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         extra_sections=signals.collected(
             signals.meeting_sections.send(sender=Meeting, user=request.user, meeting=meeting)
         ),
+        may_record=may_decide,
+        ask_lines=ask_selectors.meeting_asks(request.user, meeting),
+        actions=ask_selectors.meeting_actions(request.user, meeting),
+        open_actions=ask_selectors.open_actions_before(request.user, meeting),
+        today=timezone.localdate(),
     )
 
 

@@ -219,6 +219,9 @@ def update_new(request: HttpRequest, slug: str) -> HttpResponse:
             "current": current,
             "previous": previous,
             "previous_label": _period_label(workstream, previous) if previous else "",
+            # The DSG's answer to the ask the form carries over (or the revised version's), so
+            # the lead can change the ask or leave it answered.
+            "ask_answer": selectors.asks.answer_to(request.user, current or previous),
             "changes": changes,
             "steps": steps,
             "is_active": workstream.status == WorkstreamStatus.ACTIVE,
@@ -615,14 +618,25 @@ def _newest_per_period(updates: list[StatusUpdate]) -> list[StatusUpdate]:
     return newest[::-1]
 
 
+def _answer_among(answers: list[Any], update: StatusUpdate | None) -> Any:
+    """The answer to the update's ask among the workstream's answers: one given to its words."""
+    if update is None or not update.asks_of_dsg.strip():
+        return None
+    return next((a for a in answers if a.asked == update.asks_of_dsg), None)
+
+
 def workstream_context(request: HttpRequest, workstream: Workstream) -> dict[str, Any]:
     """What this module adds to the workstream page (its template is
     tracker/updates/_workstream_section.html)."""
     user = request.user
     recent = _recent_updates(user, workstream)
     chart_updates = _newest_per_period(recent)
+    answers = selectors.asks.workstream_answers(user, workstream)
+    current = recent[0] if recent else None
     return {
-        "current_update": recent[0] if recent else None,
+        "current_update": current,
+        "ask_answers": answers,
+        "ask_answer": _answer_among(answers, current),
         "update_timeline": recent,
         "update_timeline_more": len(chart_updates) == RECENT_PERIODS,
         "update_chart": rag_chart(chart_updates) if chart_updates else None,
