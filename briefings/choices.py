@@ -23,6 +23,7 @@ class DeliveryKind(models.TextChoices):
     UPDATE_DUE = "update-due", "Reminder: update due in two days"
     UPDATE_OVERDUE = "update-overdue", "Reminder: update overdue"
     SPONSOR_OVERDUE = "sponsor-overdue", "Sponsor's weekly list of overdue workstreams"
+    BRIEFING_REQUEST = "briefing-request", "A partner's request for a briefing session"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -35,3 +36,17 @@ class DeliveryStatus(models.TextChoices):
 
 # Statuses after which a delivery is never attempted again.
 FINAL_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
+
+
+class BriefingRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ARRANGED = "arranged", "Arranged"
+    DECLINED = "declined", "Declined"
+
+
+class BriefingFormat(models.TextChoices):
+    """The report offers "in-person and online briefing sessions as requested" (paragraph 22)."""
+
+    IN_PERSON = "in-person", "In person"
+    ONLINE = "online", "Online"
+    EITHER = "either", "Either"

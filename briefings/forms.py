@@ -15,7 +15,7 @@ from tracker.forms.governance import GovukTimeField
 from tracker.forms.records import PersonChoiceField, _radios
 from tracker.models import Theme, Workstream
 
-from .choices import Audience, Frequency, Scope
+from .choices import Audience, BriefingFormat, Frequency, Scope
 from .models import Subscription
 from .services import WEEKDAYS
 
@@ -197,3 +197,54 @@ def _initial(sub: Subscription | None) -> dict[str, Any]:
         "theme": sub.theme_id,
         "workstreams": [ws.pk for ws in sub.workstreams.all()],
     }
+
+
+class BriefingRequestForm(forms.Form):
+    """A partner asks the core team for a briefing session, from their digest's signed link.
+    Their name, organisation and address start as the subscription's."""
+
+    use_required_attribute = False
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        error_messages={"required": "Enter your name"},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    organisation = forms.CharField(
+        label="Your organisation",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="The core team replies to this address.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    topics = forms.CharField(
+        label="What would you like to be briefed on?",
+        help_text="For example, a workstream or a proposal in your briefing.",
+        max_length=2000,
+        error_messages={
+            "required": "Say what you would like to be briefed on",
+            "max_length": "Say what you would like to be briefed on in 2,000 characters or fewer",
+        },
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    format = _radios(
+        BriefingFormat.choices,
+        "In person or online?",
+        "Choose in person, online or either",
+    )
+    preferred_dates = forms.CharField(
+        label="Preferred dates (optional)",
+        help_text="For example, any weekday morning in the week of 14 March.",
+        max_length=300,
+        required=False,
+        error_messages={"max_length": "Give preferred dates in 300 characters or fewer"},
+    )

@@ -186,6 +186,8 @@ def _attempt(delivery: Delivery, now: dt.datetime, connection: BaseEmailBackend 
 
 def _message_for(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
     """The email a delivery sends now, or None when there is nothing to say (any more)."""
+    if delivery.kind == DeliveryKind.BRIEFING_REQUEST:
+        return _briefing_request_message(delivery)
     if delivery.kind != DeliveryKind.DIGEST:
         from .reminders import reminder_message
 
@@ -203,6 +205,33 @@ def _message_for(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
         subscription, period_start=delivery.period_start, period_end=delivery.period_end, now=now
     )
     return digest.message if digest is not None else None
+
+
+def _briefing_request_message(delivery: Delivery) -> EmailMessage | None:
+    """A partner's request for a briefing session, to the core team. Nothing once the request
+    was erased (its requester asked to be forgotten before it went)."""
+    from django.urls import reverse
+
+    from .emails import absolute, build_message
+    from .models import BriefingRequest
+
+    if delivery.briefing_request_id is None:
+        return None
+    request = (
+        BriefingRequest.objects.select_related("deal")
+        .filter(pk=delivery.briefing_request_id, erased_at__isnull=True)
+        .first()
+    )
+    if request is None:
+        return None
+    context = {
+        "request": request,
+        "deal": request.deal,
+        "requests_url": absolute(reverse("briefing-request-list")),
+    }
+    message = build_message("briefing-request", context, to=delivery.email)
+    message.reply_to = [request.email]
+    return message
 
 
 def _finish(

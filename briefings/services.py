@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,8 +37,16 @@ from core import policy
 from core.models import Deal
 from tracker.models import Theme, Workstream
 
-from .choices import FINAL_STATUSES, Audience, DeliveryStatus, Frequency, Scope
-from .models import WEEKLY_KINDS, Delivery, Subscription
+from .choices import (
+    FINAL_STATUSES,
+    Audience,
+    BriefingRequestStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    Frequency,
+    Scope,
+)
+from .models import WEEKLY_KINDS, BriefingRequest, Delivery, Subscription
 from .schedule import UK, first_slot_after
 
 if TYPE_CHECKING:
@@ -411,6 +420,10 @@ def subscriber_erase(
                 delivery.status = DeliveryStatus.SKIPPED
             delivery.save(update_fields=["email", "last_error", "status", "updated_at"])
             scrubbed += 1
+        # Their requests for a briefing session stay as the core team's record, unnamed.
+        BriefingRequest.objects.filter(subscription_id__in=pks, erased_at__isnull=True).update(
+            name="", organisation="", email="", erased_at=now, updated_at=now
+        )
         Subscription.objects.filter(pk__in=pks).update(
             email="",
             name="",
@@ -461,3 +474,86 @@ def subscriptions_follow_merge(
     chosen.filter(subscription__in=pks, workstream=merged).update(workstream=survivor)
     Subscription.objects.filter(pk__in=pks).update(updated_at=timezone.now())
     return len(pks)
+
+
+# --- Requests for a briefing session ------------------------------------------------------------
+
+NO_CONTACT = (
+    "The {team} has no contact address yet: your request is recorded for them, and they will "
+    "reply to you."
+)
+
+
+def briefing_request_create(
+    *,
+    subscription: Subscription,
+    name: str,
+    organisation: str,
+    email: str,
+    topics: str,
+    format: str,
+    preferred_dates: str,
+    now: dt.datetime | None = None,
+) -> BriefingRequest:
+    """Record a partner's request for a briefing session as a task for the deal's core team,
+    and queue one email to the core team's address (``Deal.contact_email``) once it is saved.
+
+    The email is a ``Delivery`` with a key unique to the request, sent under the delivery's row
+    lock (``sending.deliver``): however often the task is retried, it goes once. No account is
+    needed: the caller has checked the signed link that names the subscription."""
+    request = BriefingRequest(
+        deal_id=subscription.deal_id,
+        subscription=subscription,
+        name=name.strip(),
+        organisation=organisation.strip(),
+        email=email.strip(),
+        topics=topics.strip(),
+        format=format,
+        preferred_dates=preferred_dates.strip(),
+    )
+    try:
+        request.full_clean(exclude=["deal", "subscription", "status_changed_by"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    now = now or timezone.now()
+    with transaction.atomic():
+        request.save()
+        address = subscription.deal.contact_email
+        if address:
+            delivery = Delivery.objects.create(
+                kind=DeliveryKind.BRIEFING_REQUEST,
+                key=f"briefing-request:{request.pk}",
+                subscription=subscription,
+                briefing_request=request,
+                email=address,
+                slot=now,
+            )
+            transaction.on_commit(partial(_queue_delivery, delivery.pk))
+    return request
+
+
+def _queue_delivery(delivery_id: int) -> None:
+    from .tasks import send_delivery
+
+    send_delivery.delay(delivery_id)
+
+
+def briefing_request_set_status(
+    *, briefing_request: BriefingRequest, status: str, acting_user: User
+) -> BriefingRequest:
+    """An administrator of the deal marks a request arranged or declined (or open again)."""
+    if status not in BriefingRequestStatus.values:
+        raise ValidationError(
+            {"status": f"Choose one of: {', '.join(BriefingRequestStatus.values)}."}
+        )
+    with transaction.atomic():
+        request = BriefingRequest.objects.select_for_update().get(pk=briefing_request.pk)
+        if not policy.can_manage_subscriptions(acting_user, request.deal_id):
+            raise PermissionDenied("Only the deal's administrators handle briefing requests.")
+        if request.status != status:
+            request.status = status
+            request.status_changed_by = acting_user
+            request.save(update_fields=["status", "status_changed_by", "updated_at"])
+    briefing_request.status = request.status
+    briefing_request.status_changed_by = request.status_changed_by
+    return request

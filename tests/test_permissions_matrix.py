@@ -158,6 +158,10 @@ def _records(people: People) -> dict[str, Any]:
     subscription = briefing_services.subscription_create(
         deal=people.deal, acting_user=people.lead, audience=Audience.INTERNAL
     )
+    # A partner subscribed by address, with no account: the signed links of their digest.
+    partner_subscription = briefing_services.subscription_create(
+        deal=people.deal, acting_user=people.admin, email="partner@example.com"
+    )
     meeting = Meeting.objects.filter(body__deal=people.deal).order_by("pk").first()
     indicator = Indicator.objects.order_by("pk").first()
     area = Area.objects.order_by("pk").first()
@@ -170,11 +174,23 @@ def _records(people: People) -> dict[str, Any]:
     # report, late.
     missed = reportable_past_periods(people.deal, TODAY.date())[0]
     StatusUpdate.objects.filter(workstream=transport, period_start=missed.start).delete()
+    official_proposal = proposal("Bus franchising powers", official).pk
+    sensitive_proposal = proposal("Fallback position", sensitive).pk
+    page = links.PartnerPage
     return {
         "slug": "transport",
         "workstream": transport.pk,
-        "proposal": proposal("Bus franchising powers", official).pk,
-        "sensitive_proposal": proposal("Fallback position", sensitive).pk,
+        "proposal": official_proposal,
+        "sensitive_proposal": sensitive_proposal,
+        "partner_page_token": links.partner_token(
+            partner_subscription, page.PROPOSAL, official_proposal
+        ),
+        "sensitive_partner_page_token": links.partner_token(
+            partner_subscription, page.PROPOSAL, sensitive_proposal
+        ),
+        "briefing_session_token": links.partner_token(
+            partner_subscription, page.BRIEFING_SESSION, people.deal.pk
+        ),
         "update": update(official).pk,
         "risk": risk("Delay to the tram extension", official).pk,
         "sensitive_risk": risk("Negotiating red line", sensitive).pk,
