@@ -35,6 +35,8 @@ FORM_FIELDS = [
     "scope",
     "theme",
     "workstreams",
+    "missions",
+    "engaged_organisation",
 ]
 
 
@@ -78,6 +80,7 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
     values["name"] = values["name"] or ""
     values["organisation"] = values["organisation"] or ""
     values["workstreams"] = list(values["workstreams"] or [])
+    values["missions"] = list(values["missions"] or [])
     return values
 
 
@@ -90,7 +93,7 @@ class SubscriptionAdmin(ScopedModelAdmin):
     search_fields = ("email", "name", "organisation", "user__email", "user__full_name")
     list_select_related = ("user", "deal")
     autocomplete_fields = ("user",)
-    filter_horizontal = ("workstreams",)
+    filter_horizontal = ("workstreams", "missions")
     readonly_fields = (
         "is_active",
         "next_due_at",

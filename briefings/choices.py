@@ -16,6 +16,8 @@ class Scope(models.TextChoices):
     DEAL = "deal", "The whole deal"
     THEME = "theme", "One theme"
     WORKSTREAMS = "workstreams", "Chosen workstreams"
+    MISSIONS = "missions", "The workstreams and proposals of chosen missions"
+    ENGAGEMENT = "engagement", "The workstreams whose engagement plan names an organisation"
 
 
 class DeliveryKind(models.TextChoices):

@@ -62,7 +62,16 @@ from tracker.choices import (
     RiskStatus,
     WorkstreamStatus,
 )
-from tracker.models import Decision, Meeting, Milestone, Proposal, Risk, StatusUpdate, Workstream
+from tracker.models import (
+    Decision,
+    EngagementEntry,
+    Meeting,
+    Milestone,
+    Proposal,
+    Risk,
+    StatusUpdate,
+    Workstream,
+)
 from tracker.periods import Period, deal_period
 from tracker.selectors.reporting import reporting_state
 
@@ -240,21 +249,38 @@ class Digest:
 # --- Reads (one query each) --------------------------------------------------------------------
 
 
-def _scope_workstreams(subscription: Subscription) -> QuerySet[Workstream]:
-    """Every workstream in scope, whatever its status."""
+def _scope_workstreams(subscription: Subscription, reader: Reader) -> QuerySet[Workstream]:
+    """Every workstream in scope, whatever its status.
+
+    Chosen missions cover the workstreams linked to them and those with a proposal linked to
+    them. The engagement scope covers the workstreams whose engagement plan names the
+    organisation, in an entry the reader may see (a sensitive entry does not put its workstream
+    in a partner's digest: that would tell them it exists)."""
     qs = Workstream.objects.filter(deal=subscription.deal_id)
     if subscription.scope == Scope.THEME:
         qs = qs.filter(theme=subscription.theme_id)
     elif subscription.scope == Scope.WORKSTREAMS:
         qs = qs.filter(pk__in=subscription.workstreams.values("pk"))
+    elif subscription.scope == Scope.MISSIONS:
+        missions = subscription.missions.values("pk")
+        linked = Workstream.objects.filter(
+            Q(missions__in=missions) | Q(proposals__missions__in=missions)
+        )
+        qs = qs.filter(pk__in=linked.values("pk"))
+    elif subscription.scope == Scope.ENGAGEMENT:
+        engaging = EngagementEntry.objects.filter(
+            reader.classified("workstream__deal"),
+            organisation=subscription.engaged_organisation_id,
+        )
+        qs = qs.filter(pk__in=engaging.values("workstream"))
     return qs
 
 
-def _workstreams(subscription: Subscription) -> list[Workstream]:
+def _workstreams(subscription: Subscription, reader: Reader) -> list[Workstream]:
     """The workstreams in scope, each with ``last_reported_start``: the newest period it has
     reported, late or not (a late update counts for the period it is for)."""
     return list(
-        _scope_workstreams(subscription)
+        _scope_workstreams(subscription, reader)
         .select_related("deal", "theme")
         .annotate(
             # Whether a workstream has reported is a process fact: every update counts.
@@ -478,7 +504,7 @@ def build(
     if not reader.sees_deal:
         return Digest()
     deal = subscription.deal
-    workstreams = _workstreams(subscription)
+    workstreams = _workstreams(subscription, reader)
     ids = [w.pk for w in workstreams]
     today = _local_day(now)
     ahead_end = following_slot(
@@ -535,6 +561,10 @@ def _scope_label(subscription: Subscription) -> str:
         return f"the {subscription.theme} theme"
     if subscription.scope == Scope.WORKSTREAMS:
         return "the workstreams chosen for this briefing"
+    if subscription.scope == Scope.MISSIONS:
+        return "the workstreams and proposals of the missions chosen for this briefing"
+    if subscription.scope == Scope.ENGAGEMENT and subscription.engaged_organisation:
+        return f"the workstreams whose engagement plan names {subscription.engaged_organisation}"
     return "all workstreams"
 
 

@@ -63,6 +63,21 @@ class Subscription(models.Model):
         "tracker.Theme", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     workstreams = models.ManyToManyField("tracker.Workstream", blank=True, related_name="+")
+    missions = models.ManyToManyField(
+        "missions.Mission",
+        blank=True,
+        related_name="+",
+        help_text="For a digest of chosen missions: the workstreams and proposals linked to them.",
+    )
+    engaged_organisation = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a digest of the workstreams whose stakeholder engagement plan names this "
+        "organisation.",
+    )
     is_active = models.BooleanField(default=True)
     next_due_at = models.DateTimeField(
         null=True, blank=True, help_text="When the next digest is due; empty while inactive."
@@ -142,6 +157,13 @@ class Subscription(models.Model):
                 | (~Q(scope=Scope.THEME) & Q(theme__isnull=True)),
                 name="subscription_theme_iff_theme_scope",
                 violation_error_message="Choose a theme for a theme's digest, and only for one.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope=Scope.ENGAGEMENT) & Q(engaged_organisation__isnull=False))
+                | (~Q(scope=Scope.ENGAGEMENT) & Q(engaged_organisation__isnull=True)),
+                name="subscription_organisation_iff_engagement_scope",
+                violation_error_message="Choose an organisation for a digest of the workstreams "
+                "whose engagement plan names it, and only for one.",
             ),
             models.CheckConstraint(
                 condition=Q(is_active=False) | Q(next_due_at__isnull=False),

@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 def subscriptions_for(user: AnyUser) -> QuerySet[Subscription]:
     """The subscriptions a person may see and manage: all of the deals they administer, and
     their own. Ready to list: subscriber, theme and chosen workstreams read in bulk."""
-    qs = Subscription.objects.select_related("deal", "user", "theme").prefetch_related(
-        Prefetch("workstreams", queryset=Workstream.objects.order_by("name"))
+    qs = Subscription.objects.select_related(
+        "deal", "user", "theme", "engaged_organisation"
+    ).prefetch_related(
+        Prefetch("workstreams", queryset=Workstream.objects.order_by("name")), "missions"
     )
     return policy.visible_subscriptions(qs, user)
 
@@ -43,7 +45,7 @@ def live_subscription(pk: int) -> Subscription | None:
     """A subscription that has not been erased, with its deal, subscriber and theme, whoever
     asks: the signed link that names it, or the caller's own check, decides who may see it."""
     return (
-        Subscription.objects.select_related("deal", "user", "theme")
+        Subscription.objects.select_related("deal", "user", "theme", "engaged_organisation")
         .filter(pk=pk, erased_at__isnull=True)
         .first()
     )

@@ -193,9 +193,9 @@ def _message_for(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
 
         return reminder_message(delivery, now)
     assert delivery.subscription_id is not None  # a digest has a subscription (a constraint)
-    subscription = Subscription.objects.select_related("user", "deal", "theme").get(
-        pk=delivery.subscription_id
-    )
+    subscription = Subscription.objects.select_related(
+        "user", "deal", "theme", "engaged_organisation"
+    ).get(pk=delivery.subscription_id)
     if not subscription.is_active:
         return None
     from .digest import compose
