@@ -164,4 +164,9 @@ def partner_briefing_session(request: HttpRequest, token: str) -> HttpResponse:
                 "email": subscription.address,
             }
         )
-    return _page(request, "briefing_session.html", {**context, "form": form})
+    response = _page(request, "briefing_session.html", {**context, "form": form})
+    # The form posts to itself. Under "no-referrer" a browser sends its POST with "Origin: null",
+    # which Django's CSRF check rightly refuses; "same-origin" still tells no other site anything
+    # (the page links to none) and lets the form's own origin through.
+    response["Referrer-Policy"] = "same-origin"
+    return response
