@@ -27,6 +27,7 @@ from core.models import Organisation
 from delivery import services as delivery_services
 from delivery.choices import Confidence, DeliveryState
 from tracker import services as tracker_services
+from tracker.choices import AskType
 from tracker.models import GovernanceBody, Proposal, Workstream
 
 from . import test_briefings_digest as digest_tests
@@ -478,3 +479,43 @@ def test_the_words_partners_see_are_the_open_ones(
     assert any(word in body for word in OPEN_WORDS)
     for word in SECRET_WORDS:
         assert word not in text and word not in body
+
+
+# --- Query counts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_the_partner_pages_cost_the_same_however_much_they_show(
+    people: People, django_assert_max_num_queries, size: int
+) -> None:
+    subscription = _partner(people)
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    first = None
+    for n in range(size):
+        made = tracker_services.proposal_create(
+            workstream=transport,
+            acting_user=people.admin,
+            title=f"Proposal {n}",
+            classification=Classification.OFFICIAL,
+            ask="An ask.",
+            ask_type=AskType.POWER,
+        )
+        first = first or made
+        tracker_services.proposal_submit(proposal=made, acting_user=people.admin)
+        tracker_services.risk_create(
+            workstream=transport,
+            acting_user=people.admin,
+            title=f"Risk {n}",
+            likelihood=2,
+            impact=3,
+            classification=Classification.OFFICIAL,
+        )
+    assert first is not None
+    for kind, pk in [
+        (links.PartnerPage.WORKSTREAM, transport.pk),
+        (links.PartnerPage.PROPOSAL, first.pk),
+    ]:
+        url = _path(links.partner_url(subscription, kind, pk))
+        with django_assert_max_num_queries(8):
+            response = Client().get(url)
+        assert response.status_code == 200
