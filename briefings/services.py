@@ -517,11 +517,6 @@ def subscriptions_follow_merge(
 
 # --- Requests for a briefing session ------------------------------------------------------------
 
-NO_CONTACT = (
-    "The {team} has no contact address yet: your request is recorded for them, and they will "
-    "reply to you."
-)
-
 
 def briefing_request_create(
     *,

@@ -161,11 +161,6 @@ def partner_filter(deal_id: int, deal_path: str, prefix: str = "") -> Q:
     )
 
 
-def partner_may_see(deal_id: int, record_deal_id: int, classification: str) -> bool:
-    """``partner_filter`` for one record already read."""
-    return record_deal_id == deal_id and classification == Classification.OFFICIAL
-
-
 def visible_classified(qs: QuerySet[M], user: User | AnonymousUser, deal_path: str) -> QuerySet[M]:
     """Restrict a queryset of classified rows (proposals, status updates...) for a person."""
     return qs.filter(classified_filter(user, deal_path))

@@ -28,7 +28,7 @@ from delivery import services as delivery_services
 from delivery.choices import Confidence, DeliveryState
 from tracker import services as tracker_services
 from tracker.choices import AskType
-from tracker.models import GovernanceBody, Proposal, Workstream
+from tracker.models import GovernanceBody, Proposal, Risk, StatusUpdate, Workstream
 
 from . import test_briefings_digest as digest_tests
 from .conftest import People
@@ -519,3 +519,21 @@ def test_the_partner_pages_cost_the_same_however_much_they_show(
         with django_assert_max_num_queries(8):
             response = Client().get(url)
         assert response.status_code == 200
+
+
+# --- The rule is the partner's ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "deal_path"),
+    [(Proposal, "deal"), (StatusUpdate, "workstream__deal"), (Risk, "workstream__deal")],
+)
+def test_a_reader_with_no_account_sees_exactly_what_a_partner_of_the_deal_sees(
+    people: People, records: None, model, deal_path: str
+) -> None:
+    from core import policy
+
+    by_link = set(model.objects.filter(policy.partner_filter(people.deal.pk, deal_path)))
+    as_partner = set(model.objects.filter(policy.classified_filter(people.partner, deal_path)))
+    assert by_link == as_partner
+    assert by_link and len(by_link) < model.objects.count()  # some, not all
