@@ -17,11 +17,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.admin_scope import READ_ONLY, SERVICES, ScopedModelAdmin
+from accounts.admin_scope import READ_ONLY, SERVICES, ScopedModelAdmin, ServiceWrites
 from core import policy
 
 from . import services
-from .models import Delivery, Subscription
+from .models import BriefingRequest, Delivery, Subscription
 
 FORM_FIELDS = [
     "user",
@@ -35,6 +35,8 @@ FORM_FIELDS = [
     "scope",
     "theme",
     "workstreams",
+    "missions",
+    "engaged_organisation",
 ]
 
 
@@ -78,6 +80,7 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
     values["name"] = values["name"] or ""
     values["organisation"] = values["organisation"] or ""
     values["workstreams"] = list(values["workstreams"] or [])
+    values["missions"] = list(values["missions"] or [])
     return values
 
 
@@ -90,7 +93,7 @@ class SubscriptionAdmin(ScopedModelAdmin):
     search_fields = ("email", "name", "organisation", "user__email", "user__full_name")
     list_select_related = ("user", "deal")
     autocomplete_fields = ("user",)
-    filter_horizontal = ("workstreams",)
+    filter_horizontal = ("workstreams", "missions")
     readonly_fields = (
         "is_active",
         "next_due_at",
@@ -191,3 +194,44 @@ class DeliveryAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(BriefingRequest)
+class BriefingRequestAdmin(ServiceWrites, ScopedModelAdmin):
+    """Partners' requests for a briefing session: the core team marks each arranged or declined
+    (``briefing_request_set_status``); what the partner asked stays as they asked it."""
+
+    list_display = ("__str__", "deal", "organisation", "format", "status", "created_at")
+    list_filter = ("status", "format", "deal")
+    search_fields = ("name", "organisation", "email", "topics")
+    list_select_related = ("deal",)
+    fields = (
+        "deal",
+        "name",
+        "organisation",
+        "email",
+        "topics",
+        "format",
+        "preferred_dates",
+        "status",
+        "status_changed_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = tuple(f for f in fields if f != "status")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # made by partners, from their digest
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: BriefingRequest, form: Any, change: bool
+    ) -> None:
+        with self.service():
+            services.briefing_request_set_status(
+                briefing_request=obj,
+                status=form.cleaned_data["status"],
+                acting_user=policy.signed_in(request.user),
+            )

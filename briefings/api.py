@@ -20,7 +20,9 @@ from accounts.models import User
 from core import policy
 from core import selectors as core_selectors
 from core.api_support import DomainErrorsMixin, LocalTimeField, error_responses
-from core.models import Deal
+from core.models import Deal, Organisation
+from missions import selectors as missions_selectors
+from missions.models import Mission
 from tracker import selectors as tracker_selectors
 from tracker.api.fields import VisibleRelatedField, _user
 from tracker.models import Theme, Workstream
@@ -56,6 +58,22 @@ class WorkstreamField(VisibleRelatedField):
 
     def visible(self, user: Any) -> QuerySet[Workstream]:
         return tracker_selectors.reporting.workstream_choices(user)
+
+
+class MissionField(VisibleRelatedField):
+    model = Mission
+    noun = "mission"
+
+    def visible(self, user: Any) -> QuerySet[Mission]:
+        return missions_selectors.mission_choices()
+
+
+class OrganisationField(VisibleRelatedField):
+    model = Organisation
+    noun = "organisation"
+
+    def visible(self, user: Any) -> QuerySet[Organisation]:
+        return core_selectors.organisations()
 
 
 class SubscriberField(VisibleRelatedField):
@@ -95,6 +113,18 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
         required=False,
         help_text="For scope workstreams only: at least one workstream of the deal.",
     )
+    missions = MissionField(
+        many=True,
+        required=False,
+        help_text="For scope missions only: at least one mission (by id). The digest covers "
+        "the workstreams linked to them and those with a proposal linked to them.",
+    )
+    engaged_organisation = OrganisationField(
+        required=False,
+        allow_null=True,
+        help_text="For scope engagement only: the organisation (by id) whose workstreams it "
+        "covers, those whose stakeholder engagement plan names it.",
+    )
     frequency = serializers.ChoiceField(
         choices=DIGEST_FREQUENCIES, required=False, help_text="Fortnightly unless given."
     )
@@ -122,6 +152,8 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
             "scope",
             "theme",
             "workstreams",
+            "missions",
+            "engaged_organisation",
             "is_active",
             "next_due_at",
             "next_due_label",

@@ -16,6 +16,8 @@ class Scope(models.TextChoices):
     DEAL = "deal", "The whole deal"
     THEME = "theme", "One theme"
     WORKSTREAMS = "workstreams", "Chosen workstreams"
+    MISSIONS = "missions", "The workstreams and proposals of chosen missions"
+    ENGAGEMENT = "engagement", "The workstreams whose engagement plan names an organisation"
 
 
 class DeliveryKind(models.TextChoices):
@@ -24,6 +26,7 @@ class DeliveryKind(models.TextChoices):
     UPDATE_OVERDUE = "update-overdue", "Reminder: update overdue"
     SPONSOR_OVERDUE = "sponsor-overdue", "Sponsor's weekly list of overdue workstreams"
     ACTION_OVERDUE = "action-overdue", "Reminder: a meeting's action is overdue"
+    BRIEFING_REQUEST = "briefing-request", "A partner's request for a briefing session"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -36,3 +39,17 @@ class DeliveryStatus(models.TextChoices):
 
 # Statuses after which a delivery is never attempted again.
 FINAL_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
+
+
+class BriefingRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ARRANGED = "arranged", "Arranged"
+    DECLINED = "declined", "Declined"
+
+
+class BriefingFormat(models.TextChoices):
+    """The report offers "in-person and online briefing sessions as requested" (paragraph 22)."""
+
+    IN_PERSON = "in-person", "In person"
+    ONLINE = "online", "Online"
+    EITHER = "either", "Either"

@@ -24,8 +24,17 @@ who has become a partner, or lost their role, gets only what that now allows); a
 carries its own marking, which its reports follow. Meetings and
 milestones carry no marking of their own here: only their body, date and title are shown.
 
-Queries: a fixed number (eleven, one of them the provisions'), whatever the number of
-workstreams, updates, proposals or provisions.
+Links (``Links``): a subscriber with an account gets the signed-in pages; a partner subscribed by
+address, who has no account, gets signed links to partner-safe pages of the workstreams and
+proposals named (``briefings.links``), and no link to a page they could not open (meetings and
+milestones are named without one).
+
+Whom to contact: a partner digest names the core team's address (``Deal.contact_email``), the
+organisations of the leads of the workstreams it names, and offers a signed link to ask for a
+briefing session.
+
+Queries: a fixed number (twelve: one of them the provisions', one the named workstreams' lead
+organisations), whatever the number of workstreams, updates, proposals or provisions.
 """
 
 from __future__ import annotations
@@ -53,11 +62,20 @@ from tracker.choices import (
     RiskStatus,
     WorkstreamStatus,
 )
-from tracker.models import Decision, Meeting, Milestone, Proposal, Risk, StatusUpdate, Workstream
+from tracker.models import (
+    Decision,
+    EngagementEntry,
+    Meeting,
+    Milestone,
+    Proposal,
+    Risk,
+    StatusUpdate,
+    Workstream,
+)
 from tracker.periods import Period, deal_period
 from tracker.selectors.reporting import reporting_state
 
-from . import links
+from . import links, selectors
 from .choices import Audience, Scope
 from .emails import absolute, build_message
 from .models import Subscription
@@ -109,7 +127,7 @@ class Reader:
         if self.user is not None:
             q &= policy.classified_filter(self.user, deal_path, prefix)
         if self.official_only:
-            q &= Q(**{f"{prefix}classification": OFFICIAL})
+            q &= policy.partner_filter(self.deal_id, deal_path, prefix)
         return q
 
     def meetings(self, qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
@@ -162,6 +180,13 @@ class DueItem:
     workstreams: list[Linked]  # active workstreams in scope that have not reported for it
 
 
+@dataclass(frozen=True)
+class WorkstreamLeads:
+    workstream: Workstream
+    url: str
+    organisations: list[str]
+
+
 @dataclass
 class Digest:
     updates: list[UpdateItem] = field(default_factory=list)
@@ -175,6 +200,21 @@ class Digest:
     due: list[DueItem] = field(default_factory=list)
     overdue_workstreams: list[Linked] = field(default_factory=list)
     overdue_milestones: list[Linked] = field(default_factory=list)
+    # For a partner: each workstream named above, with its leads' organisations (names).
+    leads: list[WorkstreamLeads] = field(default_factory=list)
+
+    def named_workstreams(self) -> list[Workstream]:
+        """Every workstream the digest names, once each, in the order they first appear."""
+        found: dict[int, Workstream] = {}
+        named = [i.update.workstream for i in self.updates]
+        named += [item.obj.workstream for item in (*self.moved, *self.outcomes, *self.risks)]
+        named += [item.obj.proposal.workstream for item in self.decisions]
+        named += [item.obj.line.provision.workstream for item in self.provisions]
+        named += [item.obj for due in self.due for item in due.workstreams]
+        named += [item.obj for item in self.overdue_workstreams]
+        for workstream in named:
+            found.setdefault(workstream.pk, workstream)
+        return list(found.values())
 
     @property
     def changes(self) -> int:
@@ -209,21 +249,38 @@ class Digest:
 # --- Reads (one query each) --------------------------------------------------------------------
 
 
-def _scope_workstreams(subscription: Subscription) -> QuerySet[Workstream]:
-    """Every workstream in scope, whatever its status."""
+def _scope_workstreams(subscription: Subscription, reader: Reader) -> QuerySet[Workstream]:
+    """Every workstream in scope, whatever its status.
+
+    Chosen missions cover the workstreams linked to them and those with a proposal linked to
+    them. The engagement scope covers the workstreams whose engagement plan names the
+    organisation, in an entry the reader may see (a sensitive entry does not put its workstream
+    in a partner's digest: that would tell them it exists)."""
     qs = Workstream.objects.filter(deal=subscription.deal_id)
     if subscription.scope == Scope.THEME:
         qs = qs.filter(theme=subscription.theme_id)
     elif subscription.scope == Scope.WORKSTREAMS:
         qs = qs.filter(pk__in=subscription.workstreams.values("pk"))
+    elif subscription.scope == Scope.MISSIONS:
+        missions = subscription.missions.values("pk")
+        linked = Workstream.objects.filter(
+            Q(missions__in=missions) | Q(proposals__missions__in=missions)
+        )
+        qs = qs.filter(pk__in=linked.values("pk"))
+    elif subscription.scope == Scope.ENGAGEMENT:
+        engaging = EngagementEntry.objects.filter(
+            reader.classified("workstream__deal"),
+            organisation=subscription.engaged_organisation_id,
+        )
+        qs = qs.filter(pk__in=engaging.values("workstream"))
     return qs
 
 
-def _workstreams(subscription: Subscription) -> list[Workstream]:
+def _workstreams(subscription: Subscription, reader: Reader) -> list[Workstream]:
     """The workstreams in scope, each with ``last_reported_start``: the newest period it has
     reported, late or not (a late update counts for the period it is for)."""
     return list(
-        _scope_workstreams(subscription)
+        _scope_workstreams(subscription, reader)
         .select_related("deal", "theme")
         .annotate(
             # Whether a workstream has reported is a process fact: every update counts.
@@ -354,28 +411,65 @@ def _milestones(
 # --- Links -------------------------------------------------------------------------------------
 
 
-def _workstream_url(workstream: Workstream) -> str:
-    path = reverse("workstream-detail", args=[workstream.slug])
-    return absolute(path + query_for_deal(workstream.deal.slug))
+@dataclass(frozen=True)
+class Links:
+    """The address of each record's page for one subscription: the signed-in pages, or, for a
+    subscriber with no account, signed links to the partner-safe pages (an empty address where
+    there is no page they may open: the record is then named without a link)."""
 
+    subscription: Subscription
+    deal: Deal
 
-def _update_url(update: StatusUpdate, deal: Deal) -> str:
-    path = reverse("update-detail", args=[update.workstream.slug, update.pk])
-    return absolute(path + query_for_deal(deal.slug))
+    @property
+    def partner(self) -> bool:
+        return links.uses_partner_links(self.subscription)
 
+    def _partner_url(self, kind: str, object_id: int) -> str:
+        return links.partner_url(self.subscription, kind, object_id)
 
-def _risk_url(risk: Risk, deal: Deal) -> str:
-    return absolute(
-        reverse("risk-detail", args=[risk.workstream.slug, risk.pk]) + query_for_deal(deal.slug)
-    )
+    def workstream(self, workstream: Workstream) -> str:
+        if self.partner:
+            return self._partner_url(links.PartnerPage.WORKSTREAM, workstream.pk)
+        path = reverse("workstream-detail", args=[workstream.slug])
+        return absolute(path + query_for_deal(self.deal.slug))
 
+    def update(self, update: StatusUpdate) -> str:
+        if self.partner:
+            return self.workstream(update.workstream)
+        path = reverse("update-detail", args=[update.workstream.slug, update.pk])
+        return absolute(path + query_for_deal(self.deal.slug))
 
-def _proposal_url(proposal: Proposal) -> str:
-    return absolute(reverse("proposal-detail", args=[proposal.pk]))
+    def risk(self, risk: Risk) -> str:
+        if self.partner:
+            return self.workstream(risk.workstream)
+        path = reverse("risk-detail", args=[risk.workstream.slug, risk.pk])
+        return absolute(path + query_for_deal(self.deal.slug))
 
+    def proposal(self, proposal: Proposal) -> str:
+        if self.partner:
+            return self._partner_url(links.PartnerPage.PROPOSAL, proposal.pk)
+        return absolute(reverse("proposal-detail", args=[proposal.pk]))
 
-def _provision_url(provision: Provision, deal: Deal) -> str:
-    return absolute(reverse("provision-detail", args=[provision.pk]) + query_for_deal(deal.slug))
+    def provision(self, provision: Provision) -> str:
+        if self.partner:
+            return self.workstream(provision.workstream)
+        path = reverse("provision-detail", args=[provision.pk])
+        return absolute(path + query_for_deal(self.deal.slug))
+
+    def meeting(self, meeting: Meeting) -> str:
+        return "" if self.partner else absolute(reverse("meeting-detail", args=[meeting.pk]))
+
+    def timeline(self) -> str:
+        return "" if self.partner else absolute(reverse("timeline"))
+
+    def home(self) -> str:
+        return "" if self.partner else absolute("/")
+
+    def briefing_session(self) -> str:
+        """The form that asks the core team for a briefing session: in every partner digest."""
+        if self.subscription.audience != Audience.PARTNER:
+            return ""
+        return self._partner_url(links.PartnerPage.BRIEFING_SESSION, self.deal.pk)
 
 
 # --- Building --------------------------------------------------------------------------------
@@ -410,53 +504,55 @@ def build(
     if not reader.sees_deal:
         return Digest()
     deal = subscription.deal
-    workstreams = _workstreams(subscription)
+    workstreams = _workstreams(subscription, reader)
     ids = [w.pk for w in workstreams]
     today = _local_day(now)
     ahead_end = following_slot(
         subscription.frequency, subscription.day, subscription.send_at, period_end
     )
+    link = Links(subscription, deal)
     digest = Digest()
     digest.updates = [
-        UpdateItem(u, u.rag_before, _update_url(u, deal))
+        UpdateItem(u, u.rag_before, link.update(u))
         for u in _updates(reader, ids, period_start, period_end)
     ]
     for proposal in _proposals(reader, ids, period_start, period_end):
-        item = Linked(proposal, _proposal_url(proposal))
+        item = Linked(proposal, link.proposal(proposal))
         (digest.outcomes if proposal.stage == ProposalStage.CONCLUDED else digest.moved).append(
             item
         )
     digest.decisions = [
-        Linked(d, _proposal_url(d.proposal))
+        Linked(d, link.proposal(d.proposal))
         for d in _decisions(reader, ids, period_start, period_end)
     ]
-    digest.risks = [
-        Linked(r, _risk_url(r, deal)) for r in _risks(reader, ids, period_start, period_end)
-    ]
+    digest.risks = [Linked(r, link.risk(r)) for r in _risks(reader, ids, period_start, period_end)]
     digest.provisions = [
-        Linked(c, _provision_url(c.line.provision, deal))
+        Linked(c, link.provision(c.line.provision))
         for c in _provisions(reader, deal, ids, period_start, period_end)
     ]
-    digest.meetings = [
-        Linked(m, absolute(reverse("meeting-detail", args=[m.pk])))
-        for m in _meetings(reader, period_end, ahead_end)
-    ]
-    timeline = absolute(reverse("timeline"))
+    digest.meetings = [Linked(m, link.meeting(m)) for m in _meetings(reader, period_end, ahead_end)]
+    timeline = link.timeline()
     ahead, overdue = _milestones(reader, today, _local_day(period_end), _local_day(ahead_end))
     digest.milestones = [Linked(m, timeline) for m in ahead]
     digest.overdue_milestones = [Linked(m, timeline) for m in overdue]
     active = [w for w in workstreams if w.status == WorkstreamStatus.ACTIVE]
     digest.overdue_workstreams = [
-        Linked(w, _workstream_url(w)) for w in active if reporting_state(w, today).overdue
+        Linked(w, link.workstream(w)) for w in active if reporting_state(w, today).overdue
     ]
     for period in _due_periods(deal, _local_day(period_end), _local_day(ahead_end)):
         waiting = [
-            Linked(w, _workstream_url(w))
+            Linked(w, link.workstream(w))
             for w in active
             if w.last_reported_start is None or w.last_reported_start < period.start  # type: ignore[attr-defined]
         ]
         if waiting:
             digest.due.append(DueItem(period, waiting))
+    if subscription.audience == Audience.PARTNER:
+        named = digest.named_workstreams()
+        organisations = selectors.lead_organisations([w.pk for w in named]) if named else {}
+        digest.leads = [
+            WorkstreamLeads(w, link.workstream(w), organisations.get(w.pk, [])) for w in named
+        ]
     return digest
 
 
@@ -465,6 +561,10 @@ def _scope_label(subscription: Subscription) -> str:
         return f"the {subscription.theme} theme"
     if subscription.scope == Scope.WORKSTREAMS:
         return "the workstreams chosen for this briefing"
+    if subscription.scope == Scope.MISSIONS:
+        return "the workstreams and proposals of the missions chosen for this briefing"
+    if subscription.scope == Scope.ENGAGEMENT and subscription.engaged_organisation:
+        return f"the workstreams whose engagement plan names {subscription.engaged_organisation}"
     return "all workstreams"
 
 
@@ -485,6 +585,7 @@ def context_for(
     period_end: dt.datetime,
 ) -> dict[str, Any]:
     sensitive = subscription.audience == Audience.INTERNAL and digest.sensitive
+    link = Links(subscription, subscription.deal)
     return {
         "subscription": subscription,
         "deal": subscription.deal,
@@ -499,7 +600,9 @@ def context_for(
         "scope_label": _scope_label(subscription),
         "view_url": links.view_url(subscription, period_start, period_end),
         "unsubscribe_url": links.unsubscribe_url(subscription),
-        "home_url": absolute("/"),
+        "home_url": link.home(),
+        "contact_email": subscription.deal.contact_email,
+        "briefing_session_url": link.briefing_session(),
     }
 
 

@@ -11,17 +11,31 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 
 from accounts.models import User
+from core import selectors as core_selectors
+from core.models import Organisation
+from missions import selectors as missions_selectors
+from missions.models import Mission
 from tracker.forms.governance import GovukTimeField
 from tracker.forms.records import PersonChoiceField, _radios
 from tracker.models import Theme, Workstream
 
-from .choices import Audience, Frequency, Scope
+from .choices import Audience, BriefingFormat, Frequency, Scope
 from .models import Subscription
 from .services import WEEKDAYS
 
 
 class WorkstreamsField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Workstream) -> str:
+        return obj.name
+
+
+class MissionsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Mission) -> str:
+        return str(obj)
+
+
+class OrganisationField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
         return obj.name
 
 
@@ -91,6 +105,20 @@ class SubscriptionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="For a digest of chosen workstreams.",
     )
+    missions = MissionsField(
+        queryset=Mission.objects.none(),
+        label="Missions",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For a digest of chosen missions: the workstreams and proposals linked to them.",
+    )
+    engaged_organisation = OrganisationField(
+        queryset=Organisation.objects.none(),
+        label="Organisation engaged",
+        required=False,
+        empty_label="Choose an organisation",
+        help_text="For a digest of the workstreams whose stakeholder engagement plan names it.",
+    )
 
     def __init__(
         self,
@@ -106,6 +134,8 @@ class SubscriptionForm(forms.Form):
         super().__init__(data, initial=_initial(subscription), prefix=prefix)
         self.fields["theme"].queryset = themes  # type: ignore[attr-defined]
         self.fields["workstreams"].queryset = workstreams  # type: ignore[attr-defined]
+        self.fields["missions"].queryset = missions_selectors.mission_choices()  # type: ignore[attr-defined]
+        self.fields["engaged_organisation"].queryset = core_selectors.organisations()  # type: ignore[attr-defined]
         if people is None:
             for name in ("person", "email", "name", "organisation"):
                 del self.fields[name]
@@ -144,6 +174,10 @@ class SubscriptionForm(forms.Form):
             "scope": data["scope"],
             "theme": data["theme"] if data["scope"] == Scope.THEME else None,
             "workstreams": list(data["workstreams"]) if data["scope"] == Scope.WORKSTREAMS else [],
+            "missions": list(data["missions"]) if data["scope"] == Scope.MISSIONS else [],
+            "engaged_organisation": (
+                data["engaged_organisation"] if data["scope"] == Scope.ENGAGEMENT else None
+            ),
         }
         if "person" in self.fields:
             person = data["person"]
@@ -196,4 +230,57 @@ def _initial(sub: Subscription | None) -> dict[str, Any]:
         "scope": sub.scope,
         "theme": sub.theme_id,
         "workstreams": [ws.pk for ws in sub.workstreams.all()],
+        "missions": [m.pk for m in sub.missions.all()],
+        "engaged_organisation": sub.engaged_organisation_id,
     }
+
+
+class BriefingRequestForm(forms.Form):
+    """A partner asks the core team for a briefing session, from their digest's signed link.
+    Their name, organisation and address start as the subscription's."""
+
+    use_required_attribute = False
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        error_messages={"required": "Enter your name"},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    organisation = forms.CharField(
+        label="Your organisation",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="The core team replies to this address.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    topics = forms.CharField(
+        label="What would you like to be briefed on?",
+        help_text="For example, a workstream or a proposal in your briefing.",
+        max_length=2000,
+        error_messages={
+            "required": "Say what you would like to be briefed on",
+            "max_length": "Say what you would like to be briefed on in 2,000 characters or fewer",
+        },
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    format = _radios(
+        BriefingFormat.choices,
+        "In person or online?",
+        "Choose in person, online or either",
+    )
+    preferred_dates = forms.CharField(
+        label="Preferred dates (optional)",
+        help_text="For example, any weekday morning in the week of 14 March.",
+        max_length=300,
+        required=False,
+        error_messages={"max_length": "Give preferred dates in 300 characters or fewer"},
+    )

@@ -1,6 +1,8 @@
-"""The signed links a digest carries: "view in browser" and one-click unsubscribe.
+"""The signed links a digest carries: "view in browser", one-click unsubscribe and, in the digest
+of a partner subscribed by address (no account), links to partner-safe pages of the workstreams
+and proposals it names and to the form that asks for a briefing session.
 
-Both are ``django.core.signing`` tokens (HMAC with the site's secret key, a salt per purpose, a
+All are ``django.core.signing`` tokens (HMAC with the site's secret key, a salt per purpose, a
 timestamp), so that nobody can make one for another subscription or period, and an old one
 stops working. Neither needs a row in the database: the token is the proof.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -19,6 +22,7 @@ from .models import Subscription
 
 VIEW_SALT = "briefings.digest.view"
 UNSUBSCRIBE_SALT = "briefings.digest.unsubscribe"
+PARTNER_SALT = "briefings.partner.page"
 # A digest can be read in the browser for about two months after it was sent.
 VIEW_MAX_AGE = dt.timedelta(days=60)
 # Someone who finds last year's digest can still stop the emails from it.
@@ -27,6 +31,32 @@ UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=400)
 
 class LinkExpired(Exception):
     """The token is not one this site made for this purpose, or it is too old."""
+
+
+class PartnerLinkExpired(LinkExpired):
+    """A partner's link this site made, now too old: ``subscription_id`` says whose it was, so
+    the page can name the deal's contact address."""
+
+    def __init__(self, message: str, subscription_id: int | None) -> None:
+        super().__init__(message)
+        self.subscription_id = subscription_id
+
+
+class PartnerPage:
+    """What a partner's link opens: a workstream's page, a proposal's, or the form that asks
+    for a briefing session (whose object is the subscription's deal)."""
+
+    WORKSTREAM = "w"
+    PROPOSAL = "p"
+    BRIEFING_SESSION = "b"
+    KINDS = (WORKSTREAM, PROPOSAL, BRIEFING_SESSION)
+
+
+@dataclass(frozen=True)
+class PartnerLink:
+    subscription_id: int
+    kind: str
+    object_id: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +99,54 @@ def read_unsubscribe_token(token: str, *, max_age: dt.timedelta = UNSUBSCRIBE_MA
         return int(signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)["s"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
         raise LinkExpired(str(error)) from error
+
+
+def partner_link_max_age() -> dt.timedelta:
+    return dt.timedelta(days=settings.PARTNER_LINK_MAX_AGE_DAYS)
+
+
+def uses_partner_links(subscription: Subscription) -> bool:
+    """A subscriber with no account cannot open the signed-in pages: their digest links to the
+    partner-safe ones. Someone with an account keeps the normal links."""
+    return subscription.user_id is None
+
+
+def partner_token(subscription: Subscription, kind: str, object_id: int) -> str:
+    if kind not in PartnerPage.KINDS:
+        raise ValueError(f"Unknown partner page {kind!r}.")
+    return signing.dumps({"s": subscription.pk, "k": kind, "o": object_id}, salt=PARTNER_SALT)
+
+
+def read_partner_token(token: str, *, max_age: dt.timedelta | None = None) -> PartnerLink:
+    """The subscription, page kind and object a partner's link names. Raises
+    ``PartnerLinkExpired`` for a genuine link past its age, ``LinkExpired`` for anything else."""
+    try:
+        payload = signing.loads(token, salt=PARTNER_SALT, max_age=max_age or partner_link_max_age())
+    except signing.SignatureExpired as error:
+        raise PartnerLinkExpired(str(error), _whose(token)) from error
+    except signing.BadSignature as error:
+        raise LinkExpired(str(error)) from error
+    try:
+        link = PartnerLink(int(payload["s"]), str(payload["k"]), int(payload["o"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise LinkExpired(str(error)) from error
+    if link.kind not in PartnerPage.KINDS:
+        raise LinkExpired(f"Unknown partner page {link.kind!r}.")
+    return link
+
+
+def _whose(token: str) -> int | None:
+    """The subscription a genuine but expired link was made for."""
+    try:
+        return int(signing.loads(token, salt=PARTNER_SALT)["s"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def partner_url(subscription: Subscription, kind: str, object_id: int) -> str:
+    token = partner_token(subscription, kind, object_id)
+    name = "partner-briefing-session" if kind == PartnerPage.BRIEFING_SESSION else "partner-page"
+    return absolute(reverse(name, args=[token]))
 
 
 def view_url(subscription: Subscription, period_start: dt.datetime, period_end: dt.datetime) -> str:

@@ -16,7 +16,15 @@ from django.db.models import Q
 
 from core.querysets import DealScopedQuerySet
 
-from .choices import Audience, DeliveryKind, DeliveryStatus, Frequency, Scope
+from .choices import (
+    Audience,
+    BriefingFormat,
+    BriefingRequestStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    Frequency,
+    Scope,
+)
 
 WEEKLY_KINDS = (Frequency.WEEKLY, Frequency.FORTNIGHTLY)
 # Shown where an erased subscriber's name or address was.
@@ -55,6 +63,21 @@ class Subscription(models.Model):
         "tracker.Theme", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     workstreams = models.ManyToManyField("tracker.Workstream", blank=True, related_name="+")
+    missions = models.ManyToManyField(
+        "missions.Mission",
+        blank=True,
+        related_name="+",
+        help_text="For a digest of chosen missions: the workstreams and proposals linked to them.",
+    )
+    engaged_organisation = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a digest of the workstreams whose stakeholder engagement plan names this "
+        "organisation.",
+    )
     is_active = models.BooleanField(default=True)
     next_due_at = models.DateTimeField(
         null=True, blank=True, help_text="When the next digest is due; empty while inactive."
@@ -136,6 +159,13 @@ class Subscription(models.Model):
                 violation_error_message="Choose a theme for a theme's digest, and only for one.",
             ),
             models.CheckConstraint(
+                condition=(Q(scope=Scope.ENGAGEMENT) & Q(engaged_organisation__isnull=False))
+                | (~Q(scope=Scope.ENGAGEMENT) & Q(engaged_organisation__isnull=True)),
+                name="subscription_organisation_iff_engagement_scope",
+                violation_error_message="Choose an organisation for a digest of the workstreams "
+                "whose engagement plan names it, and only for one.",
+            ),
+            models.CheckConstraint(
                 condition=Q(is_active=False) | Q(next_due_at__isnull=False),
                 name="subscription_active_has_next_due",
             ),
@@ -158,6 +188,74 @@ class Subscription(models.Model):
         if self.erased_at is not None:
             return ERASED
         return self.name or self.email
+
+
+class BriefingRequest(models.Model):
+    """A partner's request for a briefing session, made from their digest: a task for the deal's
+    core team, who arrange or decline it. Paragraph 22 of the report: "in-person and online
+    briefing sessions as requested"."""
+
+    deal = models.ForeignKey("core.Deal", on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="briefing_requests",
+        help_text="The subscription whose digest the request was made from.",
+    )
+    name = models.CharField(max_length=150)
+    organisation = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    topics = models.TextField(help_text="What they would like to be briefed on.")
+    format = models.CharField(max_length=16, choices=BriefingFormat.choices)
+    preferred_dates = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=16, choices=BriefingRequestStatus.choices, default=BriefingRequestStatus.OPEN
+    )
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Erased with the subscriber's address (``subscriber_erase``): the request stays, unnamed.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DealScopedQuerySet.as_manager()
+    deal_path: ClassVar[str] = "deal"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["deal", "status"], name="briefing_request_open_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BriefingRequestStatus.values),
+                name="briefing_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=BriefingFormat.values),
+                name="briefing_request_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(topics=""),
+                name="briefing_request_has_topics",
+                violation_error_message="Say what you would like to be briefed on.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(erased_at__isnull=True) & ~Q(name="") & ~Q(email=""))
+                | Q(erased_at__isnull=False, name="", organisation="", email=""),
+                name="briefing_request_names_requester_until_erased",
+                violation_error_message="A request names who made it, until it is erased.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.name or ERASED
+        return f"{who}: briefing session ({self.get_status_display().lower()})"
 
 
 class Delivery(models.Model):
@@ -196,6 +294,14 @@ class Delivery(models.Model):
         related_name="+",
         help_text="The overdue action a reminder is about.",
     )
+    briefing_request = models.ForeignKey(
+        BriefingRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        help_text="The request for a briefing session this email takes to the core team.",
+    )
     email = models.EmailField(help_text="The address the email was (or will be) sent to.")
     slot = models.DateTimeField(help_text="The time the email was due: the period it belongs to.")
     period_start = models.DateTimeField(null=True, blank=True)
@@ -224,10 +330,14 @@ class Delivery(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(kind=DeliveryKind.DIGEST) & Q(subscription__isnull=False))
-                | (~Q(kind=DeliveryKind.DIGEST) & Q(recipient__isnull=False)),
+                | (Q(kind=DeliveryKind.BRIEFING_REQUEST) & Q(briefing_request__isnull=False))
+                | (
+                    ~Q(kind__in=[DeliveryKind.DIGEST, DeliveryKind.BRIEFING_REQUEST])
+                    & Q(recipient__isnull=False)
+                ),
                 name="delivery_has_addressee",
-                violation_error_message="A digest belongs to a subscription, a reminder to a "
-                "person.",
+                violation_error_message="A digest belongs to a subscription, a request for a "
+                "briefing session to the request, a reminder to a person.",
             ),
             models.UniqueConstraint(
                 fields=["subscription", "slot"],

@@ -186,14 +186,16 @@ def _attempt(delivery: Delivery, now: dt.datetime, connection: BaseEmailBackend 
 
 def _message_for(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
     """The email a delivery sends now, or None when there is nothing to say (any more)."""
+    if delivery.kind == DeliveryKind.BRIEFING_REQUEST:
+        return _briefing_request_message(delivery)
     if delivery.kind != DeliveryKind.DIGEST:
         from .reminders import reminder_message
 
         return reminder_message(delivery, now)
     assert delivery.subscription_id is not None  # a digest has a subscription (a constraint)
-    subscription = Subscription.objects.select_related("user", "deal", "theme").get(
-        pk=delivery.subscription_id
-    )
+    subscription = Subscription.objects.select_related(
+        "user", "deal", "theme", "engaged_organisation"
+    ).get(pk=delivery.subscription_id)
     if not subscription.is_active:
         return None
     from .digest import compose
@@ -203,6 +205,33 @@ def _message_for(delivery: Delivery, now: dt.datetime) -> EmailMessage | None:
         subscription, period_start=delivery.period_start, period_end=delivery.period_end, now=now
     )
     return digest.message if digest is not None else None
+
+
+def _briefing_request_message(delivery: Delivery) -> EmailMessage | None:
+    """A partner's request for a briefing session, to the core team. Nothing once the request
+    was erased (its requester asked to be forgotten before it went)."""
+    from django.urls import reverse
+
+    from .emails import absolute, build_message
+    from .models import BriefingRequest
+
+    if delivery.briefing_request_id is None:
+        return None
+    request = (
+        BriefingRequest.objects.select_related("deal")
+        .filter(pk=delivery.briefing_request_id, erased_at__isnull=True)
+        .first()
+    )
+    if request is None:
+        return None
+    context = {
+        "request": request,
+        "deal": request.deal,
+        "requests_url": absolute(reverse("briefing-request-list")),
+    }
+    message = build_message("briefing-request", context, to=delivery.email)
+    message.reply_to = [request.email]
+    return message
 
 
 def _finish(

@@ -8,7 +8,8 @@ and raises ``ValidationError`` with a message per field for bad input:
 - An external address (no user) receives the partner digest only, and so does a person who may
   not see OFFICIAL-SENSITIVE material (a partner).
 - A theme's digest names a theme of the deal; chosen workstreams are of the deal, at least one,
-  and only for that scope.
+  and only for that scope; chosen missions likewise, at least one and only for theirs; the
+  engagement scope names an organisation, and only that scope does.
 - The day fits the frequency: a weekday (0 is Monday) for weekly and fortnightly digests, a day
   of the month (1 to 28) for monthly ones.
 
@@ -24,7 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,10 +37,18 @@ from django.utils import timezone
 
 from core import policy
 from core.models import Deal
-from tracker.models import Theme, Workstream
+from tracker.models import Workstream
 
-from .choices import FINAL_STATUSES, Audience, DeliveryStatus, Frequency, Scope
-from .models import WEEKLY_KINDS, Delivery, Subscription
+from .choices import (
+    FINAL_STATUSES,
+    Audience,
+    BriefingRequestStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    Frequency,
+    Scope,
+)
+from .models import WEEKLY_KINDS, BriefingRequest, Delivery, Subscription
 from .schedule import UK, first_slot_after
 
 if TYPE_CHECKING:
@@ -56,7 +67,11 @@ SUBSCRIPTION_FIELDS = (
     "scope",
     "theme",
     "workstreams",
+    "missions",
+    "engaged_organisation",
 )
+# The many-to-many choices of a scope, saved after the row.
+CHOSEN = ("workstreams", "missions")
 SCHEDULE_FIELDS = ("frequency", "day", "send_at")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -100,6 +115,11 @@ def scope_label(subscription: Subscription) -> str:
     if subscription.scope == Scope.WORKSTREAMS:
         names = sorted(ws.name for ws in subscription.workstreams.all())
         return "Workstreams: " + ", ".join(names)
+    if subscription.scope == Scope.MISSIONS:
+        numbers = sorted(m.number for m in subscription.missions.all())
+        return "Missions: " + ", ".join(str(n) for n in numbers)
+    if subscription.scope == Scope.ENGAGEMENT and subscription.engaged_organisation is not None:
+        return f"Engaging {subscription.engaged_organisation.name}"
     return str(Scope(subscription.scope).label)
 
 
@@ -144,9 +164,12 @@ def _audience_error(deal_id: int, user: User | None, audience: str) -> str | Non
     return None
 
 
-def _scope_errors(
-    deal_id: int, scope: str, theme: Theme | None, workstreams: list[Workstream]
-) -> dict[str, str]:
+Chosen = dict[str, list[Any]]  # "workstreams" and "missions": what the scope chose
+
+
+def _scope_errors(sub: Subscription, chosen: Chosen) -> dict[str, str]:
+    deal_id, scope, theme = sub.deal_id, sub.scope, sub.theme
+    workstreams, missions = chosen["workstreams"], chosen["missions"]
     errors = {}
     if scope == Scope.THEME:
         if theme is None:
@@ -162,6 +185,16 @@ def _scope_errors(
             errors["workstreams"] = "Choose workstreams of this deal"
     elif workstreams:
         errors["workstreams"] = "Choose workstreams only for a digest of chosen workstreams"
+    if scope == Scope.MISSIONS and not missions:
+        errors["missions"] = "Choose at least one mission"
+    elif scope != Scope.MISSIONS and missions:
+        errors["missions"] = "Choose missions only for a digest of chosen missions"
+    if scope == Scope.ENGAGEMENT and sub.engaged_organisation_id is None:
+        errors["engaged_organisation"] = "Choose the organisation whose engagements it follows"
+    elif scope != Scope.ENGAGEMENT and sub.engaged_organisation_id is not None:
+        errors["engaged_organisation"] = (
+            "Choose an organisation only for a digest of the workstreams engaging it"
+        )
     return errors
 
 
@@ -179,7 +212,7 @@ def _typed(sub: Subscription, errors: dict[str, str]) -> None:
 
 def _validate(
     sub: Subscription,
-    workstreams: list[Workstream],
+    chosen: Chosen,
     *,
     reschedule: bool,
     now: dt.datetime | None,
@@ -205,9 +238,9 @@ def _validate(
     if "send_at" not in errors and not isinstance(sub.send_at, dt.time):
         errors["send_at"] = "Enter a time of day, like 08:00"
     if sub.scope not in Scope.values:
-        errors["scope"] = "Choose the whole deal, a theme or chosen workstreams"
+        errors["scope"] = "Choose what the digest covers"
     else:
-        errors |= _scope_errors(sub.deal_id, sub.scope, sub.theme, workstreams)
+        errors |= _scope_errors(sub, chosen)
     if errors:
         raise ValidationError(errors)
     if reschedule:
@@ -234,13 +267,27 @@ def subscription_create(
         fields["user"] = acting_user
     subscriber = fields.get("user")
     _check_allowed(acting_user, deal.pk, subscriber.pk if subscriber else None)
-    workstreams = list(fields.pop("workstreams", None) or [])
+    chosen = {name: list(fields.pop(name, None) or []) for name in CHOSEN}
     sub = Subscription(deal=deal, created_by=acting_user, is_active=True, **fields)
-    _validate(sub, workstreams, reschedule=True, now=now)
+    _validate(sub, chosen, reschedule=True, now=now)
     with transaction.atomic():
         sub.save()
-        sub.workstreams.set(workstreams)
+        _set_chosen(sub, chosen)
     return sub
+
+
+def _set_chosen(sub: Subscription, chosen: Mapping[str, list[Any] | None]) -> None:
+    for name, values in chosen.items():
+        if values is not None:
+            getattr(sub, name).set(values)
+
+
+def _current(sub: Subscription, chosen: Mapping[str, list[Any] | None]) -> Chosen:
+    """What the scope will have chosen: the new choices, or the ones it has."""
+    return {
+        name: values if values is not None else list(getattr(sub, name).all())
+        for name, values in chosen.items()
+    }
 
 
 def _schedule(sub: Subscription) -> tuple[Any, ...]:
@@ -266,10 +313,8 @@ def subscription_check(
             raise ValidationError(ALREADY_ERASED)
     subscriber = fields.get("user", sub.user if subscription else None)
     _check_allowed(acting_user, deal.pk, subscriber.pk if subscriber else None)
-    workstreams = _apply(sub, dict(fields))
-    if workstreams is None:
-        workstreams = list(sub.workstreams.all())
-    _validate(sub, workstreams, reschedule=sub.is_active, now=None)
+    chosen = _apply(sub, dict(fields))
+    _validate(sub, _current(sub, chosen), reschedule=sub.is_active, now=None)
 
 
 def _locked(subscription: Subscription) -> Subscription:
@@ -280,17 +325,24 @@ def _locked(subscription: Subscription) -> Subscription:
     )
 
 
-def _apply(sub: Subscription, fields: dict[str, Any]) -> list[Workstream] | None:
-    """Put the new values on the row; the workstreams to set, or None to keep them. A scope
-    left behind takes its theme or workstreams with it, unless they were given again."""
-    new_workstreams = fields.pop("workstreams", None)
+def _apply(sub: Subscription, fields: dict[str, Any]) -> dict[str, list[Any] | None]:
+    """Put the new values on the row; the workstreams and missions to set (None to keep them).
+    A scope left behind takes its theme, organisation, workstreams or missions with it, unless
+    they were given again."""
+    new: dict[str, list[Any] | None] = {}
+    for name in CHOSEN:
+        given = fields.pop(name, None)
+        new[name] = list(given) if given is not None else None
     for name, value in fields.items():
         setattr(sub, name, value)
     if sub.scope != Scope.THEME and "theme" not in fields:
         sub.theme = None
-    if sub.scope != Scope.WORKSTREAMS and new_workstreams is None:
-        return []
-    return list(new_workstreams) if new_workstreams is not None else None
+    if sub.scope != Scope.ENGAGEMENT and "engaged_organisation" not in fields:
+        sub.engaged_organisation = None
+    for name, scope in (("workstreams", Scope.WORKSTREAMS), ("missions", Scope.MISSIONS)):
+        if sub.scope != scope and new[name] is None:
+            new[name] = []
+    return new
 
 
 def subscription_update(
@@ -312,16 +364,12 @@ def subscription_update(
             new_user = fields["user"]
             _check_allowed(acting_user, sub.deal_id, new_user.pk if new_user else None)
         before = _schedule(sub)
-        new_workstreams = _apply(sub, fields)
-        current = new_workstreams
-        if current is None:
-            current = list(sub.workstreams.all())
-        _validate(sub, current, reschedule=False, now=now)
+        chosen = _apply(sub, fields)
+        _validate(sub, _current(sub, chosen), reschedule=False, now=now)
         if sub.is_active and _schedule(sub) != before:
             sub.next_due_at = _next_due(sub, now)
         sub.save()
-        if new_workstreams is not None:
-            sub.workstreams.set(new_workstreams)
+        _set_chosen(sub, chosen)
     return sub
 
 
@@ -348,7 +396,7 @@ def subscription_set_active(
             raise ValidationError(ALREADY_ERASED)
         sub.is_active = active
         if active:
-            _validate(sub, list(sub.workstreams.all()), reschedule=True, now=now)
+            _validate(sub, _current(sub, dict.fromkeys(CHOSEN)), reschedule=True, now=now)
             # Turned on again by someone who may: an earlier unsubscribe no longer applies.
             sub.unsubscribed_at = None
         else:
@@ -411,6 +459,10 @@ def subscriber_erase(
                 delivery.status = DeliveryStatus.SKIPPED
             delivery.save(update_fields=["email", "last_error", "status", "updated_at"])
             scrubbed += 1
+        # Their requests for a briefing session stay as the core team's record, unnamed.
+        BriefingRequest.objects.filter(subscription_id__in=pks, erased_at__isnull=True).update(
+            name="", organisation="", email="", erased_at=now, updated_at=now
+        )
         Subscription.objects.filter(pk__in=pks).update(
             email="",
             name="",
@@ -461,3 +513,81 @@ def subscriptions_follow_merge(
     chosen.filter(subscription__in=pks, workstream=merged).update(workstream=survivor)
     Subscription.objects.filter(pk__in=pks).update(updated_at=timezone.now())
     return len(pks)
+
+
+# --- Requests for a briefing session ------------------------------------------------------------
+
+
+def briefing_request_create(
+    *,
+    subscription: Subscription,
+    name: str,
+    organisation: str,
+    email: str,
+    topics: str,
+    format: str,
+    preferred_dates: str,
+    now: dt.datetime | None = None,
+) -> BriefingRequest:
+    """Record a partner's request for a briefing session as a task for the deal's core team,
+    and queue one email to the core team's address (``Deal.contact_email``) once it is saved.
+
+    The email is a ``Delivery`` with a key unique to the request, sent under the delivery's row
+    lock (``sending.deliver``): however often the task is retried, it goes once. No account is
+    needed: the caller has checked the signed link that names the subscription."""
+    request = BriefingRequest(
+        deal_id=subscription.deal_id,
+        subscription=subscription,
+        name=name.strip(),
+        organisation=organisation.strip(),
+        email=email.strip(),
+        topics=topics.strip(),
+        format=format,
+        preferred_dates=preferred_dates.strip(),
+    )
+    try:
+        request.full_clean(exclude=["deal", "subscription", "status_changed_by"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    now = now or timezone.now()
+    with transaction.atomic():
+        request.save()
+        address = subscription.deal.contact_email
+        if address:
+            delivery = Delivery.objects.create(
+                kind=DeliveryKind.BRIEFING_REQUEST,
+                key=f"briefing-request:{request.pk}",
+                subscription=subscription,
+                briefing_request=request,
+                email=address,
+                slot=now,
+            )
+            transaction.on_commit(partial(_queue_delivery, delivery.pk))
+    return request
+
+
+def _queue_delivery(delivery_id: int) -> None:
+    from .tasks import send_delivery
+
+    send_delivery.delay(delivery_id)
+
+
+def briefing_request_set_status(
+    *, briefing_request: BriefingRequest, status: str, acting_user: User
+) -> BriefingRequest:
+    """An administrator of the deal marks a request arranged or declined (or open again)."""
+    if status not in BriefingRequestStatus.values:
+        raise ValidationError(
+            {"status": f"Choose one of: {', '.join(BriefingRequestStatus.values)}."}
+        )
+    with transaction.atomic():
+        request = BriefingRequest.objects.select_for_update().get(pk=briefing_request.pk)
+        if not policy.can_manage_subscriptions(acting_user, request.deal_id):
+            raise PermissionDenied("Only the deal's administrators handle briefing requests.")
+        if request.status != status:
+            request.status = status
+            request.status_changed_by = acting_user
+            request.save(update_fields=["status", "status_changed_by", "updated_at"])
+    briefing_request.status = request.status
+    briefing_request.status_changed_by = request.status_changed_by
+    return request

@@ -253,3 +253,20 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
         kinds=DeliveryKind.choices,
         chosen={k: request.GET.get(k, "") for k in ("status", "kind")},
     )
+
+
+def briefing_request_list(request: HttpRequest) -> HttpResponse:
+    """The core team's open requests for a briefing session, oldest first. Each is answered by
+    email (the request names the address) and marked arranged or declined in the admin."""
+    deal = _admin_deal(request)
+    requests = selectors.open_briefing_requests(request.user).filter(deal=deal)
+    page = Paginator(requests, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "briefing_request_list.html",
+        deal,
+        page=page,
+        rows=[(r, services.uk_time_label(r.created_at)) for r in page.object_list],
+        page_numbers=page.paginator.get_elided_page_range(page.number),
+        page_query=_filters_query(request, ()),
+    )

@@ -192,6 +192,19 @@ CELERY_TIMEZONE = "Europe/London"
 # base * 2**attempt seconds (at most the maximum): seconds in tests, minutes in production.
 BRIEFINGS_RETRY_BACKOFF: float = env.float("BRIEFINGS_RETRY_BACKOFF", default=30.0)
 BRIEFINGS_RETRY_BACKOFF_MAX: float = env.float("BRIEFINGS_RETRY_BACKOFF_MAX", default=600.0)
+# A partner subscribed by address (no account) follows signed links from their digest to
+# partner-safe pages of the workstreams and proposals it names; each link works for this many
+# days after the digest was sent. A request for a briefing session may be made at most
+# BRIEFING_REQUEST_RATE times per subscription ("3/d": that many a second, minute, hour or day).
+PARTNER_LINK_MAX_AGE_DAYS: int = env.int("PARTNER_LINK_MAX_AGE_DAYS", default=30)
+if PARTNER_LINK_MAX_AGE_DAYS < 1:
+    raise ImproperlyConfigured("PARTNER_LINK_MAX_AGE_DAYS must be 1 or more.")
+BRIEFING_REQUEST_RATE: str = env.str("BRIEFING_REQUEST_RATE", default="3/d")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", BRIEFING_REQUEST_RATE):
+    raise ImproperlyConfigured(
+        f"BRIEFING_REQUEST_RATE is {BRIEFING_REQUEST_RATE!r}: give a number of requests and a "
+        "period, such as 3/d (s, m, h or d)."
+    )
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))

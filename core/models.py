@@ -77,6 +77,11 @@ class Deal(models.Model):
         default="core team",
         help_text="What the team of administrators who run the deal is called.",
     )
+    contact_email = models.EmailField(
+        blank=True,
+        help_text="Where partners write to the core team, and where their requests for a "
+        "briefing session go. Named in every partner's digest.",
+    )
     engagement_expectation = models.CharField(
         max_length=300,
         blank=True,

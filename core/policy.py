@@ -156,6 +156,15 @@ def classified_filter(user: User | AnonymousUser, deal_path: str, prefix: str = 
     )
 
 
+def partner_filter(deal_id: int, deal_path: str, prefix: str = "") -> Q:
+    """What a partner of the deal sees of rows carrying a classification: the deal's OFFICIAL
+    rows. For readers with no account (an external address, through a signed link), whom
+    ``classified_filter`` cannot ask about their roles: they are held to the partner's view."""
+    return Q(
+        **{f"{prefix}{deal_path}": deal_id, f"{prefix}classification": Classification.OFFICIAL}
+    )
+
+
 def visible_classified(qs: QuerySet[M], user: User | AnonymousUser, deal_path: str) -> QuerySet[M]:
     """Restrict a queryset of classified rows (proposals, status updates...) for a person."""
     return qs.filter(classified_filter(user, deal_path))

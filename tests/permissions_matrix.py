@@ -19,7 +19,9 @@ says the person was let in (the form or serializer then refused the empty values
 write done and redirected. API writes carry Transport's id and its OFFICIAL proposal's.
 The public progress pages (``progress*``) answer everyone alike, signed in or not: 200 for a
 published provision (one of the demo's), 404 for an unpublished or OFFICIAL-SENSITIVE one even
-to its own deal's people, since the page is what the public sees. The Django admin's own pages are one row, ``admin:*``.
+to its own deal's people, since the page is what the public sees. A partner's signed links
+(``partner-*``) answer everyone alike too: the token is the key, and the page shows what a partner
+may see (404 for an OFFICIAL-SENSITIVE proposal, whoever follows the link). The Django admin's own pages are one row, ``admin:*``.
 """
 
 from __future__ import annotations
@@ -181,6 +183,11 @@ subscription-list           GET    /subscriptions/                              
 subscription-create         GET    /subscriptions/new/                                      login 404   403   403   403   403   403   200   403     403     200
 subscription-create         POST   /subscriptions/new/                                      login 404   403   403   403   403   403   200   403     403     200
 delivery-list               GET    /subscriptions/deliveries/                               login 404   403   403   403   403   403   200   403     403     200
+briefing-request-list       GET    /subscriptions/briefing-requests/                        login 404   403   403   403   403   403   200   403     403     200
+partner-page                GET    /briefings/partner/{partner_page_token}/                 200   200   200   200   200   200   200   200   200     200     200
+partner-page                GET    /briefings/partner/{sensitive_partner_page_token}/       404   404   404   404   404   404   404   404   404     404     404
+partner-briefing-session    GET    /briefings/partner/{briefing_session_token}/briefing-session/ 200 200 200   200   200   200   200   200   200     200     200
+partner-briefing-session    POST   /briefings/partner/{briefing_session_token}/briefing-session/ 200 200 200   200   200   200   200   200   200     200     200
 subscription-edit           GET    /subscriptions/{subscription}/edit/                      login 404   404   404   404   403   404   200   404     404     404
 subscription-preview        GET    /subscriptions/{subscription}/preview/                   login 404   404   404   404   403   404   200   404     404     404
 subscription-preview-email  GET    /subscriptions/{subscription}/preview/email/             login 404   404   404   404   403   404   200   404     404     404

@@ -268,3 +268,21 @@ def test_a_new_deal_from_a_file_gets_an_administrator_who_sees_only_it(
     assert [d["slug"] for d in api.get("/api/v1/deals/").json()["results"]] == ["northfold"]
     names = {w["name"] for w in api.get("/api/v1/workstreams/").json()["results"]}
     assert names == {"Harbour Skills", "Moorland Transport", "Coastal Housing"}
+
+
+def test_the_deal_file_gives_the_core_teams_contact_address(reference: Deal) -> None:
+    # The sources give no address for the Core Team: the file's is a placeholder, named as one,
+    # for the operator to replace.
+    assert reference.contact_email == "tdd-core-team@example.invalid"
+
+
+@pytest.mark.django_db
+def test_a_contact_address_is_loaded_and_one_that_is_not_an_address_refused(
+    tmp_path: Path,
+) -> None:
+    with_address = "slug: northfold\ncontact_email: team@northfold.example\n"
+    load(write(tmp_path, NORTHFOLD.replace("slug: northfold", with_address, 1)))
+    assert Deal.objects.get(slug="northfold").contact_email == "team@northfold.example"
+    broken = NORTHFOLD.replace("slug: northfold", "slug: northfold\ncontact_email: nobody\n", 1)
+    with pytest.raises(CommandError, match="contact_email"):
+        load(write(tmp_path, broken, name="broken.yaml"))

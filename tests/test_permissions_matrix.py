@@ -176,6 +176,10 @@ def _records(people: People) -> dict[str, Any]:
     subscription = briefing_services.subscription_create(
         deal=people.deal, acting_user=people.lead, audience=Audience.INTERNAL
     )
+    # A partner subscribed by address, with no account: the signed links of their digest.
+    partner_subscription = briefing_services.subscription_create(
+        deal=people.deal, acting_user=people.admin, email="partner@example.com"
+    )
     meeting = Meeting.objects.filter(body__deal=people.deal).order_by("pk").first()
     indicator = Indicator.objects.order_by("pk").first()
     area = Area.objects.order_by("pk").first()
@@ -218,6 +222,7 @@ def _records(people: People) -> dict[str, Any]:
         asks_of_dsg="Agree the adult skills ask before the bilateral.",
     )
     dsg = GovernanceBody.objects.get(deal=people.deal, kind=BodyKind.STRATEGY_GROUP)
+    page = links.PartnerPage
     return {
         "dsg_meeting": next_meeting(dsg).pk,
         "ask_update": asking.pk,
@@ -235,6 +240,15 @@ def _records(people: People) -> dict[str, Any]:
         "sensitive_paper": paper(sensitive, meeting=paper_meeting),
         "proposal_paper": paper(proposal=official_proposal),
         "sensitive_proposal_paper": paper(proposal=sensitive_proposal),
+        "partner_page_token": links.partner_token(
+            partner_subscription, page.PROPOSAL, official_proposal.pk
+        ),
+        "sensitive_partner_page_token": links.partner_token(
+            partner_subscription, page.PROPOSAL, sensitive_proposal.pk
+        ),
+        "briefing_session_token": links.partner_token(
+            partner_subscription, page.BRIEFING_SESSION, people.deal.pk
+        ),
         "update": update(official).pk,
         "risk": risk("Delay to the tram extension", official).pk,
         "sensitive_risk": risk("Negotiating red line", sensitive).pk,

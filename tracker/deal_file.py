@@ -68,6 +68,7 @@ SCHEMA: dict[str, Any] = _object(
         "authority_short_name": {**_TEXT, "maxLength": 40},
         "proposition_name": {**_TEXT, "maxLength": 80},
         "core_team_name": {**_TEXT, "maxLength": 80},
+        "contact_email": {"type": "string", "format": "email", "maxLength": 254},
         "engagement_expectation": _object(
             {
                 "quote": {**_TEXT, "maxLength": 300},
@@ -428,6 +429,7 @@ def _load_deal(counts: Counts, data: dict[str, Any]) -> Deal:
         "authority_short_name": data.get("authority_short_name", ""),
         "proposition_name": data.get("proposition_name", "Proposition"),
         "core_team_name": data.get("core_team_name", "core team"),
+        "contact_email": data.get("contact_email", ""),
         "engagement_expectation": data.get("engagement_expectation", {}).get("quote", ""),
         "engagement_expectation_source": data.get("engagement_expectation", {}).get("source", ""),
         "description": data.get("description", ""),

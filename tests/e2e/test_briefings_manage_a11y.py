@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from briefings import services
-from briefings.choices import DeliveryKind, DeliveryStatus, Scope
+from briefings.choices import BriefingFormat, DeliveryKind, DeliveryStatus, Scope
 from briefings.models import Delivery, Subscription
 from tracker.models import Workstream
 
@@ -24,6 +24,12 @@ PAGES = [
     ("subscriptions", "admin", "/subscriptions/", "Subscriptions"),
     ("subscription-new", "admin", "/subscriptions/new/", "Subscribe someone to the digest"),
     ("deliveries", "admin", "/subscriptions/deliveries/", "Delivery log"),
+    (
+        "briefing-requests",
+        "admin",
+        "/subscriptions/briefing-requests/",
+        "Requests for a briefing session",
+    ),
     ("profile-lead", "lead", "/accounts/profile/", "Your profile"),
     ("profile-partner-new", "partner", "/accounts/profile/subscriptions/new/", "Add a digest"),
 ]
@@ -45,6 +51,15 @@ def subscriptions(people: People) -> list[Subscription]:
         ),
     ]
     services.subscription_set_active(subscription=subs[1], acting_user=people.admin, active=False)
+    services.briefing_request_create(
+        subscription=subs[1],
+        name="Dudley officer",
+        organisation="Dudley Council",
+        email="officer@dudley.example",
+        topics="The skills workstream's asks.",
+        format=BriefingFormat.IN_PERSON,
+        preferred_dates="",
+    )
     Delivery.objects.create(
         kind=DeliveryKind.DIGEST,
         key=f"digest:{subs[0].pk}:1",
