@@ -216,7 +216,15 @@ def test_the_contents_list_each_section_in_the_order_they_come(
     contents = re.findall(r'<li><a class="govuk-link" href="#([a-z-]+)">', html)
     headings = re.findall(r'<h2 class="govuk-heading-l app-pack__heading" id="([a-z-]+)">', html)
     assert contents == headings
-    assert headings[:6] == ["overview", "last-meeting", "agenda", "proposals", "asks", "risks"]
+    assert headings[:7] == [
+        "overview",
+        "last-meeting",
+        "agenda",
+        "proposals",
+        "asks",
+        "open-actions",
+        "risks",
+    ]
 
 
 # --- Query counts -----------------------------------------------------------------------------

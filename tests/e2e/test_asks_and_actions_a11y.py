@@ -1,5 +1,6 @@
 """An administrator records the DSG's answer to an ask and an action at the DSG's meeting, in a
-real browser, then opens the meeting's briefing pack and finds both; the action log and the
+real browser, then opens the meeting's briefing pack and finds both, on the page and in the PDF
+the server makes of it; the action log and the
 page that closes an action are walked too. axe-core finds nothing on any of the pages; each is
 saved as var/screenshots/asks-actions-<name>.png.
 
@@ -10,10 +11,13 @@ the DSG something in this period's update.
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from tracker import services
 from tracker.choices import BodyKind, Direction, Rag
@@ -98,6 +102,14 @@ def test_an_administrator_records_an_answer_and_an_action_and_the_pack_shows_bot
     expect(page.locator("section[aria-labelledby='open-actions']")).to_contain_text(ACTION)
     screenshot(page, "asks-actions-pack")
     assert_accessible(page)
+
+    # The same pack as the PDF the server makes, which a member takes to the meeting.
+    with page.expect_download(timeout=60_000) as download:  # laid out on a busy server
+        page.get_by_role("link", name="Download this pack as a PDF").click()
+    reader = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    for words in (ASK, ANSWER, ACTION):
+        assert words in text, words
 
     page.goto("/actions/")
     expect(page.locator("table")).to_contain_text(ACTION)

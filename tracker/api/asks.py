@@ -22,9 +22,9 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from core import policy
+from core import selectors as core_selectors
 from core.api_support import DomainErrorsMixin, NumberFilter, error_responses
 from core.choices import Classification
-from core.models import Organisation
 from tracker import selectors, services
 from tracker.choices import ActionStatus, AskOutcome
 from tracker.models import Action, AskResponse, StatusUpdate
@@ -163,7 +163,7 @@ class ActionSerializer(serializers.ModelSerializer[Action]):
         help_text="The person who owns it (a role in the deal); or give owner_organisation.",
     )
     owner_organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(),
+        queryset=core_selectors.organisations(),
         required=False,
         allow_null=True,
         help_text="The organisation that owns it; or give owner_user.",
