@@ -102,7 +102,7 @@ from .models import (
     Workstream,
     risk_rag,
 )
-from .periods import Period, deal_period, last_due_period
+from .periods import Period, deal_period, is_late, last_due_period
 from .selectors.governance import chain_of
 from .services import agenda_sync, milestone_update
 from .services.governance import proposition_item_snapshot
@@ -1443,12 +1443,37 @@ class _Builder:
             # Revised the same afternoon, after the sponsor's comment (see _reviews).
             original = made[id(revision._revises)]  # type: ignore[attr-defined]
             made[id(revision)] = min(original + timedelta(hours=3), self.now)
+        self._one_reported_late(updates, revisions, made, periods[max(0, due - 4) : due])
         _create_with_history(StatusUpdate, updates, [u.author for u in updates])
         for update in updates:
             update.created_at = update.updated_at = made[id(update)]
         _dates_write(StatusUpdate, updates)
         self.summary.created["status updates"] += len(updates)
         return updates
+
+    def _one_reported_late(
+        self,
+        updates: list[StatusUpdate],
+        revisions: list[StatusUpdate],
+        made: dict[int, datetime],
+        past: Sequence[Period],
+    ) -> None:
+        """One update of a recent past period was posted a few days after it was due, as a
+        lead reports a period they missed (marked late, as the app marks it)."""
+        revised = {id(r._revises) for r in revisions}  # type: ignore[attr-defined]
+        starts = {p.start: p for p in past}
+        candidates = [
+            u
+            for u in updates
+            if u.period_start in starts and u.version == 1 and id(u) not in revised
+        ]
+        if not candidates:
+            return
+        update = self.rng.choice(candidates)
+        due_on = starts[update.period_start].due_on
+        day = due_on + timedelta(days=self.rng.randint(2, 6))
+        made[id(update)] = self._some_time(day, day)
+        update.late = is_late(starts[update.period_start], timezone.localdate(made[id(update)]))
 
     def _early_reporting_chance(self, current: Period) -> float:
         """How likely a lead is to have reported already for the current period: the further
