@@ -471,7 +471,7 @@ def test_a_version_keeps_the_proposals_as_they_stood_and_the_next_is_numbered_on
 ) -> None:
     kept = approved(people, chain, "Bus franchising funding")
     first = services.proposition_version_create(deal=people.deal, acting_user=people.admin)
-    dft = GovernmentDepartment.objects.create(deal=people.deal, name="Department for Transport")
+    dft = GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
     services.proposal_update(
         proposal=kept, acting_user=people.lead, classification=SENSITIVE, departments=[dft]
     )

@@ -194,6 +194,7 @@ EDITOR_PAGES: dict[str, PageUrl] = {
     "principles": lambda p: f"/proposals/{_draft(p).pk}/principles/",
     "submit a draft": lambda p: f"/proposals/{_draft(p).pk}/submit/",
     "log talks": lambda p: f"/proposals/{_submitted(p).pk}/negotiations/new/",
+    "log talks on a draft": lambda p: f"/proposals/{_draft(p).pk}/negotiations/new/",
     "change talks": lambda p: (
         f"/negotiations/{_talks(p, _submitted(p), classification=OFFICIAL).pk}/edit/"
     ),
@@ -1182,16 +1183,79 @@ def test_the_talks_form_submitted_empty_says_what_to_enter(client: Client, peopl
     assert not NegotiationEntry.objects.exists()
 
 
-def test_talks_are_not_logged_before_the_proposal_goes_to_government(
+REFUSED_TALKS = (
+    "talks with departments are logged while it is a draft and once it has been submitted to "
+    "government"
+)
+
+
+def test_talks_are_not_logged_while_the_proposal_is_in_the_chain(
     client: Client, people: People
 ) -> None:
     proposal = _in_chain(people)
     client.force_login(people.lead)
+    detail = _plain(client.get(f"/proposals/{proposal.pk}/"))
+    assert "Log talks with a department" not in detail
+    assert "Talks with departments are logged while the proposal is a draft" in detail
     page = client.get(f"/proposals/{proposal.pk}/negotiations/new/")
-    assert "talks with government are logged once it has been submitted" in _plain(page)
+    assert REFUSED_TALKS in _plain(page)
     response = client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
-    assert "talks with government are logged once it has been submitted" in _errors(response)
+    assert REFUSED_TALKS in _errors(response)
     assert not NegotiationEntry.objects.exists()
+
+
+def test_the_lead_logs_talks_with_a_department_on_a_draft_from_its_page(
+    client: Client, people: People
+) -> None:
+    proposal = _draft(people)
+    client.force_login(people.lead)
+    detail = _text(client.get(f"/proposals/{proposal.pk}/"))
+    assert f'href="/proposals/{proposal.pk}/negotiations/new/"' in detail
+    assert "The proposal stays a draft." in _plain(
+        client.get(f"/proposals/{proposal.pk}/negotiations/new/")
+    )
+
+    response = client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
+
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.stage == ProposalStage.DRAFT
+    entry = proposal.negotiations.get()
+    assert (entry.recorded_by, entry.classification) == (people.lead, SENSITIVE)
+    page = _plain(client.get(f"/proposals/{proposal.pk}/"))
+    assert "Talks with departments" in page and "DfT open to a pilot." in page
+
+
+def test_talks_on_a_draft_are_refused_to_another_workstream_s_lead_and_hidden_from_a_partner(
+    client: Client, people: People
+) -> None:
+    proposal = _draft(people)  # OFFICIAL: a partner reads the proposal itself
+    client.force_login(people.other_lead)
+    response = client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
+    assert response.status_code == 403
+    assert not NegotiationEntry.objects.exists()
+    client.force_login(people.lead)
+    client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
+    assert NegotiationEntry.objects.count() == 1
+
+    for role, sees in [("partner", False), ("sponsor", True), ("dsg", True), ("other_lead", True)]:
+        _sign_in(client, people, role)
+        page = _plain(client.get(f"/proposals/{proposal.pk}/"))
+        assert "Talks with departments" in page
+        assert ("DfT open to a pilot." in page) is sees, role
+        assert ("No talks with departments you can see are logged." in page) is not sees, role
+
+
+@pytest.mark.parametrize("stage", ["draft", "in_chain", "approved", "submitted"])
+def test_the_proposal_page_shows_talks_with_departments_at_every_stage(
+    client: Client, people: People, stage: str
+) -> None:
+    make = {"draft": _draft, "in_chain": _in_chain, "approved": _approved, "submitted": _submitted}
+    proposal = make[stage](people)
+    client.force_login(people.dsg)
+    page = _plain(client.get(f"/proposals/{proposal.pk}/"))
+    assert "Talks with departments" in page
+    assert "No talks with departments you can see are logged." in page
 
 
 def test_logged_talks_are_changed_and_a_stale_change_is_refused(

@@ -65,16 +65,12 @@ def chain(people: People) -> list[GovernanceBody]:
 
 @pytest.fixture
 def dft(people: People) -> GovernmentDepartment:
-    return GovernmentDepartment.objects.create(
-        deal=people.deal, name="Department for Transport", abbreviation="DfT"
-    )
+    return GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
 
 
 @pytest.fixture
 def hmt(people: People) -> GovernmentDepartment:
-    return GovernmentDepartment.objects.create(
-        deal=people.deal, name="HM Treasury", abbreviation="HMT"
-    )
+    return GovernmentDepartment.objects.get(deal=people.deal, abbreviation="HMT")
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -606,18 +602,74 @@ def test_the_first_talk_with_a_department_starts_the_negotiation_and_links_the_d
     assert proposal.negotiations.count() == 2
 
 
-@pytest.mark.parametrize("stage", [S.DRAFT, S.IN_GOVERNANCE, S.APPROVED, S.REJECTED, S.CONCLUDED])
-def test_no_talk_with_government_is_logged_before_submission_or_once_closed(
+@pytest.mark.parametrize("stage", [S.IN_GOVERNANCE, S.APPROVED, S.REJECTED, S.CONCLUDED])
+def test_no_talk_with_government_is_logged_in_the_chain_before_submission_or_once_closed(
     people: People, chain: list[GovernanceBody], dft: GovernmentDepartment, stage: str
 ) -> None:
     proposal = at_stage(people, chain, stage, dft)
     before = proposal.negotiations.count()
 
-    with pytest.raises(TrackerError, match="talks with government are logged once"):
+    with pytest.raises(
+        TrackerError,
+        match="talks with departments are logged while it is a draft and once it has been "
+        "submitted to government",
+    ):
         talk(people, proposal, dft)
 
     assert fresh(proposal).stage == stage
     assert proposal.negotiations.count() == before
+
+
+def test_the_lead_logs_talks_on_a_draft_and_it_stays_a_draft(
+    people: People, chain: list[GovernanceBody], dft: GovernmentDepartment
+) -> None:
+    # Paragraph 16: "Workstream lead will also be responsible for leading bilateral discussion
+    # with government officials' relevant departments", while the proposal is developed.
+    proposal = draft(people)
+
+    entry = talk(people, proposal, dft)
+
+    assert fresh(proposal).stage == S.DRAFT
+    assert (entry.recorded_by, entry.classification) == (
+        people.lead,
+        Classification.OFFICIAL_SENSITIVE,
+    )
+    assert list(proposal.departments.all()) == [dft]
+    # The talks stay with it up the chain, and the first after submission starts negotiation.
+    services.proposal_submit(proposal=proposal, acting_user=people.lead)
+    for body in chain:
+        decide(people, proposal, body, DecisionOutcome.ENDORSED)
+    proposal = to_government(people, fresh(proposal))
+    assert fresh(proposal).stage == S.SUBMITTED
+    talk(people, proposal, dft, summary="Officials took the case to ministers.")
+    assert fresh(proposal).stage == S.IN_NEGOTIATION
+    assert proposal.negotiations.count() == 2
+
+
+def test_talks_on_a_draft_are_for_its_lead_and_administrators_only(
+    people: People, dft: GovernmentDepartment
+) -> None:
+    proposal = draft(people)
+
+    for someone in (people.other_lead, people.sponsor, people.dsg, people.partner, people.nobody):
+        with pytest.raises(PermissionDenied):
+            services.negotiation_log(
+                proposal=proposal,
+                acting_user=someone,
+                department=dft,
+                held_on=NOW.date(),
+                attendees="Officials",
+                summary="A chat.",
+            )
+    services.negotiation_log(
+        proposal=proposal,
+        acting_user=people.admin,
+        department=dft,
+        held_on=NOW.date(),
+        attendees="Officials",
+        summary="A chat.",
+    )
+    assert [e.recorded_by for e in proposal.negotiations.all()] == [people.admin]
 
 
 def test_a_talk_is_dated_today_or_before_and_held_with_a_department_of_the_deal(
