@@ -822,7 +822,7 @@ def test_the_next_meeting_of_each_body_in_the_chain_lists_what_awaits_it(demo, r
         )
         assert meeting.is_demo and meeting.status == MeetingStatus.PLANNED
         assert on_agenda == awaiting, body.name
-    dsg = chain[2]
+    dsg = chain[3]
     asks = next_meeting(dsg).agenda_items.filter(proposal__isnull=True, generated=True)
     assert dsg.kind == BodyKind.STRATEGY_GROUP and asks.exists()
     assert AgendaItem.objects.filter(proposal__isnull=False).count() == (

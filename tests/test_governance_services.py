@@ -62,8 +62,8 @@ def chain(people: People) -> list[GovernanceBody]:
 
 @pytest.fixture
 def dsg_body(chain: list[GovernanceBody]) -> GovernanceBody:
-    assert chain[2].name == "Devolution Strategy Group"
-    return chain[2]
+    assert chain[3].name == "Devolution Strategy Group"
+    return chain[3]
 
 
 # --- Helpers ----------------------------------------------------------------------------------

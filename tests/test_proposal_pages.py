@@ -43,8 +43,8 @@ from .conftest import People, approve_proposition, to_government
 
 OFFICIAL = Classification.OFFICIAL
 SENSITIVE = Classification.OFFICIAL_SENSITIVE
-FIRST_BODY = "Strategic Leadership Team and TDD Core Team"
-SECOND_BODY = "Senior Local Authority Officers Group"
+FIRST_BODY = "TDD Core Team"
+SECOND_BODY = "Strategic Leadership Team"
 LAST_BODY = "WMCA Board"
 NOT_IN_PROPOSITION = "is not in the TDD Proposition the WMCA Board approved"
 

@@ -177,7 +177,7 @@ def test_submitting_a_draft_sends_it_to_the_first_body_in_the_chain(
 
     proposal = fresh(proposal)
     assert (proposal.stage, proposal.awaiting_body) == (S.IN_GOVERNANCE, chain[0])
-    assert chain[0].name == "Strategic Leadership Team and TDD Core Team"
+    assert chain[0].name == "TDD Core Team"
     assert proposal.revision == 2
     assert proposal.history.first().history_user == people.lead
 
