@@ -987,8 +987,9 @@ def test_moved_at_records_each_change_of_stage_or_body_and_nothing_else(
         )
     )
     assert fresh(created).stage == S.CONCLUDED
-    # Eight moves around the chain's endorsements, and one for each body but the skipped one.
-    assert len(moves) == 8 + len(chain) - 1 == 12
+    # Seven moves besides the endorsements (submit, refer back, submit again, skip, to
+    # government, the first talk, the outcome), and one endorsement by each body but the skipped.
+    assert len(moves) == 7 + len(chain) - 1 == 12
 
 
 # --- Who may do what, role by role ------------------------------------------------------------
