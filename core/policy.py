@@ -13,7 +13,8 @@ The rules, in one place:
 - Whether a workstream has reported (and so whether it is overdue) is a fact about the process,
   shown to everyone who sees the workstream; what a sensitive update says is not.
 - Proposals: their workstream's lead (and administrators) write them and log talks with
-  government about them. Administrators run the governance: they record decisions, skip a
+  government departments about them, from the draft on (which stages allow it is the tracker's
+  rule). Administrators run the governance: they record decisions, skip a
   level with a reason, submit approved proposals to government, record outcomes, and keep
   meetings, the Proposition and the milestones. A proposal's decisions and agenda items are seen
   by whoever may see the proposal; a negotiation entry needs both the proposal's and its own

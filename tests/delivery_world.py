@@ -110,12 +110,8 @@ def build(people: People, time_machine: Any) -> World:
     deal = people.deal
     current = deal_period(deal, NOW.date())
     previous = previous_period(deal, current)
-    dft = GovernmentDepartment.objects.create(
-        deal=deal, name="Department for Transport", abbreviation="DfT"
-    )
-    dfe = GovernmentDepartment.objects.create(
-        deal=deal, name="Department for Education", abbreviation="DfE"
-    )
+    dft = GovernmentDepartment.objects.get(deal=deal, abbreviation="DfT")
+    dfe = GovernmentDepartment.objects.get(deal=deal, abbreviation="DfE")
     before = dt.datetime.combine(previous.start + dt.timedelta(days=2), dt.time(9), dt.UTC)
     met = dt.datetime.combine(current.start + dt.timedelta(days=1), dt.time(10), dt.UTC)
     after = NOW - dt.timedelta(days=2)

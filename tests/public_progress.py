@@ -64,9 +64,7 @@ def world(people: People) -> World:
     organisation = Organisation.objects.create(
         name="Regional Transport Executive", kind=OrganisationKind.COMBINED_AUTHORITY
     )
-    department = GovernmentDepartment.objects.create(
-        deal=people.deal, name="Department for Transport", abbreviation="DfT"
-    )
+    department = GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
     bus = make(
         people,
         "4.12",

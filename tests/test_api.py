@@ -140,7 +140,8 @@ def test_bodies_list_the_escalation_chain_and_the_dsg_composition(
         body = bodies[body["next_body"]]
         chain.append(body["name"])
     assert chain == [
-        "Strategic Leadership Team and TDD Core Team",
+        "TDD Core Team",
+        "Strategic Leadership Team",
         "Senior Local Authority Officers Group",
         "Devolution Strategy Group",
         "High Level Negotiating Team",

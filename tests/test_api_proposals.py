@@ -64,9 +64,7 @@ def chain(people: People) -> list[GovernanceBody]:
 
 @pytest.fixture
 def dft(people: People) -> GovernmentDepartment:
-    return GovernmentDepartment.objects.create(
-        deal=people.deal, name="Department for Transport", abbreviation="DfT"
-    )
+    return GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -217,7 +215,8 @@ def test_a_proposal_walks_from_draft_to_agreed_through_every_body_of_the_chain(
 
     assert where(lead.post(f"/api/v1/proposals/{pk}/submit/")) == ("in_governance", chain[0].pk)
     assert [b.name for b in chain] == [
-        "Strategic Leadership Team and TDD Core Team",
+        "TDD Core Team",
+        "Strategic Leadership Team",
         "Senior Local Authority Officers Group",
         "Devolution Strategy Group",
         "High Level Negotiating Team",
@@ -290,14 +289,14 @@ def test_a_decision_by_a_body_the_proposal_does_not_await_is_a_conflict_that_nam
 
     response = client_for(people.admin).post(
         "/api/v1/decisions/",
-        {"proposal": proposal.pk, "body": chain[2].pk, "outcome": "endorsed"},
+        {"proposal": proposal.pk, "body": chain[3].pk, "outcome": "endorsed"},
         format="json",
     )
 
     assert response.status_code == 409
     assert response.json()["detail"] == (
         "Devolution Strategy Group cannot decide on “Bus franchising powers”: it awaits "
-        "Strategic Leadership Team and TDD Core Team."
+        "TDD Core Team."
     )
     assert not Decision.objects.exists()
 
@@ -598,8 +597,45 @@ def test_talks_are_logged_only_once_the_proposal_is_with_government(
     )
     assert response.status_code == 409
     assert (
-        "talks with government are logged once it has been submitted" in (response.json()["detail"])
+        "talks with departments are logged while it is a draft and once it has been submitted"
+        in (response.json()["detail"])
     )
+
+
+def talk_on(proposal: Proposal, dft: GovernmentDepartment) -> dict[str, Any]:
+    return {
+        "proposal": proposal.pk,
+        "department": dft.pk,
+        "held_on": "2026-05-20",
+        "attendees": "DfT bus policy team",
+        "summary": "Tested the franchising case with officials.",
+        "classification": SENSITIVE,
+    }
+
+
+def test_the_lead_logs_talks_on_a_draft_and_it_stays_a_draft(
+    people: People, transport: Workstream, dft: GovernmentDepartment
+) -> None:
+    proposal = draft(people, transport)
+    statuses = by_role(
+        people,
+        lambda c: c.post("/api/v1/negotiations/", talk_on(proposal, dft), format="json"),
+    )
+    # Its lead and an administrator log talks; the lead of another workstream and everyone
+    # else may not.
+    assert statuses["lead"] == statuses["admin"] == 201
+    assert {statuses[r] for r in ("other_lead", "sponsor", "dsg", "partner")} == {403}
+    assert statuses["nobody"] == 400  # no proposal they may see
+    proposal.refresh_from_db()
+    assert proposal.stage == ProposalStage.DRAFT
+    entries = list(proposal.negotiations.order_by("pk"))
+    assert {e.recorded_by for e in entries} == {people.lead, people.admin} and len(entries) == 2
+    assert list(proposal.departments.all()) == [dft]
+
+    partner = client_for(people.partner).get(f"/api/v1/negotiations/?proposal={proposal.pk}")
+    assert partner.status_code == 200 and partner.json()["results"] == []
+    sponsor = client_for(people.sponsor).get(f"/api/v1/negotiations/?proposal={proposal.pk}")
+    assert len(sponsor.json()["results"]) == 2
 
 
 def test_what_a_proposal_asks_is_fixed_once_it_leaves_draft_but_progress_is_not(
@@ -997,7 +1033,7 @@ def test_a_talk_reads_with_its_etag_and_a_stale_change_is_refused(
 def _volume(people: People, chain: list[GovernanceBody], size: int) -> None:
     """``size`` proposals across two workstreams, every other one sensitive, each with its
     principles partly answered, every body's decision, and two talks with government."""
-    department = GovernmentDepartment.objects.create(deal=people.deal, name="HM Treasury")
+    department = GovernmentDepartment.objects.get(deal=people.deal, abbreviation="HMT")
     mission = Mission.objects.get(number=1)
     principle = Principle.objects.filter(deal=people.deal).first()
     assert principle is not None

@@ -225,9 +225,7 @@ def csv_file(*rows: str, header: str = HEADER) -> bytes:
 @pytest.mark.django_db
 def test_an_administrator_imports_provisions_all_at_once(people: People) -> None:
     organisation = Organisation.objects.order_by("pk").first()
-    GovernmentDepartment.objects.create(
-        deal=people.deal, name="Department for Transport", abbreviation="DfT"
-    )
+    GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
     data = csv_file(
         f'4.12,Transport,Bus franchising,"Government will, in time, support it.",transport,'
         f"Power,OFFICIAL,{organisation.name},DfT",

@@ -42,6 +42,7 @@ from tracker.models import (
     AgendaItem,
     Decision,
     EngagementEntry,
+    GovernmentDepartment,
     Meeting,
     Milestone,
     NegotiationEntry,
@@ -96,6 +97,7 @@ REFERENCE_MODELS = [
         "tracker.Workstream",
         "tracker.GovernanceBody",
         "tracker.BodyMember",
+        "tracker.GovernmentDepartment",
         "tracker.Milestone",
         "missions.Mission",
         "missions.MissionStatement",
@@ -220,6 +222,9 @@ def test_every_row_it_writes_is_marked_as_demo_data(reference):
     for model in FLAGGED:
         if model is Deal:  # the demo plays in the real deal; only the scaled demo has its own
             assert not Deal.objects.filter(is_demo=True).exists()
+            continue
+        if model is GovernmentDepartment:  # it talks to the departments the deal's file lists
+            assert not GovernmentDepartment.objects.filter(is_demo=True).exists()
             continue
         assert model.objects.filter(is_demo=True).exists(), model.__name__
 
@@ -681,7 +686,9 @@ def test_talks_with_government_are_logged_only_for_proposals_that_reached_it(dem
     talked = {t.proposal_id for t in talks}
     sensitive = [t for t in talks if t.classification == Classification.OFFICIAL_SENSITIVE]
 
-    assert talks and all(t.is_demo and t.department.is_demo for t in talks)
+    # The talks are demo; the departments they are held with are the deal file's own.
+    assert talks and all(t.is_demo and not t.department.is_demo for t in talks)
+    assert not GovernmentDepartment.objects.filter(is_demo=True).exists()
     assert len(sensitive) > len(talks) / 2
     assert len(sensitive) < len(talks), "some talks are OFFICIAL"
     for talk in talks:
@@ -822,7 +829,7 @@ def test_the_next_meeting_of_each_body_in_the_chain_lists_what_awaits_it(demo, r
         )
         assert meeting.is_demo and meeting.status == MeetingStatus.PLANNED
         assert on_agenda == awaiting, body.name
-    dsg = chain[2]
+    dsg = chain[3]
     asks = next_meeting(dsg).agenda_items.filter(proposal__isnull=True, generated=True)
     assert dsg.kind == BodyKind.STRATEGY_GROUP and asks.exists()
     assert AgendaItem.objects.filter(proposal__isnull=False).count() == (

@@ -62,8 +62,8 @@ def chain(people: People) -> list[GovernanceBody]:
 
 @pytest.fixture
 def dsg_body(chain: list[GovernanceBody]) -> GovernanceBody:
-    assert chain[2].name == "Devolution Strategy Group"
-    return chain[2]
+    assert chain[3].name == "Devolution Strategy Group"
+    return chain[3]
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ def test_a_version_keeps_the_proposals_as_they_stood_and_the_next_is_numbered_on
 ) -> None:
     kept = approved(people, chain, "Bus franchising funding")
     first = services.proposition_version_create(deal=people.deal, acting_user=people.admin)
-    dft = GovernmentDepartment.objects.create(deal=people.deal, name="Department for Transport")
+    dft = GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
     services.proposal_update(
         proposal=kept, acting_user=people.lead, classification=SENSITIVE, departments=[dft]
     )
@@ -482,7 +482,8 @@ def test_a_version_keeps_the_proposals_as_they_stood_and_the_next_is_numbered_on
     assert first.items.get().classification == OFFICIAL
     assert first.items.get().departments == ""
     assert second.items.get().classification == SENSITIVE
-    assert second.items.get().departments == "Department for Transport"
+    # As departments are named across the site: by abbreviation (the deal file gives DfT's).
+    assert second.items.get().departments == "DfT"
 
 
 def test_a_version_needs_an_endorsed_proposal_and_a_title(

@@ -82,7 +82,7 @@ def test_a_second_deal_is_loaded_from_its_file_and_a_second_load_changes_nothing
     path = write(tmp_path, NORTHFOLD)
     out = load(path)
     assert "NTD (northfold) loaded from" in out
-    assert "tracker.Workstream             3 created,   0 updated,   0 unchanged" in out
+    assert "tracker.Workstream              3 created,   0 updated,   0 unchanged" in out
 
     deal = Deal.objects.get(slug="northfold")
     assert (deal.name, deal.short_name, deal.area_code) == (

@@ -279,7 +279,7 @@ def test_a_proposal_is_on_a_meetings_agenda_once(
 def test_a_talk_with_government_says_what_was_discussed(
     proposal: Proposal, reference: Deal
 ) -> None:
-    department = GovernmentDepartment.objects.create(deal=reference, name="HM Treasury")
+    department = GovernmentDepartment.objects.get(deal=reference, abbreviation="HMT")
 
     def talk(**fields: Any) -> Callable[[], NegotiationEntry]:
         values = {"summary": "Went through the costings.", "attendees": "Officials"} | fields
@@ -291,6 +291,23 @@ def test_a_talk_with_government_says_what_was_discussed(
     assert refused(talk(classification="secret"))
     assert not refused(talk())
     assert NegotiationEntry.objects.get().classification == Classification.OFFICIAL_SENSITIVE
+
+
+def test_a_deal_holds_a_department_abbreviation_once_and_any_number_without_one(
+    reference: Deal,
+) -> None:
+    other = Deal.objects.create(name="Northfold Trailblazer Deal", short_name="NTD", slug="nf")
+
+    def department(deal: Deal, name: str, abbreviation: str = "") -> Callable[[], object]:
+        return lambda: GovernmentDepartment.objects.create(
+            deal=deal, name=name, abbreviation=abbreviation
+        )
+
+    assert refused(department(reference, "Department for Transport Again", "DfT"))
+    assert refused(department(reference, "Department for Transport"))
+    assert not refused(department(other, "Department for Transport", "DfT"))
+    assert not refused(department(reference, "Office for Example Affairs"))
+    assert not refused(department(reference, "Office for Another Example"))
 
 
 def test_a_meeting_ends_after_it_starts_and_a_body_meets_once_at_a_time(

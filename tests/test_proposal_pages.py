@@ -43,8 +43,8 @@ from .conftest import People, approve_proposition, to_government
 
 OFFICIAL = Classification.OFFICIAL
 SENSITIVE = Classification.OFFICIAL_SENSITIVE
-FIRST_BODY = "Strategic Leadership Team and TDD Core Team"
-SECOND_BODY = "Senior Local Authority Officers Group"
+FIRST_BODY = "TDD Core Team"
+SECOND_BODY = "Strategic Leadership Team"
 LAST_BODY = "WMCA Board"
 NOT_IN_PROPOSITION = "is not in the TDD Proposition the WMCA Board approved"
 
@@ -194,6 +194,7 @@ EDITOR_PAGES: dict[str, PageUrl] = {
     "principles": lambda p: f"/proposals/{_draft(p).pk}/principles/",
     "submit a draft": lambda p: f"/proposals/{_draft(p).pk}/submit/",
     "log talks": lambda p: f"/proposals/{_submitted(p).pk}/negotiations/new/",
+    "log talks on a draft": lambda p: f"/proposals/{_draft(p).pk}/negotiations/new/",
     "change talks": lambda p: (
         f"/negotiations/{_talks(p, _submitted(p), classification=OFFICIAL).pk}/edit/"
     ),
@@ -532,6 +533,7 @@ def test_the_page_shows_the_journey_decisions_principles_talks_and_history(
     assert states == [
         (FIRST_BODY, "passed"),
         (SECOND_BODY, "skipped"),
+        ("Senior Local Authority Officers Group", "passed"),
         ("Devolution Strategy Group", "passed"),
         ("High Level Negotiating Team", "passed"),
         (LAST_BODY, "passed"),
@@ -560,9 +562,10 @@ def test_the_buttons_are_those_the_person_may_use_at_the_stage(
     draft = _draft(people)
     client.force_login(people.lead)
     body = _text(client.get(f"/proposals/{draft.pk}/"))
-    for url in ["edit/", "principles/", "submit/"]:
+    # The lead logs talks with departments while developing the draft (paragraph 16).
+    for url in ["edit/", "principles/", "submit/", "negotiations/new/"]:
         assert f"/proposals/{draft.pk}/{url}" in body, url
-    for url in ["decide/", "skip/", "outcome/", "negotiations/new/"]:
+    for url in ["decide/", "skip/", "outcome/"]:
         assert f"/proposals/{draft.pk}/{url}" not in body, url
     services.proposal_submit(proposal=draft, acting_user=people.lead)
     client.force_login(people.admin)
@@ -570,6 +573,7 @@ def test_the_buttons_are_those_the_person_may_use_at_the_stage(
     for url in ["decide/", "skip/", "outcome/", "edit/"]:
         assert f"/proposals/{draft.pk}/{url}" in body, url
     assert f"/proposals/{draft.pk}/submit/" not in body
+    assert f"/proposals/{draft.pk}/negotiations/new/" not in body, "not while in the chain"
     for role in ["sponsor", "dsg", "partner", "other_lead"]:
         _sign_in(client, people, role)
         body = _text(client.get(f"/proposals/{draft.pk}/"))
@@ -620,7 +624,7 @@ def test_the_page_asks_a_bounded_number_of_queries(
     assert response.status_code == 200
     links = [c for e in response.context["history"] for c in e.changes if c.field == "departments"]
     assert [f"{c.label}: {c.summary}" for c in links] == [
-        "Departments: added Department for Transport"
+        "Departments: added DfT"  # the history names a department by its abbreviation
     ]
     # However long the history grows.
     owners = [people.lead, people.admin]
@@ -1182,16 +1186,79 @@ def test_the_talks_form_submitted_empty_says_what_to_enter(client: Client, peopl
     assert not NegotiationEntry.objects.exists()
 
 
-def test_talks_are_not_logged_before_the_proposal_goes_to_government(
+REFUSED_TALKS = (
+    "talks with departments are logged while it is a draft and once it has been submitted to "
+    "government"
+)
+
+
+def test_talks_are_not_logged_while_the_proposal_is_in_the_chain(
     client: Client, people: People
 ) -> None:
     proposal = _in_chain(people)
     client.force_login(people.lead)
+    detail = _plain(client.get(f"/proposals/{proposal.pk}/"))
+    assert "Log talks with a department" not in detail
+    assert "Talks with departments are logged while the proposal is a draft" in detail
     page = client.get(f"/proposals/{proposal.pk}/negotiations/new/")
-    assert "talks with government are logged once it has been submitted" in _plain(page)
+    assert REFUSED_TALKS in _plain(page)
     response = client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
-    assert "talks with government are logged once it has been submitted" in _errors(response)
+    assert REFUSED_TALKS in _errors(response)
     assert not NegotiationEntry.objects.exists()
+
+
+def test_the_lead_logs_talks_with_a_department_on_a_draft_from_its_page(
+    client: Client, people: People
+) -> None:
+    proposal = _draft(people)
+    client.force_login(people.lead)
+    detail = _text(client.get(f"/proposals/{proposal.pk}/"))
+    assert f'href="/proposals/{proposal.pk}/negotiations/new/"' in detail
+    assert "The proposal stays a draft." in _plain(
+        client.get(f"/proposals/{proposal.pk}/negotiations/new/")
+    )
+
+    response = client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
+
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.stage == ProposalStage.DRAFT
+    entry = proposal.negotiations.get()
+    assert (entry.recorded_by, entry.classification) == (people.lead, SENSITIVE)
+    page = _plain(client.get(f"/proposals/{proposal.pk}/"))
+    assert "Talks with departments" in page and "DfT open to a pilot." in page
+
+
+def test_talks_on_a_draft_are_refused_to_another_workstream_s_lead_and_hidden_from_a_partner(
+    client: Client, people: People
+) -> None:
+    proposal = _draft(people)  # OFFICIAL: a partner reads the proposal itself
+    client.force_login(people.other_lead)
+    response = client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
+    assert response.status_code == 403
+    assert not NegotiationEntry.objects.exists()
+    client.force_login(people.lead)
+    client.post(f"/proposals/{proposal.pk}/negotiations/new/", _negotiation_post(people))
+    assert NegotiationEntry.objects.count() == 1
+
+    for role, sees in [("partner", False), ("sponsor", True), ("dsg", True), ("other_lead", True)]:
+        _sign_in(client, people, role)
+        page = _plain(client.get(f"/proposals/{proposal.pk}/"))
+        assert "Talks with departments" in page
+        assert ("DfT open to a pilot." in page) is sees, role
+        assert ("No talks with departments you can see are logged." in page) is not sees, role
+
+
+@pytest.mark.parametrize("stage", ["draft", "in_chain", "approved", "submitted"])
+def test_the_proposal_page_shows_talks_with_departments_at_every_stage(
+    client: Client, people: People, stage: str
+) -> None:
+    make = {"draft": _draft, "in_chain": _in_chain, "approved": _approved, "submitted": _submitted}
+    proposal = make[stage](people)
+    client.force_login(people.dsg)
+    page = _plain(client.get(f"/proposals/{proposal.pk}/"))
+    assert "Talks with departments" in page
+    assert "No talks with departments you can see are logged." in page
 
 
 def test_logged_talks_are_changed_and_a_stale_change_is_refused(

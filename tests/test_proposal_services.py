@@ -65,16 +65,12 @@ def chain(people: People) -> list[GovernanceBody]:
 
 @pytest.fixture
 def dft(people: People) -> GovernmentDepartment:
-    return GovernmentDepartment.objects.create(
-        deal=people.deal, name="Department for Transport", abbreviation="DfT"
-    )
+    return GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
 
 
 @pytest.fixture
 def hmt(people: People) -> GovernmentDepartment:
-    return GovernmentDepartment.objects.create(
-        deal=people.deal, name="HM Treasury", abbreviation="HMT"
-    )
+    return GovernmentDepartment.objects.get(deal=people.deal, abbreviation="HMT")
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -181,7 +177,7 @@ def test_submitting_a_draft_sends_it_to_the_first_body_in_the_chain(
 
     proposal = fresh(proposal)
     assert (proposal.stage, proposal.awaiting_body) == (S.IN_GOVERNANCE, chain[0])
-    assert chain[0].name == "Strategic Leadership Team and TDD Core Team"
+    assert chain[0].name == "TDD Core Team"
     assert proposal.revision == 2
     assert proposal.history.first().history_user == people.lead
 
@@ -297,15 +293,15 @@ def test_noted_changes_nothing(people: People, chain: list[GovernanceBody]) -> N
 def test_a_decision_by_any_body_but_the_awaited_one_is_refused_naming_the_awaited_body(
     people: People, chain: list[GovernanceBody]
 ) -> None:
-    proposal = awaiting(people, chain, 2)
-    others = GovernanceBody.objects.filter(deal=people.deal).exclude(pk=chain[2].pk)
+    proposal = awaiting(people, chain, 3)
+    others = GovernanceBody.objects.filter(deal=people.deal).exclude(pk=chain[3].pk)
 
-    assert others.count() == 11
+    assert others.count() == 12
     for body in others:
         with pytest.raises(TrackerError, match="it awaits Devolution Strategy Group"):
             decide(people, proposal, body, DecisionOutcome.ENDORSED)
-    assert fresh(proposal).awaiting_body == chain[2]
-    assert proposal.decisions.count() == 2
+    assert fresh(proposal).awaiting_body == chain[3]
+    assert proposal.decisions.count() == 3
 
 
 def test_a_body_of_another_deal_cannot_decide(people: People, chain: list[GovernanceBody]) -> None:
@@ -606,18 +602,74 @@ def test_the_first_talk_with_a_department_starts_the_negotiation_and_links_the_d
     assert proposal.negotiations.count() == 2
 
 
-@pytest.mark.parametrize("stage", [S.DRAFT, S.IN_GOVERNANCE, S.APPROVED, S.REJECTED, S.CONCLUDED])
-def test_no_talk_with_government_is_logged_before_submission_or_once_closed(
+@pytest.mark.parametrize("stage", [S.IN_GOVERNANCE, S.APPROVED, S.REJECTED, S.CONCLUDED])
+def test_no_talk_with_government_is_logged_in_the_chain_before_submission_or_once_closed(
     people: People, chain: list[GovernanceBody], dft: GovernmentDepartment, stage: str
 ) -> None:
     proposal = at_stage(people, chain, stage, dft)
     before = proposal.negotiations.count()
 
-    with pytest.raises(TrackerError, match="talks with government are logged once"):
+    with pytest.raises(
+        TrackerError,
+        match="talks with departments are logged while it is a draft and once it has been "
+        "submitted to government",
+    ):
         talk(people, proposal, dft)
 
     assert fresh(proposal).stage == stage
     assert proposal.negotiations.count() == before
+
+
+def test_the_lead_logs_talks_on_a_draft_and_it_stays_a_draft(
+    people: People, chain: list[GovernanceBody], dft: GovernmentDepartment
+) -> None:
+    # Paragraph 16: "Workstream lead will also be responsible for leading bilateral discussion
+    # with government officials' relevant departments", while the proposal is developed.
+    proposal = draft(people)
+
+    entry = talk(people, proposal, dft)
+
+    assert fresh(proposal).stage == S.DRAFT
+    assert (entry.recorded_by, entry.classification) == (
+        people.lead,
+        Classification.OFFICIAL_SENSITIVE,
+    )
+    assert list(proposal.departments.all()) == [dft]
+    # The talks stay with it up the chain, and the first after submission starts negotiation.
+    services.proposal_submit(proposal=proposal, acting_user=people.lead)
+    for body in chain:
+        decide(people, proposal, body, DecisionOutcome.ENDORSED)
+    proposal = to_government(people, fresh(proposal))
+    assert fresh(proposal).stage == S.SUBMITTED
+    talk(people, proposal, dft, summary="Officials took the case to ministers.")
+    assert fresh(proposal).stage == S.IN_NEGOTIATION
+    assert proposal.negotiations.count() == 2
+
+
+def test_talks_on_a_draft_are_for_its_lead_and_administrators_only(
+    people: People, dft: GovernmentDepartment
+) -> None:
+    proposal = draft(people)
+
+    for someone in (people.other_lead, people.sponsor, people.dsg, people.partner, people.nobody):
+        with pytest.raises(PermissionDenied):
+            services.negotiation_log(
+                proposal=proposal,
+                acting_user=someone,
+                department=dft,
+                held_on=NOW.date(),
+                attendees="Officials",
+                summary="A chat.",
+            )
+    services.negotiation_log(
+        proposal=proposal,
+        acting_user=people.admin,
+        department=dft,
+        held_on=NOW.date(),
+        attendees="Officials",
+        summary="A chat.",
+    )
+    assert [e.recorded_by for e in proposal.negotiations.all()] == [people.admin]
 
 
 def test_a_talk_is_dated_today_or_before_and_held_with_a_department_of_the_deal(
@@ -935,7 +987,9 @@ def test_moved_at_records_each_change_of_stage_or_body_and_nothing_else(
         )
     )
     assert fresh(created).stage == S.CONCLUDED
-    assert len(moves) == 11
+    # Seven moves besides the endorsements (submit, refer back, submit again, skip, to
+    # government, the first talk, the outcome), and one endorsement by each body but the skipped.
+    assert len(moves) == 7 + len(chain) - 1 == 12
 
 
 # --- Who may do what, role by role ------------------------------------------------------------

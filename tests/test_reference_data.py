@@ -406,7 +406,7 @@ def test_the_three_workstreams_marked_with_an_asterisk_can_proceed_outside_the_d
 # --- Governance --------------------------------------------------------------------------------
 
 
-def test_work_flows_up_from_the_slt_to_the_wmca_board(deal):
+def test_work_flows_up_from_the_core_team_and_the_slt_to_the_wmca_board(deal):
     chain = []
     current = GovernanceBody.objects.get(deal=deal, is_chain_start=True)
     while current:
@@ -414,7 +414,8 @@ def test_work_flows_up_from_the_slt_to_the_wmca_board(deal):
         current = current.next_body
 
     assert chain == [
-        ("Strategic Leadership Team and TDD Core Team", BodyKind.LEADERSHIP_TEAM),
+        ("TDD Core Team", BodyKind.OFFICER_GROUP),
+        ("Strategic Leadership Team", BodyKind.LEADERSHIP_TEAM),
         ("Senior Local Authority Officers Group", BodyKind.OFFICER_GROUP),
         ("Devolution Strategy Group", BodyKind.STRATEGY_GROUP),
         ("High Level Negotiating Team", BodyKind.NEGOTIATING_TEAM),
@@ -495,16 +496,16 @@ def test_government_has_its_own_co_ordinating_group_outside_the_chain(deal):
     assert not group.previous_bodies.exists()
 
 
-def test_the_thematic_boards_paragraph_16_names_feed_the_slt_and_core_team(deal):
-    slt = body(deal, "Strategic Leadership Team and TDD Core Team")
+def test_the_thematic_boards_paragraph_16_names_feed_the_core_team(deal):
+    core_team = body(deal, "TDD Core Team")
     paragraph_16 = normalise(paragraph(SCRUTINY_REPORT, 16)).casefold()
-    feeders = slt.previous_bodies.all()
+    feeders = core_team.previous_bodies.all()
 
     assert feeders.count() == 5
     assert {f.kind for f in feeders} == {BodyKind.THEMATIC_BOARD, BodyKind.OFFICER_GROUP}
     for feeder in feeders:
         assert feeder.name.casefold() in paragraph_16, feeder.name
-    assert deal.bodies.count() == 12
+    assert deal.bodies.count() == 13
 
 
 # --- Timeline ----------------------------------------------------------------------------------

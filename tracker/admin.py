@@ -474,7 +474,7 @@ class GovernmentDepartmentAdmin(ScopedModelAdmin):
     list_display = ("name", "abbreviation", "deal", "is_demo")
     list_filter = ("deal", "is_demo")
     list_select_related = ("deal",)
-    search_fields = ("name", "abbreviation")
+    search_fields = ("name", "abbreviation", "formerly")
     ordering = ("deal", "name")
 
 

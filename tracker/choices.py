@@ -59,6 +59,15 @@ class ProposalStage(models.TextChoices):
 
 # Stages in which nothing more happens to a proposal.
 CLOSED_STAGES = (ProposalStage.REJECTED, ProposalStage.CONCLUDED)
+# Stages in which talks with government departments are logged: while the lead develops the
+# proposal ("Workstream lead will also be responsible for leading bilateral discussion with
+# government officials' relevant departments", the scrutiny report's paragraph 16), and once it
+# has been submitted to government. On its way up the chain it is the bodies' to decide on.
+TALKS_STAGES = (ProposalStage.DRAFT, ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
+TALKS_REFUSAL = (
+    "talks with departments are logged while it is a draft and once it has been submitted to "
+    "government."
+)
 # Stages that only a proposal the last body of the chain endorsed can reach.
 ENDORSED_STAGES = (ProposalStage.APPROVED, ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
 

@@ -1,8 +1,9 @@
 """A deal is data: one YAML file says what a deal is, and ``load_deal FILE`` makes it so.
 
 The file names the deal, its combined authority and area, its reporting cadence, its themes and
-workstreams in order, the chain of governance bodies proposals climb, the principles every
-proposal answers, its timeline and (optionally) its own outcomes framework. ``data/deals/`` holds
+workstreams in order, the chain of governance bodies proposals climb, the government
+departments it is negotiated with, the principles every proposal answers, its timeline and
+(optionally) its own outcomes framework. ``data/deals/`` holds
 the deals the sources describe; ``load_reference_data`` loads every file there.
 
 A file is checked whole before anything is written: its shape against ``SCHEMA`` (JSON Schema,
@@ -16,7 +17,8 @@ sources name together are one body of the file, or two when their members differ
 the chain is what the bodies' ``next`` says. Every problem is reported
 with its key path, ``themes[1].workstreams[0].name``, and a file with any problem writes
 nothing. Loading is idempotent: rows are matched on their natural keys (a deal's slug, a theme's
-or workstream's or body's slug within the deal), and only changed values are written. What an
+or workstream's or body's slug within the deal, a department's abbreviation or else its name),
+and only changed values are written. What an
 administrator owns once a deal runs is set when a row is created and left alone after: the
 deal's cadence and first reporting day, a workstream's status, the people in seats, milestones'
 status and dependencies.
@@ -42,7 +44,15 @@ from missions.models import Area, IndicatorFramework
 from missions.reference import CREATED, UNCHANGED, UPDATED, Counts, new_counts, tally, upsert
 
 from .choices import BodyKind
-from .models import BodyMember, GovernanceBody, Milestone, Principle, Theme, Workstream
+from .models import (
+    BodyMember,
+    GovernanceBody,
+    GovernmentDepartment,
+    Milestone,
+    Principle,
+    Theme,
+    Workstream,
+)
 
 DEALS_DIR = Path(settings.BASE_DIR) / "data" / "deals"
 
@@ -132,6 +142,17 @@ SCHEMA: dict[str, Any] = _object(
                     },
                 },
                 ["name", "kind"],
+            ),
+        },
+        "departments": {
+            "type": "array",
+            "items": _object(
+                {
+                    "name": {**_TEXT, "maxLength": 200},
+                    "abbreviation": {**_TEXT, "maxLength": 20},
+                    "formerly": {**_TEXT, "maxLength": 300},
+                },
+                ["name"],
             ),
         },
         "principles": {
@@ -294,7 +315,17 @@ def rule_problems(data: dict[str, Any]) -> list[str]:
                 )
     principles = [_principle(p) for p in data.get("principles", [])]
     problems += _repeats("principles", [p["slug"] for p in principles], "slug")
+    departments = data.get("departments", [])
+    problems += _repeats("departments", [d["name"] for d in departments], "name")
+    abbreviated = [(i, d["abbreviation"]) for i, d in enumerate(departments) if "abbreviation" in d]
+    used = Counter(abbreviation for _, abbreviation in abbreviated)
+    problems += [
+        f"departments[{i}].abbreviation: another item of departments has this abbreviation"
+        for i, abbreviation in abbreviated
+        if used[abbreviation] > 1
+    ]
     problems += _clashes(data)
+    problems += _department_clashes(data["slug"], departments)
     return problems
 
 
@@ -340,6 +371,43 @@ def _clashes(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _department_clashes(slug: str, departments: list[dict[str, Any]]) -> list[str]:
+    """Departments of the file that loading would make one with another: one the deal has by
+    its name and another by its abbreviation, or two the deal has as one row (the database holds
+    each name and abbreviation once per deal)."""
+    existing = list(GovernmentDepartment.objects.filter(deal__slug=slug))
+    problems = []
+    matched: dict[int, int] = {}
+    for i, listed in enumerate(departments):
+        row = _department_row(existing, listed)
+        by_name = next((d for d in existing if d.name == listed["name"]), None)
+        if row and by_name and by_name != row:
+            problems.append(
+                f"departments[{i}]: the deal has {by_name.name!r} and another department, "
+                f"{row.name!r}, abbreviated {row.abbreviation!r}: rename one in the admin first"
+            )
+        elif row and row.pk in matched:
+            problems.append(
+                f"departments[{i}]: the deal's department {row.name!r} is departments"
+                f"[{matched[row.pk]}] too: rename it in the admin first"
+            )
+        if row:
+            matched.setdefault(row.pk, i)
+    return problems
+
+
+def _department_row(
+    existing: list[GovernmentDepartment], listed: dict[str, Any]
+) -> GovernmentDepartment | None:
+    """The deal's department a file's department is: the one with its abbreviation, else the
+    one with its name."""
+    abbreviation = listed.get("abbreviation")
+    by_abbreviation = next(
+        (d for d in existing if abbreviation and d.abbreviation == abbreviation), None
+    )
+    return by_abbreviation or next((d for d in existing if d.name == listed["name"]), None)
+
+
 def _principle(value: str | dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, str):
         value = {"text": value}
@@ -375,12 +443,14 @@ def load(data: dict[str, Any]) -> tuple[Deal, Counts]:
             BodyMember,
             Milestone,
             Principle,
+            GovernmentDepartment,
             IndicatorFramework,
         ]
     )
     deal = _load_deal(counts, data)
     _load_workstreams(counts, deal, data["themes"])
     _load_bodies(counts, deal, data.get("bodies", []))
+    _load_departments(counts, deal, data.get("departments", []))
     _load_milestones(counts, deal, data.get("timeline", []))
     for position, principle in enumerate(map(_principle, data.get("principles", [])), start=1):
         slug = principle.pop("slug")
@@ -539,6 +609,24 @@ def _load_seats(counts: Counts, body: GovernanceBody, seats: list[dict[str, Any]
                 body=body, position=position, is_chair=is_chair, organisation=organisation
             )
             tally(counts, BodyMember, CREATED)
+
+
+def _load_departments(counts: Counts, deal: Deal, departments: list[dict[str, Any]]) -> None:
+    """Each department is matched on its abbreviation, else its name, so that a department
+    government renames keeps its talks and provisions when the file gives its new name. A row
+    the demo made for the same department becomes reference data; departments the file no
+    longer lists are kept, with everything that names them."""
+    existing = list(GovernmentDepartment.objects.filter(deal=deal))
+    for listed in departments:
+        row = _department_row(existing, listed)
+        values = {
+            "deal": deal,
+            "name": listed["name"],
+            "abbreviation": listed.get("abbreviation", ""),
+            "formerly": listed.get("formerly", ""),
+            "is_demo": False,
+        }
+        upsert(counts, GovernmentDepartment, {"pk": row.pk if row else None}, values)
 
 
 def _load_milestones(counts: Counts, deal: Deal, timeline: list[dict[str, Any]]) -> None:

@@ -136,18 +136,23 @@ DEMO_ORGANISATIONS = {
     OrganisationKind.OTHER: "Example Partnership (demo)",
 }
 
+# The departments the topics below name, by abbreviation (or name, for those without one). The
+# deal's file lists them as reference data, and the demo uses those; a deal whose file lists
+# none gets these, marked as demo, so that its proposals still have departments to talk to.
 DEPARTMENTS = {
     "HMT": "HM Treasury",
-    "DLUHC": "Department for Levelling Up, Housing and Communities",
+    "MHCLG": "Ministry of Housing, Communities and Local Government",
     "DfT": "Department for Transport",
     "DfE": "Department for Education",
-    "BEIS": "Department for Business, Energy and Industrial Strategy",
+    "DESNZ": "Department for Energy Security and Net Zero",
+    "DBT": "Department for Business and Trade",
+    "DSIT": "Department for Science, Innovation and Technology",
     "DWP": "Department for Work and Pensions",
     "DHSC": "Department of Health and Social Care",
-    "HO": "Home Office",
-    "DCMS": "Department for Digital, Culture, Media and Sport",
-    "DIT": "Department for International Trade",
+    "Home Office": "Home Office",
+    "DCMS": "Department for Culture, Media and Sport",
 }
+
 
 FIRST_NAMES = [
     *["Amara", "Ben", "Chloe", "Dev", "Eleanor", "Farah", "Gareth", "Hannah", "Imran", "Jess"],
@@ -184,7 +189,7 @@ class Topic:
 
     words: tuple[str, ...]
     asks: tuple[Ask, ...]
-    departments: tuple[str, ...] = ("DLUHC",)
+    departments: tuple[str, ...] = ("MHCLG",)
     missions: tuple[int, ...] = (12,)
     indicators: tuple[str, ...] = ()
 
@@ -199,7 +204,7 @@ TOPICS = (
             Ask("5G and smart infrastructure testbed follow-on", A.FUNDING, (10 * M, 40 * M)),
             Ask("Smart city data-sharing standards", A.DATA),
         ),
-        ("DCMS", "BEIS"),
+        ("DSIT", "DESNZ"),
         (4, 2),
         ("gigabit_broadband_premises_pct",),
     ),
@@ -210,7 +215,7 @@ TOPICS = (
             Ask("Regional R&D partnership with UKRI", A.OTHER),
             Ask("Access to place-based innovation data", A.DATA),
         ),
-        ("BEIS", "HMT"),
+        ("DSIT", "HMT"),
         (2, 1),
         ("gva_per_hour_worked",),
     ),
@@ -220,16 +225,16 @@ TOPICS = (
             Ask("Integrate LEP functions into the combined authority", A.POWER),
             Ask("LEP capital programme flexibilities", A.FREEDOM, (5 * M, 20 * M)),
         ),
-        ("DLUHC", "BEIS"),
+        ("MHCLG", "DBT"),
         (1, 12),
     ),
     Topic(
         ("trade",),
         (
-            Ask("Joint trade and investment office with DIT", A.OTHER),
+            Ask("Joint trade and investment office with DBT", A.OTHER),
             Ask("Investment zone incentives", A.FREEDOM, (20 * M, 80 * M)),
         ),
-        ("DIT", "HMT"),
+        ("DBT", "HMT"),
         (1,),
         ("gva_per_hour_worked",),
     ),
@@ -239,7 +244,7 @@ TOPICS = (
             Ask("Single front door for business support", A.FUNDING, (10 * M, 30 * M)),
             Ask("Multi-year Growth Hub funding", A.FUNDING, (3 * M, 10 * M)),
         ),
-        ("BEIS",),
+        ("DBT",),
         (1,),
         ("gva_per_hour_worked",),
     ),
@@ -249,7 +254,7 @@ TOPICS = (
             Ask("Multiply: flexibility to combine with adult skills", A.FREEDOM),
             Ask("Multi-year UKSPF allocation", A.FUNDING, (40 * M, 90 * M)),
         ),
-        ("DLUHC", "DfE"),
+        ("MHCLG", "DfE"),
         (6,),
     ),
     Topic(
@@ -279,7 +284,7 @@ TOPICS = (
             Ask("Devolved share of the Affordable Homes Programme", A.FUNDING, (150 * M, 300 * M)),
             Ask("Compulsory purchase powers for regeneration", A.POWER),
         ),
-        ("DLUHC", "HMT"),
+        ("MHCLG", "HMT"),
         (10, 9),
     ),
     Topic(
@@ -299,7 +304,7 @@ TOPICS = (
             Ask("Duty to prepare local area energy plans", A.POWER),
             Ask("Net zero neighbourhoods demonstrator", A.FUNDING, (10 * M, 30 * M)),
         ),
-        ("BEIS", "DLUHC"),
+        ("DESNZ", "MHCLG"),
         (1, 9),
     ),
     Topic(
@@ -309,7 +314,7 @@ TOPICS = (
             Ask("Digital inclusion data-sharing agreement", A.DATA),
             Ask("Gigabit voucher top-up", A.FUNDING, (5 * M, 15 * M)),
         ),
-        ("DCMS",),
+        ("DSIT",),
         (4,),
         ("gigabit_broadband_premises_pct",),
     ),
@@ -319,7 +324,7 @@ TOPICS = (
             Ask("Pooled homelessness prevention budget", A.FUNDING, (10 * M, 30 * M)),
             Ask("Enforcement powers in the private rented sector", A.POWER),
         ),
-        ("DLUHC", "DWP"),
+        ("MHCLG", "DWP"),
         (10, 8),
     ),
     Topic(
@@ -339,7 +344,7 @@ TOPICS = (
             Ask("Police and crime commissioner functions for the Mayor", A.POWER),
             Ask("Multi-year funding for the violence reduction unit", A.FUNDING, (5 * M, 15 * M)),
         ),
-        ("HO",),
+        ("Home Office",),
         (11,),
     ),
     Topic(
@@ -348,7 +353,7 @@ TOPICS = (
             Ask("Social economy growth fund", A.FUNDING, (5 * M, 20 * M)),
             Ask("Community asset transfer powers", A.POWER),
         ),
-        ("DCMS", "DLUHC"),
+        ("DCMS", "MHCLG"),
         (8, 9),
     ),
     Topic(
@@ -366,7 +371,7 @@ TOPICS = (
             Ask("Non-constituent authority access to devolved programmes", A.FREEDOM),
             Ask("Shared investment fund with non-constituent areas", A.FUNDING, (5 * M, 20 * M)),
         ),
-        ("DLUHC",),
+        ("MHCLG",),
         (12,),
     ),
     Topic(
@@ -376,7 +381,7 @@ TOPICS = (
             Ask("Full business rates retention for ten years", A.FREEDOM, (40 * M, 90 * M)),
             Ask("Power to introduce a tourism levy", A.POWER),
         ),
-        ("HMT", "DLUHC"),
+        ("HMT", "MHCLG"),
         (12,),
     ),
     Topic(
@@ -386,7 +391,7 @@ TOPICS = (
             Ask("Local outcomes framework reporting agreement", A.DATA),
             Ask("Data-sharing protocol with the Levelling Up Director", A.DATA),
         ),
-        ("DLUHC", "HMT"),
+        ("MHCLG", "HMT"),
         (12,),
     ),
 )
@@ -1320,19 +1325,23 @@ class _Builder:
     # Government departments and governance meetings
 
     def _departments(self) -> None:
-        existing = {
-            d.name: d for d in GovernmentDepartment.objects.filter(deal=self.deal, is_demo=False)
-        }
-        new = [
-            GovernmentDepartment(deal=self.deal, name=name, abbreviation=abbr, is_demo=True)
-            for abbr, name in DEPARTMENTS.items()
-            if name not in existing
-        ]
-        GovernmentDepartment.objects.bulk_create(new)
-        for department in [*existing.values(), *new]:
-            abbr = next((a for a, n in DEPARTMENTS.items() if n == department.name), None)
-            if abbr:
-                self.departments[abbr] = department
+        """The deal's own departments, the reference data of its file, found by abbreviation
+        or name. Only a deal whose file lists none gets the demo's, marked as demo."""
+        existing = list(GovernmentDepartment.objects.filter(deal=self.deal, is_demo=False))
+        new = []
+        if not existing:
+            new = [
+                GovernmentDepartment(
+                    deal=self.deal,
+                    name=name,
+                    abbreviation="" if key == name else key,
+                    is_demo=True,
+                )
+                for key, name in DEPARTMENTS.items()
+            ]
+            GovernmentDepartment.objects.bulk_create(new)
+        for department in [*existing, *new]:
+            self.departments[department.abbreviation or department.name] = department
         self.summary.created["government departments"] += len(new)
 
     def _meetings(self) -> None:

@@ -543,8 +543,10 @@ class _ScaleBuilder:
         self.departments = _bulk(
             GovernmentDepartment,
             [
-                GovernmentDepartment(deal=deal, name=name, abbreviation=abbr, is_demo=True)
-                for abbr, name in DEPARTMENTS.items()
+                GovernmentDepartment(
+                    deal=deal, name=name, abbreviation="" if key == name else key, is_demo=True
+                )
+                for key, name in DEPARTMENTS.items()
             ],
         )
         roles = 0

@@ -158,11 +158,18 @@ class Workstream(models.Model):
 
 
 class GovernmentDepartment(models.Model):
-    """A department of central government that proposals are negotiated with."""
+    """A department of central government that proposals are negotiated with: reference data
+    from the deal's file, under the name and abbreviation GOV.UK gives it today."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="departments")
     name = models.CharField(max_length=200)
     abbreviation = models.CharField(max_length=20, blank=True)
+    formerly = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The names it had when the deal's sources were written, where government has "
+        "renamed or reshaped it since.",
+    )
     is_demo = models.BooleanField(default=False)
 
     objects = DealScopedQuerySet.as_manager()
@@ -173,6 +180,12 @@ class GovernmentDepartment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["deal", "name"], name="department_name_unique_per_deal"
+            ),
+            models.UniqueConstraint(
+                fields=["deal", "abbreviation"],
+                condition=~models.Q(abbreviation=""),
+                name="department_abbreviation_unique_per_deal",
+                violation_error_message="Another department of this deal has this abbreviation.",
             ),
         ]
 

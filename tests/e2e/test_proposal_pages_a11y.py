@@ -66,7 +66,7 @@ def proposals(people: People) -> Proposals:
         starts_at=timezone.now() - dt.timedelta(days=2),
         location="Room 1, 16 Summer Lane",
     )
-    dft = GovernmentDepartment.objects.create(deal=people.deal, name="Department for Transport")
+    dft = GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
     walked = _create(
         people,
         "Bus franchising settlement",
@@ -184,3 +184,41 @@ def test_a_draft_that_does_not_say_what_it_asks_is_explained_when_submitted(
     expect(summary).to_contain_text("Say what is asked of government before submitting")
     screenshot(page, "proposal-submit-refused")
     assert_accessible(page)
+
+
+def test_a_lead_logs_talks_with_a_department_on_a_draft(
+    page: Page, open_as, proposals: Proposals, people: People
+) -> None:
+    # Paragraph 16: the lead leads bilateral discussion with the relevant departments while
+    # developing the proposal, before it goes up the chain.
+    draft = proposals.draft
+    open_as("other_lead", f"/proposals/{draft.pk}/")
+    talks = page.locator("h2", has_text="Talks with departments")
+    expect(talks).to_be_visible()
+    page.get_by_role("button", name="Log talks with a department").click()
+    page.wait_for_url(re.compile(rf"/proposals/{draft.pk}/negotiations/new/"))
+    expect(page.locator("main")).to_contain_text("The proposal stays a draft.")
+    screenshot(page, "negotiation-create-draft")
+    assert_accessible(page)
+
+    page.get_by_label("Government department").select_option(label="Department for Education")
+    held = timezone.localdate() - dt.timedelta(days=3)
+    page.get_by_label("Day").fill(str(held.day))
+    page.get_by_label("Month").fill(str(held.month))
+    page.get_by_label("Year").fill(str(held.year))
+    page.get_by_label("Who attended").fill("Bob Lead; DfE adult skills officials")
+    page.get_by_label("Summary").fill("DfE open to devolving the adult skills budget in full.")
+    page.get_by_label("OFFICIAL-SENSITIVE", exact=True).check()
+    page.get_by_role("button", name="Log the talks").click()
+
+    page.wait_for_url(re.compile(rf"/proposals/{draft.pk}/$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Talks with DfE logged")
+    expect(page.locator("main")).to_contain_text("Department for Education")
+    expect(page.locator("main")).to_contain_text("DfE open to devolving the adult skills budget")
+    screenshot(page, "proposal-detail-draft-with-talks")
+    assert_accessible(page)
+    draft.refresh_from_db()
+    assert draft.stage == "draft"
+    entry = draft.negotiations.get()
+    assert (entry.recorded_by, entry.held_on) == (people.other_lead, held)
+    assert entry.classification == Classification.OFFICIAL_SENSITIVE

@@ -619,8 +619,8 @@ class NegotiationEntrySerializer(serializers.ModelSerializer[NegotiationEntry]):
     """One bilateral engagement with a government department about a proposal."""
 
     proposal = ProposalField(
-        help_text="A proposal submitted to government, of a workstream this person leads (or "
-        "any, for an administrator)."
+        help_text="A draft proposal or one submitted to government, of a workstream this "
+        "person leads (or any, for an administrator)."
     )
     department = DepartmentField(help_text="A department this deal negotiates with.")
     department_name = serializers.CharField(source="department.name", read_only=True)
@@ -701,9 +701,10 @@ NEGOTIATION_WRITES = {
     create=extend_schema(
         parameters=[ETAG],
         responses={201: NegotiationEntrySerializer, **error_responses(400, 401, 403, 409)},
-        description="Log a talk with a department (the workstream's lead or an administrator). "
-        "The first one moves a submitted proposal into negotiation; 409 before the proposal "
-        "has been submitted to government or once it is closed.",
+        description="Log a talk with a department (the workstream's lead or an administrator), "
+        "on a draft (the lead's talks while developing it) or once the proposal has been "
+        "submitted to government. The first one after submission moves it into negotiation; "
+        "409 while it is in the governance chain or approved, and once it is closed.",
     ),
     update=extend_schema(parameters=[IF_MATCH, ETAG], responses=NEGOTIATION_WRITES),
     partial_update=extend_schema(parameters=[IF_MATCH, ETAG], responses=NEGOTIATION_WRITES),

@@ -10,7 +10,8 @@ approved proposal goes to government only as part of the composite Proposition: 
 an item of the version the last body (the authority's Board) approved and that still stands.
 
 Who may do what is decided in ``core.policy``: a workstream's lead (or an administrator)
-drafts and edits its proposals, submits them into the chain and logs talks with government;
+drafts and edits its proposals, submits them into the chain and logs talks with government
+departments, from the draft on;
 administrators record decisions, skip a level with a reason, submit approved proposals to
 government and record outcomes.
 """
@@ -33,6 +34,8 @@ from missions.selectors import indicators_of_deal
 
 from ..choices import (
     BODY_DECISIONS,
+    TALKS_REFUSAL,
+    TALKS_STAGES,
     AskType,
     DecisionOutcome,
     Outcome,
@@ -576,8 +579,9 @@ def negotiation_log(
     next_steps: str = "",
     classification: str = Classification.OFFICIAL_SENSITIVE,
 ) -> NegotiationEntry:
-    """Log a bilateral engagement with a government department. The first one moves a
-    submitted proposal into negotiation."""
+    """Log a bilateral engagement with a government department, on a draft (the lead's talks
+    while developing it) or once submitted (``TALKS_STAGES``). The first one after submission
+    moves the proposal into negotiation; one on a draft leaves it a draft."""
     _require_editor(acting_user, proposal.workstream)
     fields = {
         "department": department,
@@ -590,10 +594,9 @@ def negotiation_log(
     _check_negotiation(proposal, fields)
     with transaction.atomic():
         current = _locked(proposal)
-        if current.stage not in (ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION):
+        if current.stage not in TALKS_STAGES:
             raise TrackerError(
-                f"“{current}” is {current.get_stage_display().lower()}: talks with government "
-                "are logged once it has been submitted to government."
+                f"“{current}” is {current.get_stage_display().lower()}: {TALKS_REFUSAL}"
             )
         entry = _save(
             NegotiationEntry(proposal=current, recorded_by=acting_user, **fields), acting_user

@@ -29,7 +29,14 @@ from core.models import Deal
 from core.views import deal_query, posted, refusals, show_refusal
 from missions.selectors import indicators_of_deal, mission_choices
 from tracker import selectors, services, signals
-from tracker.choices import MeetingStatus, Outcome, ProposalStage, WorkstreamStatus
+from tracker.choices import (
+    TALKS_REFUSAL,
+    TALKS_STAGES,
+    MeetingStatus,
+    Outcome,
+    ProposalStage,
+    WorkstreamStatus,
+)
 from tracker.forms import proposals as forms
 from tracker.models import (
     GovernanceBody,
@@ -42,7 +49,6 @@ from tracker.selectors.reporting import deal_people
 
 PROPOSALS_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 200
-NEGOTIATING = (ProposalStage.SUBMITTED, ProposalStage.IN_NEGOTIATION)
 STAGE_TAG_CLASSES = {
     ProposalStage.DRAFT: "govuk-tag--grey",
     ProposalStage.IN_GOVERNANCE: "govuk-tag--blue",
@@ -247,7 +253,7 @@ def _actions(
         and proposal.awaiting_body is not None
         and proposal.awaiting_body.is_optional
         and proposal.awaiting_body.next_body_id is not None,
-        "negotiate": edits and stage in NEGOTIATING,
+        "negotiate": edits and stage in TALKS_STAGES,
         "outcome": runs and not proposal.is_closed,
         "edit_negotiations": edits and not proposal.is_closed,
     }
@@ -563,11 +569,8 @@ def negotiation_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Talks with {entry.department} logged")
             return _to_proposal(request, proposal)
     refusal = ""
-    if proposal.stage not in NEGOTIATING:
-        refusal = (
-            f"“{proposal}” is {_stage(proposal)}: talks with government are logged once it has "
-            "been submitted to government."
-        )
+    if proposal.stage not in TALKS_STAGES:
+        refusal = f"“{proposal}” is {_stage(proposal)}: {TALKS_REFUSAL}"
     return _page(request, "negotiation_form.html", proposal, form=form, entry=None, refusal=refusal)
 
 
