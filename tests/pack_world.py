@@ -67,9 +67,7 @@ def build(people: People, time_machine: Any) -> PackWorld:
     )
     # A meeting after it that never took place: the pack passes over it.
     services.meeting_create(body=body, acting_user=admin, starts_at=NOW - dt.timedelta(days=7))
-    dft = GovernmentDepartment.objects.create(
-        deal=people.deal, name="Department for Transport", abbreviation="DfT"
-    )
+    dft = GovernmentDepartment.objects.get(deal=people.deal, abbreviation="DfT")
     mission, _ = Mission.objects.get_or_create(
         number=3, defaults={"short_name": "Transport", "slug": "transport"}
     )
