@@ -38,7 +38,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,7 @@ from dashboards import (  # noqa: E402 - the helpers of the dashboards' benchmar
     synthetic_deal,
     wait_until_ready,
 )
-from load import MARKER, people, prepare_database, version_gaps  # noqa: E402
+from load import MARKER, people, prepare_database, production_env, version_gaps  # noqa: E402
 
 PROFILES = ("bare", "health", "overview", "workstreams", "updates", "mixed")
 # A request of a profile: method, path, who asks ("session", "token" or "lead"), and whether
@@ -97,18 +96,7 @@ class Config:
 
 def main() -> int:
     args = parse_args()
-    var_dir = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="tracker-capacity-"))
-    for folder in ("queue", "processed"):
-        (var_dir / "celery" / folder).mkdir(parents=True, exist_ok=True)
-    env = os.environ | {
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "VAR_DIR": str(var_dir),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    os.environ.update(env)
+    var_dir, env = production_env("tracker-capacity-")
     print(f"VAR_DIR (logs, wrk's scripts, collected static files): {var_dir}")
     prepare_database(args, env)
     deal = synthetic_deal()

@@ -78,9 +78,10 @@ STOP_TIMEOUT_SECONDS = 10
 MARKER = re.compile(r"\[(load-[0-9a-f]+-[0-9]+-[0-9]+)\]")
 
 
-def main() -> int:
-    args = parse_args()
-    var_dir = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="tracker-load-"))
+def production_env(prefix: str) -> tuple[Path, dict[str, str]]:
+    """A var directory of the run's own (or ``BENCH_VAR_DIR``) and the environment of
+    production settings the app runs with, set in this process too."""
+    var_dir = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix=prefix))
     for folder in ("queue", "processed"):
         (var_dir / "celery" / folder).mkdir(parents=True, exist_ok=True)
     env = os.environ | {
@@ -92,6 +93,12 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
     }
     os.environ.update(env)
+    return var_dir, env
+
+
+def main() -> int:
+    args = parse_args()
+    var_dir, env = production_env("tracker-load-")
     print(f"VAR_DIR (logs, locust's CSV files, collected static files): {var_dir}")
     prepare_database(args, env)
     run = secrets.token_hex(4)
