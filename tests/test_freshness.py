@@ -89,7 +89,7 @@ def test_a_change_of_no_one_deal_moves_every_version(
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
 
 
-def test_the_other_deals_cached_overview_is_not_built_again(
+def test_the_other_deals_cached_overview_is_not_built_again_and_a_change_rebuilds_one_row(
     people: People,
     northfold: Deal,
     second: dict[str, User],
@@ -98,29 +98,46 @@ def test_the_other_deals_cached_overview_is_not_built_again(
 ) -> None:
     from tracker.selectors import dashboards
 
-    built: list[int] = []
-    overview = dashboards.portfolio_overview
+    built: list[tuple[int, list[str]]] = []
+    rows = dashboards.workstream_rows
 
-    def counting(user, deal, **kwargs):  # type: ignore[no-untyped-def]
-        built.append(deal.pk)
-        return overview(user, deal, **kwargs)
+    def counting(user, deal, workstreams, **kwargs):  # type: ignore[no-untyped-def]
+        built.append((deal.pk, sorted(w.slug for w in workstreams)))
+        return rows(user, deal, workstreams, **kwargs)
 
-    monkeypatch.setattr(dashboards, "portfolio_overview", counting)
+    monkeypatch.setattr(dashboards, "workstream_rows", counting)
+    every = sorted(
+        Workstream.objects.filter(deal=people.deal, status="active").values_list("slug", flat=True)
+    )
     client = Client()
     client.force_login(people.admin)
     assert client.get("/dashboard/").status_code == 200
-    assert built == [people.deal.pk]
+    assert built == [(people.deal.pk, every)]
 
     with django_capture_on_commit_callbacks(execute=True):
         _post(second["lead"], northfold, "harbour-skills")
     assert client.get("/dashboard/").status_code == 200
-    assert built == [people.deal.pk], "a change in Northfold leaves the West Midlands' page"
+    assert len(built) == 1, "a change in Northfold leaves the West Midlands' page"
 
     with django_capture_on_commit_callbacks(execute=True):
         _post(people.admin, people.deal, "transport", Rag.RED)
     page = client.get("/dashboard/")
-    assert built == [people.deal.pk, people.deal.pk]
-    assert "transport" in page.content.decode()
+    assert built[1:] == [(people.deal.pk, ["transport"])], "only the row that changed is read"
+    transport = next(
+        line.row
+        for theme in page.context["themes"]
+        for line in theme["lines"]
+        if line.row.workstream.slug == "transport"
+    )
+    assert transport.current_rag == Rag.RED
+    assert page.context["totals"].rag_counts[Rag.RED] >= 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        people.sponsor.full_name = "Sam Sponsor-Renamed"
+        people.sponsor.save()
+    page = client.get("/dashboard/")
+    assert built[2:] == [(people.deal.pk, every)], "a change every row shows rebuilds them all"
+    assert "Sam Sponsor-Renamed" in page.content.decode()
 
 
 def test_deleting_a_deal_moves_every_version_and_takes_its_own_row(
@@ -153,3 +170,138 @@ def test_a_deals_version_is_read_in_one_query_and_is_0_before_any_change(
 def test_the_version_of_every_change_is_one_row(people: People) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         DataVersion.objects.create(pk=2)
+
+
+# --- The dashboards keep what a change does not touch ------------------------------------------
+
+DASHBOARDS = {
+    "/dashboard/pipeline/": "pipeline",
+    "/dashboard/coverage/": "coverage",
+    "/dashboard/asks/": "asks_of_dsg",
+}
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The dashboards built (not read from the cache), by selector, in order."""
+    from tracker.selectors import pipeline
+
+    built: list[str] = []
+    for name in DASHBOARDS.values():
+        original = getattr(pipeline, name)
+
+        def counting(*args, _name=name, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            built.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(pipeline, name, counting)
+    return built
+
+
+def _see_every_dashboard(client: Client) -> None:
+    for url in DASHBOARDS:
+        assert client.get(url).status_code == 200
+
+
+def test_a_status_update_rebuilds_the_asks_only_and_a_proposal_the_pipeline_and_coverage(
+    people: People, builds: list[str], django_capture_on_commit_callbacks
+) -> None:
+    client = Client()
+    client.force_login(people.dsg)
+    _see_every_dashboard(client)
+    assert builds == ["pipeline", "coverage", "asks_of_dsg"]
+    _see_every_dashboard(client)
+    assert len(builds) == 3, "read from the cache"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(people.admin, people.deal, "transport", Rag.RED)
+    _see_every_dashboard(client)
+    assert builds[3:] == ["asks_of_dsg"], "a status update leaves the pipeline and coverage"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = services.proposal_create(
+            workstream=Workstream.objects.get(deal=people.deal, slug="transport"),
+            acting_user=people.lead,
+            title="A new proposal",
+            ask="A ten-year settlement.",
+            ask_type="funding",
+            classification="official",
+        )
+    _see_every_dashboard(client)
+    assert builds[4:] == ["pipeline", "coverage"]
+
+    # A proposal's missions are part of it: naming one changes the coverage.
+    from missions.models import Mission
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal.missions.add(Mission.objects.order_by("number").first())
+    page = client.get("/dashboard/coverage/")
+    assert builds[6:] == ["coverage"]
+    row = next(r for r in page.context["coverage"].proposal_rows if r.record.pk == proposal.pk)
+    assert row.cells[0] == "direct"
+
+
+def test_a_cached_dashboard_never_reaches_someone_who_may_see_less(
+    people: People, django_capture_on_commit_callbacks
+) -> None:
+    from core.choices import Classification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.status_update_submit(
+            workstream=Workstream.objects.get(deal=people.deal, slug="transport"),
+            acting_user=people.lead,
+            rag=Rag.RED,
+            direction=Direction.STABLE,
+            summary="Sensitive.",
+            asks_of_dsg="A sensitive ask of the DSG",
+            classification=Classification.OFFICIAL_SENSITIVE,
+        )
+    dsg, partner = Client(), Client()
+    dsg.force_login(people.dsg)
+    partner.force_login(people.partner)
+    for first in (dsg, partner):
+        freshness.forget_cached()
+        first.get("/dashboard/asks/")
+        assert "A sensitive ask" in dsg.get("/dashboard/asks/").content.decode()
+        assert "A sensitive ask" not in partner.get("/dashboard/asks/").content.decode()
+
+
+def test_a_record_moved_to_another_workstream_moves_both_rows(
+    people: People, django_capture_on_commit_callbacks
+) -> None:
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    skills = Workstream.objects.get(deal=people.deal, slug="skills")
+    proposal = services.proposal_create(
+        workstream=transport,
+        acting_user=people.lead,
+        title="Moving",
+        ask="A ten-year settlement.",
+        ask_type="funding",
+        classification="official",
+    )
+    before = freshness.workstream_versions(people.deal)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal.workstream = skills
+        proposal.save()
+    after = freshness.workstream_versions(people.deal)
+    moved = {pk for pk in after if after[pk] != before.get(pk, 0)}
+    assert moved == {transport.pk, skills.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal.title = "Moved"
+        proposal.save()
+    again = freshness.workstream_versions(people.deal)
+    assert {pk for pk in again if again[pk] != after.get(pk, 0)} == {skills.pk}
+
+
+def test_a_bulk_change_moves_every_kind_and_reading_them_is_one_query(
+    people: People, django_assert_num_queries
+) -> None:
+    kinds = ("tracker.Proposal", "tracker.StatusUpdate")
+    before = freshness.versions(people.deal, kinds)
+    freshness.data_changed(people.deal, "tracker.Proposal")
+    middle = freshness.versions(people.deal, kinds)
+    assert [a - b for a, b in zip(middle, before, strict=True)] == [1, 0, 0]
+    freshness.data_changed()  # a bulk load: every kind of every deal
+    with django_assert_num_queries(1):
+        after = freshness.versions(people.deal, kinds)
+    assert after[-1] == middle[-1] + 1, "the version of everything at once moved"

@@ -1,24 +1,36 @@
-"""Which state of the data a cached page was built from: ``current_version(deal)``.
+"""Which state of the data a cached page was built from: ``current_version(deal)`` and
+``versions(deal, topics)``.
 
-Pages that are costly to build at scale (the portfolio overview) are cached under a key that
-holds the data version of what they show. Saving or deleting any record those pages read moves
-the version on once the transaction commits, so the next request builds the page afresh: a
-cached page is never older than the last committed change.
+Pages that are costly to build at scale (the dashboards) are cached under a key that holds the
+data version of what they show. Saving or deleting any record those pages read moves the
+version on once the transaction commits, so the next request builds the page afresh: a cached
+page is never older than the last committed change.
 
-The versions are as narrow as the deal: a change to a record of one deal (found through its
-model's ``deal_path``) moves that deal's version and row 1's, which counts every change for the
-pages that span the deals; the other deals' cached pages stay. A change that belongs to no one
-deal (a person's name, an organisation) moves every version. The versions are rows in the
-database (not in the cache), so this holds across processes whatever the cache backend; they
-are only ever incremented, never saved from a stale copy. Writes that bypass signals (bulk
-loads) call ``data_changed()``.
+The versions are as narrow as what changed:
+
+- **The deal.** A change to a record of one deal (found through its model's ``deal_path``) moves
+  that deal's version and row 1's, which counts every change for the pages that span the deals;
+  the other deals' cached pages stay. A change that belongs to no one deal (a person's name, an
+  organisation) moves every deal's.
+- **The kind of record.** It also moves the deal's version of its kind (its topic, the model's
+  label: "tracker.Proposal", unless the record names a narrower one, ``freshness_topic``). A
+  page that names the kinds it reads (``cached(..., reads=...)``)
+  stays cached while other kinds change: a status update does not rebuild the pipeline.
+- **The workstream.** A record of one workstream (by its model's ``workstream_path``: an update,
+  a sign-off, a risk, a proposal, an answer to an ask) moves that workstream's version, so that
+  the overview rebuilds that workstream's row only (``workstream_versions``, ``cached_many``).
+  A record that moves to another workstream moves both.
+
+The versions are rows in the database (not in the cache), so this holds across processes
+whatever the cache backend; they are only ever incremented, never saved from a stale copy.
+Writes that bypass signals (bulk loads) call ``data_changed()``, which moves everything.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -27,23 +39,36 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-# The records the cached pages read, as "app_label.Model".
+# The records the cached pages read, as "app_label.Model". An app above this one adds its own
+# (``watch``).
 WATCHED = (
     "core.Deal",
+    "core.Membership",
+    "accounts.User",
     "tracker.Theme",
     "tracker.Workstream",
     "tracker.StatusUpdate",
     "tracker.UpdateReview",
     "tracker.Risk",
     "tracker.Proposal",
-    "core.Membership",
-    "accounts.User",
+    "tracker.Principle",
+    "tracker.PrincipleResponse",
+    "tracker.GovernanceBody",
+    "tracker.Meeting",
+    "tracker.AgendaItem",
+    "tracker.Milestone",
+    "tracker.AskResponse",
+    "missions.Mission",
+    "missions.Metric",
+    "missions.Indicator",
 )
 # How long a cached page may live at most, whatever happens (seconds).
 CACHE_SECONDS = 60 * 60
+EVERYTHING = "*"  # the topic that moves when every kind of record may have changed
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 def _model(name: str = "DataVersion") -> Any:
@@ -60,26 +85,62 @@ def current_version(deal: Any = None) -> int:
     return rows.values_list("number", flat=True).first() or 0
 
 
-def data_changed(deal: Any = None) -> None:
-    """Move the version of a deal's records on (a Deal or its id) and the version of every
-    change; with no deal, every version there is."""
-    model, per_deal = _model(), _model("DealDataVersion")
+def versions(deal: Any, topics: Sequence[str]) -> tuple[int, ...]:
+    """The deal's versions of these kinds of record now, then of everything at once (one
+    query; 0 for a kind that has not changed yet)."""
+    found = dict(
+        _model("DealTopicVersion")
+        .objects.filter(deal_id=_pk(deal), topic__in=[*topics, EVERYTHING])
+        .values_list("topic", "number")
+    )
+    return (*(found.get(t, 0) for t in topics), found.get(EVERYTHING, 0))
+
+
+def workstream_versions(deal: Any) -> dict[int, int]:
+    """Each of the deal's workstreams' data version now (one query; a workstream missing has
+    not changed since the last bulk load: version 0)."""
+    return dict(
+        _model("WorkstreamDataVersion")
+        .objects.filter(workstream__deal_id=_pk(deal))
+        .values_list("workstream_id", "number")
+    )
+
+
+def data_changed(
+    deal: Any = None, topic: str | None = None, workstreams: Sequence[int] = ()
+) -> None:
+    """Record a committed change: to records of one deal (a Deal or its id) or, with none, of
+    every deal; of one kind (``topic``, a model's label) or, with none, of every kind (a bulk
+    load); and of these workstreams' own records. Moves row 1's version in every case."""
+    model = _model()
     if not model.objects.filter(pk=1).update(number=F("number") + 1):
         model.objects.get_or_create(pk=1, defaults={"number": 1})
+    deal_ids = _deal_ids(deal)
+    if not deal_ids:
+        return  # the deal has gone: nothing of it is cached any more
+    _move(_model("DealDataVersion"), "deal_id", deal_ids)
+    _move(_model("DealTopicVersion"), "deal_id", deal_ids, topic=topic or EVERYTHING)
+    if workstreams:
+        existing = _model("Workstream").objects.filter(pk__in=workstreams)
+        _move(
+            _model("WorkstreamDataVersion"),
+            "workstream_id",
+            list(existing.values_list("pk", flat=True)),
+        )
+
+
+def _deal_ids(deal: Any) -> list[int]:
+    deals = apps.get_model("core", "Deal").objects
     if deal is None:
-        # Every deal's, including those with no row yet (version 0), which a page may have
-        # been cached under.
-        ids = apps.get_model("core", "Deal").objects.values_list("pk", flat=True)
-        per_deal.objects.bulk_create([per_deal(deal_id=i) for i in ids], ignore_conflicts=True)
-        per_deal.objects.update(number=F("number") + 1)
-        return
-    rows = per_deal.objects.filter(deal_id=_pk(deal))
-    deal_exists = apps.get_model("core", "Deal").objects.filter(pk=_pk(deal)).exists
-    if not rows.update(number=F("number") + 1) and deal_exists():
-        # The deal's first change: its row is made (by this process or, at the same moment,
-        # another), then moved on.
-        per_deal.objects.bulk_create([per_deal(deal_id=_pk(deal))], ignore_conflicts=True)
-        rows.update(number=F("number") + 1)
+        return list(deals.values_list("pk", flat=True))
+    return list(deals.filter(pk=_pk(deal)).values_list("pk", flat=True))
+
+
+def _move(model: Any, key: str, ids: Sequence[int], **fixed: Any) -> None:
+    """Move these version rows on by one (``key`` in ``ids``, and ``fixed``), making those
+    missing first (by this process or, at the same moment, another: the conflict is ignored)."""
+    model.objects.bulk_create([model(**{key: i}, **fixed) for i in ids], ignore_conflicts=True)
+    model.objects.filter(**{f"{key}__in": ids}, **fixed).update(number=F("number") + 1)
 
 
 def _pk(deal: Any) -> int:
@@ -89,7 +150,16 @@ def _pk(deal: Any) -> int:
 def deal_of(instance: Any) -> int | None:
     """The id of the one deal a record belongs to, by its model's ``deal_path``; None for a
     record of no deal or of several (a person), or one whose deal can no longer be read."""
-    path = getattr(type(instance), "deal_path", None)
+    return _follow(instance, getattr(type(instance), "deal_path", None))
+
+
+def workstream_of(instance: Any) -> int | None:
+    """The id of the workstream whose own record this is, by its model's
+    ``workstream_path``; None for a record of no one workstream."""
+    return _follow(instance, getattr(type(instance), "workstream_path", None))
+
+
+def _follow(instance: Any, path: str | None) -> int | None:
     if path is None:
         return None
     if path == "pk":
@@ -100,15 +170,36 @@ def deal_of(instance: Any) -> int | None:
         for name in [*through, last]:
             field = target._meta.get_field(name)
             if not (field.many_to_one or field.one_to_one) or not field.concrete:
-                return None  # through a list of records: several deals
+                return None  # through a list of records: several
             if name == last:
-                return getattr(target, field.attname)
+                value = getattr(target, field.attname)
+                return int(value) if value is not None else None
             target = getattr(target, name)
             if target is None:
                 return None
     except ObjectDoesNotExist:
         return None
     return None
+
+
+def _before_save(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Note the workstream a record belonged to before this save, when it may move to another
+    (its workstream is a field of its own): that one's row changes too."""
+    path = getattr(sender, "workstream_path", None)
+    if path is None or "__" in path or instance._state.adding or instance.pk is None:
+        return
+    attname = sender._meta.get_field(path).attname
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and path not in update_fields and attname not in update_fields:
+        return
+    before = (
+        sender._base_manager.using(kwargs.get("using"))
+        .filter(pk=instance.pk)
+        .values_list(attname, flat=True)
+        .first()
+    )
+    if before is not None and before != getattr(instance, attname):
+        instance._freshness_moved_from = before
 
 
 def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -118,7 +209,30 @@ def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
     deal_id = deal_of(instance)
     if sender._meta.label == "core.Deal" and kwargs.get("signal") is post_delete:
         deal_id = None  # its own version went with it: every other page may name it
-    transaction.on_commit(lambda: data_changed(deal_id), using=kwargs.get("using"))
+    moved_from = instance.__dict__.pop("_freshness_moved_from", None)
+    workstreams = [w for w in (workstream_of(instance), moved_from) if w is not None]
+    topic = getattr(instance, "freshness_topic", None) or sender._meta.label
+    transaction.on_commit(
+        lambda: data_changed(deal_id, topic, workstreams), using=kwargs.get("using")
+    )
+
+
+def _on_links(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """A record's list of links (a proposal's missions) is part of the record: changing it is
+    a change of the record. Changed from the other end (a mission's proposals), it is a change
+    of that end's records, of whichever deals."""
+    if not action.startswith("post_"):
+        return
+    if type(instance)._meta.label in _watched:
+        _on_change(type(instance), instance, using=kwargs.get("using"))
+        return
+    model = kwargs.get("model")
+    if model is not None and model._meta.label in _watched:
+        label = model._meta.label
+        transaction.on_commit(lambda: data_changed(None, label), using=kwargs.get("using"))
+
+
+_watched: set[str] = set()
 
 
 def connect() -> None:
@@ -126,13 +240,21 @@ def connect() -> None:
 
 
 def watch(*labels: str) -> None:
-    """Move the version on when these records change too. An app above this one whose cached
-    pages read its own records names them when it is ready (delivery's public progress page
-    reads provisions and their reports); a record watched twice is watched once."""
+    """Move the versions on when these records change too, and when their lists of links do.
+    An app above this one whose cached pages read its own records names them when it is ready
+    (delivery's public progress page reads provisions and their reports); a record watched
+    twice is watched once."""
     for label in labels:
         model = apps.get_model(label)
+        _watched.add(label)
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"freshness-before-{label}")
         post_save.connect(_on_change, sender=model, dispatch_uid=f"freshness-save-{label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"freshness-delete-{label}")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(
+                _on_links, sender=through, dispatch_uid=f"freshness-links-{through._meta.label}"
+            )
 
 
 class _Recent:
@@ -140,20 +262,23 @@ class _Recent:
     for again is not unpickled each time. Keyed like the cache, data version included, so an
     entry is never served after a change."""
 
-    SIZE = 8
-
-    def __init__(self) -> None:
+    def __init__(self, size: int) -> None:
+        self.size = size
         self._entries: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Any:
         with self._lock:
-            return self._entries.get(key)
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
 
     def put(self, key: str, value: Any) -> None:
         with self._lock:
             self._entries[key] = value
-            while len(self._entries) > self.SIZE:
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
@@ -161,26 +286,61 @@ class _Recent:
             self._entries.clear()
 
 
-_recent = _Recent()
+# The last pages, and the last rows of pages made of rows (a few deals' overviews).
+_recent = _Recent(8)
+_recent_rows = _Recent(4096)
 
 
-def cached(parts: Sequence[str], build: Callable[[], T], deal: Any = None) -> T:
+def cached(
+    parts: Sequence[str],
+    build: Callable[[], T],
+    deal: Any = None,
+    reads: Sequence[str] = (),
+    *,
+    share: bool = True,
+) -> T:
     """``build()``'s value for the current data version of the deal's records (of every deal's,
     if ``deal`` is None: a page that spans them), built at most once per version.
 
-    ``parts`` name everything else the value depends on (whose page, which day...). Reads the
-    data version (one query), then this process's recent values, then the cache.
+    ``reads`` narrows it: the kinds of record (models' labels) the value is built from, all
+    watched; it is then rebuilt when one of them changes in the deal, and not when another
+    kind does. ``parts`` name everything else the value depends on (whose page, which day...).
+    Reads the data version (one query), then this process's recent values, then the cache.
+    ``share=False`` keeps the value in this process only: for a value quicker to build again
+    from parts that are cached (rows, with ``cached_many``) than to pickle and unpickle.
     """
     scope = f"d{_pk(deal)}" if deal is not None else "all"
-    key = ":".join([*parts, scope, f"v{current_version(deal)}"])
+    if reads and deal is not None:
+        version = "t" + ".".join(str(n) for n in versions(deal, reads))
+    else:
+        version = f"v{current_version(deal)}"
+    key = ":".join([*parts, scope, version])
     found = _recent.get(key)
-    if found is None:
+    if found is None and share:
         found = cache.get(key)
     if found is None:
         found = build()
-        cache.set(key, found, CACHE_SECONDS)
+        if share:
+            cache.set(key, found, CACHE_SECONDS)
     _recent.put(key, found)
     return found
+
+
+def cached_many(keys: Mapping[K, str], build: Callable[[list[K]], Mapping[K, T]]) -> dict[K, T]:
+    """Each item's value from the cache under its key (which holds its version), building the
+    missing ones in one call of ``build(items)``: how a page made of rows rebuilds only the rows
+    whose data changed. Reads this process's recent rows first, then the cache."""
+    found = {key: value for key in keys.values() if (value := _recent_rows.get(key)) is not None}
+    if len(found) < len(keys):
+        found |= cache.get_many([key for key in keys.values() if key not in found])
+    missing = [item for item, key in keys.items() if key not in found]
+    built = build(missing) if missing else {}
+    if built:
+        cache.set_many({keys[item]: value for item, value in built.items()}, CACHE_SECONDS)
+    values = {item: found[key] if key in found else built[item] for item, key in keys.items()}
+    for item, key in keys.items():
+        _recent_rows.put(key, values[item])
+    return values
 
 
 def forget_cached() -> None:
@@ -199,6 +359,7 @@ def forget_cached() -> None:
     else:
         cache.clear()
     _recent.clear()
+    _recent_rows.clear()
 
 
 def _glob_escape(text: str) -> str:

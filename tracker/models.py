@@ -66,6 +66,27 @@ class DealDataVersion(models.Model):
         return f"Data version {self.number} of deal {self.deal_id}"
 
 
+class DealTopicVersion(models.Model):
+    """How many times one kind of record of a deal has changed (``topic``: "tracker.Proposal"),
+    so that a cached page names the kinds it reads and stays cached while others change
+    (``tracker.freshness``). The topic "*" moves when every kind may have changed at once (a
+    bulk load). Only ever incremented; no row yet is version 0."""
+
+    EVERYTHING = "*"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=100)
+    number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "topic"], name="deal_topic_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of {self.topic} in deal {self.deal_id}"
+
+
 class Theme(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="themes")
     name = models.CharField(max_length=120)
@@ -155,6 +176,20 @@ class Workstream(models.Model):
     def is_active(self) -> bool:
         """Still running: not merged into another, not ceased (memberships are for these)."""
         return self.status == WorkstreamStatus.ACTIVE
+
+
+class WorkstreamDataVersion(models.Model):
+    """A workstream's data version: it moves on when one of its own records that the overview
+    shows changes (an update, a sign-off, a risk, a proposal), so that the overview rebuilds
+    that workstream's row only (``tracker.freshness``). Only ever incremented."""
+
+    workstream = models.OneToOneField(
+        Workstream, primary_key=True, on_delete=models.CASCADE, related_name="data_version"
+    )
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Data version {self.number} of workstream {self.workstream_id}"
 
 
 class GovernmentDepartment(models.Model):
@@ -448,6 +483,8 @@ class Proposal(models.Model):
 
     objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "deal"
+    # The workstream whose overview row it counts in (tracker.freshness).
+    workstream_path: ClassVar[str] = "workstream"
 
     class Meta:
         ordering = ["deal", "workstream", "title"]
@@ -677,6 +714,13 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def freshness_topic(self) -> str:
+        """The kind of change it is for the cached pages (``tracker.freshness``): what the
+        pipeline shows of agendas is the items about proposals, which a workstream's ask,
+        added to the next agenda by its update, is not."""
+        return "tracker.AgendaItem" if self.proposal_id else "tracker.AgendaItem.other"
+
 
 class NegotiationEntry(models.Model):
     """A bilateral engagement with a government department about a proposal."""
@@ -852,6 +896,8 @@ class StatusUpdate(models.Model):
 
     objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "workstream__deal"
+    # The workstream whose overview row it counts in (tracker.freshness).
+    workstream_path: ClassVar[str] = "workstream"
 
     class Meta:
         ordering = ["workstream", "-period_start", "-version"]
@@ -906,6 +952,8 @@ class UpdateReview(models.Model):
 
     objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "status_update__workstream__deal"
+    # The workstream whose overview row it counts in (tracker.freshness).
+    workstream_path: ClassVar[str] = "status_update__workstream"
 
     class Meta:
         ordering = ["status_update", "created_at"]
@@ -977,6 +1025,8 @@ class Risk(models.Model):
 
     objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "workstream__deal"
+    # The workstream whose overview row it counts in (tracker.freshness).
+    workstream_path: ClassVar[str] = "workstream"
 
     class Meta:
         ordering = ["workstream", "status", "-score", "title"]
@@ -1113,6 +1163,8 @@ class AskResponse(models.Model):
 
     objects = DealScopedQuerySet.as_manager()
     deal_path: ClassVar[str] = "workstream__deal"
+    # The workstream whose overview row it counts in (tracker.freshness).
+    workstream_path: ClassVar[str] = "workstream"
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

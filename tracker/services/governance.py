@@ -25,6 +25,7 @@ from core.choices import Classification
 from core.errors import StaleEdit
 from core.models import Deal
 
+from .. import freshness
 from ..choices import (
     BodyKind,
     MeetingStatus,
@@ -260,7 +261,14 @@ def agenda_sync(body: GovernanceBody) -> Meeting | None:
             )
         )
         position += 1
-    AgendaItem.objects.bulk_create(new)
+    if new:
+        AgendaItem.objects.bulk_create(new)
+        # Written in bulk, past the signals: the pages that show agendas are told here.
+        deal_id = meeting.body.deal_id
+        for topic in {item.freshness_topic for item in new}:
+            transaction.on_commit(
+                lambda topic=topic: freshness.data_changed(deal_id, topic)  # type: ignore[misc]
+            )
     return meeting
 
 
