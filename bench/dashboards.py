@@ -9,10 +9,11 @@ production settings (DEBUG off, a throwaway SECRET_KEY, static files collected),
 demo DSG member by creating a session for them, warms up, then requests each page of the
 synthetic deal that ``--scale N`` makes (``?deal=``: the demo's people hold roles in the demo's
 deal too) in turn, ``--requests`` rounds, all pages interleaved in the same run, and prints the
-p50 and p95 latency of each page and its ratio to /health/'s. The overview is cached until the data
-changes, so it is also measured just after a change, in a phase of its own ("/dashboard/
-changed": the data version is moved on before each of those requests, as any committed write
-does, and the page is built afresh). A page that does not answer 200 is reported as an error.
+p50 and p95 latency of each page and its ratio to /health/'s. The dashboards are cached until
+what they read changes, so each is also measured just after a change, in phases of their own:
+"after an update" (a lead of the deal posts a status update through the service before each of
+those requests, as the week's round of updates does) and "after a proposal" (a proposal of the
+deal is saved before each request). A page that does not answer 200 is reported as an error.
 gunicorn is stopped at the end whatever happens. It refuses a database that holds data that
 is not demo or reference data unless given --allow-real-data. See bench/README.md.
 """
@@ -43,8 +44,11 @@ PAGES = (
     "/dashboard/coverage/",
     "/dashboard/asks/",
 )
-# The overview again, just after a change: built afresh, not read from the cache.
-CHANGED = "/dashboard/ changed"
+# The dashboards again, each just after a change of one kind (a status update posted, a
+# proposal saved): rebuilt as far as the change reaches, and read from the cache beyond it.
+DASHBOARDS = PAGES[1:]
+CHANGES = ("update", "proposal")
+CHANGED = [f"{page} after {change}" for change in CHANGES for page in DASHBOARDS]
 WARM_UP_ROUNDS = 5
 READY_SECONDS = 60
 
@@ -315,22 +319,44 @@ def wait_until_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"gunicorn did not answer /health/ with 200 within {READY_SECONDS} s")
 
 
-def after_a_change(deal: str) -> None:
-    """What a committed change to a record of the deal does: move its data version on, so the
-    next overview is built afresh rather than read from the cache (tracker.freshness). (A
-    change in another deal leaves the page cached.)"""
+def after_a_change(deal: str, change: str, turn: int) -> None:
+    """A committed change to a record of the deal, as people make it (tracker.freshness then
+    moves the versions of what changed): a lead posts their workstream's update for the
+    period (a new version), or a proposal is saved. The records are marked as demo data, so
+    that the next run does not take them for real data."""
     django_setup()
-    from core.models import Deal
-    from tracker import freshness
+    from core.choices import Role
+    from core.models import Membership
+    from tracker import services
+    from tracker.choices import Direction, Rag
+    from tracker.models import Proposal, StatusUpdate
 
-    freshness.data_changed(Deal.objects.get(slug=deal))
+    if change == "update":
+        leads = Membership.objects.filter(
+            deal__slug=deal, role=Role.LEAD, workstream__status="active"
+        ).select_related("user", "workstream")
+        lead = leads.order_by("pk")[turn % leads.count()]
+        update = services.status_update_submit(
+            workstream=lead.workstream,  # type: ignore[arg-type]
+            acting_user=lead.user,
+            rag=(Rag.GREEN, Rag.AMBER, Rag.RED)[turn % 3],
+            direction=Direction.STABLE,
+            summary=f"Benchmark update {turn}.",
+            next_steps="Carry on.",
+        )
+        StatusUpdate.objects.filter(pk=update.pk).update(is_demo=True)
+    else:
+        proposals = Proposal.objects.filter(deal__slug=deal).order_by("pk")
+        proposal = proposals[turn % proposals.count()]
+        proposal.progress = f"Benchmark progress {turn}."
+        proposal.save()
 
 
 def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[str, object]]:
-    """Every page of the deal in turn, ``rounds`` times; then, as a phase of its own (a change
-    makes every cached page stale), the overview just after a change, ``rounds`` times."""
+    """Every page of the deal in turn, ``rounds`` times; then, as phases of their own, each
+    dashboard just after a change of each kind, ``rounds`` times."""
     results: dict[str, dict[str, object]] = {
-        label: {"times": [], "errors": Counter()} for label in [*PAGES, CHANGED]
+        label: {"times": [], "errors": Counter()} for label in [*PAGES, *CHANGED]
     }
 
     def one(label: str, page: str) -> None:
@@ -346,9 +372,13 @@ def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[st
     for _ in range(rounds):
         for page in PAGES:
             one(page, page)
-    for _ in range(rounds):
-        after_a_change(deal)
-        one(CHANGED, "/dashboard/")
+    turn = 0
+    for change in CHANGES:
+        for _ in range(rounds):
+            for page in DASHBOARDS:
+                after_a_change(deal, change, turn)
+                turn += 1
+                one(f"{page} after {change}", page)
     return results
 
 
@@ -365,7 +395,7 @@ def report(results: dict[str, dict[str, object]], args: argparse.Namespace) -> N
         f"\n{args.requests} requests per page, interleaved, sequential; gunicorn "
         f"{args.workers} worker(s), DEBUG off; scale {args.scale}; the synthetic deal's pages\n"
     )
-    header = f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'x health p50':>14}{'x health p95':>14}"
+    header = f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}{'x health p50':>14}{'x health p95':>14}"
     print(header)
     print("-" * len(header))
     for page, result in results.items():
@@ -373,11 +403,11 @@ def report(results: dict[str, dict[str, object]], args: argparse.Namespace) -> N
         errors = result["errors"]
         if errors:
             statuses = ", ".join(f"{count} x HTTP {status}" for status, count in errors.items())  # type: ignore[attr-defined]
-            print(f"{page:<22}ERROR: {statuses}")
+            print(f"{page:<34}ERROR: {statuses}")
             continue
         p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
         ratios = f"{p50 / base[0]:>14.1f}{p95 / base[1]:>14.1f}" if base else ""
-        print(f"{page:<22}{p50:>9.1f}{p95:>9.1f}{ratios}")
+        print(f"{page:<34}{p50:>9.1f}{p95:>9.1f}{ratios}")
     if health:
         print(f"\n/health/ mean {statistics.fmean(health):.1f} ms")  # type: ignore[arg-type]
 

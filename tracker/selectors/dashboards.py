@@ -8,8 +8,9 @@ partner) always gets it. Whether a workstream has reported, and so whether it is
 fact about the process shown to everyone who sees the workstream (as on every other page), so
 every update counts for that; what a sensitive update says (its RAG) is not.
 
-Queries: the themes, the workstreams with their current update, the sponsors, the updates of
-the trend's periods, the open risks by workstream, and the proposals by workstream and stage.
+Queries: the themes and the workstreams; then, for any set of workstreams (the overview
+rebuilds only the rows whose records changed), their current updates, the sponsors, the updates
+of the trend's periods, the open risks by workstream, and the proposals by workstream and stage.
 """
 
 from __future__ import annotations
@@ -129,46 +130,89 @@ def portfolio_overview(
     listed, even one with no workstream; with one, only themes with a workstream that matches.
     """
     today = today or timezone.localdate()
+    themes = themes_of(deal)
+    workstreams = active_workstreams(user, deal)
+    rows = workstream_rows(user, deal, workstreams, partner_safe=partner_safe, today=today)
+    overview = overview_of(themes, workstreams, rows)
+    return filter_overview(overview, theme=theme, rag=rag, sponsor=sponsor, overdue=overdue)
+
+
+def themes_of(deal: Deal) -> list[Theme]:
+    return list(Theme.objects.filter(deal=deal).order_by("position", "name"))
+
+
+def active_workstreams(user: AnyUser, deal: Deal) -> list[Workstream]:
+    """The deal's active workstreams the person may see, in the overview's order, with their
+    theme and deal (one query)."""
+    return list(
+        policy.visible_in_deals(Workstream.objects.filter(deal=deal), user, "deal")
+        .filter(status=Status.ACTIVE)
+        .select_related("deal", "theme")
+        .order_by("theme__position", "position", "name")
+    )
+
+
+def workstream_rows(
+    user: AnyUser,
+    deal: Deal,
+    workstreams: list[Workstream],
+    *,
+    partner_safe: bool = False,
+    today: dt.date | None = None,
+) -> dict[int, WorkstreamRow]:
+    """The overview's row of each of these workstreams of the deal, by id (five queries, however
+    many): what each counts depends on its own records only, so a page can rebuild the rows of
+    the workstreams that changed and keep the others."""
+    today = today or timezone.localdate()
     safe = is_partner_safe(user, deal, partner_safe)
-    themes = list(Theme.objects.filter(deal=deal).order_by("position", "name"))
-    workstreams = _workstreams(user, deal, safe)
     ids = [w.pk for w in workstreams]
+    if not ids:
+        return {}
+    latest = _latest(user, safe, ids)
     sponsors = _sponsors(deal, ids)
     periods = trend_periods(deal, today)
-    trends = _trends(user, deal, safe, periods)
-    risks = _risks(user, deal, safe)
-    proposals = _proposals(user, deal, safe)
-    by_theme: dict[int, list[WorkstreamRow]] = {t.pk: [] for t in themes}
+    trends = _trends(user, deal, safe, periods, ids)
+    risks = _risks(user, deal, safe, ids)
+    proposals = _proposals(user, deal, safe, ids)
+    rows = {}
     for w in workstreams:
-        state = reporting_state(w, today)
+        current = latest[w.pk]
+        state = reporting_state(_with_last_reported(w, current), today)
         rags, update_ids, trend_sensitive = trends.get(w.pk, _empty_trend())
         risk = risks.get(w.pk, {})
         stages, proposals_sensitive = proposals.get(w.pk, ({}, False))
-        by_theme.setdefault(w.theme_id, []).append(
-            WorkstreamRow(
-                workstream=w,
-                current_rag=w.dash_rag,  # type: ignore[attr-defined]
-                rag_trend=rags,
-                last_update_at=w.dash_last_update_at,  # type: ignore[attr-defined]
-                overdue=state.overdue,
-                unsigned=w.dash_update_id is not None and not w.dash_signed_off,  # type: ignore[attr-defined]
-                sponsor=sponsors.get(w.pk),
-                open_risks=risk.get("open", 0),
-                top_risk_score=risk.get("top"),
-                proposals_by_stage={s: stages.get(s, 0) for s in ProposalStage.values},
-                current_update_id=w.dash_update_id,  # type: ignore[attr-defined]
-                trend_update_ids=update_ids,
-                open_risks_by_rag={k: risk.get(k, 0) for k in (Rag.RED, Rag.AMBER, Rag.GREEN)},
-                includes_sensitive=(
-                    w.dash_classification == Classification.OFFICIAL_SENSITIVE  # type: ignore[attr-defined]
-                    or trend_sensitive
-                    or bool(risk.get("sensitive"))
-                    or proposals_sensitive
-                ),
-            )
+        rows[w.pk] = WorkstreamRow(
+            workstream=w,
+            current_rag=current["dash_rag"],
+            rag_trend=rags,
+            last_update_at=current["dash_last_update_at"],
+            overdue=state.overdue,
+            unsigned=current["dash_update_id"] is not None and not current["dash_signed_off"],
+            sponsor=sponsors.get(w.pk),
+            open_risks=risk.get("open", 0),
+            top_risk_score=risk.get("top"),
+            proposals_by_stage={s: stages.get(s, 0) for s in ProposalStage.values},
+            current_update_id=current["dash_update_id"],
+            trend_update_ids=update_ids,
+            open_risks_by_rag={k: risk.get(k, 0) for k in (Rag.RED, Rag.AMBER, Rag.GREEN)},
+            includes_sensitive=(
+                current["dash_classification"] == Classification.OFFICIAL_SENSITIVE
+                or trend_sensitive
+                or bool(risk.get("sensitive"))
+                or proposals_sensitive
+            ),
         )
-    rows = [_theme_row(t, by_theme[t.pk]) for t in themes]
-    return filter_overview(rows, theme=theme, rag=rag, sponsor=sponsor, overdue=overdue)
+    return rows
+
+
+def overview_of(
+    themes: list[Theme], workstreams: list[Workstream], rows: dict[int, WorkstreamRow]
+) -> list[ThemeRow]:
+    """Every theme with its workstreams' rows, in the overview's order (no query)."""
+    by_theme: dict[int, list[WorkstreamRow]] = {t.pk: [] for t in themes}
+    for w in workstreams:
+        by_theme.setdefault(w.theme_id, []).append(rows[w.pk])
+    return [_theme_row(t, by_theme[t.pk]) for t in themes]
 
 
 def filter_overview(
@@ -239,15 +283,14 @@ def _visible(user: AnyUser, safe: bool, deal_path: str = "workstream__deal") -> 
     return q & Q(classification=Classification.OFFICIAL) if safe else q
 
 
-def _workstreams(user: AnyUser, deal: Deal, safe: bool) -> list[Workstream]:
-    """Active workstreams with the newest update the person may count (one query)."""
+def _latest(user: AnyUser, safe: bool, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each workstream's newest update it may count, when its newest was written, whether it is
+    signed off, and the start of the last period it reported for (one query)."""
     latest = StatusUpdate.objects.filter(_visible(user, safe), workstream=OuterRef("pk")).order_by(
         "-period_start", "-version"
     )
-    return list(
-        policy.visible_in_deals(Workstream.objects.filter(deal=deal), user, "deal")
-        .filter(status=Status.ACTIVE)
-        .select_related("deal", "theme")
+    rows = (
+        Workstream.objects.filter(pk__in=ids)
         .annotate(
             dash_rag=Subquery(latest.values("rag")[:1]),
             dash_update_id=Subquery(latest.values("pk")[:1]),
@@ -268,8 +311,24 @@ def _workstreams(user: AnyUser, deal: Deal, safe: bool) -> list[Workstream]:
                 )
             )
         )
-        .order_by("theme__position", "position", "name")
+        .order_by()
+        .values(
+            "pk",
+            "dash_rag",
+            "dash_update_id",
+            "dash_classification",
+            "dash_last_update_at",
+            "last_reported_start",
+            "dash_signed_off",
+        )
     )
+    return {row["pk"]: dict(row) for row in rows}
+
+
+def _with_last_reported(workstream: Workstream, latest: dict[str, Any]) -> Workstream:
+    """The workstream as ``reporting_state`` reads it: with the last period it reported for."""
+    workstream.last_reported_start = latest["last_reported_start"]  # type: ignore[attr-defined]
+    return workstream
 
 
 def _sponsors(deal: Deal, workstream_ids: list[int]) -> dict[int, User]:
@@ -291,12 +350,15 @@ def _empty_trend() -> Trend:
     return [None] * RAG_TREND_PERIODS, [None] * RAG_TREND_PERIODS, False
 
 
-def _trends(user: AnyUser, deal: Deal, safe: bool, periods: list[Period]) -> dict[int, Trend]:
+def _trends(
+    user: AnyUser, deal: Deal, safe: bool, periods: list[Period], ids: list[int]
+) -> dict[int, Trend]:
     """Each workstream's RAG in each of the trend's periods: the newest version it may count
     (one query, over the trend's periods only)."""
     starts = [p.start for p in periods]
     updates = (
         StatusUpdate.objects.filter(_visible(user, safe), workstream__deal=deal)
+        .filter(workstream_id__in=ids)
         .filter(period_start__gte=periods[0].start, period_start__lte=periods[-1].end)
         .order_by("workstream_id", "period_start", "version")
         .values_list("workstream_id", "period_start", "pk", "rag", "classification")
@@ -304,10 +366,10 @@ def _trends(user: AnyUser, deal: Deal, safe: bool, periods: list[Period]) -> dic
     trends: dict[int, Trend] = {}
     sensitive: dict[int, set[int]] = {}
     for workstream_id, start, pk, rag, classification in updates:
-        rags, ids, _ = trends.setdefault(workstream_id, _empty_trend())
+        rags, update_ids, _ = trends.setdefault(workstream_id, _empty_trend())
         slot = bisect.bisect_right(starts, start) - 1
         # Ordered by version: the newest version of a period is the last one written here.
-        rags[slot], ids[slot] = rag, pk
+        rags[slot], update_ids[slot] = rag, pk
         if classification == Classification.OFFICIAL_SENSITIVE:
             sensitive.setdefault(workstream_id, set()).add(pk)
     return {
@@ -316,9 +378,10 @@ def _trends(user: AnyUser, deal: Deal, safe: bool, periods: list[Period]) -> dic
     }
 
 
-def _risks(user: AnyUser, deal: Deal, safe: bool) -> dict[int, dict[str, Any]]:
+def _risks(user: AnyUser, deal: Deal, safe: bool, ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = (
         Risk.objects.filter(_visible(user, safe), workstream__deal=deal, status=RiskStatus.OPEN)
+        .filter(workstream_id__in=ids)
         .values("workstream_id")
         .annotate(
             open=Count("pk"),
@@ -336,9 +399,11 @@ def _risks(user: AnyUser, deal: Deal, safe: bool) -> dict[int, dict[str, Any]]:
     }
 
 
-def _proposals(user: AnyUser, deal: Deal, safe: bool) -> dict[int, tuple[dict[str, int], bool]]:
+def _proposals(
+    user: AnyUser, deal: Deal, safe: bool, ids: list[int]
+) -> dict[int, tuple[dict[str, int], bool]]:
     rows = (
-        Proposal.objects.filter(_visible(user, safe, "deal"), deal=deal)
+        Proposal.objects.filter(_visible(user, safe, "deal"), deal=deal, workstream_id__in=ids)
         .values("workstream_id", "stage")
         .annotate(
             n=Count("pk"),
@@ -372,10 +437,14 @@ __all__ = [
     "PortfolioTotals",
     "ThemeRow",
     "WorkstreamRow",
+    "active_workstreams",
     "filter_overview",
     "is_partner_safe",
+    "overview_of",
     "portfolio_overview",
     "portfolio_totals",
     "sponsors_in",
+    "themes_of",
     "trend_periods",
+    "workstream_rows",
 ]

@@ -24,6 +24,7 @@ from core.models import Deal
 from core.views import deal_query
 from tracker import freshness, selectors
 from tracker.choices import ProposalStage, Rag
+from tracker.models import Theme, Workstream
 from tracker.periods import Period
 from tracker.selectors import dashboards
 from tracker.templatetags.tracker_tags import rag_tag
@@ -286,6 +287,19 @@ def _themes(themes: list[dashboards.ThemeRow], html: dict[int, str]) -> list[dic
     ]
 
 
+# What the overview is built from, for its cache (``tracker.freshness``): the kinds of record
+# every row reads (the deal, its themes and workstreams, who sponsors them, and people's
+# names), and those of one workstream only, which rebuild that workstream's row alone.
+OVERVIEW_STRUCTURE = (
+    "core.Deal",
+    "core.Membership",
+    "accounts.User",
+    "tracker.Theme",
+    "tracker.Workstream",
+)
+OVERVIEW_ROWS = ("tracker.StatusUpdate", "tracker.UpdateReview", "tracker.Risk", "tracker.Proposal")
+
+
 def _overview(
     request: HttpRequest, deal: Deal, shared: bool, periods: list[Period], queries: tuple[str, str]
 ) -> tuple[list[dashboards.ThemeRow], dict[int, str]]:
@@ -294,24 +308,49 @@ def _overview(
 
     What the overview holds depends only on the deal, on whether OFFICIAL-SENSITIVE material
     counts (``shared``: the view passes True for everyone who may not see it) and on the day;
-    the rows' links also carry the page's ``?deal=``.
+    the rows' links also carry the page's ``?deal=``. After a change the overview is built
+    again from its rows, each cached under its own workstream's version: only the rows of the
+    workstreams whose records changed are read and rendered afresh.
     """
     today = timezone.localdate()
+    parts = [str(deal.pk), str(int(shared)), today.isoformat(), *queries]
+
+    def structure() -> tuple[list[Theme], list[Workstream], str]:
+        """The themes and workstreams, and the versions they were read at, which every row's
+        key holds: a change every row shows (a theme's name, a sponsor) rebuilds them all."""
+        signature = ".".join(str(n) for n in freshness.versions(deal, OVERVIEW_STRUCTURE))
+        themes = dashboards.themes_of(deal)
+        return themes, dashboards.active_workstreams(request.user, deal), signature
 
     def build() -> tuple[list[dashboards.ThemeRow], dict[int, str]]:
-        everything = dashboards.portfolio_overview(
-            request.user, deal, partner_safe=shared, today=today
+        themes, workstreams, signature = freshness.cached(
+            ["dashboard-structure", str(deal.pk)], structure, deal=deal, reads=OVERVIEW_STRUCTURE
         )
-        renderer = RowRenderer(periods, *queries)
-        html = {
-            row.workstream.pk: renderer.render(_line(row, periods))
-            for t in everything
-            for row in t.workstreams
+        by_id = {w.pk: w for w in workstreams}
+        current = freshness.workstream_versions(deal)
+        keys = {
+            w.pk: ":".join(
+                ["dashboard-row", str(w.pk), f"w{current.get(w.pk, 0)}", signature, *parts]
+            )
+            for w in workstreams
         }
-        return everything, html
 
-    parts = ["dashboard", str(deal.pk), str(int(shared)), today.isoformat(), *queries]
-    return freshness.cached(parts, build, deal=deal)
+        def rows(ids: list[int]) -> dict[int, tuple[dashboards.WorkstreamRow, str]]:
+            built = dashboards.workstream_rows(
+                request.user, deal, [by_id[i] for i in ids], partner_safe=shared, today=today
+            )
+            renderer = RowRenderer(periods, *queries)
+            return {i: (row, renderer.render(_line(row, periods))) for i, row in built.items()}
+
+        found = freshness.cached_many(keys, rows)
+        everything = dashboards.overview_of(
+            themes, workstreams, {i: row for i, (row, _) in found.items()}
+        )
+        return everything, {i: html for i, (_, html) in found.items()}
+
+    reads = (*OVERVIEW_STRUCTURE, *OVERVIEW_ROWS)
+    # Kept in this process only: built again from its cached rows, it is quicker than pickled.
+    return freshness.cached(["dashboard", *parts], build, deal=deal, reads=reads, share=False)
 
 
 def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:

@@ -3,20 +3,32 @@
 Pages for anyone with a role in the deal. Reads come from ``selectors.pipeline``, which builds
 each page from what the person may see: a partner's pages hold OFFICIAL records only, and no
 count on them includes an OFFICIAL-SENSITIVE one.
+
+What a page shows depends only on the deal and on whether the person may see its
+OFFICIAL-SENSITIVE material (``core.policy``: within a deal, what anyone sees follows from
+that), so each page's dashboard is built and rendered once for everyone who sees the same, and
+kept until one of the kinds of record it reads changes (``tracker.freshness``): a round of
+status updates leaves the pipeline and the coverage as they were.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from core.models import Deal
 from core.views import deal_query
-from tracker import selectors
+from tracker import freshness, selectors
 from tracker.choices import ProposalStage
+from tracker.selectors import dashboards
 from tracker.selectors import pipeline as pipeline_selectors
 from tracker.views.proposals import STAGE_TAG_CLASSES
 
@@ -45,17 +57,73 @@ class StuckWeeksForm(forms.Form):
     )
 
 
-def _page(request: HttpRequest, deal: Deal, template: str, **context: object) -> HttpResponse:
+# The kinds of record each page reads, for its cache.
+PIPELINE_READS = (
+    "core.Deal",
+    "tracker.Workstream",
+    "tracker.Proposal",
+    "tracker.GovernanceBody",
+    "tracker.Meeting",
+    "tracker.AgendaItem",
+    "tracker.Milestone",
+)
+COVERAGE_READS = (
+    "tracker.Theme",
+    "tracker.Workstream",
+    "tracker.Proposal",
+    "tracker.Principle",
+    "tracker.PrincipleResponse",
+    "missions.Mission",
+    "missions.Metric",
+    "missions.Indicator",
+)
+ASKS_READS = (
+    "core.Deal",
+    "tracker.Workstream",
+    "tracker.StatusUpdate",
+    "tracker.AskResponse",
+    "tracker.Risk",
+)
+
+
+def _page(
+    request: HttpRequest,
+    deal: Deal,
+    template: str,
+    build: Callable[[], dict[str, Any]],
+    reads: Sequence[str],
+    key: Sequence[str] | None = (),
+    **context: object,
+) -> HttpResponse:
+    """The page, its dashboard from the cache: ``build()``'s context, and the dashboard
+    rendered from it, for this deal, what the person may see, the page's ``?deal=`` and
+    ``key`` (what else it depends on: the day...), until one of the ``reads`` changes. With
+    ``key`` None it is built for this request only (a page asked for in a way of its own)."""
+    name = template.removesuffix(".html")
+    common = {
+        "deal": deal,
+        "deal_query": deal_query(request),
+        "deal_and": deal_query(request, "&"),
+        "here": name,
+    }
+    shared = dashboards.is_partner_safe(request.user, deal)
+
+    def rendered() -> tuple[dict[str, Any], str]:
+        found = build()
+        body = render_to_string(
+            f"tracker/pipeline/_{name}_body.html", {**common, **found, **context}
+        )
+        return found, body
+
+    if key is None:
+        found, body = rendered()
+    else:
+        parts = [name, str(deal.pk), str(int(shared)), str(common["deal_query"]), *key]
+        found, body = freshness.cached(parts, rendered, deal=deal, reads=reads)
     return render(
         request,
         f"tracker/pipeline/{template}",
-        {
-            "deal": deal,
-            "deal_query": deal_query(request),
-            "deal_and": deal_query(request, "&"),
-            "here": template.removesuffix(".html"),
-            **context,
-        },
+        {**common, **found, **context, "body": mark_safe(body)},  # noqa: S308 - a template's
     )
 
 
@@ -74,20 +142,31 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     )
     weeks = form.cleaned_data["weeks"] if form.is_bound and form.is_valid() else None
     user = request.user
+
+    def build() -> dict[str, Any]:
+        return {
+            "pipeline": pipeline_selectors.pipeline(user, deal),
+            "stage_tags": STAGE_TAG_CLASSES,
+            "concluded": ProposalStage.CONCLUDED.value,
+            "next_meetings": pipeline_selectors.next_meetings(user, deal),
+            "stuck": pipeline_selectors.stuck_proposals(
+                user, deal, weeks or pipeline_selectors.STUCK_AFTER_WEEKS
+            ),
+            "timeline": pipeline_selectors.timeline_ahead(user, deal),
+            "timeline_weeks": pipeline_selectors.TIMELINE_WEEKS,
+        }
+
+    # Which proposals are stuck moves with the clock: the page is kept for a minute at most.
+    minute = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     return _page(
         request,
         deal,
         "pipeline.html",
+        build,
+        PIPELINE_READS,
+        # Kept only as asked for by the page's own form: not for every way of writing a number.
+        key=[str(weeks), minute] if raw is None or raw == str(weeks) else None,
         form=form,
-        pipeline=pipeline_selectors.pipeline(user, deal),
-        stage_tags=STAGE_TAG_CLASSES,
-        concluded=ProposalStage.CONCLUDED.value,
-        next_meetings=pipeline_selectors.next_meetings(user, deal),
-        stuck=pipeline_selectors.stuck_proposals(
-            user, deal, weeks or pipeline_selectors.STUCK_AFTER_WEEKS
-        ),
-        timeline=pipeline_selectors.timeline_ahead(user, deal),
-        timeline_weeks=pipeline_selectors.TIMELINE_WEEKS,
     )
 
 
@@ -112,24 +191,30 @@ def coverage(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
-    found = pipeline_selectors.coverage(request.user, deal)
-    return _page(
-        request,
-        deal,
-        "coverage.html",
-        coverage=found,
-        workstream_lines=[(row, _cells(row.cells)) for row in found.workstream_rows],
-        proposal_lines=[(row, _cells(row.cells)) for row in found.proposal_rows],
-    )
+    user = request.user
+
+    def build() -> dict[str, Any]:
+        found = pipeline_selectors.coverage(user, deal)
+        return {
+            "coverage": found,
+            "workstream_lines": [(row, _cells(row.cells)) for row in found.workstream_rows],
+            "proposal_lines": [(row, _cells(row.cells)) for row in found.proposal_rows],
+        }
+
+    return _page(request, deal, "coverage.html", build, COVERAGE_READS)
 
 
 def asks(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
-    return _page(
-        request, deal, "asks.html", asks=pipeline_selectors.asks_of_dsg(request.user, deal)
-    )
+    user = request.user
+
+    def build() -> dict[str, Any]:
+        return {"asks": pipeline_selectors.asks_of_dsg(user, deal)}
+
+    today = timezone.localdate().isoformat()  # which period is the last one due
+    return _page(request, deal, "asks.html", build, ASKS_READS, key=[today])
 
 
 urlpatterns: list[URLPattern] = [
