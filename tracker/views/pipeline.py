@@ -14,20 +14,22 @@ status updates leaves the pipeline and the coverage as they were.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.models import Deal
 from core.views import deal_query
 from tracker import freshness, selectors
 from tracker.choices import ProposalStage
+from tracker.models import Proposal, Workstream
 from tracker.selectors import dashboards
 from tracker.selectors import pipeline as pipeline_selectors
 from tracker.views.proposals import STAGE_TAG_CLASSES
@@ -95,10 +97,11 @@ def _page(
     key: Sequence[str] | None = (),
     **context: object,
 ) -> HttpResponse:
-    """The page, its dashboard from the cache: ``build()``'s context, and the dashboard
-    rendered from it, for this deal, what the person may see, the page's ``?deal=`` and
-    ``key`` (what else it depends on: the day...), until one of the ``reads`` changes. With
-    ``key`` None it is built for this request only (a page asked for in a way of its own)."""
+    """The page, its dashboard from the cache: rendered from ``build()``'s context, for this
+    deal, what the person may see, the page's ``?deal=`` and ``key`` (what else it depends on:
+    the day...), until one of the ``reads`` changes. With ``key`` None it is built for this
+    request only (a page asked for in a way of its own). The response's context holds what
+    ``build()`` gave only when it was built for this request."""
     name = template.removesuffix(".html")
     common = {
         "deal": deal,
@@ -107,23 +110,25 @@ def _page(
         "here": name,
     }
     shared = dashboards.is_partner_safe(request.user, deal)
+    built: dict[str, Any] = {}
 
-    def rendered() -> tuple[dict[str, Any], str]:
-        found = build()
-        body = render_to_string(
-            f"tracker/pipeline/_{name}_body.html", {**common, **found, **context}
+    def rendered() -> str:
+        built.update(build())
+        return render_to_string(
+            f"tracker/pipeline/_{name}_body.html", {**common, **built, **context}
         )
-        return found, body
 
     if key is None:
-        found, body = rendered()
+        body = rendered()
     else:
+        # Only the rendered dashboard is kept, not the records it was built from: a string is
+        # quick to store and read back, a thousand proposals are not.
         parts = [name, str(deal.pk), str(int(shared)), str(common["deal_query"]), *key]
-        found, body = freshness.cached(parts, rendered, deal=deal, reads=reads)
+        body = freshness.cached(parts, rendered, deal=deal, reads=reads)
     return render(
         request,
         f"tracker/pipeline/{template}",
-        {**common, **found, **context, "body": mark_safe(body)},  # noqa: S308 - a template's
+        {**common, **built, **context, "body": mark_safe(body)},  # noqa: S308 - a template's
     )
 
 
@@ -184,7 +189,37 @@ NO_COVERAGE_CELL = (
 
 
 def _cells(cells: list[str]) -> str:
-    return mark_safe("".join(COVERAGE_CELLS.get(c, NO_COVERAGE_CELL) for c in cells))  # noqa: S308
+    return "".join(COVERAGE_CELLS.get(c, NO_COVERAGE_CELL) for c in cells)
+
+
+def _matrix_rows(found: pipeline_selectors.Coverage, query: str) -> tuple[str, str]:
+    """The matrix's workstream rows and proposal rows, rendered here rather than by the
+    template language (which took most of the page's time at scale): addresses are reversed
+    once, the only text from people (names, titles) is escaped."""
+    q = escape(query)
+    ws_url = reverse("workstream-detail", args=["__slug__"])
+    proposal_url = reverse("proposal-detail", args=[999999999])
+    head = '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+    workstreams, proposals = [], []
+    for row in found.workstream_rows:
+        w = cast(Workstream, row.record)
+        url = ws_url.replace("__slug__", escape(w.slug)) + q
+        workstreams.append(
+            f'{head}<a class="govuk-link" href="{url}">{escape(w.name)}</a></th>'
+            f"{_cells(row.cells)}</tr>"
+        )
+    for row in found.proposal_rows:
+        p = cast(Proposal, row.record)
+        url = proposal_url.replace("999999999", str(p.pk)) + q
+        proposals.append(
+            f'{head}<a class="govuk-link" href="{url}">{escape(p.title)}</a> '
+            f'<span class="govuk-!-font-weight-regular">({escape(p.workstream.name)})</span></th>'
+            f"{_cells(row.cells)}</tr>"
+        )
+    return (
+        mark_safe("".join(workstreams)),  # noqa: S308 - every value from people is escaped above
+        mark_safe("".join(proposals)),  # noqa: S308
+    )
 
 
 def coverage(request: HttpRequest) -> HttpResponse:
@@ -195,10 +230,11 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
     def build() -> dict[str, Any]:
         found = pipeline_selectors.coverage(user, deal)
+        workstream_rows, proposal_rows = _matrix_rows(found, deal_query(request))
         return {
             "coverage": found,
-            "workstream_lines": [(row, _cells(row.cells)) for row in found.workstream_rows],
-            "proposal_lines": [(row, _cells(row.cells)) for row in found.proposal_rows],
+            "workstream_rows": workstream_rows,
+            "proposal_rows": proposal_rows,
         }
 
     return _page(request, deal, "coverage.html", build, COVERAGE_READS)
