@@ -161,12 +161,14 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
     ordering_fields = ["name", "position"]
 
     def get_queryset(self) -> QuerySet[Workstream]:
+        # No DISTINCT: no filter repeats a workstream (a mission's number is unique, and search
+        # reads the workstream's own columns), and DISTINCT would make PostgreSQL work out every
+        # row's subqueries, and the count carry them, rather than the page's.
         qs = (
-            selectors.workstreams_for(self.request.user, include_inactive=True)
+            selectors.reporting.workstreams_listed(self.request.user)
             .select_related("merged_into")
             .prefetch_related("missions", "metrics", "indicators")
             .order_by("deal", "theme__position", "position")
-            .distinct()
         )
         if self.action == "list" and not self._asks_beyond_active():
             qs = qs.filter(status=WorkstreamStatus.ACTIVE)
