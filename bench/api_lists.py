@@ -13,9 +13,7 @@ network in between; bench/capacity.py measures the same lists under gunicorn.
 For each person (by default a DSG member of the synthetic deal, who sees OFFICIAL-SENSITIVE
 material, and a partner of it, who sees OFFICIAL records only; both hold roles in the demo's
 own deal too, so their lists show both deals), each list is requested a few times to warm up,
-then ``--requests`` times, the lists interleaved, with the person's API token. The status
-updates' and risks' lists are cached per person until their data changes; ``--fresh`` empties
-the cache before each request, to measure them as just after a change. It prints each
+then ``--requests`` times, the lists interleaved, with the person's API token. It prints each
 list's p50 and p95 in milliseconds, its queries per request (counted on one more request) and
 the rows it holds. ``--sql`` prints each query of that counted request with its time.
 """
@@ -55,12 +53,6 @@ def main() -> int:
     )
     parser.add_argument("--sql", action="store_true", help="print the counted request's queries")
     parser.add_argument("--only", nargs="+", help="measure only these lists (paths)")
-    parser.add_argument(
-        "--fresh",
-        action="store_true",
-        help="empty the cache before each request: the cost of a list just after a change "
-        "(the status updates and risks are cached per person until their data changes)",
-    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         parser.error("set DATABASE_URL to a database with the synthetic deal loaded")
@@ -69,15 +61,13 @@ def main() -> int:
     setup()
     from django.db import connection
 
-    from tracker.freshness import forget_cached
-
     lists = tuple(args.only or LISTS)
     print(data_size())
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    failures = 0
     for role in args.roles:
         token = token_of(role)
-        cache = "the cache emptied before each" if args.fresh else "warm cache"
-        print(f"\nas a {role} of the synthetic deal; {args.requests} requests per list; {cache}\n")
+        print(f"\nas a {role} of the synthetic deal; {args.requests} requests per list\n")
         header = f"{'list':<36}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'rows':>7}{'count':>7}"
         print(header)
         print("-" * len(header))
@@ -87,14 +77,10 @@ def main() -> int:
                 get(path, token)
         for _ in range(args.requests):
             for path in lists:
-                if args.fresh:
-                    forget_cached()
                 started = time.perf_counter()
                 get(path, token)
                 times[path].append((time.perf_counter() - started) * 1000)
         for path in lists:
-            if args.fresh:
-                forget_cached()
             queries, body = counted(path, token, connection)
             p50, p95 = percentile(times[path], 0.5), percentile(times[path], 0.95)
             print(
@@ -105,7 +91,7 @@ def main() -> int:
                 for query in queries:
                     print(f"    {float(query['time']) * 1000:7.1f} ms  {query['sql'][:2000]}")
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    return 0
+    return 1 if failures else 0
 
 
 def setup() -> None:

@@ -16,7 +16,6 @@ loads) call ``data_changed()``.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -204,37 +203,3 @@ def forget_cached() -> None:
 
 def _glob_escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
-
-
-# --- A person's lists, cached per person and the versions of their deals ----------------------
-
-
-def cached_for_person(
-    parts: Sequence[str], build: Callable[[], T], deal_ids: set[int] | None, roles: str
-) -> T:
-    """``build()``'s value for one person, built at most once per data version of the deals
-    they see (``deal_ids``; None for every deal: a superuser's lists span them all).
-
-    ``parts`` name the person and everything else the value depends on (the address asked
-    for...); ``roles`` their roles as the build sees them, so that a value built just as their
-    roles change is never served under the roles that follow. The versions of all their deals
-    are read in one query, before ``build()`` reads anything: a value is never older than the
-    versions it is kept under. Kept in the cache only (not in this process's recent values:
-    a person's list is not the same few pages everyone asks for).
-    """
-    if deal_ids is None:
-        versions = f"all.{current_version()}"
-    else:
-        found = dict(
-            _model("DealDataVersion")
-            .objects.filter(deal_id__in=deal_ids)
-            .values_list("deal_id", "number")
-        )
-        versions = ".".join(f"{d}-{found.get(d, 0)}" for d in sorted(deal_ids))
-    digest = hashlib.sha256("\n".join([*parts, roles, versions]).encode()).hexdigest()
-    key = f"person-list:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, CACHE_SECONDS)
-    return value

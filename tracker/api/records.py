@@ -34,7 +34,6 @@ from tracker import selectors, services
 from tracker.choices import Rag
 from tracker.models import EngagementEntry, GovernanceBody, Risk, Workstream
 
-from .caching import CachedListMixin
 from .fields import VisibleRelatedField, _user
 from .workstreams import WORKSTREAM_HELP, WorkstreamField
 
@@ -314,22 +313,12 @@ def _describe(name: str, serializer: type[serializers.BaseSerializer[Any]], extr
     RiskSerializer,
     "Risks are not deleted: close one by setting its status to closed.",
 )
-class RiskViewSet(CachedListMixin, RevisedRecordViewSet):
+class RiskViewSet(RevisedRecordViewSet):
     """Workstreams' risks and issues, scored likelihood times impact. Not deleted: a risk is
     closed instead."""
 
     serializer_class = RiskSerializer
     filterset_class = RiskFilter
-    # What the list's rows read: the workstream's deal decides who sees them and, with its
-    # theme and place, their order; the owner is shown.
-    list_reads = (
-        "tracker.Risk",
-        "tracker.Workstream",
-        "tracker.Theme",
-        "core.Deal",
-        "accounts.User",
-        "core.Membership",
-    )
     ordering_fields = ["score", "title", "updated_at"]
     search_fields = ["title", "description"]
     detail_route = "api:risk-detail"

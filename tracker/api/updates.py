@@ -38,7 +38,6 @@ from tracker.constants import LATE_REPORTING_PERIODS
 from tracker.models import StatusUpdate, Workstream
 from tracker.periods import Period, deal_period, period_refusal
 
-from .caching import CachedListMixin
 from .deals import PersonSerializer
 from .workstreams import WORKSTREAM_HELP, WorkstreamField
 
@@ -179,7 +178,6 @@ IF_NONE_MATCH_UPDATE = OpenApiParameter(
     ),
 )
 class StatusUpdateViewSet(
-    CachedListMixin,
     DomainErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -190,16 +188,6 @@ class StatusUpdateViewSet(
 
     serializer_class = StatusUpdateSerializer
     filterset_class = StatusUpdateFilter
-    # What the list's rows read: their workstream's deal decides who sees them, a sign-off
-    # makes them signed_off, the author is shown.
-    list_reads = (
-        "tracker.StatusUpdate",
-        "tracker.UpdateReview",
-        "tracker.Workstream",
-        "core.Deal",
-        "accounts.User",
-        "core.Membership",
-    )
     ordering_fields = ["period_start", "created_at"]
 
     def get_queryset(self) -> QuerySet[StatusUpdate]:
