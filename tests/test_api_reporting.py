@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from core.choices import Classification, OrganisationKind
-from core.models import Deal, Organisation
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Deal, Membership, Organisation
+from missions.models import Mission
 from tracker import services
 from tracker.choices import (
     BodyKind,
@@ -32,6 +33,7 @@ from tracker.models import (
     GovernanceBody,
     Risk,
     StatusUpdate,
+    Theme,
     UpdateReview,
     Workstream,
 )
@@ -1225,3 +1227,60 @@ def test_the_schema_describes_the_reporting_endpoints_their_etags_and_412s(
     assert "If-Match" in [p["name"] for p in patch["parameters"]]
     assert "412" in patch["responses"] and "ETag" in patch["responses"]["200"]["headers"]
     assert "not deleted" in paths["/api/v1/risks/"]["get"]["description"]
+
+
+def _deal_of(size: int, people: People) -> User:
+    """A deal of its own with ``size`` workstreams, each with a lead, a sponsor, a mission and
+    four updates (one OFFICIAL-SENSITIVE); returns a partner of it, who sees only that deal."""
+    deal = Deal.objects.create(name=f"Deal of {size}", short_name=f"D{size}", slug=f"deal-{size}")
+    theme = Theme.objects.create(deal=deal, name="Prosperity", slug="prosperity")
+    mission = Mission.objects.order_by("number").first()
+    start = this_period(Workstream.objects.get(deal=people.deal, slug="transport")).start
+    updates = []
+    for n in range(size):
+        ws = Workstream.objects.create(
+            deal=deal, theme=theme, name=f"Workstream {n}", slug=f"ws-{n}", position=n
+        )
+        ws.missions.add(mission)
+        Membership.objects.create(user=people.lead, deal=deal, role=Role.LEAD, workstream=ws)
+        Membership.objects.create(user=people.sponsor, deal=deal, role=Role.SPONSOR, workstream=ws)
+        for back in range(4):
+            period_start = start - dt.timedelta(weeks=2 * back)
+            updates.append(
+                StatusUpdate(
+                    workstream=ws,
+                    period_start=period_start,
+                    period_end=period_start + dt.timedelta(days=13),
+                    rag=Rag.AMBER,
+                    direction=Direction.STABLE,
+                    summary="Steady.",
+                    author=people.lead,
+                    classification=SENSITIVE if back == 0 else OFFICIAL,
+                )
+            )
+    StatusUpdate.objects.bulk_create(updates)
+    partner = User.objects.create_user(email=f"partner{size}@example.org", full_name="P")
+    Membership.objects.create(user=partner, deal=deal, role=Role.PARTNER)
+    return partner
+
+
+@pytest.mark.parametrize("size", [2, 60])
+def test_the_workstreams_list_costs_the_same_queries_for_two_workstreams_and_for_sixty(
+    people: People, size: int, django_assert_max_num_queries: Any
+) -> None:
+    """Where each workstream stands is worked out in the page's query, however many rows."""
+    client = client_for(_deal_of(size, people))
+    with django_assert_max_num_queries(LIST_QUERIES["/api/v1/workstreams/"]) as queries:
+        response = client.get("/api/v1/workstreams/?page_size=200")
+    rows = response.json()["results"]
+    assert response.json()["count"] == len(rows) == size
+    # The pagination's count reads the workstreams alone, not their updates.
+    (count,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert "statusupdate" not in count
+    # The partner's current status is the newest OFFICIAL update, not the newer sensitive one.
+    previous = (
+        this_period(Workstream.objects.get(deal=people.deal, slug="transport")).start
+        - dt.timedelta(weeks=2)
+    ).isoformat()
+    assert {r["current_status"]["period_start"] for r in rows} == {previous}
+    assert all(len(r["leads"]) == 1 and r["sponsor"] for r in rows)

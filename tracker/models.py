@@ -902,7 +902,16 @@ class StatusUpdate(models.Model):
     class Meta:
         ordering = ["workstream", "-period_start", "-version"]
         get_latest_by = ["period_start", "version"]
-        indexes = [models.Index(fields=["workstream", "-period_start", "-version"])]
+        indexes = [
+            models.Index(fields=["workstream", "-period_start", "-version"]),
+            # The API's list order: a page of the newest updates (filtered or not) walks this
+            # index and stops after the page, rather than sorting every visible update.
+            models.Index(
+                fields=["-period_start", "-created_at", "-id"], name="status_update_list_order"
+            ),
+            # A workstream's last_update_at: one index entry instead of sorting its updates.
+            models.Index(fields=["workstream", "-created_at"], name="status_update_newest_post"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workstream", "period_start", "version"],

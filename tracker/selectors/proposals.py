@@ -48,9 +48,21 @@ def proposals_for(user: AnyUser) -> QuerySet[Proposal]:
     return policy.visible_classified(Proposal.objects.all(), user, "deal")
 
 
-def proposal_list(user: AnyUser) -> QuerySet[Proposal]:
+def proposals_listed(user: AnyUser) -> QuerySet[Proposal]:
     """Proposals the person may see, ready for a list: workstream, theme, awaited body, owner,
-    departments and missions loaded, and ``principles_answered`` / ``principles_total``."""
+    departments and missions loaded, in the list's order. No aggregate, so that a count or a
+    page reads the proposals alone (the API's list counts the principles answered from the
+    answers it loads anyway)."""
+    return (
+        proposals_for(user)
+        .select_related("deal", "workstream__theme", "awaiting_body", "owner")
+        .prefetch_related("departments", "missions")
+        .order_by("workstream__theme__position", "workstream__position", "title")
+    )
+
+
+def proposal_list(user: AnyUser) -> QuerySet[Proposal]:
+    """``proposals_listed``, with ``principles_answered`` / ``principles_total``."""
     total = (
         Principle.objects.filter(deal=OuterRef("deal"))
         .order_by()
@@ -58,15 +70,9 @@ def proposal_list(user: AnyUser) -> QuerySet[Proposal]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        proposals_for(user)
-        .select_related("deal", "workstream__theme", "awaiting_body", "owner")
-        .prefetch_related("departments", "missions")
-        .annotate(
-            principles_answered=Count("principle_responses", distinct=True),
-            principles_total=Coalesce(Subquery(total), 0),
-        )
-        .order_by("workstream__theme__position", "workstream__position", "title")
+    return proposals_listed(user).annotate(
+        principles_answered=Count("principle_responses", distinct=True),
+        principles_total=Coalesce(Subquery(total), 0),
     )
 
 

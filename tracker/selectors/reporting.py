@@ -93,30 +93,44 @@ def _people_prefetch() -> Prefetch[str, QuerySet[Membership], str]:
     )
 
 
+def _latest_visible_update(user: AnyUser) -> QuerySet[StatusUpdate]:
+    """The updates of the outer query's workstream that the person may see, newest first."""
+    return (
+        status_updates_for(user)
+        .filter(workstream=OuterRef("pk"))
+        .order_by("-period_start", "-version")
+    )
+
+
+def _current_status(user: AnyUser) -> dict[str, Subquery]:
+    """What a workstream's row shows of its newest update the person may see: its RAG and
+    period, and when the newest was posted (each a subquery on the outer workstream)."""
+    latest = _latest_visible_update(user)
+    return {
+        "current_rag": Subquery(latest.values("rag")[:1]),
+        "current_period_start": Subquery(latest.values("period_start")[:1]),
+        "last_update_at": Subquery(
+            status_updates_for(user)
+            .filter(workstream=OuterRef("pk"))
+            .order_by("-created_at")
+            .values("created_at")[:1]
+        ),
+    }
+
+
 def workstreams_for(user: AnyUser, *, include_inactive: bool = False) -> QuerySet[Workstream]:
     """Workstreams the person may see, with their leads, sponsor and current RAG.
 
     The current RAG is the newest update the person may see: a partner's view of a workstream
     whose newest update is OFFICIAL-SENSITIVE shows the newest OFFICIAL one.
     """
-    latest = (
-        status_updates_for(user)
-        .filter(workstream=OuterRef("pk"))
-        .order_by("-period_start", "-version")
-    )
+    latest = _latest_visible_update(user)
     qs = (
         policy.visible_in_deals(Workstream.objects.all(), user, "deal")
         .select_related("deal", "theme")
         .prefetch_related(_people_prefetch())
         .annotate(
-            current_rag=Subquery(latest.values("rag")[:1]),
-            current_period_start=Subquery(latest.values("period_start")[:1]),
-            last_update_at=Subquery(
-                status_updates_for(user)
-                .filter(workstream=OuterRef("pk"))
-                .order_by("-created_at")
-                .values("created_at")[:1]
-            ),
+            **_current_status(user),
             current_update_id=Subquery(latest.values("pk")[:1]),
             # Whether a workstream has reported is a process fact: every update counts here.
             last_reported_start=Max("status_updates__period_start"),
@@ -133,6 +147,27 @@ def workstreams_for(user: AnyUser, *, include_inactive: bool = False) -> QuerySe
     if not include_inactive:
         qs = qs.filter(status=WorkstreamStatus.ACTIVE)
     return qs
+
+
+def workstreams_listed(user: AnyUser) -> QuerySet[Workstream]:
+    """Every workstream the person may see, whatever its status, with what ``workstreams_for``
+    gives a row (deal, theme, people, ``current_rag``, ``current_period_start``,
+    ``last_update_at``, ``last_reported_start``) but not the current update's id or sign-off,
+    for a paged list. Each value is a subquery on its own row, with no aggregate and no join
+    that repeats a workstream: a count leaves them out (Django drops unused annotations), and
+    PostgreSQL works them out after sorting and cutting the page, for its rows only."""
+    reported = (
+        StatusUpdate.objects.filter(workstream=OuterRef("pk"))
+        .order_by("-period_start")
+        .values("period_start")[:1]
+    )
+    return (
+        policy.visible_in_deals(Workstream.objects.all(), user, "deal")
+        .select_related("deal", "theme")
+        .prefetch_related(_people_prefetch())
+        # Whether a workstream has reported is a process fact: every update counts here.
+        .annotate(**_current_status(user), last_reported_start=Subquery(reported))
+    )
 
 
 def workstream_choices(user: AnyUser) -> QuerySet[Workstream]:
