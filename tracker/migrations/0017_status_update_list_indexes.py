@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
 
     dependencies = [
-        ('tracker', '0015_slt_and_core_team_apart'),
+        ('tracker', '0016_narrower_data_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
