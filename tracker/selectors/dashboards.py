@@ -300,8 +300,13 @@ def _latest(user: AnyUser, safe: bool, ids: list[int]) -> dict[int, dict[str, An
                 .order_by("-created_at")
                 .values("created_at")[:1]
             ),
-            # Whether a workstream has reported is a process fact: every update counts.
-            last_reported_start=Max("status_updates__period_start"),
+            # Whether a workstream has reported is a process fact: every update counts. A
+            # subquery per row, not a join with every update grouped by workstream.
+            last_reported_start=Subquery(
+                StatusUpdate.objects.filter(workstream=OuterRef("pk"))
+                .order_by("-period_start")
+                .values("period_start")[:1]
+            ),
         )
         .annotate(
             dash_signed_off=Exists(
