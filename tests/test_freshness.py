@@ -305,3 +305,46 @@ def test_a_bulk_change_moves_every_kind_and_reading_them_is_one_query(
     with django_assert_num_queries(1):
         after = freshness.versions(people.deal, kinds)
     assert after[-1] == middle[-1] + 1, "the version of everything at once moved"
+
+
+def test_after_an_update_the_asks_page_renders_only_the_new_ask(
+    people: People, django_capture_on_commit_callbacks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.views import pipeline as views
+
+    rendered: list[str] = []
+    original = views.render_to_string
+
+    def counting(template, context=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if template.endswith("_ask_item.html"):
+            rendered.append(context["ask"].text)
+        return original(template, context, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render_to_string", counting)
+    with django_capture_on_commit_callbacks(execute=True):
+        for slug in ("transport", "skills"):
+            services.status_update_submit(
+                workstream=Workstream.objects.get(deal=people.deal, slug=slug),
+                acting_user=people.admin,
+                rag=Rag.AMBER,
+                direction=Direction.STABLE,
+                summary="Where we are.",
+                asks_of_dsg=f"First ask of {slug}",
+            )
+    client = Client()
+    client.force_login(people.dsg)
+    client.get("/dashboard/asks/")
+    assert sorted(rendered) == ["First ask of skills", "First ask of transport"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.status_update_submit(
+            workstream=Workstream.objects.get(deal=people.deal, slug="transport"),
+            acting_user=people.admin,
+            rag=Rag.RED,
+            direction=Direction.WORSENING,
+            summary="Worse.",
+            asks_of_dsg="Second ask of transport",
+        )
+    html = client.get("/dashboard/asks/").content.decode()
+    assert rendered[2:] == ["Second ask of transport"], "skills' ask came from the cache"
+    assert "First ask of skills" in html and "Second ask of transport" in html
+    assert "First ask of transport" not in html

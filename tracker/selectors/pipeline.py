@@ -478,6 +478,15 @@ def asks_of_dsg(user: AnyUser, deal: Deal, today: dt.date | None = None) -> list
         .exclude(asks_of_dsg="")
         .exclude(ask_answered())
         .select_related("workstream")
+        .only(
+            "created_at",
+            "rag",
+            "asks_of_dsg",
+            "classification",
+            "period_start",
+            "workstream__name",
+            "workstream__slug",
+        )
     )
     risks = (
         risks_for(user)
@@ -488,6 +497,17 @@ def asks_of_dsg(user: AnyUser, deal: Deal, today: dt.date | None = None) -> list
             status=RiskStatus.OPEN,
         )
         .select_related("workstream")
+        .only(
+            "updated_at",
+            "title",
+            "score",
+            "likelihood",
+            "impact",
+            "classification",
+            "mitigation",
+            "workstream__name",
+            "workstream__slug",
+        )
     )
     rows = [
         Ask(when=u.created_at, workstream=u.workstream, rag=u.rag, text=u.asks_of_dsg, update=u)

@@ -240,14 +240,42 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return _page(request, deal, "coverage.html", build, COVERAGE_READS)
 
 
+def _ask_items(deal: Deal, asks: list[pipeline_selectors.Ask], query: str) -> list[str]:
+    """Each ask rendered, from the cache while its workstream's own records (and workstreams'
+    names) are as they were: after a round of updates only the new asks are rendered."""
+    names = ".".join(str(n) for n in freshness.versions(deal, ("tracker.Workstream",)))
+    current = freshness.workstream_versions(deal)
+
+    def key(ask: pipeline_selectors.Ask) -> str:
+        record = f"u{ask.update.pk}" if ask.update else f"r{ask.risk.pk}"  # type: ignore[union-attr]
+        version = current.get(ask.workstream.pk, 0)
+        return f"ask-item:{record}:w{version}:{names}:{query}"
+
+    keys = {i: key(ask) for i, ask in enumerate(asks)}
+
+    def render_items(missing: list[int]) -> dict[int, str]:
+        return {
+            i: render_to_string(
+                "tracker/pipeline/_ask_item.html", {"ask": asks[i], "deal_query": query}
+            )
+            for i in missing
+        }
+
+    found = freshness.cached_many(keys, render_items)
+    return [mark_safe(found[i]) for i in range(len(asks))]  # noqa: S308 - a template's
+
+
 def asks(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
     user = request.user
 
+    query = deal_query(request)
+
     def build() -> dict[str, Any]:
-        return {"asks": pipeline_selectors.asks_of_dsg(user, deal)}
+        asks = pipeline_selectors.asks_of_dsg(user, deal)
+        return {"asks": asks, "ask_items": _ask_items(deal, asks, query)}
 
     today = timezone.localdate().isoformat()  # which period is the last one due
     return _page(request, deal, "asks.html", build, ASKS_READS, key=[today])
