@@ -433,6 +433,7 @@ def deliver_batch(
     now: dt.datetime | None = None,
     connection: BaseEmailBackend | None = None,
     stop: Callable[[], bool] | None = None,
+    interruptions: tuple[type[BaseException], ...] = (),
 ) -> BatchResult:
     """Send each delivery unless it is already final, over one SMTP connection; record each
     outcome as ``deliver`` does, one transaction each, and go on after a failure.
@@ -440,7 +441,9 @@ def deliver_batch(
     A delivery the mail server could not take now is left retrying (its outcome says so: the
     caller queues it again); an unexpected error is recorded on its delivery and logged. When
     ``stop()`` says so (the worker is shutting down) the batch ends after the delivery under
-    way, and the result says which were left (still pending, for the caller or the recovery)."""
+    way, and the result says which were left (still pending, for the caller or the recovery);
+    so it does when one of ``interruptions`` (a task's soft time limit) is raised, the delivery
+    under way then left as it was, its transaction undone."""
     now = now or timezone.now()
     deliveries = list(Delivery.objects.filter(pk__in=delivery_ids).order_by("pk"))
     batch = Batch(deliveries, now)
@@ -453,6 +456,8 @@ def deliver_batch(
                 return BatchResult(outcomes, batch.builds, left=ordered[n:])
             try:
                 outcomes.append(_deliver_in_batch(delivery_id, now, smtp, batch))
+            except interruptions:
+                return BatchResult(outcomes, batch.builds, left=ordered[n:])
             except Exception as error:
                 logger.exception("Delivery %s failed", delivery_id)
                 with contextlib.suppress(Exception):  # the database itself may be away

@@ -5,10 +5,13 @@ They take ids, own the retry policy, and let every unexpected error through to C
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from functools import partial
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.worker import state
 from django.conf import settings
 from django.db import OperationalError, transaction
@@ -16,10 +19,15 @@ from django.db import OperationalError, transaction
 from . import reminders, sending
 from .choices import DeliveryStatus
 
+logger = logging.getLogger(__name__)
+
 # Deliveries per batch task: enough that a digest many subscribers share is built a few times at
 # most, few enough that the workers share a round of sends and a batch ends well inside its
 # time limit.
 BATCH_SIZE = 250
+# A batch hands what it has not sent on to a new batch after this long, well inside its time
+# limit (a task killed at its hard limit would leave them to the recovery, minutes later).
+BATCH_SECONDS = 90.0
 
 
 @shared_task(name="briefings.tasks.tick", time_limit=120, soft_time_limit=100)
@@ -63,16 +71,29 @@ def send_delivery(self, delivery_id: int) -> str:  # self is the Celery task (bi
 def send_batch(delivery_ids: list[int]) -> dict[str, int]:
     """Send a batch over one SMTP connection (``sending.deliver_batch``). A delivery the mail
     server could not take now, or that met a passing database error, goes on alone with
-    ``send_delivery`` and its retries. A worker asked to shut down ends the batch after the
-    send under way and queues the rest as a batch of their own; a batch cut short otherwise (a
-    killed worker, the time limit) leaves the rest pending for the recovery."""
-    result = sending.deliver_batch(delivery_ids, stop=_worker_stopping)
+    ``send_delivery`` and its retries. A batch still sending after ``BATCH_SECONDS`` (a slow
+    mail server, very large digests), or at its soft time limit, or in a worker asked to shut
+    down, ends after the send under way and queues the rest as a batch of their own; one cut
+    short otherwise (a killed worker) leaves the rest pending for the recovery."""
+    deadline = time.monotonic() + BATCH_SECONDS
+    result = sending.deliver_batch(
+        delivery_ids,
+        stop=lambda: _worker_stopping() or time.monotonic() > deadline,
+        interruptions=(SoftTimeLimitExceeded,),
+    )
     again = [o.delivery_id for o in result.outcomes if o.status == DeliveryStatus.RETRYING]
     for delivery_id in again:
         send_delivery.apply_async((delivery_id,), countdown=retry_countdown(0))
     if result.left:
         send_batch.delay(result.left)
-    return {"sent": sum(o.status == DeliveryStatus.SENT for o in result.outcomes)}
+    sent = sum(o.status == DeliveryStatus.SENT for o in result.outcomes)
+    logger.info(
+        "digest batch: %s deliveries, %s sent, %s digests built",
+        len(delivery_ids),
+        sent,
+        result.builds,
+    )
+    return {"sent": sent, "built": result.builds}
 
 
 def _worker_stopping() -> bool:
