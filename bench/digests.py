@@ -16,7 +16,9 @@ are built for every audience, scope and visibility.
 It starts an SMTP sink (aiosmtpd) on a free loopback port that counts what it receives by
 Message-ID, and a Celery worker as production runs one (``celery -A config worker``, prefork,
 ``--concurrency`` from ``--workers``) on a Redis broker (``REDIS_URL``, else Redis database 11 on
-loopback) and a queue of its own, with its email pointed at the sink (``EMAIL_URL``). Once the
+loopback) and a queue of its own, with production settings (``load.production_env``: DEBUG
+off, a var directory of the run's own or ``BENCH_VAR_DIR``) and its email pointed at the sink
+(``EMAIL_URL``). Once the
 worker is up, it times what the beat's tick does and the workers then do: claiming every due
 digest and queueing them in batches (``briefings.tasks.tick``), then the workers sending every
 batch, until every delivery is final and the sink has them all. It prints the total time,
@@ -151,11 +153,7 @@ def _delete_bench() -> None:
 
 def _start_worker(workers: int, queue: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     """A Celery worker as production runs one, with its email pointed at the sink."""
-    env = {
-        **os.environ,
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
     command = [
         sys.executable,
         "-m",
@@ -290,6 +288,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the bench's subscriptions")
     args = parser.parse_args()
     os.environ.setdefault("REDIS_URL", BENCH_REDIS)  # the worker and this script share it
+    sys.path.insert(0, str(ROOT / "bench"))
+    from load import production_env
+
+    var_dir, _ = production_env("tracker-digests-")  # the worker runs as production does
     _setup_django()
     import logging
 
@@ -306,8 +308,7 @@ def main() -> int:
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     queue = f"bench-digests-{os.getpid()}"
-    log = Path(os.environ.get("VAR_DIR", ROOT / "var")) / f"{queue}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log = var_dir / f"{queue}.log"
     worker = _start_worker(args.workers, queue, controller.port, log)
     try:
         result = _measure(sink, queue, args.timeout)

@@ -67,8 +67,8 @@ def send_delivery(self, delivery_id: int) -> str:  # self is the Celery task (bi
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
 
 
-@shared_task(name="briefings.tasks.send_batch", time_limit=300, soft_time_limit=240)
-def send_batch(delivery_ids: list[int]) -> dict[str, int]:
+@shared_task(bind=True, name="briefings.tasks.send_batch", time_limit=300, soft_time_limit=240)
+def send_batch(self, delivery_ids: list[int]) -> dict[str, int]:  # self: the task (bind=True)
     """Send a batch over one SMTP connection (``sending.deliver_batch``). A delivery the mail
     server could not take now, or that met a passing database error, goes on alone with
     ``send_delivery`` and its retries. A batch still sending after ``BATCH_SECONDS`` (a slow
@@ -82,10 +82,12 @@ def send_batch(delivery_ids: list[int]) -> dict[str, int]:
         interruptions=(SoftTimeLimitExceeded,),
     )
     again = [o.delivery_id for o in result.outcomes if o.status == DeliveryStatus.RETRYING]
+    # On the queue this batch came from, where its workers are.
+    queue = (self.request.delivery_info or {}).get("routing_key")
     for delivery_id in again:
-        send_delivery.apply_async((delivery_id,), countdown=retry_countdown(0))
+        send_delivery.apply_async((delivery_id,), countdown=retry_countdown(0), queue=queue)
     if result.left:
-        send_batch.delay(result.left)
+        send_batch.apply_async((result.left,), queue=queue)
     sent = sum(o.status == DeliveryStatus.SENT for o in result.outcomes)
     logger.info(
         "digest batch: %s deliveries, %s sent, %s digests built",
