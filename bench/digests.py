@@ -213,7 +213,6 @@ def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
             break
         time.sleep(0.1)
     finished = time.perf_counter()
-    statuses = Counter(mine.values_list("status", flat=True))
     return {
         "claimed": len(ids),
         "batches": len(batches),
@@ -223,9 +222,18 @@ def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
         "total_seconds": finished - started,
         "claim_queries": claim_queries.count,
         "plan_queries": plan_queries.count,
-        "statuses": statuses,
-        "message_ids": set(mine.exclude(message_id="").values_list("message_id", flat=True)),
+        "ids": ids,
     }
+
+
+def _outcomes(result: dict[str, Any]) -> None:
+    """What the deliveries hold once the worker has stopped (it may have gone on sending after
+    a timeout)."""
+    from briefings.models import Delivery
+
+    mine = Delivery.objects.filter(pk__in=result["ids"])
+    result["statuses"] = Counter(mine.values_list("status", flat=True))
+    result["message_ids"] = set(mine.exclude(message_id="").values_list("message_id", flat=True))
 
 
 class QueryCounter:
@@ -310,12 +318,15 @@ def main() -> int:
     queue = f"bench-digests-{os.getpid()}"
     log = var_dir / f"{queue}.log"
     worker = _start_worker(args.workers, queue, controller.port, log)
+    result: dict[str, Any] | None = None
     try:
         result = _measure(sink, queue, args.timeout)
         time.sleep(1)  # time for a late duplicate to arrive
     finally:
-        worker.terminate()
-        worker.wait(30)
+        worker.terminate()  # a warm shutdown: a batch ends after the send under way
+        worker.wait(120)
+        if result is not None:
+            _outcomes(result)
         with app.connection_for_write() as connection:
             connection.default_channel.queue_delete(queue)
         controller.stop()
