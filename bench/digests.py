@@ -1,20 +1,29 @@
-"""Measure sending digests: 1,000 subscriptions claimed and delivered to a local SMTP sink.
+"""Measure sending digests: N subscriptions claimed, batched and delivered by real Celery workers
+to a local SMTP sink.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench \\
-        .venv/bin/python bench/digests.py [--scale N] [--subscriptions 1000] [--keep]
+        .venv/bin/python bench/digests.py [--scale N] [--subscriptions 1000] [--workers 2] [--keep]
 
 Migrates the database in ``DATABASE_URL`` (SQLite under ``var/`` without it) and loads the
 reference data. It measures the synthetic deal that ``load_demo_data --scale N`` makes (the big
 one, not the demo's own deal): ``--scale N`` loads it first (replacing the demo data there, and
 its logins); without it, the synthetic deal an earlier load made is measured, and the script
 stops if there is none. It adds ``--subscriptions`` subscriptions to that deal due now: three in
-four for external partner addresses at ``bench.invalid`` (the whole deal, a theme, or two
-workstreams), the rest internal ones for the demo's people who hold roles in it, so the digests
-are built for every audience and scope. It starts an SMTP sink (aiosmtpd) on a free loopback
-port, points Django's SMTP email backend at it, then times the two steps the beat's tick and the
-workers run: ``sending.claim_due`` for all, and ``sending.deliver`` for each over one SMTP
-connection. It prints a table of the total time, the time per digest (mean, p50, p95) and the
-database queries per digest, and checks that the sink received one message per digest sent.
+four for external partner addresses at ``bench.invalid`` (the whole deal, a theme, or one
+workstream), the rest internal ones for the demo's people who hold roles in it, so the digests
+are built for every audience, scope and visibility.
+
+It starts an SMTP sink (aiosmtpd) on a free loopback port that counts what it receives by
+Message-ID, and a Celery worker as production runs one (``celery -A config worker``, prefork,
+``--concurrency`` from ``--workers``) on a Redis broker (``REDIS_URL``, else Redis database 11 on
+loopback) and a queue of its own, with production settings (``load.production_env``: DEBUG
+off, a var directory of the run's own or ``BENCH_VAR_DIR``) and its email pointed at the sink
+(``EMAIL_URL``). Once the
+worker is up, it times what the beat's tick does and the workers then do: claiming every due
+digest and queueing them in batches (``briefings.tasks.tick``), then the workers sending every
+batch, until every delivery is final and the sink has them all. It prints the total time,
+digests per second, the distinct digests built (from the worker's task results), the database
+queries of the tick, and how many messages the sink received once and how many more than once.
 The bench's subscriptions and their deliveries are deleted at the end unless ``--keep``.
 """
 
@@ -22,28 +31,41 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
+import re
+import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DOMAIN = "bench.invalid"  # reserved (RFC 2606): never a real mailbox
+BENCH_REDIS = "redis://127.0.0.1:6379/11"
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+BUILT = re.compile(r"digest batch: (\d+) deliveries, (\d+) sent, (\d+) digests built")
 
 
 class Sink:
-    """Accepts every message and counts it."""
+    """Accepts every message and counts it by Message-ID."""
 
     def __init__(self) -> None:
-        self.count = 0
+        self.copies: Counter[str] = Counter()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        head = envelope.original_content.split(b"\r\n\r\n", 1)[0]
+        found = MESSAGE_ID.search(head)
+        key = found.group(1).decode() if found else "(none)"
         with self.lock:
-            self.count += len(envelope.rcpt_tos)
+            self.copies[key] += len(envelope.rcpt_tos)
         return "250 Message accepted"
+
+    @property
+    def received(self) -> int:
+        with self.lock:
+            return sum(self.copies.values())
 
 
 def _setup_django() -> None:
@@ -129,39 +151,89 @@ def _delete_bench() -> None:
     Subscription.objects.filter(organisation="bench").delete()
 
 
-def _measure(port: int) -> dict[str, Any]:
-    from django.conf import settings
-    from django.core.mail import get_connection
+def _start_worker(workers: int, queue: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """A Celery worker as production runs one, with its email pointed at the sink."""
+    env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--concurrency",
+        str(workers),
+        "-Q",
+        queue,
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{queue}@%h",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S603
+    from config.celery import app
+
+    deadline = time.monotonic() + 120
+    while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            sys.exit(f"The Celery worker did not start: see {log}")
+    return process
+
+
+def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
     from django.db import connection
 
     from briefings import sending
+    from briefings.choices import FINAL_STATUSES
+    from briefings.models import Delivery
+    from briefings.tasks import BATCH_SIZE, send_batch
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    claim_queries, send_queries = QueryCounter(), QueryCounter()
+    claim_queries, plan_queries = QueryCounter(), QueryCounter()
+    started = time.perf_counter()
     with connection.execute_wrapper(claim_queries):
-        started = time.perf_counter()
         ids = sending.claim_due()
-        claim_seconds = time.perf_counter() - started
-    times, statuses = [], []
-    smtp = get_connection()
-    smtp.open()  # one SMTP connection for the batch, as a worker keeps one per process
-    with connection.execute_wrapper(send_queries):
-        for pk in ids:
-            one = time.perf_counter()
-            statuses.append(sending.deliver(pk, connection=smtp).status)
-            times.append(time.perf_counter() - one)
-    smtp.close()
+    claimed = time.perf_counter()
+    with connection.execute_wrapper(plan_queries):
+        batches = sending.plan_batches(ids, BATCH_SIZE)
+    planned = time.perf_counter()
+    for batch in batches:  # as the tick queues them (it does so once its transaction commits)
+        send_batch.apply_async((batch,), queue=queue)
+    mine = Delivery.objects.filter(pk__in=ids)
+    deadline = time.monotonic() + timeout
+    while mine.exclude(status__in=FINAL_STATUSES).exists() or sink.received < (
+        mine.filter(status="sent").count()
+    ):
+        if time.monotonic() > deadline:
+            print(f"Timed out after {timeout:.0f} s", file=sys.stderr)
+            break
+        time.sleep(0.1)
+    finished = time.perf_counter()
     return {
         "claimed": len(ids),
-        "claim_seconds": claim_seconds,
+        "batches": len(batches),
+        "claim_seconds": claimed - started,
+        "plan_seconds": planned - claimed,
+        "send_seconds": finished - planned,
+        "total_seconds": finished - started,
         "claim_queries": claim_queries.count,
-        "send_times": times,
-        "send_queries": send_queries.count,
-        "statuses": statuses,
+        "plan_queries": plan_queries.count,
+        "ids": ids,
     }
+
+
+def _outcomes(result: dict[str, Any]) -> None:
+    """What the deliveries hold once the worker has stopped (it may have gone on sending after
+    a timeout)."""
+    from briefings.models import Delivery
+
+    mine = Delivery.objects.filter(pk__in=result["ids"])
+    result["statuses"] = Counter(mine.values_list("status", flat=True))
+    result["message_ids"] = set(mine.exclude(message_id="").values_list("message_id", flat=True))
 
 
 class QueryCounter:
@@ -173,32 +245,40 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def _report(result: dict[str, Any], received: int) -> None:
-    times = result["send_times"]
+def _report(result: dict[str, Any], sink: Sink, log: Path, workers: int) -> bool:
     n = max(1, result["claimed"])
-    ms = [t * 1000 for t in times]
-    p95 = statistics.quantiles(ms, n=20)[-1] if len(ms) >= 2 else (ms[0] if ms else 0.0)
+    built = deliveries_logged = 0
+    for line in log.read_text(errors="replace").splitlines():
+        if found := BUILT.search(line):
+            deliveries_logged += int(found.group(1))
+            built += int(found.group(3))
+    with sink.lock:
+        copies = dict(sink.copies)
+    ours = {mid: copies.get(mid, 0) for mid in result["message_ids"]}
+    once = sum(1 for c in ours.values() if c == 1)
+    missing = sum(1 for c in ours.values() if c == 0)
+    duplicates = sum(c - 1 for c in copies.values() if c > 1)
+    sent = result["statuses"].get("sent", 0)
+    total = result["total_seconds"]
+    print(
+        f"\n{result['claimed']} digests, {result['batches']} batches, {workers} worker processes\n"
+    )
     rows = [
-        ("claim_due", result["claim_seconds"], result["claim_seconds"] * 1000 / n, "", ""),
-        (
-            "deliver",
-            sum(times),
-            statistics.fmean(ms) if ms else 0.0,
-            f"{statistics.median(ms) if ms else 0:.1f} / {p95:.1f}",
-            "",
-        ),
+        ("claim_due", result["claim_seconds"], f"{result['claim_queries'] / n:.1f}"),
+        ("plan batches", result["plan_seconds"], f"{result['plan_queries']} in all"),
+        ("send (workers)", result["send_seconds"], ""),
+        ("total", total, ""),
     ]
-    print(f"\n{result['claimed']} digests claimed and delivered\n")
-    header = ("step", "total s", "ms/digest", "p50 / p95 ms", "queries/digest")
-    print(f"{header[0]:<10} {header[1]:>8} {header[2]:>10} {header[3]:>14} {header[4]:>15}")
-    queries = (result["claim_queries"] / n, result["send_queries"] / n)
-    for (name, total, per, spread, _), q in zip(rows, queries, strict=True):
-        print(f"{name:<10} {total:>8.2f} {per:>10.2f} {spread:>14} {q:>15.1f}")
-    counts: dict[str, int] = {}
-    for status in result["statuses"]:
-        counts[status] = counts.get(status, 0) + 1
-    print("\noutcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
-    print(f"messages received by the sink: {received}")
+    print(f"{'step':<16} {'seconds':>9}  {'queries per digest':>18}")
+    for name, seconds, queries in rows:
+        print(f"{name:<16} {seconds:>9.2f}  {queries:>18}")
+    print(f"\ndigests per second: {result['claimed'] / total if total else 0:.1f}")
+    print(f"distinct digests built and rendered: {built} (for {deliveries_logged} deliveries)")
+    print("outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(result["statuses"].items())))
+    print(f"received by the sink: {sum(copies.values())} messages")
+    print(f"sent and received once: {once} of {sent}; not received: {missing}")
+    print(f"duplicates (copies beyond the first of a Message-ID): {duplicates}")
+    return once == sent and duplicates == 0 and missing == 0
 
 
 def main() -> int:
@@ -211,8 +291,15 @@ def main() -> int:
         "synthetic deal already loaded",
     )
     parser.add_argument("--subscriptions", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="the worker's processes")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most")
     parser.add_argument("--keep", action="store_true", help="keep the bench's subscriptions")
     args = parser.parse_args()
+    os.environ.setdefault("REDIS_URL", BENCH_REDIS)  # the worker and this script share it
+    sys.path.insert(0, str(ROOT / "bench"))
+    from load import production_env
+
+    var_dir, _ = production_env("tracker-digests-")  # the worker runs as production does
     _setup_django()
     import logging
 
@@ -220,6 +307,7 @@ def main() -> int:
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
 
+    from config.celery import app
     from tests.smtp import free_port
 
     _load(args.scale)
@@ -227,15 +315,26 @@ def main() -> int:
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
+    queue = f"bench-digests-{os.getpid()}"
+    log = var_dir / f"{queue}.log"
+    worker = _start_worker(args.workers, queue, controller.port, log)
+    result: dict[str, Any] | None = None
     try:
-        result = _measure(controller.port)
+        result = _measure(sink, queue, args.timeout)
+        time.sleep(1)  # time for a late duplicate to arrive
     finally:
+        worker.terminate()  # a warm shutdown: a batch ends after the send under way
+        worker.wait(120)
+        if result is not None:
+            _outcomes(result)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
         controller.stop()
         if not args.keep:
             _delete_bench()
-    _report(result, sink.count)
-    sent = result["statuses"].count("sent")
-    return 0 if sink.count == sent else 1
+    ok = _report(result, sink, log, args.workers)
+    print(f"worker log: {log}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

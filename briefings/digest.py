@@ -40,18 +40,23 @@ organisations), whatever the number of workstreams, updates, proposals or provis
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 
 from core import policy
 from core.choices import Classification
 from core.models import Deal
 from core.querysets import DealScopedQuerySet
+from core.text import printable
 from core.views import query_for_deal
 from delivery import dashboard as delivery
 from delivery.models import Provision
@@ -76,13 +81,10 @@ from tracker.periods import Period, deal_period
 from tracker.selectors.reporting import reporting_state
 
 from . import links, selectors
-from .choices import Audience, Scope
-from .emails import absolute, build_message
+from .choices import Audience, Frequency, Scope
+from .emails import absolute, build_message, render_parts
 from .models import Subscription
 from .schedule import UK, following_slot
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 OFFICIAL = Classification.OFFICIAL
 SENSITIVE = Classification.OFFICIAL_SENSITIVE
@@ -99,44 +101,55 @@ class DigestEmail:
 
 @dataclass(frozen=True)
 class Reader:
-    """The eyes a digest is written for: one deal, a person (None for an external address)
-    and whether only OFFICIAL material may be shown."""
+    """The eyes a digest is written for, as far as what it shows depends on them: one deal,
+    whether the reader may see that deal at all, and whether only OFFICIAL material may be shown.
+
+    Both are asked of ``core.policy`` once, here; the reads below use nothing else of the
+    person. So two subscriptions with equal readers (and equal scope and period) are shown the
+    same records, which is what lets one build serve them all (``content_key``): anything that
+    comes to change what a reader sees must be a field of this class, and so part of the key."""
 
     deal_id: int
-    user: User | None
+    sees_deal: bool
     official_only: bool
 
     @classmethod
     def of(cls, subscription: Subscription) -> Reader:
         user = subscription.user if subscription.user_id else None
+        if user is None:
+            # An external partner address: the administrators who added it decided it may read
+            # the deal's OFFICIAL material.
+            return cls(subscription.deal_id, sees_deal=True, official_only=True)
+        deal_ids = policy.deal_ids_visible_to(user)
         official_only = subscription.audience == Audience.PARTNER or (
-            user is None or not policy.can_see_sensitive(user, subscription.deal_id)
+            not policy.can_see_sensitive(user, subscription.deal_id)
         )
-        return cls(subscription.deal_id, user, official_only)
-
-    @property
-    def sees_deal(self) -> bool:
-        if self.user is None:
-            return True  # an external partner address: the administrators who added it decided
-        deal_ids = policy.deal_ids_visible_to(self.user)
-        return deal_ids is None or self.deal_id in deal_ids
+        return cls(
+            subscription.deal_id,
+            sees_deal=deal_ids is None or subscription.deal_id in deal_ids,
+            official_only=official_only,
+        )
 
     def classified(self, deal_path: str, prefix: str = "") -> Q:
-        """Rows with a marking (their own, or their proposal's with ``prefix``) it may show."""
+        """Rows with a marking (their own, or their proposal's with ``prefix``) it may show: the
+        deal's rows, only the OFFICIAL ones for an OFFICIAL-only reader, none for a reader who
+        may not see the deal (``policy.classified_filter`` for one deal)."""
         q = Q(**{f"{prefix}{deal_path}": self.deal_id})
-        if self.user is not None:
-            q &= policy.classified_filter(self.user, deal_path, prefix)
+        if not self.sees_deal:
+            return q & Q(pk__in=[])
         if self.official_only:
             q &= policy.partner_filter(self.deal_id, deal_path, prefix)
         return q
 
     def meetings(self, qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
+        """A meeting is seen by everyone who sees its deal (``policy.visible_meetings``)."""
         qs = qs.filter(body__deal=self.deal_id)
-        return policy.visible_meetings(qs, self.user) if self.user is not None else qs
+        return qs if self.sees_deal else qs.none()
 
     def milestones(self, qs: DealScopedQuerySet[Milestone]) -> QuerySet[Milestone]:
+        """Milestones carry no marking: seen by everyone who sees the deal."""
         qs = qs.filter(deal=self.deal_id)
-        return qs.visible_to(self.user) if self.user is not None else qs
+        return qs if self.sees_deal else qs.none()
 
 
 # --- The parts of a digest ---------------------------------------------------------------------
@@ -419,12 +432,16 @@ class Links:
 
     subscription: Subscription
     deal: Deal
+    # For a render shared by many subscriptions: the personal links become its placeholders.
+    personal: Personal | None = None
 
     @property
     def partner(self) -> bool:
         return links.uses_partner_links(self.subscription)
 
     def _partner_url(self, kind: str, object_id: int) -> str:
+        if self.personal is not None:
+            return self.personal.placeholder(kind, object_id)
         return links.partner_url(self.subscription, kind, object_id)
 
     def workstream(self, workstream: Workstream) -> str:
@@ -498,8 +515,10 @@ def build(
     period_start: dt.datetime,
     period_end: dt.datetime,
     now: dt.datetime,
+    personal: Personal | None = None,
 ) -> Digest:
-    """Everything a subscription's digest for the period shows (a fixed number of queries)."""
+    """Everything a subscription's digest for the period shows (a fixed number of queries).
+    With ``personal``, its personal links are placeholders (``compose_shared``)."""
     reader = Reader.of(subscription)
     if not reader.sees_deal:
         return Digest()
@@ -510,7 +529,7 @@ def build(
     ahead_end = following_slot(
         subscription.frequency, subscription.day, subscription.send_at, period_end
     )
-    link = Links(subscription, deal)
+    link = Links(subscription, deal, personal)
     digest = Digest()
     digest.updates = [
         UpdateItem(u, u.rag_before, link.update(u))
@@ -583,14 +602,28 @@ def context_for(
     *,
     period_start: dt.datetime,
     period_end: dt.datetime,
+    personal: Personal | None = None,
 ) -> dict[str, Any]:
+    """The templates' context. With ``personal`` (a render shared by many subscriptions), what
+    differs between them is a placeholder, and the subscription is seen only through what they
+    share (``SharedSubscription``)."""
     sensitive = subscription.audience == Audience.INTERNAL and digest.sensitive
-    link = Links(subscription, subscription.deal)
+    link = Links(subscription, subscription.deal, personal)
+    if personal is None:
+        recipient_name = subscription.display_name
+        view_url = links.view_url(subscription, period_start, period_end)
+        unsubscribe_url = links.unsubscribe_url(subscription)
+        shown: Subscription | SharedSubscription = subscription
+    else:
+        recipient_name = personal.placeholder(Personal.NAME)
+        view_url = personal.placeholder(Personal.VIEW)
+        unsubscribe_url = personal.placeholder(Personal.UNSUBSCRIBE)
+        shown = SharedSubscription(subscription.frequency)
     return {
-        "subscription": subscription,
+        "subscription": shown,
         "deal": subscription.deal,
         "digest": digest,
-        "recipient_name": subscription.display_name,
+        "recipient_name": recipient_name,
         "partner": subscription.audience == Audience.PARTNER,
         "marking": (SENSITIVE if sensitive else OFFICIAL).label,
         "sensitive": sensitive,
@@ -598,11 +631,18 @@ def context_for(
         "period_end": period_end,
         "period_label": _period_label(period_start, period_end),
         "scope_label": _scope_label(subscription),
-        "view_url": links.view_url(subscription, period_start, period_end),
-        "unsubscribe_url": links.unsubscribe_url(subscription),
+        "view_url": view_url,
+        "unsubscribe_url": unsubscribe_url,
         "home_url": link.home(),
         "contact_email": subscription.deal.contact_email,
         "briefing_session_url": link.briefing_session(),
+    }
+
+
+def _headers(unsubscribe_url: str) -> dict[str, str]:
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
 
@@ -618,10 +658,145 @@ def compose(
     if not digest.has_news:
         return None
     context = context_for(subscription, digest, period_start=period_start, period_end=period_end)
-    unsubscribe_url = context["unsubscribe_url"]
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    headers = _headers(context["unsubscribe_url"])
     message = build_message("digest", context, to=subscription.address, headers=headers)
     return DigestEmail(message=message, context=context)
+
+
+# --- One build for many subscribers ------------------------------------------------------------
+#
+# Subscriptions with the same content key are shown exactly the same records: one build and one
+# render serve them all, and each gets a copy with its own address and personal parts. The key
+# holds everything ``build`` and ``context_for`` read of a subscription apart from those
+# personal parts; the reader's visibility enters as the ``Reader`` itself, which is all the
+# reads know of the person.
+
+
+def content_key(
+    subscription: Subscription, *, period_start: dt.datetime, period_end: dt.datetime
+) -> tuple[Any, ...]:
+    """What a subscription's digest for the period depends on, besides its personal parts.
+
+    Reads the subscription's chosen workstreams and missions (prefetch them for many) and,
+    for a subscriber with an account, their roles (``policy``: read once per person)."""
+    return (
+        subscription.deal_id,
+        subscription.audience,
+        links.uses_partner_links(subscription),
+        Reader.of(subscription),
+        subscription.scope,
+        subscription.theme_id,
+        subscription.engaged_organisation_id,
+        tuple(sorted(w.pk for w in subscription.workstreams.all())),
+        tuple(sorted(m.pk for m in subscription.missions.all())),
+        subscription.frequency,
+        subscription.day,
+        subscription.send_at,
+        period_start,
+        period_end,
+    )
+
+
+@dataclass(frozen=True)
+class SharedSubscription:
+    """What a shared render may show of the subscription: only what every subscriber sharing it
+    has in common (the content key), never a name or an address."""
+
+    frequency: str
+
+    def get_frequency_display(self) -> str:
+        return str(Frequency(self.frequency).label)
+
+
+@dataclass(frozen=True)
+class Personal:
+    """The placeholders of a shared render: each names a personal part (the recipient's name,
+    their signed links) and is made with a random nonce, so no text from the database can
+    forge one. Each subscriber's copy has them replaced with their own."""
+
+    nonce: str = field(default_factory=lambda: "dgp" + secrets.token_hex(12))
+
+    NAME: ClassVar[str] = "name"
+    VIEW: ClassVar[str] = "view"
+    UNSUBSCRIBE: ClassVar[str] = "unsubscribe"
+
+    def placeholder(self, part: str, object_id: int = 0) -> str:
+        return f"{self.nonce}.{part}.{object_id}."
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(re.escape(self.nonce) + r"\.([a-z]+)\.([0-9]+)\.")
+
+
+@dataclass
+class SharedEmail:
+    """A digest rendered once for every subscription of one content key."""
+
+    personal: Personal
+    subject: str
+    text: str
+    html: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+
+    def message_for(self, subscription: Subscription) -> EmailMultiAlternatives:
+        """The copy for one subscription of the key: its address, name and signed links."""
+        values: dict[tuple[str, int], str] = {}
+
+        def value(part: str, object_id: int) -> str:
+            if (part, object_id) not in values:
+                values[part, object_id] = printable(self._personal(subscription, part, object_id))
+            return values[part, object_id]
+
+        def text_part(match: re.Match[str]) -> str:
+            return value(match[1], int(match[2]))
+
+        def html_part(match: re.Match[str]) -> str:
+            return str(conditional_escape(value(match[1], int(match[2]))))
+
+        pattern = self.personal.pattern
+        message = EmailMultiAlternatives(
+            subject=pattern.sub(text_part, self.subject),
+            body=pattern.sub(text_part, self.text),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[subscription.address],
+            headers=_headers(value(Personal.UNSUBSCRIBE, 0)),
+        )
+        message.attach_alternative(pattern.sub(html_part, self.html), "text/html")
+        return message
+
+    def _personal(self, subscription: Subscription, part: str, object_id: int) -> str:
+        if part == Personal.NAME:
+            return subscription.display_name
+        if part == Personal.VIEW:
+            return links.view_url(subscription, self.period_start, self.period_end)
+        if part == Personal.UNSUBSCRIBE:
+            return links.unsubscribe_url(subscription)
+        return links.partner_url(subscription, part, object_id)
+
+
+def compose_shared(
+    subscription: Subscription,
+    *,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+    now: dt.datetime,
+) -> SharedEmail | None:
+    """The digest for every subscription with this one's content key, rendered once; ``None``
+    when there is nothing to say. ``message_for`` makes each one's copy, the same email as
+    ``compose`` makes for it."""
+    personal = Personal()
+    digest = build(
+        subscription, period_start=period_start, period_end=period_end, now=now, personal=personal
+    )
+    if not digest.has_news:
+        return None
+    context = context_for(
+        subscription,
+        digest,
+        period_start=period_start,
+        period_end=period_end,
+        personal=personal,
+    )
+    subject, text, html = render_parts("digest", context)
+    return SharedEmail(personal, subject, text, html, period_start, period_end)

@@ -31,6 +31,18 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def render_parts(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """The subject, plain text and HTML of the email ``name``."""
+    folder = f"briefings/email/{name}"
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    # No part of an email carries a control character, whatever the database holds.
+    subject = printable(plain(render_to_string(f"{folder}/subject.txt", context)))
+    subject = " ".join(subject.split())
+    text = printable(plain(render_to_string(f"{folder}/body.txt", context)))
+    html = printable(render_to_string(f"{folder}/body.html", context))
+    return subject, text, html
+
+
 def build_message(
     name: str,
     context: dict[str, Any],
@@ -39,13 +51,7 @@ def build_message(
     headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
     """The email ``name`` rendered for ``to``, with a plain-text body and an HTML alternative."""
-    folder = f"briefings/email/{name}"
-    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    # No part of an email carries a control character, whatever the database holds.
-    subject = printable(plain(render_to_string(f"{folder}/subject.txt", context)))
-    subject = " ".join(subject.split())
-    text = printable(plain(render_to_string(f"{folder}/body.txt", context)))
-    html = printable(render_to_string(f"{folder}/body.html", context))
+    subject, text, html = render_parts(name, context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

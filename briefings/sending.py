@@ -26,19 +26,25 @@ import datetime as dt
 import hashlib
 import logging
 import smtplib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import schedule
 from .choices import FINAL_STATUSES, DeliveryKind, DeliveryStatus
 from .models import Delivery, Subscription
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,7 @@ MAX_ATTEMPTS = 12
 REFUSAL_MEMORY = dt.timedelta(days=30)
 REFUSED = "Refused permanently: "
 ERROR_LIMIT = 2000
+ERROR = "error"  # a batch's outcome for a delivery that met an unexpected error (recorded)
 
 
 class TransientSendError(Exception):
@@ -164,22 +171,32 @@ def _outcome(delivery: Delivery, detail: str = "") -> Outcome:
     return Outcome(delivery.pk, delivery.status, delivery.email, delivery.kind, detail)
 
 
-def _attempt(delivery: Delivery, now: dt.datetime, connection: BaseEmailBackend | None) -> Outcome:
-    if refusal := _earlier_refusal(delivery, now):
+def _attempt(
+    delivery: Delivery,
+    now: dt.datetime,
+    connection: BaseEmailBackend | None,
+    batch: Batch | None = None,
+) -> Outcome:
+    refusal = batch.earlier_refusal(delivery) if batch else _earlier_refusal(delivery, now)
+    if refusal:
         return _finish(delivery, DeliveryStatus.FAILED, error=refusal)
-    message = _message_for(delivery, now)
+    message = batch.message_for(delivery) if batch else _message_for(delivery, now)
     if message is None:
         return _finish(delivery, DeliveryStatus.SKIPPED, now=now)
     message.extra_headers["Message-ID"] = delivery.message_id = message_id_for(delivery)
     delivery.subject = str(message.subject)[:250]
     delivery.attempts += 1
     try:
+        if batch is not None and connection is not None:
+            connection.open()  # kept open for the batch; again after a failure closed it
         (connection or get_connection()).send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         if connection is not None:
             # A shared connection is in an unknown state: the next send opens a fresh one.
             with contextlib.suppress(Exception):
                 connection.close()
+        if batch is not None and is_permanent(error):
+            batch.refused[delivery.email.lower()] = delivery.pk
         return _failed_send(delivery, error)
     return _finish(delivery, DeliveryStatus.SENT, now=now)
 
@@ -291,6 +308,206 @@ def _earlier_refusal(delivery: Delivery, now: dt.datetime) -> str:
     if earlier is None:
         return ""
     return f"{REFUSED}not sent: the address was refused for delivery {earlier.pk}."
+
+
+# --- Delivering in batches ------------------------------------------------------------------
+#
+# ``deliver_batch`` sends many deliveries over one SMTP connection, each exactly as ``deliver``
+# sends one: in a transaction of its own that locks its row for the attempt, leaves it alone
+# once final, and records its outcome before the next one starts. A message that fails is
+# recorded and the batch goes on; a worker that dies mid-batch leaves the rest pending, for the
+# recovery (``recover_stale``) to queue again. What a batch saves is the work: a digest is built
+# and rendered once for every delivery of the batch with the same content
+# (``digest.content_key``), and the subscriptions, their readers' roles and the refused
+# addresses are read once for the batch.
+
+
+class Batch:
+    """What a batch reads once: its digests' subscriptions (with their chosen workstreams and
+    missions, and their readers' roles), the addresses refused lately, and each shared digest
+    as it is first needed."""
+
+    def __init__(self, deliveries: list[Delivery], now: dt.datetime) -> None:
+        from .digest import SharedEmail
+
+        self.now = now
+        ids = {d.subscription_id for d in deliveries if d.kind == DeliveryKind.DIGEST}
+        self.subscriptions: dict[int, Subscription] = (
+            Subscription.objects.select_related("user", "deal", "theme", "engaged_organisation")
+            .prefetch_related("workstreams", "missions")
+            .in_bulk(ids)
+            if ids
+            else {}
+        )
+        _read_roles([s.user for s in self.subscriptions.values() if s.user is not None])
+        self.refused = _refused_addresses({d.email for d in deliveries}, now)
+        self.shared: dict[tuple[object, ...], SharedEmail | None | Exception] = {}
+        self.builds = 0
+
+    def key_of(self, delivery: Delivery) -> tuple[object, ...] | None:
+        from .digest import content_key
+
+        subscription = self.subscriptions.get(delivery.subscription_id or 0)
+        if subscription is None or delivery.kind != DeliveryKind.DIGEST:
+            return None
+        assert delivery.period_start is not None and delivery.period_end is not None
+        return content_key(
+            subscription, period_start=delivery.period_start, period_end=delivery.period_end
+        )
+
+    def earlier_refusal(self, delivery: Delivery) -> str:
+        earlier = self.refused.get(delivery.email.lower())
+        if earlier is None or earlier == delivery.pk:
+            return ""
+        return f"{REFUSED}not sent: the address was refused for delivery {earlier}."
+
+    def message_for(self, delivery: Delivery) -> EmailMessage | None:
+        """The email a delivery sends now, a copy of its shared digest for a digest.
+
+        ``delivery.subscription`` is the subscription as it is now (read with the delivery's
+        lock): one stopped since the batch began is skipped, and the copy goes to its current
+        address."""
+        from .digest import compose_shared
+
+        key = self.key_of(delivery)
+        if key is None:
+            return _message_for(delivery, self.now)
+        current = delivery.subscription
+        if current is None or not current.is_active:
+            return None
+        if key not in self.shared:
+            subscription = self.subscriptions[current.pk]
+            assert delivery.period_start is not None and delivery.period_end is not None
+            self.builds += 1
+            try:
+                self.shared[key] = compose_shared(
+                    subscription,
+                    period_start=delivery.period_start,
+                    period_end=delivery.period_end,
+                    now=self.now,
+                )
+            except Exception as error:  # each delivery of the key records it, as its own
+                self.shared[key] = error
+        shared = self.shared[key]
+        if isinstance(shared, Exception):
+            raise shared
+        return shared.message_for(current) if shared is not None else None
+
+
+def _read_roles(users: list[User]) -> None:
+    """Every reader's roles in one query, where ``policy`` keeps them for each person."""
+    from core.models import Membership
+
+    roles: dict[int, list[tuple[int, str, int | None]]] = {u.pk: [] for u in users}
+    rows = Membership.objects.filter(user__in=list(roles)).values_list(
+        "user_id", "deal_id", "role", "workstream_id"
+    )
+    for user_id, deal_id, role, workstream_id in rows:
+        roles[user_id].append((deal_id, role, workstream_id))
+    for user in users:
+        user._policy_memberships = roles[user.pk]
+
+
+def _refused_addresses(emails: set[str], now: dt.datetime) -> dict[str, int]:
+    """The addresses among ``emails`` refused permanently within ``REFUSAL_MEMORY``, each with
+    the delivery refused (the latest): ``_earlier_refusal`` for many addresses in one query."""
+    if not emails:
+        return {}
+    rows = (
+        Delivery.objects.annotate(address=Lower("email"))
+        .filter(
+            address__in=[e.lower() for e in emails],
+            status=DeliveryStatus.FAILED,
+            last_error__startswith=REFUSED,
+            updated_at__gte=now - REFUSAL_MEMORY,
+        )
+        .order_by("updated_at")
+        .values_list("address", "pk")
+    )
+    return dict(rows)  # the latest refusal of each address wins
+
+
+def deliver_batch(
+    delivery_ids: list[int],
+    *,
+    now: dt.datetime | None = None,
+    connection: BaseEmailBackend | None = None,
+    stop: Callable[[], bool] | None = None,
+    interruptions: tuple[type[BaseException], ...] = (),
+) -> BatchResult:
+    """Send each delivery unless it is already final, over one SMTP connection; record each
+    outcome as ``deliver`` does, one transaction each, and go on after a failure.
+
+    A delivery the mail server could not take now is left retrying (its outcome says so: the
+    caller queues it again); an unexpected error is recorded on its delivery and logged. When
+    ``stop()`` says so (the worker is shutting down) the batch ends after the delivery under
+    way, and the result says which were left (still pending, for the caller or the recovery);
+    so it does when one of ``interruptions`` (a task's soft time limit) is raised, the delivery
+    under way then left as it was, its transaction undone."""
+    now = now or timezone.now()
+    deliveries = list(Delivery.objects.filter(pk__in=delivery_ids).order_by("pk"))
+    batch = Batch(deliveries, now)
+    smtp = connection or get_connection()
+    outcomes: list[Outcome] = []
+    ordered = sorted(delivery_ids)
+    try:
+        for n, delivery_id in enumerate(ordered):
+            if stop is not None and stop():
+                return BatchResult(outcomes, batch.builds, left=ordered[n:])
+            try:
+                outcomes.append(_deliver_in_batch(delivery_id, now, smtp, batch))
+            except interruptions:
+                return BatchResult(outcomes, batch.builds, left=ordered[n:])
+            except Exception as error:
+                logger.exception("Delivery %s failed", delivery_id)
+                with contextlib.suppress(Exception):  # the database itself may be away
+                    _record_error(delivery_id, error)
+                # A passing database error is worth a retry soon, as ``send_delivery`` retries
+                # it; anything else waits for the recovery, as an error of ``deliver`` does.
+                status = DeliveryStatus.RETRYING if isinstance(error, OperationalError) else ERROR
+                outcomes.append(Outcome(delivery_id, status, "", "", f"{error}"[:ERROR_LIMIT]))
+    finally:
+        if connection is None:
+            with contextlib.suppress(Exception):
+                smtp.close()
+    return BatchResult(outcomes, batch.builds)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: list[Outcome]
+    builds: int  # digests built and rendered: one for each content key in the batch
+    left: list[int] = field(default_factory=list)  # not attempted: the batch was stopped
+
+
+def _deliver_in_batch(
+    delivery_id: int, now: dt.datetime, connection: BaseEmailBackend, batch: Batch
+) -> Outcome:
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("subscription", "subscription__user")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return Outcome(delivery_id, "missing", "", "")
+        if delivery.status in FINAL_STATUSES:
+            return _outcome(delivery, "already final")
+        return _attempt(delivery, now, connection, batch)
+
+
+def plan_batches(delivery_ids: list[int], size: int) -> list[list[int]]:
+    """The deliveries in batches of at most ``size``, those with the same content next to each
+    other, so that each content is built in as few batches as may be (its deliveries split only
+    where there are more than ``size``)."""
+    deliveries = list(Delivery.objects.filter(pk__in=delivery_ids).order_by("pk"))
+    batch = Batch(deliveries, timezone.now())
+    groups: dict[object, list[int]] = {}
+    for delivery in deliveries:
+        groups.setdefault(batch.key_of(delivery) or ("one", delivery.pk), []).append(delivery.pk)
+    ordered = [pk for pks in groups.values() for pk in pks]
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def _record_error(delivery_id: int, error: Exception) -> None:
