@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from core import policy
@@ -134,20 +134,27 @@ def pipeline(user: AnyUser, deal: Deal) -> Pipeline:
         for o in Outcome
     ]
     columns = {b.pk: BodyColumn(b) for b in chain_of(deal)}
+    # The first few awaiting each body, each with how many await it: not every proposal.
     awaiting = (
         visible.filter(stage=ProposalStage.IN_GOVERNANCE)
         .select_related("workstream")
         .only(*LISTED)
         .annotate(last_moved=Coalesce("moved_at", "created_at"))
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=F("awaiting_body"), order_by=[F("last_moved"), F("pk")]
+            ),
+            awaiting=Window(Count("pk"), partition_by=F("awaiting_body")),
+        )
+        .filter(place__lte=AWAITING_SHOWN)
         .order_by("awaiting_body", "last_moved", "pk")
     )
     for proposal in awaiting:
-        column = columns.get(proposal.awaiting_body_id)  # type: ignore[arg-type]
+        column = columns.get(proposal.awaiting_body_id or 0)
         if column is None:
             continue
-        column.count += 1
-        if len(column.proposals) < AWAITING_SHOWN:
-            column.proposals.append(proposal)
+        column.count = proposal.awaiting
+        column.proposals.append(proposal)
     return Pipeline(
         chain=list(columns.values()),
         stages=stages,
@@ -175,12 +182,16 @@ def next_meetings(user: AnyUser, deal: Deal, today: dt.date | None = None) -> li
         .filter(next_id__isnull=False)
         .values("next_id")
     )
-    items = policy.visible_agenda_items(
-        AgendaItem.objects.filter(proposal__isnull=False).select_related(
-            "proposal__workstream", "proposal__awaiting_body"
-        ),
-        user,
-    ).order_by("position", "pk")
+    items = (
+        policy.visible_agenda_items(
+            AgendaItem.objects.filter(proposal__isnull=False).select_related(
+                "proposal__workstream"
+            ),
+            user,
+        )
+        .only("meeting", "position", "proposal__title", "proposal__workstream__name")
+        .order_by("position", "pk")
+    )
     return list(
         policy.visible_meetings(Meeting.objects.filter(pk__in=next_ids), user)
         .select_related("body")
