@@ -143,20 +143,46 @@ def _person(email: str, name: str, deal: Deal, role: str | None, ws: Workstream 
     return user
 
 
-@pytest.fixture
-def people(reference: Deal) -> People:
+# The personas' email addresses, by their names in ``People``.
+PERSONA_EMAILS = {
+    "admin": "ada@example.org",
+    "lead": "alice@example.org",
+    "other_lead": "bob@example.org",
+    "sponsor": "sue@example.org",
+    "dsg": "dan@example.org",
+    "partner": "pat@example.org",
+    "nobody": "nadia@example.org",
+}
+
+
+def make_people(reference: Deal) -> People:
+    """The personas, made in the deal (``people`` for each test; or once for a module's tests,
+    tests/once.py, which read them back with ``people_of``)."""
     transport = Workstream.objects.get(deal=reference, slug="transport")
     skills = Workstream.objects.get(deal=reference, slug="skills")
+    e = PERSONA_EMAILS
     return People(
         deal=reference,
-        admin=_person("ada@example.org", "Ada Admin", reference, Role.ADMIN, None),
-        lead=_person("alice@example.org", "Alice Lead", reference, Role.LEAD, transport),
-        other_lead=_person("bob@example.org", "Bob Lead", reference, Role.LEAD, skills),
-        sponsor=_person("sue@example.org", "Sue Sponsor", reference, Role.SPONSOR, transport),
-        dsg=_person("dan@example.org", "Dan DSG", reference, Role.DSG, None),
-        partner=_person("pat@example.org", "Pat Partner", reference, Role.PARTNER, None),
-        nobody=_person("nadia@example.org", "Nadia Nobody", reference, None, None),
+        admin=_person(e["admin"], "Ada Admin", reference, Role.ADMIN, None),
+        lead=_person(e["lead"], "Alice Lead", reference, Role.LEAD, transport),
+        other_lead=_person(e["other_lead"], "Bob Lead", reference, Role.LEAD, skills),
+        sponsor=_person(e["sponsor"], "Sue Sponsor", reference, Role.SPONSOR, transport),
+        dsg=_person(e["dsg"], "Dan DSG", reference, Role.DSG, None),
+        partner=_person(e["partner"], "Pat Partner", reference, Role.PARTNER, None),
+        nobody=_person(e["nobody"], "Nadia Nobody", reference, None, None),
     )
+
+
+def people_of(deal_id: int) -> People:
+    """The personas ``make_people`` made, read afresh (a test may change them)."""
+    users = {u.email: u for u in User.objects.filter(email__in=PERSONA_EMAILS.values())}
+    named = {name: users[email] for name, email in PERSONA_EMAILS.items()}
+    return People(deal=Deal.objects.get(pk=deal_id), **named)
+
+
+@pytest.fixture
+def people(reference: Deal) -> People:
+    return make_people(reference)
 
 
 @pytest.fixture

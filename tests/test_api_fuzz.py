@@ -6,8 +6,9 @@ never a server error, always the status codes, content types and bodies the sche
 and, for the partner, never an OFFICIAL-SENSITIVE record or a word that only sensitive records
 hold. The run is seeded and small per operation so that it stays well inside CI's time.
 
-One test per persona: the database is rolled back after each test, so the records made below
-(and whatever the fuzzed writes create) persist through every operation of that persona's run.
+One test per persona: the records made below are made once for the module, and the database is
+rolled back after each test, so whatever the fuzzed writes create persists through every
+operation of that persona's run and is gone for the next.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
+from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis import GenerationMode
@@ -70,7 +73,8 @@ from tracker.models import (
 )
 from tracker.periods import deal_period, previous_period
 
-from .conftest import People
+from .conftest import People, load_reference, make_people, people_of
+from .once import assert_inside_once, built_once
 from .paper_files import PDF
 
 # A working day in the middle of a reporting period, so that "this period" is stable.
@@ -345,20 +349,60 @@ def _fuzz(
     return tally
 
 
-@pytest.fixture
-def world(people: People, tmp_path: Path, settings: Any) -> dict[str, list[Any]]:
-    settings.STORAGES = {
+def _papers_in(folder: Path) -> dict[str, Any]:
+    """The storages, with papers kept in ``folder``."""
+    return {
         **settings.STORAGES,
         "papers": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "papers")},
+            "OPTIONS": {"location": str(folder)},
         },
     }
-    demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
-    _records(people)
-    shutil.copytree(ONS / "healthy-life-expectancy", tmp_path / "ons" / "healthy-life-expectancy")
-    figures.import_ons_directory(tmp_path / "ons", acting_user=None)
-    return _path_values(people)
+
+
+@pytest.fixture(scope="module")
+def built(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: Any
+) -> Iterator[tuple[int, dict[str, list[Any]], Path]]:
+    """The reference data, the personas, the demo data, the records above and a published ONS
+    file, made once for the module's tests (tests/once.py): each test runs in a savepoint
+    rolled back after it, so what one persona's fuzzed writes create is gone for the next.
+    Yields the deal's id, the records' ids and the folder their papers' files are kept in."""
+    held = tmp_path_factory.mktemp("fuzz")
+
+    def build() -> tuple[int, dict[str, list[Any]]]:
+        with (
+            time_machine.travel(TODAY, tick=True),
+            override_settings(STORAGES=_papers_in(held / "papers")),
+        ):
+            people = make_people(load_reference())
+            demo_data_load(logins_path=held / "logins.txt", today=TODAY.date())
+            _records(people)
+            shutil.copytree(
+                ONS / "healthy-life-expectancy", held / "ons" / "healthy-life-expectancy"
+            )
+            figures.import_ons_directory(held / "ons", acting_user=None)
+            return people.deal.pk, _path_values(people)
+
+    with built_once(django_db_blocker, build) as (deal_id, values):
+        yield deal_id, values, held / "papers"
+
+
+@pytest.fixture
+def people(built: tuple[int, dict[str, list[Any]], Path], db: None) -> People:
+    assert_inside_once()
+    return people_of(built[0])
+
+
+@pytest.fixture
+def world(
+    built: tuple[int, dict[str, list[Any]], Path], people: People, tmp_path: Path, settings: Any
+) -> dict[str, list[Any]]:
+    """The records' ids, with a copy of their papers in the test's own folder, which the fuzzed
+    writes may replace or delete (files are not rolled back with the database)."""
+    shutil.copytree(built[2], tmp_path / "papers")
+    settings.STORAGES = _papers_in(tmp_path / "papers")
+    return built[1]
 
 
 def _report(persona: str, tally: Tally) -> None:

@@ -2,13 +2,15 @@
 
 The table names each URL pattern by its name; a URL the resolver knows and the table does not
 fails the first test, so a new page or endpoint cannot arrive without its row. The cells are
-tried one persona per test (the records below are made once per persona): reads first, then
-writes, deletions last, so that a write cannot hide a later read's answer.
+tried one persona per test (the records below are made once for the module, and what each
+persona's writes change is rolled back after its test): reads first, then writes, deletions
+last, so that a write cannot hide a later read's answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +18,11 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -55,7 +60,8 @@ from tracker.models import (
 from tracker.periods import reportable_past_periods
 from tracker.selectors.governance import next_meeting
 
-from .conftest import People
+from .conftest import People, load_reference, make_people, people_of
+from .once import assert_inside_once, built_once
 from .paper_files import PDF
 from .permissions_matrix import ADMIN_SITE, MATRIX, PERSONAS, SECOND_DEAL, Cell
 
@@ -69,14 +75,13 @@ def frozen_today() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True)
-def papers_in_tmp(settings: Any, tmp_path: Path) -> None:
-    """The papers attached below are kept in the test's own folder."""
-    settings.STORAGES = {
+def _papers_in(folder: Path) -> dict[str, Any]:
+    """The storages, with papers kept in ``folder``."""
+    return {
         **settings.STORAGES,
         "papers": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "papers")},
+            "OPTIONS": {"location": str(folder)},
         },
     }
 
@@ -318,9 +323,47 @@ def _second_deal_person(role: str) -> User:
     )
 
 
-def _try(people: People, persona: str, tmp_path: Path) -> list[str]:
-    demo_data_load(logins_path=tmp_path / "logins.txt", today=TODAY.date())
-    values = _records(people)
+@pytest.fixture(scope="module")
+def world(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: Any
+) -> Iterator[tuple[int, dict[str, Any], Path]]:
+    """The reference data, the personas, the demo data and the records above, made once for the
+    module's tests (tests/once.py): each persona's test runs in a savepoint rolled back after
+    it, so what its writes change is gone for the next persona. Yields the deal's id, the
+    records' values and the folder their papers' files are kept in."""
+    held = tmp_path_factory.mktemp("matrix")
+
+    def build() -> tuple[int, dict[str, Any]]:
+        with (
+            time_machine.travel(TODAY, tick=True),
+            override_settings(STORAGES=_papers_in(held / "papers")),
+        ):
+            people = make_people(load_reference())
+            demo_data_load(logins_path=held / "logins.txt", today=TODAY.date())
+            return people.deal.pk, _records(people)
+
+    with built_once(django_db_blocker, build) as (deal_id, values):
+        yield deal_id, values, held / "papers"
+
+
+@pytest.fixture
+def people(world: tuple[int, dict[str, Any], Path], db: None) -> People:
+    assert_inside_once()
+    return people_of(world[0])
+
+
+@pytest.fixture
+def papers_in_tmp(
+    world: tuple[int, dict[str, Any], Path], settings: Any, tmp_path: Path
+) -> dict[str, Any]:
+    """A copy of the records' papers in the test's own folder, where it reads, replaces and
+    deletes them (the files are not rolled back with the database); the records' values."""
+    shutil.copytree(world[2], tmp_path / "papers")
+    settings.STORAGES = _papers_in(tmp_path / "papers")
+    return world[1]
+
+
+def _try(people: People, persona: str, values: dict[str, Any]) -> list[str]:
     if persona in SECOND_DEAL:
         user: User | None = _second_deal_person(SECOND_DEAL[persona])
     else:
@@ -360,7 +403,7 @@ def _result(response: Any) -> str:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_persona_gets_what_the_matrix_says(
-    people: People, persona: str, tmp_path: Path
+    people: People, persona: str, papers_in_tmp: dict[str, Any]
 ) -> None:
-    mismatches = _try(people, persona, tmp_path)
+    mismatches = _try(people, persona, papers_in_tmp)
     assert not mismatches, "\n".join(mismatches)
