@@ -324,7 +324,13 @@ def test_every_model_of_the_three_apps_is_in_the_admin():
     # The data versions are the caches' bookkeeping (tracker.freshness), which nobody edits; a
     # person's sign-in sessions are theirs to see and end (/accounts/sessions/), and disabling
     # the person ends them all.
-    bookkeeping = {"tracker.dataversion", "tracker.dealdataversion", "accounts.usersession"}
+    bookkeeping = {
+        "tracker.dataversion",
+        "tracker.dealdataversion",
+        "tracker.dealtopicversion",
+        "tracker.workstreamdataversion",
+        "accounts.usersession",
+    }
     assert models - bookkeeping == set(REGISTERED)
 
 

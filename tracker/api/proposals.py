@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -40,7 +40,6 @@ from tracker.models import (
     Meeting,
     NegotiationEntry,
     Principle,
-    PrincipleResponse,
     Proposal,
 )
 
@@ -382,13 +381,7 @@ class ProposalViewSet(RevisedRecordViewSet):
     record_keyword = "proposal"
 
     def get_queryset(self) -> QuerySet[Proposal]:
-        # The answers only fill a dict by principle: read unordered, without the joins that
-        # their default order (by proposal, then principle) takes.
-        return selectors.proposals.proposals_listed(self.request.user).prefetch_related(
-            "metrics",
-            "indicators",
-            Prefetch("principle_responses", queryset=PrincipleResponse.objects.order_by()),
-        )
+        return selectors.proposals.proposals_for_api(self.request.user)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "principles": PrinciplesByDeal()}
