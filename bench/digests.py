@@ -129,8 +129,8 @@ def _subscriptions(count: int) -> list[int]:
                 scope=scope,
                 theme=themes[n % len(themes)] if scope == Scope.THEME else None,
                 send_at=dt.time(0, 0),
-                # Due now, not earlier: the period ends after the data just loaded was written
-                # (synthetic rows are stamped with the time of loading), so the digests tell it.
+                # Due now: the period is the week before, whose updates and decisions the
+                # synthetic deal dates in it (load_demo_data --scale), as a real deal's week.
                 next_due_at=now,
             )
         )

@@ -434,6 +434,7 @@ class Links:
     deal: Deal
     # For a render shared by many subscriptions: the personal links become its placeholders.
     personal: Personal | None = None
+    partner_links: links.PartnerLinks = field(default_factory=links.PartnerLinks, compare=False)
 
     @property
     def partner(self) -> bool:
@@ -442,7 +443,7 @@ class Links:
     def _partner_url(self, kind: str, object_id: int) -> str:
         if self.personal is not None:
             return self.personal.placeholder(kind, object_id)
-        return links.partner_url(self.subscription, kind, object_id)
+        return self.partner_links.url(self.subscription, kind, object_id)
 
     def workstream(self, workstream: Workstream) -> str:
         if self.partner:
@@ -738,6 +739,10 @@ class SharedEmail:
     html: str
     period_start: dt.datetime
     period_end: dt.datetime
+    # One signer and one address per kind of page for every copy's links.
+    partner_links: links.PartnerLinks = field(
+        default_factory=links.PartnerLinks, repr=False, compare=False
+    )
 
     def message_for(self, subscription: Subscription) -> EmailMultiAlternatives:
         """The copy for one subscription of the key: its address, name and signed links."""
@@ -772,7 +777,7 @@ class SharedEmail:
             return links.view_url(subscription, self.period_start, self.period_end)
         if part == Personal.UNSUBSCRIBE:
             return links.unsubscribe_url(subscription)
-        return links.partner_url(subscription, part, object_id)
+        return self.partner_links.url(subscription, part, object_id)
 
 
 def compose_shared(

@@ -2,9 +2,9 @@
 
 Two steps, each safe to run twice or at the same time:
 
-- ``claim_due`` moves each due subscription's ``next_due_at`` on with a conditional ``UPDATE``
-  (only the run whose update matched goes on) and, in the same transaction, writes the
-  ``Delivery`` for the slot. The delivery's unique key, and the one-digest-per-slot constraint,
+- ``claim_due`` locks the due subscriptions, a batch at a time (a claimer passes over the rows
+  another holds), moves each one's ``next_due_at`` on and, in the same transaction, writes the
+  ``Delivery`` for its slot. The delivery's unique key, and the one-digest-per-slot constraint,
   make a second claim of the same period impossible whatever the first did.
 - ``deliver`` locks the delivery row for the whole attempt and leaves it alone once it is final
   (sent, skipped or failed), so a retried task, a second worker or a re-queued delivery cannot
@@ -79,6 +79,11 @@ class Outcome:
 # --- Claiming --------------------------------------------------------------------------------
 
 
+# How many due subscriptions one transaction claims: a few statements for each batch, and
+# locks held only as long as those take.
+CLAIM_BATCH = 500
+
+
 def claim_due(now: dt.datetime | None = None, *, all_now: bool = False) -> list[int]:
     """Claim every due digest and return the deliveries to send, with any left unsent.
 
@@ -86,44 +91,85 @@ def claim_due(now: dt.datetime | None = None, *, all_now: bool = False) -> list[
     sent early, reporting up to ``now`` instead of up to its slot, and the subscription moves on
     to its next slot. The delivery still belongs to the slot it was due in, so the period is sent
     once: the scheduled send of that slot will not happen again.
+
+    In batches of ``CLAIM_BATCH``, a transaction each: the batch's due subscriptions are locked
+    (``SELECT ... FOR UPDATE SKIP LOCKED``: rows another claimer holds are its to claim, and
+    are passed over), their deliveries written with one ``INSERT`` and their next slots with one
+    ``UPDATE``. A claimer that finds a row locked by anything else (someone editing or stopping
+    the subscription) leaves it for the next tick.
     """
     now = now or timezone.now()
-    due = Subscription.objects.filter(is_active=True).select_related("user").order_by("pk")
+    due = Subscription.objects.filter(is_active=True)
     if not all_now:
         due = due.filter(next_due_at__lte=now)
-    claimed = [pk for sub in due if (pk := _claim(sub, now, early=all_now)) is not None]
+    claimed: list[int] = []
+    after = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                due.filter(pk__gt=after)
+                .select_related("user")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:CLAIM_BATCH]
+            )
+            if not batch:
+                break
+            after = batch[-1].pk
+            claimed += _claim_batch(batch, now, early=all_now)
     return claimed + recover_stale(now, exclude=claimed)
 
 
-def _claim(sub: Subscription, now: dt.datetime, *, early: bool) -> int | None:
-    slot = sub.next_due_at
-    assert slot is not None  # an active subscription always has one (a check constraint)
-    following = schedule.next_slot(sub.frequency, sub.day, sub.send_at, slot, now)
-    with transaction.atomic():
-        moved = Subscription.objects.filter(pk=sub.pk, next_due_at=slot, is_active=True).update(
-            next_due_at=following
-        )
-        if not moved:
-            return None  # another beat, worker or command claimed it first
+def _claim_batch(subs: list[Subscription], now: dt.datetime, *, early: bool) -> list[int]:
+    """Claim locked due subscriptions (in the caller's transaction): each one's delivery for its
+    slot, and its next slot. A slot already delivered (its schedule was set back by hand) is not
+    sent again, but its subscription still moves on, or every tick would stop there."""
+    deliveries: list[Delivery] = []
+    for sub in subs:
+        slot = sub.next_due_at
+        assert slot is not None  # an active subscription always has one (a check constraint)
         start = sub.covered_until or schedule.previous_slot(
             sub.frequency, sub.day, sub.send_at, slot
         )
-        try:
-            with transaction.atomic():
-                delivery = Delivery.objects.create(
-                    kind=DeliveryKind.DIGEST,
-                    key=f"digest:{sub.pk}:{slot.isoformat()}",
-                    subscription=sub,
-                    email=sub.address,
-                    slot=slot,
-                    period_start=start,
-                    period_end=min(now, slot) if early else slot,
-                )
-        except IntegrityError:
-            # The slot was sent before (its schedule was set back by hand): not again, but the
-            # subscription still moves on, or every tick would stop here.
-            return None
-    return delivery.pk
+        deliveries.append(
+            Delivery(
+                kind=DeliveryKind.DIGEST,
+                key=f"digest:{sub.pk}:{slot.isoformat()}",
+                subscription=sub,
+                email=sub.address,
+                slot=slot,
+                period_start=start,
+                period_end=min(now, slot) if early else slot,
+            )
+        )
+        sub.next_due_at = schedule.next_slot(sub.frequency, sub.day, sub.send_at, slot, now)
+    # The keys and slots already delivered: the unique constraints would refuse them.
+    taken = Delivery.objects.filter(
+        Q(key__in=[d.key for d in deliveries])
+        | Q(kind=DeliveryKind.DIGEST, subscription__in=subs, slot__in={d.slot for d in deliveries})
+    ).values_list("key", "subscription_id", "slot")
+    keys = {key for key, _, _ in taken}
+    slots = {(sub_id, slot) for _, sub_id, slot in taken}
+    fresh = [
+        d for d in deliveries if d.key not in keys and (d.subscription_id, d.slot) not in slots
+    ]
+    try:
+        with transaction.atomic():
+            created = Delivery.objects.bulk_create(fresh)
+    except IntegrityError:
+        # Written since the look (by anything that does not lock the subscription): one by one.
+        created = [d for d in fresh if _create_unless_taken(d)]
+    Subscription.objects.bulk_update(subs, ["next_due_at"])
+    return [d.pk for d in created]
+
+
+def _create_unless_taken(delivery: Delivery) -> bool:
+    try:
+        with transaction.atomic():
+            delivery.pk = None
+            delivery.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def recover_stale(now: dt.datetime, *, exclude: list[int] | None = None) -> list[int]:

@@ -61,7 +61,13 @@ another deal go too, by their slug.)
 
 The rows are written with ``bulk_create`` in batches, without the services and without history
 entries (at 60,000 rows the services are far too slow, and nothing is being performed): the
-values are built to satisfy every database constraint and each model's ``full_clean``.
+values are built to satisfy every database constraint and each model's ``full_clean``. Each
+record is then dated when it would have been made, in bulk (``bulk_create`` stamps every row
+with the time of loading): an update in the last few days before its period was due, a sponsor's
+sign-off a day or more after it, a decision on the day it was taken, a proposal a week or more
+before its first decision and last changed when it last moved, a risk in the two years of
+reporting. So what changed in a week is a week's worth, as in a real deal: a week's digest of the
+synthetic deal lists that week's updates and decisions, not everything loaded.
 """
 
 from __future__ import annotations
@@ -184,6 +190,8 @@ FRAMEWORK_SLUG = "synthetic-indicators-demo"
 INDICATOR_CODE_PREFIX = "synthetic-indicator-"
 AREA_CODE_PREFIX = "E069"  # E06900001 to E06900050: the form of a GSS code, no real area's
 BATCH = 2000
+# bulk_update writes a CASE of one branch a row: smaller statements cost less than fewer.
+DATES_BATCH = 500
 MAX_SCALE = 100  # 2,000 workstreams, 600,000 observations: far beyond any real deal
 
 S = ProposalStage
@@ -237,7 +245,10 @@ def synthetic_build(*, scale: int, seed: int = DEFAULT_SEED, today: date) -> Sca
     source = _deal_required()
     # Synthetic data that must repeat for a seed; not secrets.
     rng = random.Random(seed + scale)  # noqa: S311
-    builder = _ScaleBuilder(source=source, rng=rng, today=today, scale=scale)
+    # The moments records were made: drawn apart from ``rng``, so that dating them leaves the
+    # records themselves what they were.
+    clock = random.Random(f"{seed}:{scale}:times")  # noqa: S311
+    builder = _ScaleBuilder(source=source, rng=rng, clock=clock, today=today, scale=scale)
     return builder.build()
 
 
@@ -423,10 +434,14 @@ def _bulk(model: type[models.Model], objs: Sequence[models.Model]) -> list[Any]:
 
 
 class _ScaleBuilder:
-    def __init__(self, *, source: Deal, rng: random.Random, today: date, scale: int) -> None:
+    def __init__(
+        self, *, source: Deal, rng: random.Random, clock: random.Random, today: date, scale: int
+    ) -> None:
         self.source = source
         self.rng = rng
+        self.clock = clock
         self.today = today
+        self.now = min(timezone.now(), _aware(today, 23, 59))
         self.scale = scale
         # The demo's people, by the roles they hold in the demo's deal.
         demo_users = User.objects.filter(is_demo=True, is_active=True)
@@ -469,6 +484,35 @@ class _ScaleBuilder:
 
     def _count(self, name: str, number: int) -> None:
         self.summary.created[name] = self.summary.created.get(name, 0) + number
+
+    def _posted(self, period: Period) -> datetime:
+        """When a period's update was posted: in the last few days before it was due (before
+        now, for the current period), as the demo's are."""
+        latest = min(period.due_on, self.today)
+        return self._some_time(max(period.start, latest - timedelta(days=3)), latest)
+
+    def _dates_store(
+        self,
+        model: type[models.Model],
+        objs: Sequence[models.Model],
+        *,
+        same_updated: models.QuerySet[Any] | None = None,
+    ) -> None:
+        """Give each written row the moment it was made (``_made``) as its ``created_at``,
+        and the rows of ``same_updated`` their ``updated_at`` too: ``bulk_create`` stamps
+        every row with the time of loading (``auto_now_add``), and then a week's digest would
+        list every record the loader wrote. In bulk: a CASE a batch, one UPDATE for the rest."""
+        for obj in objs:
+            obj.created_at = obj._made  # type: ignore[attr-defined]
+        model._default_manager.bulk_update(objs, ["created_at"], batch_size=DATES_BATCH)
+        if same_updated is not None:
+            same_updated.update(updated_at=models.F("created_at"))
+
+    def _some_time(self, first: date, last: date, hours: tuple[int, int] = (9, 18)) -> datetime:
+        """A working-hours moment between two days, never after now."""
+        span = max(0, (last - first).days)
+        day = first + timedelta(days=self.clock.randint(0, span))
+        return min(_aware(day, self.clock.randrange(*hours), self.clock.randrange(60)), self.now)
 
     # The deal and its frame: authority, themes, bodies, principles, departments, roles
 
@@ -680,7 +724,8 @@ class _ScaleBuilder:
                         is_demo=True,
                     )
                 )
-        _bulk(StatusUpdate, updates)
+                updates[-1]._made = self._posted(period)  # type: ignore[attr-defined]
+        _bulk(StatusUpdate, updates)  # stamped with the time of loading: dated below
         current = periods[-1].start
         reviews = []
         for update in updates:
@@ -693,7 +738,16 @@ class _ScaleBuilder:
                         decision=ReviewDecision.SIGNED_OFF,
                     )
                 )
+                hours = self.clock.randint(30, 96)  # as the demo's sponsors sign off
+                made = update._made + timedelta(hours=hours)  # type: ignore[attr-defined]
+                reviews[-1]._made = min(made, self.now)  # type: ignore[attr-defined]
         _bulk(UpdateReview, reviews)
+        self._dates_store(
+            StatusUpdate,
+            updates,
+            same_updated=StatusUpdate.objects.filter(workstream__deal=self.deal),
+        )
+        self._dates_store(UpdateReview, reviews)
         self._count("status updates", len(updates))
         self._count("sponsor sign-offs", len(reviews))
 
@@ -728,7 +782,13 @@ class _ScaleBuilder:
                     is_demo=True,
                 )
             )
+            # Raised at some time in the two years of reporting, as the demo's are.
+            raised = self._some_time(
+                self.today - timedelta(days=730), self.today - timedelta(days=21)
+            )
+            risks[-1]._made = raised  # type: ignore[attr-defined]
         _bulk(Risk, risks)
+        self._dates_store(Risk, risks, same_updated=Risk.objects.filter(workstream__deal=self.deal))
         self._count("risks", len(risks))
 
     # Proposals and their decisions
@@ -773,11 +833,17 @@ class _ScaleBuilder:
         for decision in decisions:
             decision.proposal_id = decision.proposal.pk
         _bulk(Decision, decisions)
+        for decision in decisions:
+            decided = _aware(decision.decided_on, 16, self.clock.randrange(60))
+            decision._made = min(decided, self.now)  # type: ignore[attr-defined]
+        self._dates_store(Decision, decisions)
         for proposal in proposals:
             self._move_on(proposal, length)
         Proposal.objects.bulk_update(
             proposals,
             [
+                "created_at",
+                "updated_at",
                 "stage",
                 "awaiting_body",
                 "board_endorsement",
@@ -875,7 +941,15 @@ class _ScaleBuilder:
                 WITHDRAWN_IN_CHAIN if plan.withdrawn_in_chain else OUTCOME_NOTES[outcome]
             )
             moved = proposal.outcome_on
-        proposal.moved_at = timezone.make_aware(datetime.combine(min(moved, self.today), time(10)))
+        proposal.moved_at = min(
+            timezone.make_aware(datetime.combine(min(moved, self.today), time(10))), self.now
+        )
+        # Drafted a week or more before its first decision (or its move), as the demo's are;
+        # last changed when it last moved.
+        first = decisions[0].decided_on if decisions else moved
+        started = first - timedelta(days=self.clock.randrange(7, 42))
+        proposal.created_at = min(_aware(started, 11), proposal.moved_at)
+        proposal.updated_at = proposal.moved_at
 
     def _proposal_links(self, proposals: list[Proposal]) -> None:
         through = Proposal.missions.through
