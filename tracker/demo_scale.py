@@ -162,6 +162,7 @@ from .models import (
     Theme,
     UpdateReview,
     Workstream,
+    WorkstreamDataVersion,
 )
 from .periods import Period, deal_period
 
@@ -386,6 +387,8 @@ def synthetic_delete() -> int:
         *audited_ids.items(),
     ):
         deleted += _raw_delete(model.history.model.objects.filter(id__in=ids))  # type: ignore[attr-defined]
+    # The caches' bookkeeping of them (tracker.freshness), which real changes wrote.
+    deleted += _raw_delete(WorkstreamDataVersion.objects.filter(workstream_id__in=ws_ids))
     deleted += _raw_delete(Workstream.objects.filter(pk__in=ws_ids))
     indicator_ids = list(indicators.values_list("pk", flat=True))
     area_ids = list(areas.values_list("pk", flat=True))
