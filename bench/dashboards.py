@@ -113,6 +113,10 @@ def main() -> int:
             f"127.0.0.1:{port}",
             "--workers",
             str(args.workers),
+            # Sync workers, as the earlier figures here were measured (gunicorn.conf.py gives
+            # production threads).
+            "--worker-class",
+            "sync",
             "--log-level",
             "warning",
         ],

@@ -229,6 +229,10 @@ def start_gunicorn(
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                # Sync workers, as the earlier figures here were measured (gunicorn.conf.py
+                # gives production threads).
+                "--worker-class",
+                "sync",
                 "--log-level",
                 "warning",
             ],

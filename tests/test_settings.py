@@ -46,3 +46,36 @@ def test_production_settings_pass_the_deployment_checks() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_gunicorn_runs_one_more_worker_than_cores_with_two_threads_unless_told() -> None:
+    """The production server's settings (gunicorn.conf.py), as bench/capacity.py chose them;
+    the environment overrides both numbers."""
+    import runpy
+
+    conf = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    found = runpy.run_path(str(conf))
+    assert (found["worker_class"], found["threads"]) == ("gthread", 2)
+    assert found["workers"] == (os.cpu_count() or 1) + 1
+    told = {**os.environ, "WEB_CONCURRENCY": "5", "GUNICORN_THREADS": "3"}
+    script = f"import runpy; c = runpy.run_path({str(conf)!r}); print(c['workers'], c['threads'])"
+    shown = subprocess.run(  # noqa: S603 - our own interpreter with a fixed script
+        [sys.executable, "-c", script], env=told, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["5", "3"]
+    # gunicorn itself accepts the file.
+    checked = subprocess.run(  # noqa: S603 - our own gunicorn with fixed arguments
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--check-config",
+            "-c",
+            str(conf),
+            "config.wsgi",
+        ],
+        cwd=conf.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
