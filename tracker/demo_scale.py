@@ -488,7 +488,7 @@ class _ScaleBuilder:
     def _count(self, name: str, number: int) -> None:
         self.summary.created[name] = self.summary.created.get(name, 0) + number
 
-    def _posted(self, period: Period) -> datetime:
+    def _posted_at(self, period: Period) -> datetime:
         """When a period's update was posted: in the last few days before it was due (before
         now, for the current period), as the demo's are."""
         latest = min(period.due_on, self.today)
@@ -727,7 +727,7 @@ class _ScaleBuilder:
                         is_demo=True,
                     )
                 )
-                updates[-1]._made = self._posted(period)  # type: ignore[attr-defined]
+                updates[-1]._made = self._posted_at(period)  # type: ignore[attr-defined]
         _bulk(StatusUpdate, updates)  # stamped with the time of loading: dated below
         current = periods[-1].start
         reviews = []
