@@ -30,15 +30,18 @@ def _frozen() -> object:
         yield traveller
 
 
-def _post(author: User, deal: Deal, slug: str, rag: str = Rag.AMBER) -> StatusUpdate:
+def _post(author: User, deal: Deal, slug: str, rag: str = Rag.AMBER, **fields: str) -> StatusUpdate:
     workstream = Workstream.objects.get(deal=deal, slug=slug)
     return services.status_update_submit(
         workstream=workstream,
         acting_user=author,
         rag=rag,
-        direction=Direction.STABLE,
-        summary=f"{slug} {rag}",
-        next_steps="Keep going.",
+        **{
+            "direction": Direction.STABLE,
+            "summary": f"{slug} {rag}",
+            "next_steps": "Keep going.",
+        }
+        | fields,
     )
 
 
@@ -247,11 +250,11 @@ def test_a_cached_dashboard_never_reaches_someone_who_may_see_less(
     from core.choices import Classification
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.status_update_submit(
-            workstream=Workstream.objects.get(deal=people.deal, slug="transport"),
-            acting_user=people.lead,
-            rag=Rag.RED,
-            direction=Direction.STABLE,
+        _post(
+            people.lead,
+            people.deal,
+            "transport",
+            Rag.RED,
             summary="Sensitive.",
             asks_of_dsg="A sensitive ask of the DSG",
             classification=Classification.OFFICIAL_SENSITIVE,
@@ -323,11 +326,11 @@ def test_after_an_update_the_asks_page_renders_only_the_new_ask(
     monkeypatch.setattr(views, "render_to_string", counting)
     with django_capture_on_commit_callbacks(execute=True):
         for slug in ("transport", "skills"):
-            services.status_update_submit(
-                workstream=Workstream.objects.get(deal=people.deal, slug=slug),
-                acting_user=people.admin,
-                rag=Rag.AMBER,
-                direction=Direction.STABLE,
+            _post(
+                people.admin,
+                people.deal,
+                slug,
+                Rag.AMBER,
                 summary="Where we are.",
                 asks_of_dsg=f"First ask of {slug}",
             )
@@ -336,13 +339,14 @@ def test_after_an_update_the_asks_page_renders_only_the_new_ask(
     client.get("/dashboard/asks/")
     assert sorted(rendered) == ["First ask of skills", "First ask of transport"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.status_update_submit(
-            workstream=Workstream.objects.get(deal=people.deal, slug="transport"),
-            acting_user=people.admin,
-            rag=Rag.RED,
-            direction=Direction.WORSENING,
+        _post(
+            people.admin,
+            people.deal,
+            "transport",
+            Rag.RED,
             summary="Worse.",
             asks_of_dsg="Second ask of transport",
+            direction=Direction.WORSENING,
         )
     html = client.get("/dashboard/asks/").content.decode()
     assert rendered[2:] == ["Second ask of transport"], "skills' ask came from the cache"
