@@ -13,7 +13,10 @@ p50 and p95 latency of each page and its ratio to /health/'s. The dashboards are
 what they read changes, so each is also measured just after a change, in phases of their own:
 "after an update" (a lead of the deal posts a status update through the service before each of
 those requests, as the week's round of updates does) and "after a proposal" (a proposal of the
-deal is saved before each request). A page that does not answer 200 is reported as an error.
+deal is saved before each request); the time each change took, its refresh of the pages in use
+included, is printed too. The cache is Redis (REDIS_URL, else redis://127.0.0.1:6379/10), as
+in production: this process, which makes the changes, and gunicorn's workers share it. A page
+that does not answer 200 is reported as an error.
 gunicorn is stopped at the end whatever happens. It refuses a database that holds data that
 is not demo or reference data unless given --allow-real-data. See bench/README.md.
 """
@@ -49,8 +52,12 @@ PAGES = (
 DASHBOARDS = PAGES[1:]
 CHANGES = ("update", "proposal")
 CHANGED = [f"{page} after {change}" for change in CHANGES for page in DASHBOARDS]
+# Each change itself, as its maker waits for it: the write, and the refresh after its commit
+# of the pages in use that read what it changed (tracker.freshness).
+WRITES = [f"{change} itself" for change in CHANGES]
 WARM_UP_ROUNDS = 5
 READY_SECONDS = 60
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/10"
 
 
 def main() -> int:
@@ -87,6 +94,9 @@ def main() -> int:
         "VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(ROOT),
+        # The cache production shares between its processes: gunicorn's workers, and this
+        # process, which makes the changes measured and refreshes the pages they touch.
+        "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
     }
     os.environ.update(env)
     print(f"VAR_DIR (demo logins, collected static files): {var_dir}")
@@ -360,7 +370,7 @@ def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[st
     """Every page of the deal in turn, ``rounds`` times; then, as phases of their own, each
     dashboard just after a change of each kind, ``rounds`` times."""
     results: dict[str, dict[str, object]] = {
-        label: {"times": [], "errors": Counter()} for label in [*PAGES, *CHANGED]
+        label: {"times": [], "errors": Counter()} for label in [*PAGES, *CHANGED, *WRITES]
     }
 
     def one(label: str, page: str) -> None:
@@ -380,7 +390,11 @@ def measure(port: int, cookie: str, rounds: int, deal: str) -> dict[str, dict[st
     for change in CHANGES:
         for _ in range(rounds):
             for page in DASHBOARDS:
+                started = time.perf_counter()
                 after_a_change(deal, change, turn)
+                results[f"{change} itself"]["times"].append(  # type: ignore[attr-defined]
+                    (time.perf_counter() - started) * 1000
+                )
                 turn += 1
                 one(f"{page} after {change}", page)
     return results
@@ -403,6 +417,8 @@ def report(results: dict[str, dict[str, object]], args: argparse.Namespace) -> N
     print(header)
     print("-" * len(header))
     for page, result in results.items():
+        if page in WRITES:
+            continue
         times: list[float] = result["times"]  # type: ignore[assignment]
         errors = result["errors"]
         if errors:
@@ -414,6 +430,11 @@ def report(results: dict[str, dict[str, object]], args: argparse.Namespace) -> N
         print(f"{page:<34}{p50:>9.1f}{p95:>9.1f}{ratios}")
     if health:
         print(f"\n/health/ mean {statistics.fmean(health):.1f} ms")  # type: ignore[arg-type]
+    print("\nthe changes themselves (write, commit, refresh of the pages in use), in this process:")
+    for write in WRITES:
+        times = results[write]["times"]  # type: ignore[assignment]
+        if times:
+            print(f"{write:<34}{percentile(times, 0.5):>9.1f}{percentile(times, 0.95):>9.1f}")
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:

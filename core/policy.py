@@ -110,6 +110,12 @@ def deal_ids_visible_to(user: User | AnonymousUser) -> set[int] | None:
     return set(_roles_by_deal(user))
 
 
+def can_see_deal(user: User | AnonymousUser, deal: Deal | int) -> bool:
+    """Whether the person may see the deal at all: a role in it, or the superuser."""
+    visible = deal_ids_visible_to(user)
+    return visible is None or (deal if isinstance(deal, int) else deal.pk) in visible
+
+
 def deal_ids_administered(user: User | AnonymousUser) -> set[int] | None:
     """The deals a person administers; None means every deal (a superuser, who runs the site)."""
     if not user.is_authenticated or not user.is_active:

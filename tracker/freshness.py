@@ -24,19 +24,33 @@ The versions are as narrow as what changed:
 The versions are rows in the database (not in the cache), so this holds across processes
 whatever the cache backend; they are only ever incremented, never saved from a stale copy.
 Writes that bypass signals (bulk loads) call ``data_changed()``, which moves everything.
+
+**Refreshed after a change.** A page in use is built again as soon as a change to what it reads
+has committed, by the process that made the change, so that the next person to open it finds
+it built: the DSG opens its dashboards right after a round of updates. A page names how it is
+rebuilt (``refresher``) and notes each way it is asked for (``in_use``: whose view, which
+``?deal=``), for ``IN_USE_SECONDS``. The rebuild runs once the transaction has committed, or,
+for a change made by a web request, once its response has been sent
+(``request_finished``), so the person who made the change does not wait for it. A rebuild that
+fails is logged and leaves the page to be built when next asked for, as before.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.apps import apps
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -67,6 +81,11 @@ WATCHED = (
 # How long a cached page may live at most, whatever happens (seconds).
 CACHE_SECONDS = 60 * 60
 EVERYTHING = "*"  # the topic that moves when every kind of record may have changed
+# How long a way of asking for a page counts as in use after it was last asked for (seconds),
+# and how often a process notes again that it still is.
+IN_USE_SECONDS = 24 * 60 * 60
+NOTE_EVERY_SECONDS = 60
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 K = TypeVar("K")
 
@@ -120,6 +139,11 @@ def data_changed(
         return  # the deal has gone: nothing of it is cached any more
     _move(_model("DealDataVersion"), "deal_id", deal_ids)
     _move(_model("DealTopicVersion"), "deal_id", deal_ids, topic=topic or EVERYTHING)
+    if deal is not None:  # a change of every deal at once is a bulk load: nothing to refresh
+        for deal_id in deal_ids:
+            topics, changed = _pending().setdefault(deal_id, (set(), set()))
+            topics.add(topic or EVERYTHING)
+            changed.update(workstreams)
     if workstreams:
         existing = _model("Workstream").objects.filter(pk__in=workstreams)
         _move(
@@ -215,6 +239,7 @@ def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
     transaction.on_commit(
         lambda: data_changed(deal_id, topic, workstreams), using=kwargs.get("using")
     )
+    refresh_after_commit(kwargs.get("using"))
 
 
 def _on_links(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
@@ -237,6 +262,8 @@ _watched: set[str] = set()
 
 def connect() -> None:
     watch(*WATCHED)
+    request_started.connect(_request_started, dispatch_uid="freshness-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="freshness-request-finished")
 
 
 def watch(*labels: str) -> None:
@@ -360,7 +387,123 @@ def forget_cached() -> None:
         cache.clear()
     _recent.clear()
     _recent_rows.clear()
+    _noted.clear()
+    _state.__dict__.pop("pending", None)
 
 
 def _glob_escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
+
+
+# --- Refreshed after a change -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the changes since the last refresh changed in a deal: the kinds of record
+    (``EVERYTHING`` among them: any), and the workstreams whose own records they were."""
+
+    topics: frozenset[str]
+    workstreams: frozenset[int]
+
+    def touches(self, topics: Sequence[str]) -> bool:
+        return EVERYTHING in self.topics or not self.topics.isdisjoint(topics)
+
+
+Rebuild = Callable[[int, dict[str, Any], Change], None]
+
+
+@dataclass(frozen=True)
+class Refresher:
+    """How a page is built again for one way of asking for it (``rebuild(deal_id, way,
+    change)``) and the kinds of record it reads: a change of one of them in the deal rebuilds
+    it."""
+
+    reads: tuple[str, ...]
+    rebuild: Rebuild
+
+
+_refreshers: dict[str, Refresher] = {}
+_state = threading.local()  # this thread's changes waiting for a refresh, and its request
+_noted: dict[tuple[str, str], float] = {}  # when this process last noted a way in use
+
+
+def refresher(name: str, reads: Sequence[str]) -> Callable[[Rebuild], Rebuild]:
+    """Register ``rebuild(deal_id, way, change)`` as how the page ``name`` is built again after
+    a change to one of ``reads``, for each way it is in use (``in_use``)."""
+
+    def register(rebuild: Rebuild) -> Rebuild:
+        _refreshers[name] = Refresher(tuple(reads), rebuild)
+        return rebuild
+
+    return register
+
+
+def in_use(name: str, deal: Any, way: Mapping[str, Any]) -> None:
+    """Note that the page ``name`` of the deal was just asked for this way (what its
+    refresher needs to build it again: whose view, which ``?deal=``...). Written to the cache,
+    which every process shares, at most once a minute per process and way."""
+    key = f"in-use:{name}:d{_pk(deal)}"
+    token = json.dumps(dict(way), sort_keys=True)
+    now = time.time()
+    if now - _noted.get((key, token), 0.0) < NOTE_EVERY_SECONDS:
+        return
+    _noted[(key, token)] = now
+    ways = {t: at for t, at in (cache.get(key) or {}).items() if now - at < IN_USE_SECONDS}
+    ways[token] = now
+    cache.set(key, ways, IN_USE_SECONDS)
+
+
+def ways_in_use(name: str, deal: Any) -> list[dict[str, Any]]:
+    """The ways the page ``name`` of the deal has been asked for lately, newest first."""
+    now = time.time()
+    ways = cache.get(f"in-use:{name}:d{_pk(deal)}") or {}
+    fresh = sorted(((at, t) for t, at in ways.items() if now - at < IN_USE_SECONDS), reverse=True)
+    return [json.loads(token) for _, token in fresh]
+
+
+def _pending() -> dict[int, tuple[set[str], set[int]]]:
+    pending: dict[int, tuple[set[str], set[int]]] | None = getattr(_state, "pending", None)
+    if pending is None:
+        pending = _state.pending = {}
+    return pending
+
+
+def refresh_after_commit(using: str | None = None) -> None:
+    """Refresh the pages in use that the transaction's changes touch once it has committed
+    (after every other callback: only the last one scheduled in a transaction runs)."""
+    token = object()
+    _state.last = token
+
+    def refresh() -> None:
+        if getattr(_state, "last", None) is token and not getattr(_state, "in_request", False):
+            refresh_pending()
+
+    transaction.on_commit(refresh, using=using)
+
+
+def refresh_pending() -> None:
+    """Build again, for each way it is in use, every page that reads what the changes since
+    the last refresh changed. A failure is logged: the page is then built when asked for."""
+    pending: dict[int, tuple[set[str], set[int]]] = _state.__dict__.pop("pending", None) or {}
+    for deal_id, (topics, workstreams) in pending.items():
+        change = Change(frozenset(topics), frozenset(workstreams))
+        for name, page in _refreshers.items():
+            if not change.touches(page.reads):
+                continue
+            for way in ways_in_use(name, deal_id):
+                try:
+                    page.rebuild(deal_id, way, change)
+                except Exception:
+                    logger.exception("Could not refresh %s of deal %s for %s", name, deal_id, way)
+
+
+def _request_started(**kwargs: Any) -> None:
+    _state.in_request = True
+
+
+def _request_finished(**kwargs: Any) -> None:
+    """A web request's changes are refreshed once its response has gone (a WSGI server closes
+    the response after sending it), so the person who made them does not wait."""
+    _state.in_request = False
+    refresh_pending()

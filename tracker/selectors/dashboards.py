@@ -100,6 +100,19 @@ def is_partner_safe(user: AnyUser, deal: Deal, partner_safe: bool = False) -> bo
     return partner_safe or not policy.can_see_sensitive(user, deal)
 
 
+def reader(deal_id: int, user_id: int) -> tuple[User, Deal] | None:
+    """The person who asked for a dashboard of the deal, and the deal, to build it again as
+    they see it after a change (``tracker.freshness``'s refreshers); None once the deal has
+    gone, or the person may no longer see it."""
+    from accounts.models import User
+
+    deal = Deal.objects.filter(pk=deal_id).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if deal is None or user is None or not policy.can_see_deal(user, deal):
+        return None
+    return user, deal
+
+
 def trend_periods(deal: Deal, today: dt.date | None = None) -> list[Period]:
     """The RAG trend's reporting periods, oldest first, ending with the one open today."""
     period = deal_period(deal, today or timezone.localdate())
@@ -448,6 +461,7 @@ __all__ = [
     "overview_of",
     "portfolio_overview",
     "portfolio_totals",
+    "reader",
     "sponsors_in",
     "themes_of",
     "trend_periods",

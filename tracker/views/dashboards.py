@@ -8,7 +8,7 @@ member opens at /dashboard/shared/ to share. Reads come from ``selectors.dashboa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -30,6 +30,9 @@ from tracker.selectors import dashboards
 from tracker.templatetags.tracker_tags import rag_tag
 
 from .proposals import STAGE_TAG_CLASSES
+
+if TYPE_CHECKING:
+    from tracker.selectors.base import AnyUser
 
 RAG_CHOICES = [(Rag.RED.value, "Red"), (Rag.AMBER.value, "Amber"), (Rag.GREEN.value, "Green")]
 RAG_KEYS = [*RAG_CHOICES, (dashboards.NO_RAG, "No update")]
@@ -301,7 +304,7 @@ OVERVIEW_ROWS = ("tracker.StatusUpdate", "tracker.UpdateReview", "tracker.Risk",
 
 
 def _overview(
-    request: HttpRequest, deal: Deal, shared: bool, periods: list[Period], queries: tuple[str, str]
+    user: AnyUser, deal: Deal, shared: bool, periods: list[Period], queries: tuple[str, str]
 ) -> tuple[list[dashboards.ThemeRow], dict[int, str]]:
     """The whole overview and each workstream's rendered row, from the cache when the data has
     not changed since it was built (``tracker.freshness``).
@@ -312,6 +315,34 @@ def _overview(
     again from its rows, each cached under its own workstream's version: only the rows of the
     workstreams whose records changed are read and rendered afresh.
     """
+
+    def build() -> tuple[list[dashboards.ThemeRow], dict[int, str]]:
+        themes, workstreams, found = _rows(user, deal, shared, periods, queries)
+        everything = dashboards.overview_of(
+            themes, workstreams, {i: row for i, (row, _) in found.items()}
+        )
+        return everything, {i: html for i, (_, html) in found.items()}
+
+    parts = [str(deal.pk), str(int(shared)), timezone.localdate().isoformat(), *queries]
+    # Kept in this process only: built again from its cached rows, it is quicker than pickled.
+    return freshness.cached(
+        ["dashboard", *parts], build, deal=deal, reads=OVERVIEW_READS, share=False
+    )
+
+
+Row = tuple[dashboards.WorkstreamRow, str]
+
+
+def _rows(
+    user: AnyUser,
+    deal: Deal,
+    shared: bool,
+    periods: list[Period],
+    queries: tuple[str, str],
+    only: frozenset[int] | None = None,
+) -> tuple[list[Theme], list[Workstream], dict[int, Row]]:
+    """The themes, the workstreams, and the rows of the workstreams (those in ``only``, if
+    given) with their HTML, each from the cache under its own workstream's version."""
     today = timezone.localdate()
     parts = [str(deal.pk), str(int(shared)), today.isoformat(), *queries]
 
@@ -320,37 +351,48 @@ def _overview(
         key holds: a change every row shows (a theme's name, a sponsor) rebuilds them all."""
         signature = ".".join(str(n) for n in freshness.versions(deal, OVERVIEW_STRUCTURE))
         themes = dashboards.themes_of(deal)
-        return themes, dashboards.active_workstreams(request.user, deal), signature
+        return themes, dashboards.active_workstreams(user, deal), signature
 
-    def build() -> tuple[list[dashboards.ThemeRow], dict[int, str]]:
-        themes, workstreams, signature = freshness.cached(
-            ["dashboard-structure", str(deal.pk)], structure, deal=deal, reads=OVERVIEW_STRUCTURE
+    themes, workstreams, signature = freshness.cached(
+        ["dashboard-structure", str(deal.pk)], structure, deal=deal, reads=OVERVIEW_STRUCTURE
+    )
+    by_id = {w.pk: w for w in workstreams}
+    current = freshness.workstream_versions(deal)
+    keys = {
+        w.pk: ":".join(["dashboard-row", str(w.pk), f"w{current.get(w.pk, 0)}", signature, *parts])
+        for w in workstreams
+        if only is None or w.pk in only
+    }
+
+    def build(ids: list[int]) -> dict[int, Row]:
+        built = dashboards.workstream_rows(
+            user, deal, [by_id[i] for i in ids], partner_safe=shared, today=today
         )
-        by_id = {w.pk: w for w in workstreams}
-        current = freshness.workstream_versions(deal)
-        keys = {
-            w.pk: ":".join(
-                ["dashboard-row", str(w.pk), f"w{current.get(w.pk, 0)}", signature, *parts]
-            )
-            for w in workstreams
-        }
+        renderer = RowRenderer(periods, *queries)
+        return {i: (row, renderer.render(_line(row, periods))) for i, row in built.items()}
 
-        def rows(ids: list[int]) -> dict[int, tuple[dashboards.WorkstreamRow, str]]:
-            built = dashboards.workstream_rows(
-                request.user, deal, [by_id[i] for i in ids], partner_safe=shared, today=today
-            )
-            renderer = RowRenderer(periods, *queries)
-            return {i: (row, renderer.render(_line(row, periods))) for i, row in built.items()}
+    return themes, workstreams, freshness.cached_many(keys, build)
 
-        found = freshness.cached_many(keys, rows)
-        everything = dashboards.overview_of(
-            themes, workstreams, {i: row for i, (row, _) in found.items()}
-        )
-        return everything, {i: html for i, (_, html) in found.items()}
 
-    reads = (*OVERVIEW_STRUCTURE, *OVERVIEW_ROWS)
-    # Kept in this process only: built again from its cached rows, it is quicker than pickled.
-    return freshness.cached(["dashboard", *parts], build, deal=deal, reads=reads, share=False)
+OVERVIEW_READS = (*OVERVIEW_STRUCTURE, *OVERVIEW_ROWS)
+
+
+@freshness.refresher("dashboard", OVERVIEW_READS)
+def _refresh(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
+    """After a change, build again the rows it touched of an overview in use (all of them
+    after a change every row shows), as the person who last asked for it this way would see
+    them: the next view, in whichever process, finds them in the cache. Not for a person who
+    may no longer see the deal, nor see it this way."""
+    found = dashboards.reader(deal_id, way["user"])
+    if found is None:
+        return
+    user, deal = found
+    shared = bool(way["shared"])
+    if not shared and dashboards.is_partner_safe(user, deal):
+        return
+    periods = dashboards.trend_periods(deal)
+    only = None if change.touches(OVERVIEW_STRUCTURE) else change.workstreams
+    _rows(user, deal, shared, periods, (way["query"], way["proposals"]), only)
 
 
 def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
@@ -359,7 +401,9 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
     # The proposals list counts what the reader may see: the shared version's links ask it for
     # OFFICIAL proposals only, so that the numbers there match the numbers here.
     proposal_query = query.replace("?", "&") + ("&classification=official" if shared else "")
-    everything, html = _overview(request, deal, shared, periods, (query, proposal_query))
+    everything, html = _overview(request.user, deal, shared, periods, (query, proposal_query))
+    way = {"user": request.user.pk, "shared": shared, "query": query, "proposals": proposal_query}
+    freshness.in_use("dashboard", deal, way)
     filters = _filters(request, everything)
     chosen = {f.name: f.value for f in filters if f.value}
     themes = dashboards.filter_overview(

@@ -14,7 +14,7 @@ status updates leaves the pipeline and the coverage as they were.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -26,13 +26,16 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.models import Deal
-from core.views import deal_query
+from core.views import query_for_deal
 from tracker import freshness, selectors
 from tracker.choices import ProposalStage
 from tracker.models import Proposal, Workstream
 from tracker.selectors import dashboards
 from tracker.selectors import pipeline as pipeline_selectors
 from tracker.views.proposals import STAGE_TAG_CLASSES
+
+if TYPE_CHECKING:
+    from tracker.selectors.base import AnyUser
 
 WEEKS_ERROR = (
     f"Enter the number of weeks as a whole number from 1 to {pipeline_selectors.STUCK_WEEKS_MAX}"
@@ -88,28 +91,23 @@ ASKS_READS = (
 )
 
 
-def _page(
-    request: HttpRequest,
+def _body(
+    user: AnyUser,
     deal: Deal,
-    template: str,
+    asked_deal: str | None,
+    name: str,
     build: Callable[[], dict[str, Any]],
     reads: Sequence[str],
     key: Sequence[str] | None = (),
     **context: object,
-) -> HttpResponse:
-    """The page, its dashboard from the cache: rendered from ``build()``'s context, for this
-    deal, what the person may see, the page's ``?deal=`` and ``key`` (what else it depends on:
-    the day...), until one of the ``reads`` changes. With ``key`` None it is built for this
-    request only (a page asked for in a way of its own). The response's context holds what
-    ``build()`` gave only when it was built for this request."""
-    name = template.removesuffix(".html")
-    common = {
-        "deal": deal,
-        "deal_query": deal_query(request),
-        "deal_and": deal_query(request, "&"),
-        "here": name,
-    }
-    shared = dashboards.is_partner_safe(request.user, deal)
+) -> tuple[str, dict[str, Any]]:
+    """A page's dashboard, rendered from ``build()``'s context, from the cache: for this deal,
+    what the person may see, the page's ``?deal=`` (``asked_deal``) and ``key`` (what else it
+    depends on: the day...), until one of the ``reads`` changes. With ``key`` None it is built
+    for this request only (a page asked for in a way of its own). Also gives what ``build()``
+    gave, when it was built now."""
+    common = _common(deal, asked_deal, name)
+    shared = dashboards.is_partner_safe(user, deal)
     built: dict[str, Any] = {}
 
     def rendered() -> str:
@@ -119,17 +117,48 @@ def _page(
         )
 
     if key is None:
-        body = rendered()
-    else:
-        # Only the rendered dashboard is kept, not the records it was built from: a string is
-        # quick to store and read back, a thousand proposals are not.
-        parts = [name, str(deal.pk), str(int(shared)), str(common["deal_query"]), *key]
-        body = freshness.cached(parts, rendered, deal=deal, reads=reads)
+        return rendered(), built
+    # Only the rendered dashboard is kept, not the records it was built from: a string is
+    # quick to store and read back, a thousand proposals are not.
+    parts = [name, str(deal.pk), str(int(shared)), str(common["deal_query"]), *key]
+    return freshness.cached(parts, rendered, deal=deal, reads=reads), built
+
+
+def _common(deal: Deal, asked_deal: str | None, name: str) -> dict[str, Any]:
+    return {
+        "deal": deal,
+        "deal_query": query_for_deal(asked_deal),
+        "deal_and": query_for_deal(asked_deal, "&"),
+        "here": name,
+    }
+
+
+def _page(
+    request: HttpRequest,
+    deal: Deal,
+    name: str,
+    body: tuple[str, dict[str, Any]],
+    **context: object,
+) -> HttpResponse:
+    """The page around its dashboard (``_body``). The response's context holds what the
+    dashboard was built from only when it was built for this request."""
+    html, built = body
     return render(
         request,
-        f"tracker/pipeline/{template}",
-        {**common, **built, **context, "body": mark_safe(body)},  # noqa: S308 - a template's
+        f"tracker/pipeline/{name}.html",
+        {
+            **_common(deal, request.GET.get("deal"), name),
+            **built,
+            **context,
+            "body": mark_safe(html),  # noqa: S308 - a template's
+        },
     )
+
+
+def _in_use(request: HttpRequest, name: str, deal: Deal, **way: Any) -> None:
+    """Note the way the page was asked for, so that a change to what it reads builds its
+    dashboard again for the next person (``freshness.refresher``)."""
+    freshness.in_use(name, deal, {"user": request.user.pk, "deal": request.GET.get("deal"), **way})
 
 
 def _no_deal(request: HttpRequest) -> HttpResponse:
@@ -141,13 +170,33 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     if deal is None:
         return _no_deal(request)
     raw = request.GET.get("weeks")
+    form, weeks = _weeks(raw)
+    # Kept only as asked for by the page's own form: not for every way of writing a number.
+    usual = raw is None or raw == str(weeks)
+    if usual:
+        _in_use(request, "pipeline", deal, weeks=raw)
+    body = _pipeline_body(request.user, deal, request.GET.get("deal"), form, weeks, cache=usual)
+    return _page(request, deal, "pipeline", body, form=form)
+
+
+def _weeks(raw: str | None) -> tuple[StuckWeeksForm, int | None]:
+    """The page's form of weeks as asked for (``?weeks=``), and the weeks if they are right."""
     form = StuckWeeksForm(
         {"weeks": raw} if raw is not None else None,
         initial={"weeks": pipeline_selectors.STUCK_AFTER_WEEKS},
     )
-    weeks = form.cleaned_data["weeks"] if form.is_bound and form.is_valid() else None
-    user = request.user
+    return form, form.cleaned_data["weeks"] if form.is_bound and form.is_valid() else None
 
+
+def _pipeline_body(
+    user: AnyUser,
+    deal: Deal,
+    asked_deal: str | None,
+    form: StuckWeeksForm,
+    weeks: int | None,
+    *,
+    cache: bool = True,
+) -> tuple[str, dict[str, Any]]:
     def build() -> dict[str, Any]:
         return {
             "pipeline": pipeline_selectors.pipeline(user, deal),
@@ -163,16 +212,14 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 
     # Which proposals are stuck moves with the clock: the page is kept for a minute at most.
     minute = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
-    return _page(
-        request,
-        deal,
-        "pipeline.html",
-        build,
-        PIPELINE_READS,
-        # Kept only as asked for by the page's own form: not for every way of writing a number.
-        key=[str(weeks), minute] if raw is None or raw == str(weeks) else None,
-        form=form,
-    )
+    key = [str(weeks), minute] if cache else None
+    return _body(user, deal, asked_deal, "pipeline", build, PIPELINE_READS, key, form=form)
+
+
+@freshness.refresher("pipeline", PIPELINE_READS)
+def _refresh_pipeline(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
+    if found := dashboards.reader(deal_id, way["user"]):
+        _pipeline_body(*found, way["deal"], *_weeks(way["weeks"]))
 
 
 # A matrix cell, by what the row does for the mission. The cells hold no text from people, so
@@ -226,18 +273,28 @@ def coverage(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
-    user = request.user
+    _in_use(request, "coverage", deal)
+    body = _coverage_body(request.user, deal, request.GET.get("deal"))
+    return _page(request, deal, "coverage", body)
 
+
+def _coverage_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[str, dict[str, Any]]:
     def build() -> dict[str, Any]:
         found = pipeline_selectors.coverage(user, deal)
-        workstream_rows, proposal_rows = _matrix_rows(found, deal_query(request))
+        workstream_rows, proposal_rows = _matrix_rows(found, query_for_deal(asked_deal))
         return {
             "coverage": found,
             "workstream_rows": workstream_rows,
             "proposal_rows": proposal_rows,
         }
 
-    return _page(request, deal, "coverage.html", build, COVERAGE_READS)
+    return _body(user, deal, asked_deal, "coverage", build, COVERAGE_READS)
+
+
+@freshness.refresher("coverage", COVERAGE_READS)
+def _refresh_coverage(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
+    if found := dashboards.reader(deal_id, way["user"]):
+        _coverage_body(*found, way["deal"])
 
 
 def _ask_items(deal: Deal, asks: list[pipeline_selectors.Ask], query: str) -> list[str]:
@@ -269,16 +326,25 @@ def asks(request: HttpRequest) -> HttpResponse:
     deal = selectors.deal_for(request.user, request.GET.get("deal"))
     if deal is None:
         return _no_deal(request)
-    user = request.user
+    _in_use(request, "asks", deal)
+    return _page(request, deal, "asks", _asks_body(request.user, deal, request.GET.get("deal")))
 
-    query = deal_query(request)
+
+def _asks_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[str, dict[str, Any]]:
+    query = query_for_deal(asked_deal)
 
     def build() -> dict[str, Any]:
         asks = pipeline_selectors.asks_of_dsg(user, deal)
         return {"asks": asks, "ask_items": _ask_items(deal, asks, query)}
 
     today = timezone.localdate().isoformat()  # which period is the last one due
-    return _page(request, deal, "asks.html", build, ASKS_READS, key=[today])
+    return _body(user, deal, asked_deal, "asks", build, ASKS_READS, key=[today])
+
+
+@freshness.refresher("asks", ASKS_READS)
+def _refresh_asks(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
+    if found := dashboards.reader(deal_id, way["user"]):
+        _asks_body(*found, way["deal"])
 
 
 urlpatterns: list[URLPattern] = [
