@@ -153,6 +153,18 @@ def test_a_partners_pipeline_is_built_again_as_the_partner_sees_it(
     assert "Secret rail ask" in seen_by_dsg.content.decode()
 
 
+def test_a_way_many_people_share_is_built_again_once(
+    people: People, built: list[tuple[str, Any]], django_capture_on_commit_callbacks
+) -> None:
+    for person in (people.dsg, people.admin, people.sponsor):  # each may see sensitive material
+        assert _signed_in(person).get("/dashboard/pipeline/").status_code == 200
+    assert len(built) == 1, "the first built it, the others read it"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _proposal_saved(people, "Bus franchising powers")
+    assert [kind for kind, _ in built[1:]] == ["pipeline"]
+
+
 def test_a_page_is_not_built_again_for_someone_who_has_lost_their_role(
     people: People, built: list[tuple[str, Any]], django_capture_on_commit_callbacks
 ) -> None:

@@ -78,8 +78,10 @@ WATCHED = (
     "missions.Metric",
     "missions.Indicator",
 )
-# How long a cached page may live at most, whatever happens (seconds).
-CACHE_SECONDS = 60 * 60
+# How long a cached page may live at most, whatever happens (seconds): as long as a way of
+# asking for it counts as in use (below), so that what a change rebuilt is still there when
+# the DSG opens it hours later. A key holds its data version: a change never serves it stale.
+CACHE_SECONDS = 24 * 60 * 60
 EVERYTHING = "*"  # the topic that moves when every kind of record may have changed
 # How long a way of asking for a page counts as in use after it was last asked for (seconds),
 # and how often a process notes again that it still is.
@@ -439,27 +441,37 @@ def refresher(name: str, reads: Sequence[str]) -> Callable[[Rebuild], Rebuild]:
     return register
 
 
-def in_use(name: str, deal: Any, way: Mapping[str, Any]) -> None:
-    """Note that the page ``name`` of the deal was just asked for this way (what its
-    refresher needs to build it again: whose view, which ``?deal=``...). Written to the cache,
-    which every process shares, at most once a minute per process and way."""
+def in_use(name: str, deal: Any, way: Mapping[str, Any], reader: int | None) -> None:
+    """Note that the page ``name`` of the deal was just asked for this way, by this person
+    (their id). ``way`` is what the page shows follows from (whether sensitive material counts,
+    which ``?deal=``...): a way is rebuilt once after a change, however many people share it,
+    as one of those who asked for it that way lately sees it (the last one noted). Written to the cache, which every
+    process shares, at most once a minute per process and way."""
+    if reader is None:
+        return  # no one signed in to build it as
     key = f"in-use:{name}:d{_pk(deal)}"
     token = json.dumps(dict(way), sort_keys=True)
     now = time.time()
     if now - _noted.get((key, token), 0.0) < NOTE_EVERY_SECONDS:
         return
     _noted[(key, token)] = now
-    ways = {t: at for t, at in (cache.get(key) or {}).items() if now - at < IN_USE_SECONDS}
-    ways[token] = now
+    ways = {
+        t: (at, who) for t, (at, who) in (cache.get(key) or {}).items() if now - at < IN_USE_SECONDS
+    }
+    ways[token] = (now, reader)
     cache.set(key, ways, IN_USE_SECONDS)
 
 
 def ways_in_use(name: str, deal: Any) -> list[dict[str, Any]]:
-    """The ways the page ``name`` of the deal has been asked for lately, newest first."""
+    """The ways the page ``name`` of the deal has been asked for lately, newest first, each
+    with the last person who asked for it that way (``"reader"``)."""
     now = time.time()
     ways = cache.get(f"in-use:{name}:d{_pk(deal)}") or {}
-    fresh = sorted(((at, t) for t, at in ways.items() if now - at < IN_USE_SECONDS), reverse=True)
-    return [json.loads(token) for _, token in fresh]
+    fresh = sorted(
+        ((at, token, who) for token, (at, who) in ways.items() if now - at < IN_USE_SECONDS),
+        reverse=True,
+    )
+    return [json.loads(token) | {"reader": who} for _, token, who in fresh]
 
 
 def _pending() -> dict[int, tuple[set[str], set[int]]]:

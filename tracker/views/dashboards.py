@@ -383,7 +383,7 @@ def _refresh(deal_id: int, way: dict[str, Any], change: freshness.Change) -> Non
     after a change every row shows), as the person who last asked for it this way would see
     them: the next view, in whichever process, finds them in the cache. Not for a person who
     may no longer see the deal, nor see it this way."""
-    found = dashboards.reader(deal_id, way["user"])
+    found = dashboards.reader(deal_id, way["reader"])
     if found is None:
         return
     user, deal = found
@@ -402,8 +402,8 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
     # OFFICIAL proposals only, so that the numbers there match the numbers here.
     proposal_query = query.replace("?", "&") + ("&classification=official" if shared else "")
     everything, html = _overview(request.user, deal, shared, periods, (query, proposal_query))
-    way = {"user": request.user.pk, "shared": shared, "query": query, "proposals": proposal_query}
-    freshness.in_use("dashboard", deal, way)
+    way = {"shared": shared, "query": query, "proposals": proposal_query}
+    freshness.in_use("dashboard", deal, way, request.user.pk)
     filters = _filters(request, everything)
     chosen = {f.name: f.value for f in filters if f.value}
     themes = dashboards.filter_overview(

@@ -156,9 +156,20 @@ def _page(
 
 
 def _in_use(request: HttpRequest, name: str, deal: Deal, **way: Any) -> None:
-    """Note the way the page was asked for, so that a change to what it reads builds its
-    dashboard again for the next person (``freshness.refresher``)."""
-    freshness.in_use(name, deal, {"user": request.user.pk, "deal": request.GET.get("deal"), **way})
+    """Note the way the page was asked for (what its dashboard follows from), so that a change
+    to what it reads builds it again for the next person (``freshness.refresher``)."""
+    shared = dashboards.is_partner_safe(request.user, deal)
+    way |= {"shared": shared, "deal": request.GET.get("deal")}
+    freshness.in_use(name, deal, way, request.user.pk)
+
+
+def _reader(deal_id: int, way: dict[str, Any]) -> tuple[AnyUser, Deal] | None:
+    """Who the dashboard is built again as, and the deal: the last person who asked for it
+    this way, while they may still see it so (see ``dashboards.reader``)."""
+    found = dashboards.reader(deal_id, way["reader"])
+    if found is None or dashboards.is_partner_safe(found[0], found[1]) != way["shared"]:
+        return None
+    return found
 
 
 def _no_deal(request: HttpRequest) -> HttpResponse:
@@ -218,7 +229,7 @@ def _pipeline_body(
 
 @freshness.refresher("pipeline", PIPELINE_READS)
 def _refresh_pipeline(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
-    if found := dashboards.reader(deal_id, way["user"]):
+    if found := _reader(deal_id, way):
         _pipeline_body(*found, way["deal"], *_weeks(way["weeks"]))
 
 
@@ -293,7 +304,7 @@ def _coverage_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[s
 
 @freshness.refresher("coverage", COVERAGE_READS)
 def _refresh_coverage(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
-    if found := dashboards.reader(deal_id, way["user"]):
+    if found := _reader(deal_id, way):
         _coverage_body(*found, way["deal"])
 
 
@@ -343,7 +354,7 @@ def _asks_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[str, 
 
 @freshness.refresher("asks", ASKS_READS)
 def _refresh_asks(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
-    if found := dashboards.reader(deal_id, way["user"]):
+    if found := _reader(deal_id, way):
         _asks_body(*found, way["deal"])
 
 
