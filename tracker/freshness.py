@@ -449,7 +449,7 @@ def in_use(name: str, deal: Any, way: Mapping[str, Any], reader: int | None) -> 
     process shares, at most once a minute per process and way."""
     if reader is None:
         return  # no one signed in to build it as
-    key = f"in-use:{name}:d{_pk(deal)}"
+    key = _in_use_key(name, deal)
     token = json.dumps(dict(way), sort_keys=True)
     now = time.time()
     if now - _noted.get((key, token), 0.0) < NOTE_EVERY_SECONDS:
@@ -462,11 +462,17 @@ def in_use(name: str, deal: Any, way: Mapping[str, Any], reader: int | None) -> 
     cache.set(key, ways, IN_USE_SECONDS)
 
 
+def _in_use_key(name: str, deal: Any) -> str:
+    # The number after "in-use" moves whenever the shape of what is stored there changes, so
+    # that a release never reads what an earlier one wrote.
+    return f"in-use.2:{name}:d{_pk(deal)}"
+
+
 def ways_in_use(name: str, deal: Any) -> list[dict[str, Any]]:
     """The ways the page ``name`` of the deal has been asked for lately, newest first, each
     with the last person who asked for it that way (``"reader"``)."""
     now = time.time()
-    ways = cache.get(f"in-use:{name}:d{_pk(deal)}") or {}
+    ways = cache.get(_in_use_key(name, deal)) or {}
     fresh = sorted(
         ((at, token, who) for token, (at, who) in ways.items() if now - at < IN_USE_SECONDS),
         reverse=True,
