@@ -28,8 +28,9 @@ Writes that bypass signals (bulk loads) call ``data_changed()``, which moves eve
 **Refreshed after a change.** A page in use is built again as soon as a change to what it reads
 has committed, by the process that made the change, so that the next person to open it finds
 it built: the DSG opens its dashboards right after a round of updates. A page names how it is
-rebuilt (``refresher``) and notes each way it is asked for (``in_use``: whose view, which
-``?deal=``), for ``IN_USE_SECONDS``. The rebuild runs once the transaction has committed, or,
+rebuilt (``refresher``) and notes each way it is seen in (``in_use``: what it shows follows
+from, such as whether sensitive material counts and which ``?deal=``, and someone who saw it
+so), for ``IN_USE_SECONDS``. The rebuild runs once the transaction has committed, or,
 for a change made by a web request, once its response has been sent
 (``request_finished``), so the person who made the change does not wait for it. A rebuild that
 fails is logged and leaves the page to be built when next asked for, as before.
@@ -443,10 +444,11 @@ def refresher(name: str, reads: Sequence[str]) -> Callable[[Rebuild], Rebuild]:
 
 def in_use(name: str, deal: Any, way: Mapping[str, Any], reader: int | None) -> None:
     """Note that the page ``name`` of the deal was just asked for this way, by this person
-    (their id). ``way`` is what the page shows follows from (whether sensitive material counts,
-    which ``?deal=``...): a way is rebuilt once after a change, however many people share it,
-    as one of those who asked for it that way lately sees it (the last one noted). Written to the cache, which every
-    process shares, at most once a minute per process and way."""
+    (their id). ``way`` is what the page shows follows from (whether sensitive material
+    counts, which ``?deal=``...): a way is rebuilt once after a change, however many people
+    share it, as one of those who asked for it that way lately sees it (the last one noted).
+    Written to the cache, which every process shares, at most once a minute per process and
+    way."""
     if reader is None:
         return  # no one signed in to build it as
     key = _in_use_key(name, deal)
