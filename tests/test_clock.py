@@ -75,11 +75,12 @@ def test_the_run_starts_at_the_moment_and_the_clock_ticks_in_every_thread():
 """
 
 
-def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(folder: Path, *args: str, workers: bool = False) -> subprocess.CompletedProcess[str]:
     """pytest in a process of its own, in ``folder``, with the clock plugin and none of the
-    suite's own settings (no parallel workers)."""
+    suite's own settings (parallel workers only if ``workers``)."""
     (folder / "pytest.ini").write_text("[pytest]\n")
-    options = ["-p", "tests.clock", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    options = ["-p", "tests.clock", "-p", "no:cacheprovider"]
+    options += [] if workers else ["-p", "no:xdist"]
     options += ["-c", str(folder / "pytest.ini"), "--rootdir", str(folder)]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "config.settings_test"}
     return subprocess.run(  # noqa: S603 - our own interpreter, arguments written here
@@ -106,3 +107,41 @@ def test_a_run_at_no_uk_time_is_refused_before_any_test(tmp_path: Path) -> None:
     run = run_pytest(tmp_path, "--now", "2027-03-28 01:30")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR
     assert "the clocks go forward over it" in run.stderr
+
+
+MOMENTS_PROBE = """
+import datetime as dt
+
+from django.utils import timezone
+
+
+def test_the_worker_runs_at_one_of_the_moments():
+    assert timezone.localdate() in (dt.date(2027, 1, 10), dt.date(2028, 2, 29))
+
+
+def test_fails_on_the_tenth_of_january():
+    assert timezone.localdate() != dt.date(2027, 1, 10)
+"""
+
+
+def test_now_given_twice_runs_every_test_at_each_moment_and_names_a_failures_moment(
+    tmp_path: Path,
+) -> None:
+    """``make test-dates`` runs several moments at once, one worker each."""
+    (tmp_path / "test_probe.py").write_text(textwrap.dedent(MOMENTS_PROBE))
+    now = ["--now", "2027-01-10 03:30", "--now", "2028-02-29 23:58"]
+    run = run_pytest(tmp_path, *now, "-n", "2", "--dist", "each", "test_probe.py", workers=True)
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    assert "1 failed, 3 passed" in run.stdout
+    failures = [line for line in run.stdout.splitlines() if line.startswith("FAILED at --now")]
+    assert failures == [
+        'FAILED at --now "2027-01-10 03:30": test_probe.py::test_fails_on_the_tenth_of_january'
+        " (call)"
+    ]
+
+
+def test_now_given_twice_without_a_worker_for_each_moment_is_refused(tmp_path: Path) -> None:
+    now = ["--now", "2027-01-10 03:30", "--now", "2028-02-29 23:58"]
+    run = run_pytest(tmp_path, *now, "-n", "2", workers=True)
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "run them with one worker each, `-n 2 --dist each`" in run.stderr

@@ -21,19 +21,19 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from core.choices import Classification
 from tracker.choices import Direction, Rag
 from tracker.models import StatusUpdate, Workstream
 from tracker.periods import deal_period
 from tracker.services import status_update_submit
 
-from ..conftest import PASSWORD, People
+from ..conftest import People
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -158,23 +158,58 @@ def assert_no_csp_refusals(refusals: list[str]) -> None:
 
 
 @pytest.fixture
-def open_as(page: Page, people: People) -> Callable[[str | None, str], None]:
-    """Open a URL as a persona: ``open_as("lead", "/")`` signs Alice in through the real sign-in
-    form, which sends her on to the URL; ``None`` opens it signed out. Personas are the keys of
-    ``People.all_roles()``."""
+def open_as(page: Page, people: People, live_server: Any) -> Callable[[str | None, str], None]:
+    """Open a URL as a persona: ``open_as("lead", "/")`` opens it in a browser signed in as
+    Alice; ``None`` opens it signed out. Personas are the keys of ``People.all_roles()``.
+
+    The browser is handed the session that signing in with the password and then the
+    authenticator's code leaves (``verified_session_key``), rather than going through the form
+    for every test, which cost most browser tests more than their own page. The form itself,
+    password and code, is driven in tests/e2e/test_sign_in_a11y.py."""
 
     def open_as(persona: str | None, url: str) -> None:
-        if persona is None:
-            page.goto(url)
-            return
-        user = people.all_roles()[persona]
-        page.goto("/accounts/login/?" + urlencode({"next": url}))
-        page.get_by_label("Email address").fill(user.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda address: "/accounts/login/" not in address)
+        if persona is not None:
+            user = people.all_roles()[persona]
+            user_agent = page.evaluate("() => navigator.userAgent")
+            key = verified_session_key(user, user_agent=user_agent)
+            page.context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": key, "url": live_server.url}]
+            )
+        page.goto(url)
 
     return open_as
+
+
+def verified_session_key(user: User, *, user_agent: str) -> str:
+    """A new session of ``user``'s as signing in through the form leaves it: signed in with
+    the password backend, the second factor given by their authenticator app (django-otp keeps
+    the device that verified it under ``DEVICE_ID_SESSION_KEY``; one is set up for them if they
+    have none), and recorded for their sessions page as the sign-in signal records it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.two_factor import DEVICE_NAME, confirmed_device
+    from accounts.user_sessions import session_record_sign_in
+
+    device = confirmed_device(user) or TOTPDevice.objects.create(
+        user=user, name=DEVICE_NAME, confirmed=True
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    # The backend that checked the password (the sign-in throttle before it only refuses).
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    request = RequestFactory().get("/", HTTP_USER_AGENT=user_agent, REMOTE_ADDR="127.0.0.1")
+    request.session = session
+    session_record_sign_in(request=request, user=user)
+    session.save()
+    assert session.session_key is not None
+    return session.session_key
 
 
 @pytest.fixture

@@ -67,9 +67,27 @@ def test_entering_the_code_is_accessible(page: Page, people: People) -> None:
     assert_accessible(page)
 
 
-def test_the_sessions_page_is_accessible(page: Page, open_as, settings) -> None:
+def test_signing_in_with_the_password_and_the_code_opens_the_page_asked_for(
+    page: Page, people: People
+) -> None:
+    """The whole sign-in through the form, password then the authenticator's code, going on to
+    the page asked for: the other browser tests are handed the session it leaves (``open_as``)."""
+    device = TOTPDevice.objects.create(user=people.dsg, name="Authenticator app", confirmed=True)
+    _password(page, people.dsg.email, url="/proposals/")
+    expect(page.locator("h1")).to_have_text("Enter your security code")
+    page.get_by_label("Security code").fill(f"{TOTP(device.bin_key).token():06d}")
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/proposals/$"))
+    expect(page.locator("h1")).to_have_text("Proposals")
+    assert_accessible(page)
+
+
+def test_the_sessions_page_is_accessible(page: Page, people: People, settings) -> None:
+    """Signed in through the form with the password alone, where no role needs the code: the
+    sign-in records the session, which the page names as this browser."""
     settings.TWO_FACTOR_REQUIRED = False
-    open_as("partner", "/accounts/profile/")
+    _password(page, people.partner.email, url="/accounts/profile/")
+    expect(page).to_have_url(re.compile(r"/accounts/profile/$"))
     page.get_by_role("link", name="See where you are signed in").click()
     expect(page.locator("h1")).to_have_text("Where you are signed in")
     expect(page.locator("#sessions")).to_contain_text("This browser")
