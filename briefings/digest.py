@@ -82,7 +82,7 @@ from tracker.selectors.reporting import reporting_state
 
 from . import links, selectors
 from .choices import Audience, Frequency, Scope
-from .emails import absolute, build_message, render_parts
+from .emails import CopyEmail, absolute, build_message, render_parts
 from .models import Subscription
 from .schedule import UK, following_slot
 
@@ -744,30 +744,28 @@ class SharedEmail:
         default_factory=links.PartnerLinks, repr=False, compare=False
     )
 
-    def message_for(self, subscription: Subscription) -> EmailMultiAlternatives:
-        """The copy for one subscription of the key: its address, name and signed links."""
-        values: dict[tuple[str, int], str] = {}
-
-        def value(part: str, object_id: int) -> str:
-            if (part, object_id) not in values:
-                values[part, object_id] = printable(self._personal(subscription, part, object_id))
-            return values[part, object_id]
-
-        def text_part(match: re.Match[str]) -> str:
-            return value(match[1], int(match[2]))
-
-        def html_part(match: re.Match[str]) -> str:
-            return str(conditional_escape(value(match[1], int(match[2]))))
-
+    def __post_init__(self) -> None:
+        # Each part cut once at its placeholders, so a copy is a join of the pieces.
         pattern = self.personal.pattern
-        message = EmailMultiAlternatives(
-            subject=pattern.sub(text_part, self.subject),
-            body=pattern.sub(text_part, self.text),
+        self._subject, self._text, self._html = (
+            _Filling.of(pattern, part) for part in (self.subject, self.text, self.html)
+        )
+
+    def message_for(self, subscription: Subscription) -> EmailMultiAlternatives:
+        """The copy for one subscription of the key: its address, name and signed links (each
+        made once for the copy, however often the digest names it)."""
+        wanted = {(Personal.UNSUBSCRIBE, 0)}
+        wanted.update(self._subject.keys, self._text.keys, self._html.keys)
+        values = {key: printable(self._personal(subscription, *key)) for key in wanted}
+        escaped = {key: str(conditional_escape(value)) for key, value in values.items()}
+        message = CopyEmail(
+            subject=self._subject.fill(values),
+            body=self._text.fill(values),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[subscription.address],
-            headers=_headers(value(Personal.UNSUBSCRIBE, 0)),
+            headers=_headers(values[Personal.UNSUBSCRIBE, 0]),
         )
-        message.attach_alternative(pattern.sub(html_part, self.html), "text/html")
+        message.attach_alternative(self._html.fill(escaped), "text/html")
         return message
 
     def _personal(self, subscription: Subscription, part: str, object_id: int) -> str:
@@ -778,6 +776,33 @@ class SharedEmail:
         if part == Personal.UNSUBSCRIBE:
             return links.unsubscribe_url(subscription)
         return self.partner_links.url(subscription, part, object_id)
+
+
+@dataclass(frozen=True)
+class _Filling:
+    """A rendered part cut at its placeholders: the text between them, and the personal part
+    (and object) each one stands for."""
+
+    between: list[str]
+    slots: list[tuple[str, int]]
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str], rendered: str) -> _Filling:
+        pieces = pattern.split(rendered)  # text, part, object, text, part, object, ..., text
+        slots = [
+            (part, int(number)) for part, number in zip(pieces[1::3], pieces[2::3], strict=True)
+        ]
+        return cls(pieces[0::3], slots)
+
+    @property
+    def keys(self) -> set[tuple[str, int]]:
+        return set(self.slots)
+
+    def fill(self, values: dict[tuple[str, int], str]) -> str:
+        pieces = [self.between[0]]
+        for slot, after in zip(self.slots, self.between[1:], strict=True):
+            pieces += (values[slot], after)
+        return "".join(pieces)
 
 
 def compose_shared(
