@@ -510,6 +510,139 @@ def _due_periods(deal: Deal, first: dt.date, last: dt.date) -> list[Period]:
     return periods
 
 
+class DealReads:
+    """The records of a whole deal for one reader and period, read once and shared by the builds
+    of many scopes (a batch's digests of single workstreams, themes and the whole deal): each
+    scope's digest takes the rows of its own workstreams from them.
+
+    Each read below is of the scope's workstreams' rows, row by row (a row belongs to one
+    workstream), and keeps the read's order; so the rows of a scope, taken from the deal's in
+    order, are those its own read finds. Every read is kept under the ``Reader`` it was made
+    for, which is part of its key: rows read for one visibility are never shown to another.
+    Make one for a batch, not one for ever: it holds what the database said when it read."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[Any, ...], Any] = {}
+
+    def read(self, key: tuple[Any, ...], make: Any) -> Any:
+        if key not in self._found:
+            self._found[key] = make()
+        return self._found[key]
+
+
+def _of_workstreams(rows: list[Any], workstream_of: Any, ids: set[int]) -> list[Any]:
+    return [row for row in rows if workstream_of(row) in ids]
+
+
+class _Reads:
+    """The reads of one build: of the scope's workstreams (a query each), or with ``shared``,
+    of the whole deal's once for every scope (``DealReads``)."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        reader: Reader,
+        start: dt.datetime,
+        end: dt.datetime,
+        shared: DealReads | None,
+    ) -> None:
+        self.subscription, self.reader, self.start, self.end = subscription, reader, start, end
+        self.shared = shared
+        if shared is None:
+            self.workstreams = _workstreams(subscription, reader)
+            self.ids = [w.pk for w in self.workstreams]
+            return
+        everything = shared.read(
+            ("workstreams", reader), lambda: _workstreams(_whole_deal(subscription), reader)
+        )
+        in_scope = _in_scope(subscription, reader, everything)
+        self.workstreams = [w for w in everything if w.pk in in_scope]
+        self.ids = [w.pk for w in self.workstreams]
+        self._deal_ids = [w.pk for w in everything]
+        self._in_scope = set(self.ids)
+
+    def _rows(self, name: str, read: Any, workstream_of: Any, *args: Any) -> list[Any]:
+        if self.shared is None:
+            return list(read(self.reader, self.ids, *args))
+        key = (name, self.reader, *args)
+        rows = self.shared.read(key, lambda: read(self.reader, self._deal_ids, *args))
+        return _of_workstreams(rows, workstream_of, self._in_scope)
+
+    def updates(self) -> list[Any]:
+        return self._rows("updates", _updates, _ws, self.start, self.end)
+
+    def proposals(self) -> list[Any]:
+        return self._rows("proposals", _proposals, _ws, self.start, self.end)
+
+    def decisions(self) -> list[Any]:
+        return self._rows("decisions", _decisions, _proposal_ws, self.start, self.end)
+
+    def risks(self) -> list[Any]:
+        return self._rows("risks", _risks, _ws, self.start, self.end)
+
+    def provisions(self) -> list[delivery.Change]:
+        def read(reader: Reader, ids: list[int], start: Any, end: Any) -> list[delivery.Change]:
+            return _provisions(reader, self.subscription.deal, ids, start, end)
+
+        return self._rows("provisions", read, _provision_ws, self.start, self.end)
+
+    def meetings(self, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+        if self.shared is None:
+            return _meetings(self.reader, start, end)
+        key = ("meetings", self.reader, start, end)
+        return list(self.shared.read(key, lambda: _meetings(self.reader, start, end)))
+
+    def milestones(
+        self, today: dt.date, ahead_from: dt.date, ahead_to: dt.date
+    ) -> tuple[list[Milestone], list[Milestone]]:
+        if self.shared is None:
+            return _milestones(self.reader, today, ahead_from, ahead_to)
+        key = ("milestones", self.reader, today, ahead_from, ahead_to)
+        ahead, overdue = self.shared.read(
+            key, lambda: _milestones(self.reader, today, ahead_from, ahead_to)
+        )
+        return list(ahead), list(overdue)
+
+    def lead_organisations(self, named: list[int]) -> dict[int, list[str]]:
+        if self.shared is None:
+            return selectors.lead_organisations(named)
+        found = self.shared.read(
+            ("leads", self.reader),
+            lambda: selectors.lead_organisations(self._deal_ids),
+        )
+        return {pk: found[pk] for pk in named if pk in found}
+
+
+def _in_scope(subscription: Subscription, reader: Reader, deal: list[Workstream]) -> set[int]:
+    """The ids of the workstreams in scope, as ``_scope_workstreams`` finds them: without a
+    query for the whole deal, a theme, or chosen workstreams (prefetch them for many)."""
+    if subscription.scope == Scope.DEAL:
+        return {w.pk for w in deal}
+    if subscription.scope == Scope.THEME:
+        return {w.pk for w in deal if w.theme_id == subscription.theme_id}
+    if subscription.scope == Scope.WORKSTREAMS:
+        chosen = {w.pk for w in subscription.workstreams.all()}
+        return {w.pk for w in deal if w.pk in chosen}
+    return set(_scope_workstreams(subscription, reader).values_list("pk", flat=True))
+
+
+def _ws(row: Any) -> int:
+    return int(row.workstream_id)
+
+
+def _proposal_ws(decision: Decision) -> int:
+    return int(decision.proposal.workstream_id)
+
+
+def _provision_ws(change: delivery.Change) -> int:
+    return int(change.line.provision.workstream_id)
+
+
+def _whole_deal(subscription: Subscription) -> Subscription:
+    """The subscription's deal as a whole-deal scope, for reading every workstream of it."""
+    return Subscription(deal=subscription.deal, scope=Scope.DEAL)
+
+
 def build(
     subscription: Subscription,
     *,
@@ -517,42 +650,35 @@ def build(
     period_end: dt.datetime,
     now: dt.datetime,
     personal: Personal | None = None,
+    shared: DealReads | None = None,
 ) -> Digest:
     """Everything a subscription's digest for the period shows (a fixed number of queries).
-    With ``personal``, its personal links are placeholders (``compose_shared``)."""
+    With ``personal``, its personal links are placeholders (``compose_shared``); with
+    ``shared``, its records are taken from the whole deal's, read once for many builds."""
     reader = Reader.of(subscription)
     if not reader.sees_deal:
         return Digest()
     deal = subscription.deal
-    workstreams = _workstreams(subscription, reader)
-    ids = [w.pk for w in workstreams]
+    reads = _Reads(subscription, reader, period_start, period_end, shared)
+    workstreams = reads.workstreams
     today = _local_day(now)
     ahead_end = following_slot(
         subscription.frequency, subscription.day, subscription.send_at, period_end
     )
     link = Links(subscription, deal, personal)
     digest = Digest()
-    digest.updates = [
-        UpdateItem(u, u.rag_before, link.update(u))
-        for u in _updates(reader, ids, period_start, period_end)
-    ]
-    for proposal in _proposals(reader, ids, period_start, period_end):
+    digest.updates = [UpdateItem(u, u.rag_before, link.update(u)) for u in reads.updates()]
+    for proposal in reads.proposals():
         item = Linked(proposal, link.proposal(proposal))
         (digest.outcomes if proposal.stage == ProposalStage.CONCLUDED else digest.moved).append(
             item
         )
-    digest.decisions = [
-        Linked(d, link.proposal(d.proposal))
-        for d in _decisions(reader, ids, period_start, period_end)
-    ]
-    digest.risks = [Linked(r, link.risk(r)) for r in _risks(reader, ids, period_start, period_end)]
-    digest.provisions = [
-        Linked(c, link.provision(c.line.provision))
-        for c in _provisions(reader, deal, ids, period_start, period_end)
-    ]
-    digest.meetings = [Linked(m, link.meeting(m)) for m in _meetings(reader, period_end, ahead_end)]
+    digest.decisions = [Linked(d, link.proposal(d.proposal)) for d in reads.decisions()]
+    digest.risks = [Linked(r, link.risk(r)) for r in reads.risks()]
+    digest.provisions = [Linked(c, link.provision(c.line.provision)) for c in reads.provisions()]
+    digest.meetings = [Linked(m, link.meeting(m)) for m in reads.meetings(period_end, ahead_end)]
     timeline = link.timeline()
-    ahead, overdue = _milestones(reader, today, _local_day(period_end), _local_day(ahead_end))
+    ahead, overdue = reads.milestones(today, _local_day(period_end), _local_day(ahead_end))
     digest.milestones = [Linked(m, timeline) for m in ahead]
     digest.overdue_milestones = [Linked(m, timeline) for m in overdue]
     active = [w for w in workstreams if w.status == WorkstreamStatus.ACTIVE]
@@ -569,7 +695,7 @@ def build(
             digest.due.append(DueItem(period, waiting))
     if subscription.audience == Audience.PARTNER:
         named = digest.named_workstreams()
-        organisations = selectors.lead_organisations([w.pk for w in named]) if named else {}
+        organisations = reads.lead_organisations([w.pk for w in named]) if named else {}
         digest.leads = [
             WorkstreamLeads(w, link.workstream(w), organisations.get(w.pk, [])) for w in named
         ]
@@ -811,13 +937,19 @@ def compose_shared(
     period_start: dt.datetime,
     period_end: dt.datetime,
     now: dt.datetime,
+    shared: DealReads | None = None,
 ) -> SharedEmail | None:
     """The digest for every subscription with this one's content key, rendered once; ``None``
     when there is nothing to say. ``message_for`` makes each one's copy, the same email as
     ``compose`` makes for it."""
     personal = Personal()
     digest = build(
-        subscription, period_start=period_start, period_end=period_end, now=now, personal=personal
+        subscription,
+        period_start=period_start,
+        period_end=period_end,
+        now=now,
+        personal=personal,
+        shared=shared,
     )
     if not digest.has_news:
         return None

@@ -374,7 +374,7 @@ class Batch:
     as it is first needed."""
 
     def __init__(self, deliveries: list[Delivery], now: dt.datetime) -> None:
-        from .digest import SharedEmail
+        from .digest import DealReads, SharedEmail
 
         self.now = now
         ids = {d.subscription_id for d in deliveries if d.kind == DeliveryKind.DIGEST}
@@ -388,6 +388,9 @@ class Batch:
         _read_roles([s.user for s in self.subscriptions.values() if s.user is not None])
         self.refused = _refused_addresses({d.email for d in deliveries}, now)
         self.shared: dict[tuple[object, ...], SharedEmail | None | Exception] = {}
+        # Each reader's records of the whole deal, read once for the batch's builds of every
+        # scope (``digest.DealReads``).
+        self.reads = DealReads()
         self.builds = 0
 
     def key_of(self, delivery: Delivery) -> tuple[object, ...] | None:
@@ -431,6 +434,7 @@ class Batch:
                     period_start=delivery.period_start,
                     period_end=delivery.period_end,
                     now=self.now,
+                    shared=self.reads,
                 )
             except Exception as error:  # each delivery of the key records it, as its own
                 self.shared[key] = error

@@ -13,18 +13,21 @@ import time_machine
 
 from briefings import links, sending
 from briefings.choices import Audience, DeliveryStatus, Scope
-from briefings.digest import compose, content_key
+from briefings.digest import DealReads, build, compose, content_key
 from briefings.models import Delivery, Subscription
-from core.choices import Role
-from core.models import Membership
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Membership, Organisation
+from missions.models import Mission
 from tests import test_briefings_digest as digest_tests
 from tests.conftest import People
 from tests.smtp import SmtpServer, html_of, text_of
 from tests.test_briefings_digest import SECRET_WORDS, Period, subscribe
-from tracker.models import Theme, Workstream
+from tracker.choices import EngagementFrequency
+from tracker.models import EngagementEntry, Theme, Workstream
 
 PARTNERS = [f"reader{n}@partner-forum.example.org" for n in range(3)]
 PLACEHOLDER = re.compile(r"dgp[0-9a-f]{24}")
+SENSITIVE = Classification.OFFICIAL_SENSITIVE
 # The digest tests' period and records: updates, proposals and risks of both markings.
 period = digest_tests.period
 records = digest_tests.records
@@ -317,3 +320,100 @@ def test_the_batch_plan_keeps_each_content_together(
         Delivery.objects.filter(pk__in=ids, email__in=PARTNERS).values_list("pk", flat=True)
     )
     assert any(set(batch) == partner_ids for batch in batches)
+
+
+# --- The deal's records read once for every scope ------------------------------------------------
+
+
+@pytest.fixture
+def scoped(people: People, records: None) -> list[Subscription]:
+    """Subscriptions of every scope, for partner addresses, partners with an account and people
+    who may see OFFICIAL-SENSITIVE material."""
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    skills = Workstream.objects.get(deal=people.deal, slug="skills")
+    mission = Mission.objects.order_by("number")[2]
+    transport.missions.add(mission)
+    coventry = Organisation.objects.create(name="Coventry", kind=OrganisationKind.values[0])
+    for workstream, marking in ((transport, Classification.OFFICIAL), (skills, SENSITIVE)):
+        EngagementEntry.objects.create(
+            workstream=workstream,
+            organisation=coventry,
+            frequency=EngagementFrequency.MONTHLY,
+            classification=marking,
+        )
+    scopes = [
+        {},
+        {"scope": Scope.THEME, "theme": transport.theme},
+        {"scope": Scope.WORKSTREAMS, "workstreams": [skills]},
+        {"scope": Scope.WORKSTREAMS, "workstreams": [skills, transport]},
+    ]
+    subs = []
+    for n, scope in enumerate(scopes):
+        subs.append(subscribe(people.deal, email=f"scope{n}@partner-forum.example.org", **scope))
+        subs.append(subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL, **scope))
+        subs.append(
+            subscribe(people.deal, user=people.partner, audience=Audience.INTERNAL, **scope)
+        )
+    for user, audience in ((None, Audience.PARTNER), (people.admin, Audience.INTERNAL)):
+        email = "" if user else "missions@partner-forum.example.org"
+        by_mission = subscribe(people.deal, user=user, email=email, audience=audience)
+        Subscription.objects.filter(pk=by_mission.pk).update(scope=Scope.MISSIONS)
+        by_mission.missions.set([mission])
+        by_engagement = subscribe(people.deal, user=user, email=email, audience=audience)
+        Subscription.objects.filter(pk=by_engagement.pk).update(
+            scope=Scope.ENGAGEMENT, engaged_organisation=coventry
+        )
+        subs += [by_mission, by_engagement]
+    return list(
+        Subscription.objects.select_related("user", "deal", "theme", "engaged_organisation")
+        .prefetch_related("workstreams", "missions")
+        .filter(pk__in=[s.pk for s in subs])
+        .order_by("pk")
+    )
+
+
+def test_builds_sharing_the_deals_records_are_each_scopes_own_build(
+    people: People, scoped: list[Subscription], frozen: dt.datetime
+) -> None:
+    """Each scope's digest, built from the records of the whole deal read once for every scope
+    of one reader, is the digest built alone: the same records, in the same order, with the
+    same links. Rows read for one visibility are never another's."""
+    start = frozen - dt.timedelta(days=7)
+    shared = DealReads()
+    for sub in scoped:
+        alone = build(sub, period_start=start, period_end=frozen, now=frozen)
+        together = build(sub, period_start=start, period_end=frozen, now=frozen, shared=shared)
+        assert together == alone, (sub.scope, sub.audience, sub.user)
+        assert alone.has_news or sub.scope == Scope.ENGAGEMENT
+    # A scope's digest is not the whole deal's (the test tells something apart).
+    assert (
+        len(
+            {
+                len(build(s, period_start=start, period_end=frozen, now=frozen).updates)
+                for s in scoped
+            }
+        )
+        > 1
+    )
+
+
+def test_a_batch_of_every_scope_sends_each_the_email_compose_makes_and_no_secret_to_partners(
+    smtp: SmtpServer, people: People, scoped: list[Subscription], frozen: dt.datetime
+) -> None:
+    ids = _claim(frozen)
+    sending.deliver_batch(ids, now=frozen)
+    may_see = {people.dsg.email, people.admin.email}
+    for delivery in Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT):
+        sub = Subscription.objects.select_related("user", "deal").get(pk=delivery.subscription_id)
+        received = [
+            m for m in smtp.messages_to(sub.address) if m["Message-ID"] == delivery.message_id
+        ]
+        assert len(received) == 1
+        expected = compose(
+            sub, period_start=delivery.period_start, period_end=delivery.period_end, now=frozen
+        )
+        assert expected is not None
+        assert _lines(text_of(received[0])) == _lines(expected.message.body)
+        assert _lines(html_of(received[0])) == _lines(str(expected.message.alternatives[0][0]))
+        if sub.address not in may_see:
+            assert not any(word in _everything(received[0]) for word in SECRET_WORDS)
