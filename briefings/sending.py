@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -304,15 +304,39 @@ def _finish(
     delivery.last_error = error[:ERROR_LIMIT]
     if status == DeliveryStatus.SENT:
         delivery.sent_at = now
-    delivery.save()
     covered = status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED)
     digest_of = delivery.subscription_id if delivery.kind == DeliveryKind.DIGEST else None
-    if covered and digest_of is not None and delivery.period_end:
+    if not (covered and digest_of is not None and delivery.period_end):
+        delivery.save()
+    elif connections[Delivery.objects.db].vendor == "postgresql":
+        _save_and_cover(delivery, digest_of, delivery.period_end)
+    else:
+        delivery.save()
         # Only ever forward: a recovered old delivery must not move it back.
         Subscription.objects.filter(pk=digest_of).filter(
             Q(covered_until__isnull=True) | Q(covered_until__lt=delivery.period_end)
         ).update(covered_until=delivery.period_end)
     return _outcome(delivery, error)
+
+
+def _save_and_cover(delivery: Delivery, subscription_id: int, until: dt.datetime) -> None:
+    """``delivery.save()`` and its subscription's ``covered_until`` moved on to ``until`` (only
+    ever forward), in one statement on PostgreSQL: the outcome of each send is recorded in a
+    round trip fewer, as the batch sends thousands."""
+    connection = connections[Delivery.objects.db]
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(delivery, False), connection) for f in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    # Names from the models' own metadata, quoted; every value a parameter.
+    delivery_table, pk = quote(Delivery._meta.db_table), quote(str(Delivery._meta.pk.column))
+    sql = (
+        f"WITH recorded AS (UPDATE {delivery_table} SET {assignments} WHERE {pk} = %s RETURNING 1) "  # noqa: S608
+        f"UPDATE {quote(Subscription._meta.db_table)} SET covered_until = %s "
+        "WHERE id = %s AND (covered_until IS NULL OR covered_until < %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, delivery.pk, until, subscription_id, until])
 
 
 def _failed_send(delivery: Delivery, error: Exception) -> Outcome:
