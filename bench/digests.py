@@ -37,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,9 @@ def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
     with connection.execute_wrapper(plan_queries):
         batches = sending.plan_batches(ids, BATCH_SIZE)
     planned = time.perf_counter()
+    plan = uuid.uuid4().hex
     for batch in batches:  # as the tick queues them (it does so once its transaction commits)
-        send_batch.apply_async((batch,), queue=queue)
+        send_batch.apply_async((batch, plan), queue=queue)
     mine = Delivery.objects.filter(pk__in=ids)
     deadline = time.monotonic() + timeout
     while mine.exclude(status__in=FINAL_STATUSES).exists() or sink.received < (

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import logging
 import smtplib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -45,6 +46,8 @@ from .models import Delivery, Subscription
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+    from .digest import SharedEmail
 
 logger = logging.getLogger(__name__)
 
@@ -397,8 +400,10 @@ class Batch:
     missions, and their readers' roles), the addresses refused lately, and each shared digest
     as it is first needed."""
 
-    def __init__(self, deliveries: list[Delivery], now: dt.datetime) -> None:
-        from .digest import DealReads, SharedEmail
+    def __init__(
+        self, deliveries: list[Delivery], now: dt.datetime, plan: str | None = None
+    ) -> None:
+        from .digest import DealReads
 
         self.now = now
         ids = {d.subscription_id for d in deliveries if d.kind == DeliveryKind.DIGEST}
@@ -412,9 +417,11 @@ class Batch:
         _read_roles([s.user for s in self.subscriptions.values() if s.user is not None])
         self.refused = _refused_addresses({d.email for d in deliveries}, now)
         self.shared: dict[tuple[object, ...], SharedEmail | None | Exception] = {}
+        # What this process built for earlier batches of the same plan, lately.
+        self.earlier = _earlier_builds(plan, now)
         # Each reader's records of the whole deal, read once for the batch's builds of every
-        # scope (``digest.DealReads``).
-        self.reads = DealReads()
+        # scope (``digest.DealReads``), and for the plan's next batches in this process.
+        self.reads = self.earlier.reads if self.earlier is not None else DealReads()
         self.builds = 0
 
     def key_of(self, delivery: Delivery) -> tuple[object, ...] | None:
@@ -448,6 +455,8 @@ class Batch:
         current = delivery.subscription
         if current is None or not current.is_active:
             return None
+        if key not in self.shared and self.earlier is not None and key in self.earlier.shared:
+            self.shared[key] = self.earlier.shared[key]
         if key not in self.shared:
             subscription = self.subscriptions[current.pk]
             assert delivery.period_start is not None and delivery.period_end is not None
@@ -460,12 +469,60 @@ class Batch:
                     now=self.now,
                     shared=self.reads,
                 )
+                if self.earlier is not None:
+                    self.earlier.keep(key, self.shared[key])
             except Exception as error:  # each delivery of the key records it, as its own
                 self.shared[key] = error
         shared = self.shared[key]
         if isinstance(shared, Exception):
             raise shared
         return shared.message_for(current) if shared is not None else None
+
+
+# A tick's batches of one content go to different tasks (a content shared by more deliveries
+# than a batch holds, or split where one batch ends), which the worker's processes take in
+# turn. A process keeps what it built for one plan (the batches one tick queued) for the plan's
+# next batches: no longer than a batch may use its own builds (``REUSE_SECONDS``, as a batch
+# hands on what it has not sent after ``tasks.BATCH_SECONDS``), and the latest few contents.
+REUSE_SECONDS = 90.0
+REUSE_CONTENTS = 24
+
+
+class EarlierBuilds:
+    """The shared digests (by content key) and the deal's records (by reader) one process
+    built for a plan, from ``made`` on."""
+
+    def __init__(self, plan: str, made: dt.datetime) -> None:
+        from .digest import DealReads
+
+        self.plan, self.made = plan, made
+        self.shared: OrderedDict[tuple[object, ...], SharedEmail | None] = OrderedDict()
+        self.reads = DealReads()
+
+    def fresh_for(self, plan: str, now: dt.datetime) -> bool:
+        return plan == self.plan and 0 <= (now - self.made).total_seconds() <= REUSE_SECONDS
+
+    def keep(self, key: tuple[object, ...], shared: SharedEmail | None | Exception) -> None:
+        if isinstance(shared, Exception):
+            return  # an error is each batch's own to meet
+        self.shared[key] = shared
+        self.shared.move_to_end(key)
+        while len(self.shared) > REUSE_CONTENTS:
+            self.shared.popitem(last=False)
+
+
+_earlier: EarlierBuilds | None = None
+
+
+def _earlier_builds(plan: str | None, now: dt.datetime) -> EarlierBuilds | None:
+    """This process's builds for ``plan`` if they are recent, else a new store for it; none
+    without a plan (a batch on its own builds for itself)."""
+    global _earlier
+    if plan is None:
+        return None
+    if _earlier is None or not _earlier.fresh_for(plan, now):
+        _earlier = EarlierBuilds(plan, now)
+    return _earlier
 
 
 def _read_roles(users: list[User]) -> None:
@@ -508,6 +565,7 @@ def deliver_batch(
     connection: BaseEmailBackend | None = None,
     stop: Callable[[], bool] | None = None,
     interruptions: tuple[type[BaseException], ...] = (),
+    plan: str | None = None,
 ) -> BatchResult:
     """Send each delivery unless it is already final, over one SMTP connection; record each
     outcome as ``deliver`` does, one transaction each, and go on after a failure.
@@ -517,10 +575,12 @@ def deliver_batch(
     ``stop()`` says so (the worker is shutting down) the batch ends after the delivery under
     way, and the result says which were left (still pending, for the caller or the recovery);
     so it does when one of ``interruptions`` (a task's soft time limit) is raised, the delivery
-    under way then left as it was, its transaction undone."""
+    under way then left as it was, its transaction undone. With ``plan`` (the batches one tick
+    queued), digests this process built lately for the plan's other batches serve this one
+    too (``EarlierBuilds``)."""
     now = now or timezone.now()
     deliveries = list(Delivery.objects.filter(pk__in=delivery_ids).order_by("pk"))
-    batch = Batch(deliveries, now)
+    batch = Batch(deliveries, now, plan)
     smtp = connection or get_connection()
     outcomes: list[Outcome] = []
     ordered = sorted(delivery_ids)

@@ -417,3 +417,91 @@ def test_a_batch_of_every_scope_sends_each_the_email_compose_makes_and_no_secret
         assert _lines(html_of(received[0])) == _lines(str(expected.message.alternatives[0][0]))
         if sub.address not in may_see:
             assert not any(word in _everything(received[0]) for word in SECRET_WORDS)
+
+
+# --- Builds kept for a plan's next batches ---------------------------------------------------
+
+
+def _halves(ids: list[int]) -> tuple[list[int], list[int]]:
+    """A plan's two batches, each with deliveries of some content of the other."""
+    ordered = sorted(ids)
+    return ordered[0::2], ordered[1::2]
+
+
+def test_a_plans_next_batch_in_the_process_uses_the_builds_of_the_one_before(
+    smtp: SmtpServer, people: People, readers: dict[str, Subscription], frozen: dt.datetime
+) -> None:
+    """The second batch of a plan builds nothing its process built for the first; each copy is
+    still the email compose makes for its subscriber, and no one is sent a digest of another
+    visibility."""
+    for n in range(3, 8):
+        subscribe(people.deal, email=f"reader{n}@partner-forum.example.org")
+    ids = _claim(frozen)
+    by_address = dict(Delivery.objects.filter(pk__in=ids).values_list("email", "pk"))
+    # The second batch: partner addresses and an administrator, whose digests are those of
+    # partner addresses and of the DSG in the first.
+    second = [pk for address, pk in by_address.items() if address.startswith("reader")][::2]
+    second.append(by_address[people.admin.email])
+    first = [pk for pk in ids if pk not in second]
+    one = sending.deliver_batch(first, now=frozen, plan="plan-a")
+    two = sending.deliver_batch(second, now=frozen + dt.timedelta(seconds=30), plan="plan-a")
+    assert one.builds > 0 and two.builds == 0
+    may_see = {people.dsg.email, people.admin.email}
+    for delivery in Delivery.objects.filter(status=DeliveryStatus.SENT):
+        sub = Subscription.objects.select_related("user", "deal").get(pk=delivery.subscription_id)
+        [received] = [m for m in smtp.messages if m["Message-ID"] == delivery.message_id]
+        expected = compose(
+            sub, period_start=delivery.period_start, period_end=delivery.period_end, now=frozen
+        )
+        assert expected is not None
+        assert _lines(text_of(received)) == _lines(expected.message.body)
+        assert received["To"] == sub.address
+        secret = any(word in _everything(received) for word in SECRET_WORDS)
+        assert secret is (sub.address in may_see), sub.address
+
+
+@pytest.mark.parametrize(
+    ("plan", "later"),
+    [
+        (None, dt.timedelta(seconds=30)),  # a batch on its own builds for itself
+        ("plan-b", dt.timedelta(seconds=30)),  # another tick's batches
+        ("plan-a", dt.timedelta(seconds=sending.REUSE_SECONDS + 1)),  # built too long ago
+    ],
+)
+def test_builds_are_not_reused_without_the_plan_or_once_too_old(
+    smtp: SmtpServer,
+    people: People,
+    readers: dict[str, Subscription],
+    frozen: dt.datetime,
+    plan: str | None,
+    later: dt.timedelta,
+) -> None:
+    first, second = _halves(_claim(frozen))
+    one = sending.deliver_batch(first, now=frozen, plan="plan-a")
+    two = sending.deliver_batch(second, now=frozen + later, plan=plan)
+    assert one.builds > 0 and two.builds > 0
+
+
+def test_a_build_that_failed_is_tried_again_by_the_next_batch(
+    smtp: SmtpServer,
+    people: People,
+    readers: dict[str, Subscription],
+    frozen: dt.datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefings import digest
+
+    first, second = _halves(_claim(frozen))
+    build = digest.compose_shared
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr(digest, "compose_shared", broken)
+    assert {o.status for o in sending.deliver_batch(first, now=frozen, plan="plan-c").outcomes} == {
+        sending.ERROR
+    }
+    monkeypatch.setattr(digest, "compose_shared", build)
+    two = sending.deliver_batch(second, now=frozen, plan="plan-c")
+    assert two.builds > 0
+    assert DeliveryStatus.SENT in {o.status for o in two.outcomes}
