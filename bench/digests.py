@@ -275,7 +275,6 @@ def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
 
     from briefings import sending
     from briefings.choices import FINAL_STATUSES
-    from briefings.models import Delivery
     from briefings.tasks import BATCH_SIZE, send_batch
 
     claim_queries, plan_queries = QueryCounter(), QueryCounter()
@@ -290,7 +289,7 @@ def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
     plan = uuid.uuid4().hex
     for batch in batches:  # as the tick queues them (it does so once its transaction commits)
         send_batch.apply_async((batch, plan), queue=queue)
-    mine = Delivery.objects.filter(pk__in=ids)
+    mine = _deliveries(ids)
     deadline = time.monotonic() + timeout
     while mine.exclude(status__in=FINAL_STATUSES).exists() or sink.received < (
         mine.filter(status="sent").count()
@@ -312,6 +311,18 @@ def _measure(sink: Sink, queue: str, timeout: float) -> dict[str, Any]:
         "plan_queries": plan_queries.count,
         "ids": ids,
     }
+
+
+def _deliveries(ids: list[int]) -> Any:
+    """The claimed deliveries, as a query cheap enough to ask ten times a second while the
+    workers send: as a range when they are one (as claiming 10,000 makes them), for a list of
+    10,000 ids costs this process tens of milliseconds to write out each time, which took
+    most of a core of the two the workers share."""
+    from briefings.models import Delivery
+
+    if ids and max(ids) - min(ids) + 1 == len(set(ids)):
+        return Delivery.objects.filter(pk__range=(min(ids), max(ids)))
+    return Delivery.objects.filter(pk__in=ids)
 
 
 def _outcomes(result: dict[str, Any]) -> None:
