@@ -161,8 +161,26 @@ def _claim_batch(subs: list[Subscription], now: dt.datetime, *, early: bool) -> 
     except IntegrityError:
         # Written since the look (by anything that does not lock the subscription): one by one.
         created = [d for d in fresh if _create_unless_taken(d)]
-    Subscription.objects.bulk_update(subs, ["next_due_at"])
+    _move_on(subs)
     return [d.pk for d in created]
+
+
+# Subscriptions due together mostly move on to the same next slot (the same schedule): one
+# ``UPDATE`` for each next slot costs far less than ``bulk_update``'s ``CASE`` over every row
+# (which took half of claiming 10,000). Beyond this many distinct slots, ``bulk_update``.
+MOVE_ON_GROUPS = 10
+
+
+def _move_on(subs: list[Subscription]) -> None:
+    """Write each claimed subscription's next slot (in the caller's transaction)."""
+    by_slot: dict[dt.datetime | None, list[int]] = {}
+    for sub in subs:
+        by_slot.setdefault(sub.next_due_at, []).append(sub.pk)
+    if len(by_slot) > MOVE_ON_GROUPS:
+        Subscription.objects.bulk_update(subs, ["next_due_at"])
+        return
+    for slot, pks in by_slot.items():
+        Subscription.objects.filter(pk__in=pks).update(next_due_at=slot)
 
 
 def _create_unless_taken(delivery: Delivery) -> bool:
