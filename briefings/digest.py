@@ -800,12 +800,22 @@ def compose(
 
 
 def content_key(
-    subscription: Subscription, *, period_start: dt.datetime, period_end: dt.datetime
+    subscription: Subscription,
+    *,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+    chosen: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
 ) -> tuple[Any, ...]:
     """What a subscription's digest for the period depends on, besides its personal parts.
 
-    Reads the subscription's chosen workstreams and missions (prefetch them for many) and,
-    for a subscriber with an account, their roles (``policy``: read once per person)."""
+    Reads the subscription's chosen workstreams and missions (prefetch them for many, or give
+    their ids, each sorted, as ``chosen``) and, for a subscriber with an account, their roles
+    (``policy``: read once per person)."""
+    if chosen is None:
+        chosen = (
+            tuple(sorted(w.pk for w in subscription.workstreams.all())),
+            tuple(sorted(m.pk for m in subscription.missions.all())),
+        )
     return (
         subscription.deal_id,
         subscription.audience,
@@ -814,8 +824,7 @@ def content_key(
         subscription.scope,
         subscription.theme_id,
         subscription.engaged_organisation_id,
-        tuple(sorted(w.pk for w in subscription.workstreams.all())),
-        tuple(sorted(m.pk for m in subscription.missions.all())),
+        *chosen,
         subscription.frequency,
         subscription.day,
         subscription.send_at,

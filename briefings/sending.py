@@ -29,6 +29,7 @@ import smtplib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -419,21 +420,33 @@ class Batch:
     as it is first needed."""
 
     def __init__(
-        self, deliveries: list[Delivery], now: dt.datetime, plan: str | None = None
+        self,
+        deliveries: list[Delivery],
+        now: dt.datetime,
+        plan: str | None = None,
+        *,
+        planning: bool = False,
     ) -> None:
         from .digest import DealReads
 
         self.now = now
-        ids = {d.subscription_id for d in deliveries if d.kind == DeliveryKind.DIGEST}
-        self.subscriptions: dict[int, Subscription] = (
-            Subscription.objects.select_related("user", "deal", "theme", "engaged_organisation")
-            .prefetch_related("workstreams", "missions")
-            .in_bulk(ids)
-            if ids
-            else {}
-        )
+        self.emails = {d.email for d in deliveries}
+        ids = {
+            d.subscription_id
+            for d in deliveries
+            if d.kind == DeliveryKind.DIGEST and d.subscription_id is not None
+        }
+        subscriptions = Subscription.objects.select_related("user")
+        # Planning needs only the content keys: the chosen workstreams' and missions' ids, read
+        # from their link tables (Django's prefetch makes a queryset for each subscription,
+        # half of planning 10,000).
+        self.chosen = _chosen(ids) if planning else None
+        if not planning:
+            subscriptions = subscriptions.select_related(
+                "deal", "theme", "engaged_organisation"
+            ).prefetch_related("workstreams", "missions")
+        self.subscriptions: dict[int, Subscription] = subscriptions.in_bulk(ids) if ids else {}
         _read_roles([s.user for s in self.subscriptions.values() if s.user is not None])
-        self.refused = _refused_addresses({d.email for d in deliveries}, now)
         self.shared: dict[tuple[object, ...], SharedEmail | None | Exception] = {}
         # What this process built for earlier batches of the same plan, lately.
         self.earlier = _earlier_builds(plan, now)
@@ -442,6 +455,11 @@ class Batch:
         self.reads = self.earlier.reads if self.earlier is not None else DealReads()
         self.builds = 0
 
+    @cached_property
+    def refused(self) -> dict[str, int]:
+        """The batch's addresses refused lately (read when first needed: planning never does)."""
+        return _refused_addresses(self.emails, self.now)
+
     def key_of(self, delivery: Delivery) -> tuple[object, ...] | None:
         from .digest import content_key
 
@@ -449,8 +467,12 @@ class Batch:
         if subscription is None or delivery.kind != DeliveryKind.DIGEST:
             return None
         assert delivery.period_start is not None and delivery.period_end is not None
+        chosen = None if self.chosen is None else self.chosen.get(subscription.pk, ((), ()))
         return content_key(
-            subscription, period_start=delivery.period_start, period_end=delivery.period_end
+            subscription,
+            period_start=delivery.period_start,
+            period_end=delivery.period_end,
+            chosen=chosen,
         )
 
     def earlier_refusal(self, delivery: Delivery) -> str:
@@ -541,6 +563,19 @@ def _earlier_builds(plan: str | None, now: dt.datetime) -> EarlierBuilds | None:
     if _earlier is None or not _earlier.fresh_for(plan, now):
         _earlier = EarlierBuilds(plan, now)
     return _earlier
+
+
+def _chosen(ids: set[int]) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Each subscription's chosen workstreams' and missions' ids, each sorted (two queries)."""
+    workstreams: dict[int, list[int]] = {pk: [] for pk in ids}
+    missions: dict[int, list[int]] = {pk: [] for pk in ids}
+    chosen = Subscription.workstreams.through.objects.filter(subscription_id__in=ids)
+    for subscription_id, pk in chosen.values_list("subscription_id", "workstream_id"):
+        workstreams[subscription_id].append(pk)
+    linked = Subscription.missions.through.objects.filter(subscription_id__in=ids)
+    for subscription_id, pk in linked.values_list("subscription_id", "mission_id"):
+        missions[subscription_id].append(pk)
+    return {pk: (tuple(sorted(workstreams[pk])), tuple(sorted(missions[pk]))) for pk in ids}
 
 
 def _read_roles(users: list[User]) -> None:
@@ -654,7 +689,7 @@ def plan_batches(delivery_ids: list[int], size: int) -> list[list[int]]:
     other, so that each content is built in as few batches as may be (its deliveries split only
     where there are more than ``size``)."""
     deliveries = list(Delivery.objects.filter(pk__in=delivery_ids).order_by("pk"))
-    batch = Batch(deliveries, timezone.now())
+    batch = Batch(deliveries, timezone.now(), planning=True)
     groups: dict[object, list[int]] = {}
     for delivery in deliveries:
         groups.setdefault(batch.key_of(delivery) or ("one", delivery.pk), []).append(delivery.pk)

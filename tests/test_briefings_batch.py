@@ -505,3 +505,18 @@ def test_a_build_that_failed_is_tried_again_by_the_next_batch(
     two = sending.deliver_batch(second, now=frozen, plan="plan-c")
     assert two.builds > 0
     assert DeliveryStatus.SENT in {o.status for o in two.outcomes}
+
+
+def test_planning_keys_each_delivery_as_its_batch_will(
+    people: People, scoped: list[Subscription], frozen: dt.datetime
+) -> None:
+    """The plan reads the chosen workstreams and missions from their link tables, the batch
+    through the subscriptions: the same content key for each delivery, so the plan keeps
+    together what one build serves."""
+    ids = _claim(frozen)
+    deliveries = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
+    planned = sending.Batch(deliveries, frozen, planning=True)
+    sent = sending.Batch(deliveries, frozen)
+    keys = [planned.key_of(d) for d in deliveries]
+    assert keys == [sent.key_of(d) for d in deliveries]
+    assert len(set(keys)) > len(scoped) // 3  # scopes and readers told apart
