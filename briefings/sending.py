@@ -521,9 +521,11 @@ class Batch:
 
 # A tick's batches of one content go to different tasks (a content shared by more deliveries
 # than a batch holds, or split where one batch ends), which the worker's processes take in
-# turn. A process keeps what it built for one plan (the batches one tick queued) for the plan's
-# next batches: no longer than a batch may use its own builds (``REUSE_SECONDS``, as a batch
-# hands on what it has not sent after ``tasks.BATCH_SECONDS``), and the latest few contents.
+# turn. A process keeps what it built for one plan (the batches one tick queued), the latest
+# few contents, for the plan's batches that begin within ``REUSE_SECONDS`` of its first build
+# (as long as a batch sends before handing the rest on, ``tasks.BATCH_SECONDS``). Such a batch
+# may send from them for as long again: what a digest shows is at most about three minutes old
+# when it goes, where a batch's own build is at most a minute and a half old.
 REUSE_SECONDS = 90.0
 REUSE_CONTENTS = 24
 
