@@ -34,7 +34,10 @@ organisations of the leads of the workstreams it names, and offers a signed link
 briefing session.
 
 Queries: a fixed number (twelve: one of them the provisions', one the named workstreams' lead
-organisations), whatever the number of workstreams, updates, proposals or provisions.
+organisations), whatever the number of workstreams, updates, proposals or provisions. Built
+with a ``DealReads`` that many builds share, those reads are made once for each reader and
+period and the scope takes its rows from them: a build then queries only for the workstreams
+of a missions or engagement scope.
 """
 
 from __future__ import annotations
