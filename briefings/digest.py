@@ -34,7 +34,10 @@ organisations of the leads of the workstreams it names, and offers a signed link
 briefing session.
 
 Queries: a fixed number (twelve: one of them the provisions', one the named workstreams' lead
-organisations), whatever the number of workstreams, updates, proposals or provisions.
+organisations), whatever the number of workstreams, updates, proposals or provisions. Built
+with a ``DealReads`` that many builds share, those reads are made once for each reader and
+period and the scope takes its rows from them: a build then queries only for the workstreams
+of a missions or engagement scope.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ from tracker.selectors.reporting import reporting_state
 
 from . import links, selectors
 from .choices import Audience, Frequency, Scope
-from .emails import absolute, build_message, render_parts
+from .emails import CopyEmail, absolute, build_message, render_parts
 from .models import Subscription
 from .schedule import UK, following_slot
 
@@ -510,6 +513,139 @@ def _due_periods(deal: Deal, first: dt.date, last: dt.date) -> list[Period]:
     return periods
 
 
+class DealReads:
+    """The records of a whole deal for one reader and period, read once and shared by the builds
+    of many scopes (a batch's digests of single workstreams, themes and the whole deal): each
+    scope's digest takes the rows of its own workstreams from them.
+
+    Each read below is of the scope's workstreams' rows, row by row (a row belongs to one
+    workstream), and keeps the read's order; so the rows of a scope, taken from the deal's in
+    order, are those its own read finds. Every read is kept under the ``Reader`` it was made
+    for, which is part of its key: rows read for one visibility are never shown to another.
+    Make one for a batch, not one for ever: it holds what the database said when it read."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[Any, ...], Any] = {}
+
+    def read(self, key: tuple[Any, ...], make: Any) -> Any:
+        if key not in self._found:
+            self._found[key] = make()
+        return self._found[key]
+
+
+def _of_workstreams(rows: list[Any], workstream_of: Any, ids: set[int]) -> list[Any]:
+    return [row for row in rows if workstream_of(row) in ids]
+
+
+class _Reads:
+    """The reads of one build: of the scope's workstreams (a query each), or with ``shared``,
+    of the whole deal's once for every scope (``DealReads``)."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        reader: Reader,
+        start: dt.datetime,
+        end: dt.datetime,
+        shared: DealReads | None,
+    ) -> None:
+        self.subscription, self.reader, self.start, self.end = subscription, reader, start, end
+        self.shared = shared
+        if shared is None:
+            self.workstreams = _workstreams(subscription, reader)
+            self.ids = [w.pk for w in self.workstreams]
+            return
+        everything = shared.read(
+            ("workstreams", reader), lambda: _workstreams(_whole_deal(subscription), reader)
+        )
+        in_scope = _in_scope(subscription, reader, everything)
+        self.workstreams = [w for w in everything if w.pk in in_scope]
+        self.ids = [w.pk for w in self.workstreams]
+        self._deal_ids = [w.pk for w in everything]
+        self._in_scope = set(self.ids)
+
+    def _rows(self, name: str, read: Any, workstream_of: Any, *args: Any) -> list[Any]:
+        if self.shared is None:
+            return list(read(self.reader, self.ids, *args))
+        key = (name, self.reader, *args)
+        rows = self.shared.read(key, lambda: read(self.reader, self._deal_ids, *args))
+        return _of_workstreams(rows, workstream_of, self._in_scope)
+
+    def updates(self) -> list[Any]:
+        return self._rows("updates", _updates, _ws, self.start, self.end)
+
+    def proposals(self) -> list[Any]:
+        return self._rows("proposals", _proposals, _ws, self.start, self.end)
+
+    def decisions(self) -> list[Any]:
+        return self._rows("decisions", _decisions, _proposal_ws, self.start, self.end)
+
+    def risks(self) -> list[Any]:
+        return self._rows("risks", _risks, _ws, self.start, self.end)
+
+    def provisions(self) -> list[delivery.Change]:
+        def read(reader: Reader, ids: list[int], start: Any, end: Any) -> list[delivery.Change]:
+            return _provisions(reader, self.subscription.deal, ids, start, end)
+
+        return self._rows("provisions", read, _provision_ws, self.start, self.end)
+
+    def meetings(self, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+        if self.shared is None:
+            return _meetings(self.reader, start, end)
+        key = ("meetings", self.reader, start, end)
+        return list(self.shared.read(key, lambda: _meetings(self.reader, start, end)))
+
+    def milestones(
+        self, today: dt.date, ahead_from: dt.date, ahead_to: dt.date
+    ) -> tuple[list[Milestone], list[Milestone]]:
+        if self.shared is None:
+            return _milestones(self.reader, today, ahead_from, ahead_to)
+        key = ("milestones", self.reader, today, ahead_from, ahead_to)
+        ahead, overdue = self.shared.read(
+            key, lambda: _milestones(self.reader, today, ahead_from, ahead_to)
+        )
+        return list(ahead), list(overdue)
+
+    def lead_organisations(self, named: list[int]) -> dict[int, list[str]]:
+        if self.shared is None:
+            return selectors.lead_organisations(named)
+        found = self.shared.read(
+            ("leads", self.reader),
+            lambda: selectors.lead_organisations(self._deal_ids),
+        )
+        return {pk: found[pk] for pk in named if pk in found}
+
+
+def _in_scope(subscription: Subscription, reader: Reader, deal: list[Workstream]) -> set[int]:
+    """The ids of the workstreams in scope, as ``_scope_workstreams`` finds them: without a
+    query for the whole deal, a theme, or chosen workstreams (prefetch them for many)."""
+    if subscription.scope == Scope.DEAL:
+        return {w.pk for w in deal}
+    if subscription.scope == Scope.THEME:
+        return {w.pk for w in deal if w.theme_id == subscription.theme_id}
+    if subscription.scope == Scope.WORKSTREAMS:
+        chosen = {w.pk for w in subscription.workstreams.all()}
+        return {w.pk for w in deal if w.pk in chosen}
+    return set(_scope_workstreams(subscription, reader).values_list("pk", flat=True))
+
+
+def _ws(row: Any) -> int:
+    return int(row.workstream_id)
+
+
+def _proposal_ws(decision: Decision) -> int:
+    return int(decision.proposal.workstream_id)
+
+
+def _provision_ws(change: delivery.Change) -> int:
+    return int(change.line.provision.workstream_id)
+
+
+def _whole_deal(subscription: Subscription) -> Subscription:
+    """The subscription's deal as a whole-deal scope, for reading every workstream of it."""
+    return Subscription(deal=subscription.deal, scope=Scope.DEAL)
+
+
 def build(
     subscription: Subscription,
     *,
@@ -517,42 +653,35 @@ def build(
     period_end: dt.datetime,
     now: dt.datetime,
     personal: Personal | None = None,
+    shared: DealReads | None = None,
 ) -> Digest:
     """Everything a subscription's digest for the period shows (a fixed number of queries).
-    With ``personal``, its personal links are placeholders (``compose_shared``)."""
+    With ``personal``, its personal links are placeholders (``compose_shared``); with
+    ``shared``, its records are taken from the whole deal's, read once for many builds."""
     reader = Reader.of(subscription)
     if not reader.sees_deal:
         return Digest()
     deal = subscription.deal
-    workstreams = _workstreams(subscription, reader)
-    ids = [w.pk for w in workstreams]
+    reads = _Reads(subscription, reader, period_start, period_end, shared)
+    workstreams = reads.workstreams
     today = _local_day(now)
     ahead_end = following_slot(
         subscription.frequency, subscription.day, subscription.send_at, period_end
     )
     link = Links(subscription, deal, personal)
     digest = Digest()
-    digest.updates = [
-        UpdateItem(u, u.rag_before, link.update(u))
-        for u in _updates(reader, ids, period_start, period_end)
-    ]
-    for proposal in _proposals(reader, ids, period_start, period_end):
+    digest.updates = [UpdateItem(u, u.rag_before, link.update(u)) for u in reads.updates()]
+    for proposal in reads.proposals():
         item = Linked(proposal, link.proposal(proposal))
         (digest.outcomes if proposal.stage == ProposalStage.CONCLUDED else digest.moved).append(
             item
         )
-    digest.decisions = [
-        Linked(d, link.proposal(d.proposal))
-        for d in _decisions(reader, ids, period_start, period_end)
-    ]
-    digest.risks = [Linked(r, link.risk(r)) for r in _risks(reader, ids, period_start, period_end)]
-    digest.provisions = [
-        Linked(c, link.provision(c.line.provision))
-        for c in _provisions(reader, deal, ids, period_start, period_end)
-    ]
-    digest.meetings = [Linked(m, link.meeting(m)) for m in _meetings(reader, period_end, ahead_end)]
+    digest.decisions = [Linked(d, link.proposal(d.proposal)) for d in reads.decisions()]
+    digest.risks = [Linked(r, link.risk(r)) for r in reads.risks()]
+    digest.provisions = [Linked(c, link.provision(c.line.provision)) for c in reads.provisions()]
+    digest.meetings = [Linked(m, link.meeting(m)) for m in reads.meetings(period_end, ahead_end)]
     timeline = link.timeline()
-    ahead, overdue = _milestones(reader, today, _local_day(period_end), _local_day(ahead_end))
+    ahead, overdue = reads.milestones(today, _local_day(period_end), _local_day(ahead_end))
     digest.milestones = [Linked(m, timeline) for m in ahead]
     digest.overdue_milestones = [Linked(m, timeline) for m in overdue]
     active = [w for w in workstreams if w.status == WorkstreamStatus.ACTIVE]
@@ -569,7 +698,7 @@ def build(
             digest.due.append(DueItem(period, waiting))
     if subscription.audience == Audience.PARTNER:
         named = digest.named_workstreams()
-        organisations = selectors.lead_organisations([w.pk for w in named]) if named else {}
+        organisations = reads.lead_organisations([w.pk for w in named]) if named else {}
         digest.leads = [
             WorkstreamLeads(w, link.workstream(w), organisations.get(w.pk, [])) for w in named
         ]
@@ -674,12 +803,22 @@ def compose(
 
 
 def content_key(
-    subscription: Subscription, *, period_start: dt.datetime, period_end: dt.datetime
+    subscription: Subscription,
+    *,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+    chosen: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
 ) -> tuple[Any, ...]:
     """What a subscription's digest for the period depends on, besides its personal parts.
 
-    Reads the subscription's chosen workstreams and missions (prefetch them for many) and,
-    for a subscriber with an account, their roles (``policy``: read once per person)."""
+    Reads the subscription's chosen workstreams and missions (prefetch them for many, or give
+    their ids, each sorted, as ``chosen``) and, for a subscriber with an account, their roles
+    (``policy``: read once per person)."""
+    if chosen is None:
+        chosen = (
+            tuple(sorted(w.pk for w in subscription.workstreams.all())),
+            tuple(sorted(m.pk for m in subscription.missions.all())),
+        )
     return (
         subscription.deal_id,
         subscription.audience,
@@ -688,8 +827,7 @@ def content_key(
         subscription.scope,
         subscription.theme_id,
         subscription.engaged_organisation_id,
-        tuple(sorted(w.pk for w in subscription.workstreams.all())),
-        tuple(sorted(m.pk for m in subscription.missions.all())),
+        *chosen,
         subscription.frequency,
         subscription.day,
         subscription.send_at,
@@ -744,30 +882,28 @@ class SharedEmail:
         default_factory=links.PartnerLinks, repr=False, compare=False
     )
 
-    def message_for(self, subscription: Subscription) -> EmailMultiAlternatives:
-        """The copy for one subscription of the key: its address, name and signed links."""
-        values: dict[tuple[str, int], str] = {}
-
-        def value(part: str, object_id: int) -> str:
-            if (part, object_id) not in values:
-                values[part, object_id] = printable(self._personal(subscription, part, object_id))
-            return values[part, object_id]
-
-        def text_part(match: re.Match[str]) -> str:
-            return value(match[1], int(match[2]))
-
-        def html_part(match: re.Match[str]) -> str:
-            return str(conditional_escape(value(match[1], int(match[2]))))
-
+    def __post_init__(self) -> None:
+        # Each part cut once at its placeholders, so a copy is a join of the pieces.
         pattern = self.personal.pattern
-        message = EmailMultiAlternatives(
-            subject=pattern.sub(text_part, self.subject),
-            body=pattern.sub(text_part, self.text),
+        self._subject, self._text, self._html = (
+            _Filling.of(pattern, part) for part in (self.subject, self.text, self.html)
+        )
+
+    def message_for(self, subscription: Subscription) -> EmailMultiAlternatives:
+        """The copy for one subscription of the key: its address, name and signed links (each
+        made once for the copy, however often the digest names it)."""
+        wanted = {(Personal.UNSUBSCRIBE, 0)}
+        wanted.update(self._subject.keys, self._text.keys, self._html.keys)
+        values = {key: printable(self._personal(subscription, *key)) for key in wanted}
+        escaped = {key: str(conditional_escape(value)) for key, value in values.items()}
+        message = CopyEmail(
+            subject=self._subject.fill(values),
+            body=self._text.fill(values),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[subscription.address],
-            headers=_headers(value(Personal.UNSUBSCRIBE, 0)),
+            headers=_headers(values[Personal.UNSUBSCRIBE, 0]),
         )
-        message.attach_alternative(pattern.sub(html_part, self.html), "text/html")
+        message.attach_alternative(self._html.fill(escaped), "text/html")
         return message
 
     def _personal(self, subscription: Subscription, part: str, object_id: int) -> str:
@@ -780,19 +916,52 @@ class SharedEmail:
         return self.partner_links.url(subscription, part, object_id)
 
 
+@dataclass(frozen=True)
+class _Filling:
+    """A rendered part cut at its placeholders: the text between them, and the personal part
+    (and object) each one stands for."""
+
+    between: list[str]
+    slots: list[tuple[str, int]]
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str], rendered: str) -> _Filling:
+        pieces = pattern.split(rendered)  # text, part, object, text, part, object, ..., text
+        slots = [
+            (part, int(number)) for part, number in zip(pieces[1::3], pieces[2::3], strict=True)
+        ]
+        return cls(pieces[0::3], slots)
+
+    @property
+    def keys(self) -> set[tuple[str, int]]:
+        return set(self.slots)
+
+    def fill(self, values: dict[tuple[str, int], str]) -> str:
+        pieces = [self.between[0]]
+        for slot, after in zip(self.slots, self.between[1:], strict=True):
+            pieces += (values[slot], after)
+        return "".join(pieces)
+
+
 def compose_shared(
     subscription: Subscription,
     *,
     period_start: dt.datetime,
     period_end: dt.datetime,
     now: dt.datetime,
+    shared: DealReads | None = None,
 ) -> SharedEmail | None:
     """The digest for every subscription with this one's content key, rendered once; ``None``
     when there is nothing to say. ``message_for`` makes each one's copy, the same email as
     ``compose`` makes for it."""
     personal = Personal()
     digest = build(
-        subscription, period_start=period_start, period_end=period_end, now=now, personal=personal
+        subscription,
+        period_start=period_start,
+        period_end=period_end,
+        now=now,
+        personal=personal,
+        shared=shared,
     )
     if not digest.has_news:
         return None

@@ -9,7 +9,11 @@ stops working. Neither needs a row in the database: the token is the proof.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -158,21 +162,62 @@ def partner_url(subscription: Subscription, kind: str, object_id: int) -> str:
     return PartnerLinks().url(subscription, kind, object_id)
 
 
+class PartnerSigner:
+    """Makes the partner tokens ``partner_token`` makes, byte for byte, many times faster: the
+    token ``signing.TimestampSigner(salt=PARTNER_SALT).sign_object`` makes, with its own
+    timestamp, signed with the key Django derives (``salted_hmac``: SHA-256 of the salt and the
+    secret key) derived once here rather than for every token, and an HMAC already keyed with
+    it copied for each. ``read_partner_token`` checks them as any other; each is still signed
+    for its own subscription, page and object.
+
+    The payload is written as Django's JSON serializer writes it (compact separators), which
+    this can do by hand because it holds only integers and a page kind (one letter)."""
+
+    def __init__(self) -> None:
+        secret = settings.SECRET_KEY.encode()
+        key = hashlib.sha256((PARTNER_SALT + "signer").encode() + secret).digest()
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self._stamp: tuple[int, str] = (-1, "")
+
+    def token(self, subscription_id: int, kind: str, object_id: int) -> str:
+        if kind not in PartnerPage.KINDS:
+            raise ValueError(f"Unknown partner page {kind!r}.")
+        payload = f'{{"s":{int(subscription_id)},"k":"{kind}","o":{int(object_id)}}}'
+        value = _b64(payload.encode()) + ":" + self._timestamp()
+        mac = self._keyed.copy()
+        mac.update(value.encode())
+        return value + ":" + _b64(mac.digest())
+
+    def _timestamp(self) -> str:
+        """``TimestampSigner.timestamp``: the time now, in whole seconds, in base 62."""
+        now = int(time.time())
+        if now != self._stamp[0]:
+            self._stamp = (now, signing.b62_encode(now))
+        return self._stamp[1]
+
+
+def _b64(data: bytes) -> str:
+    """``signing.b64_encode``: URL-safe base64 without its padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 class PartnerLinks:
     """Makes many partner links, as ``partner_url`` makes each: every link still signed for its
-    own subscription, page and object, with its own timestamp; but with one signer, and each
-    kind of page's address reversed once and the token filled in (a token is made only of
-    characters an address carries as they are: letters, digits, ``-_:.``). Make one for a batch
-    of links, not one for ever: the signer holds the secret key it was made with."""
+    own subscription, page and object, with its own timestamp; but with one signer whose key is
+    derived once (``PartnerSigner``), and each kind of page's address reversed once and the
+    token filled in (a token is made only of characters an address carries as they are:
+    letters, digits, ``-_:.``). Make one for a batch of links, not one for ever: the signer
+    holds the secret key it was made with."""
 
     _MARK = "partner-token-goes-here"
 
     def __init__(self) -> None:
         self.signer = signing.TimestampSigner(salt=PARTNER_SALT)
+        self.fast = PartnerSigner()
         self._addresses: dict[str, tuple[str, str]] = {}
 
     def url(self, subscription: Subscription, kind: str, object_id: int) -> str:
-        token = partner_token(subscription, kind, object_id, signer=self.signer)
+        token = self.fast.token(subscription.pk, kind, object_id)
         name = (
             "partner-briefing-session" if kind == PartnerPage.BRIEFING_SESSION else "partner-page"
         )

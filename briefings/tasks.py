@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from functools import partial
 
 from celery import shared_task
@@ -36,8 +37,9 @@ def tick() -> dict[str, int]:
     batches whose deliveries with the same content are together."""
     ids = sending.claim_due() + reminders.claim_reminders()
     batches = sending.plan_batches(ids, BATCH_SIZE)
+    plan = uuid.uuid4().hex  # lets a worker's process reuse its builds for the plan's batches
     for batch in batches:
-        transaction.on_commit(partial(send_batch.delay, batch))
+        transaction.on_commit(partial(send_batch.delay, batch, plan))
     return {"queued": len(ids)}
 
 
@@ -68,7 +70,9 @@ def send_delivery(self, delivery_id: int) -> str:  # self is the Celery task (bi
 
 
 @shared_task(bind=True, name="briefings.tasks.send_batch", time_limit=300, soft_time_limit=240)
-def send_batch(self, delivery_ids: list[int]) -> dict[str, int]:  # self: the task (bind=True)
+def send_batch(  # self: the task (bind=True)
+    self, delivery_ids: list[int], plan: str | None = None
+) -> dict[str, int]:
     """Send a batch over one SMTP connection (``sending.deliver_batch``). A delivery the mail
     server could not take now, or that met a passing database error, goes on alone with
     ``send_delivery`` and its retries. A batch still sending after ``BATCH_SECONDS`` (a slow
@@ -80,6 +84,7 @@ def send_batch(self, delivery_ids: list[int]) -> dict[str, int]:  # self: the ta
         delivery_ids,
         stop=lambda: _worker_stopping() or time.monotonic() > deadline,
         interruptions=(SoftTimeLimitExceeded,),
+        plan=plan,
     )
     again = [o.delivery_id for o in result.outcomes if o.status == DeliveryStatus.RETRYING]
     # On the queue this batch came from, where its workers are.
@@ -87,7 +92,7 @@ def send_batch(self, delivery_ids: list[int]) -> dict[str, int]:  # self: the ta
     for delivery_id in again:
         send_delivery.apply_async((delivery_id,), countdown=retry_countdown(0), queue=queue)
     if result.left:
-        send_batch.apply_async((result.left,), queue=queue)
+        send_batch.apply_async((result.left, plan), queue=queue)
     sent = sum(o.status == DeliveryStatus.SENT for o in result.outcomes)
     logger.info(
         "digest batch: %s deliveries, %s sent, %s digests built",

@@ -13,18 +13,21 @@ import time_machine
 
 from briefings import links, sending
 from briefings.choices import Audience, DeliveryStatus, Scope
-from briefings.digest import compose, content_key
+from briefings.digest import DealReads, build, compose, content_key
 from briefings.models import Delivery, Subscription
-from core.choices import Role
-from core.models import Membership
+from core.choices import Classification, OrganisationKind, Role
+from core.models import Membership, Organisation
+from missions.models import Mission
 from tests import test_briefings_digest as digest_tests
 from tests.conftest import People
 from tests.smtp import SmtpServer, html_of, text_of
 from tests.test_briefings_digest import SECRET_WORDS, Period, subscribe
-from tracker.models import Theme, Workstream
+from tracker.choices import EngagementFrequency
+from tracker.models import EngagementEntry, Theme, Workstream
 
 PARTNERS = [f"reader{n}@partner-forum.example.org" for n in range(3)]
 PLACEHOLDER = re.compile(r"dgp[0-9a-f]{24}")
+SENSITIVE = Classification.OFFICIAL_SENSITIVE
 # The digest tests' period and records: updates, proposals and risks of both markings.
 period = digest_tests.period
 records = digest_tests.records
@@ -317,3 +320,203 @@ def test_the_batch_plan_keeps_each_content_together(
         Delivery.objects.filter(pk__in=ids, email__in=PARTNERS).values_list("pk", flat=True)
     )
     assert any(set(batch) == partner_ids for batch in batches)
+
+
+# --- The deal's records read once for every scope ------------------------------------------------
+
+
+@pytest.fixture
+def scoped(people: People, records: None) -> list[Subscription]:
+    """Subscriptions of every scope, for partner addresses, partners with an account and people
+    who may see OFFICIAL-SENSITIVE material."""
+    transport = Workstream.objects.get(deal=people.deal, slug="transport")
+    skills = Workstream.objects.get(deal=people.deal, slug="skills")
+    mission = Mission.objects.order_by("number")[2]
+    transport.missions.add(mission)
+    coventry = Organisation.objects.create(name="Coventry", kind=OrganisationKind.values[0])
+    for workstream, marking in ((transport, Classification.OFFICIAL), (skills, SENSITIVE)):
+        EngagementEntry.objects.create(
+            workstream=workstream,
+            organisation=coventry,
+            frequency=EngagementFrequency.MONTHLY,
+            classification=marking,
+        )
+    scopes = [
+        {},
+        {"scope": Scope.THEME, "theme": transport.theme},
+        {"scope": Scope.WORKSTREAMS, "workstreams": [skills]},
+        {"scope": Scope.WORKSTREAMS, "workstreams": [skills, transport]},
+    ]
+    subs = []
+    for n, scope in enumerate(scopes):
+        subs.append(subscribe(people.deal, email=f"scope{n}@partner-forum.example.org", **scope))
+        subs.append(subscribe(people.deal, user=people.dsg, audience=Audience.INTERNAL, **scope))
+        subs.append(
+            subscribe(people.deal, user=people.partner, audience=Audience.INTERNAL, **scope)
+        )
+    for user, audience in ((None, Audience.PARTNER), (people.admin, Audience.INTERNAL)):
+        email = "" if user else "missions@partner-forum.example.org"
+        by_mission = subscribe(people.deal, user=user, email=email, audience=audience)
+        Subscription.objects.filter(pk=by_mission.pk).update(scope=Scope.MISSIONS)
+        by_mission.missions.set([mission])
+        by_engagement = subscribe(people.deal, user=user, email=email, audience=audience)
+        Subscription.objects.filter(pk=by_engagement.pk).update(
+            scope=Scope.ENGAGEMENT, engaged_organisation=coventry
+        )
+        subs += [by_mission, by_engagement]
+    return list(
+        Subscription.objects.select_related("user", "deal", "theme", "engaged_organisation")
+        .prefetch_related("workstreams", "missions")
+        .filter(pk__in=[s.pk for s in subs])
+        .order_by("pk")
+    )
+
+
+def test_builds_sharing_the_deals_records_are_each_scopes_own_build(
+    people: People, scoped: list[Subscription], frozen: dt.datetime
+) -> None:
+    """Each scope's digest, built from the records of the whole deal read once for every scope
+    of one reader, is the digest built alone: the same records, in the same order, with the
+    same links. Rows read for one visibility are never another's."""
+    start = frozen - dt.timedelta(days=7)
+    shared = DealReads()
+    for sub in scoped:
+        alone = build(sub, period_start=start, period_end=frozen, now=frozen)
+        together = build(sub, period_start=start, period_end=frozen, now=frozen, shared=shared)
+        assert together == alone, (sub.scope, sub.audience, sub.user)
+        assert alone.has_news or sub.scope == Scope.ENGAGEMENT
+    # A scope's digest is not the whole deal's (the test tells something apart).
+    assert (
+        len(
+            {
+                len(build(s, period_start=start, period_end=frozen, now=frozen).updates)
+                for s in scoped
+            }
+        )
+        > 1
+    )
+
+
+def test_a_batch_of_every_scope_sends_each_the_email_compose_makes_and_no_secret_to_partners(
+    smtp: SmtpServer, people: People, scoped: list[Subscription], frozen: dt.datetime
+) -> None:
+    ids = _claim(frozen)
+    sending.deliver_batch(ids, now=frozen)
+    may_see = {people.dsg.email, people.admin.email}
+    for delivery in Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT):
+        sub = Subscription.objects.select_related("user", "deal").get(pk=delivery.subscription_id)
+        received = [
+            m for m in smtp.messages_to(sub.address) if m["Message-ID"] == delivery.message_id
+        ]
+        assert len(received) == 1
+        expected = compose(
+            sub, period_start=delivery.period_start, period_end=delivery.period_end, now=frozen
+        )
+        assert expected is not None
+        assert _lines(text_of(received[0])) == _lines(expected.message.body)
+        assert _lines(html_of(received[0])) == _lines(str(expected.message.alternatives[0][0]))
+        if sub.address not in may_see:
+            assert not any(word in _everything(received[0]) for word in SECRET_WORDS)
+
+
+# --- Builds kept for a plan's next batches ---------------------------------------------------
+
+
+def _halves(ids: list[int]) -> tuple[list[int], list[int]]:
+    """A plan's two batches, each with deliveries of some content of the other."""
+    ordered = sorted(ids)
+    return ordered[0::2], ordered[1::2]
+
+
+def test_a_plans_next_batch_in_the_process_uses_the_builds_of_the_one_before(
+    smtp: SmtpServer, people: People, readers: dict[str, Subscription], frozen: dt.datetime
+) -> None:
+    """The second batch of a plan builds nothing its process built for the first; each copy is
+    still the email compose makes for its subscriber, and no one is sent a digest of another
+    visibility."""
+    for n in range(3, 8):
+        subscribe(people.deal, email=f"reader{n}@partner-forum.example.org")
+    ids = _claim(frozen)
+    by_address = dict(Delivery.objects.filter(pk__in=ids).values_list("email", "pk"))
+    # The second batch: partner addresses and an administrator, whose digests are those of
+    # partner addresses and of the DSG in the first.
+    second = [pk for address, pk in by_address.items() if address.startswith("reader")][::2]
+    second.append(by_address[people.admin.email])
+    first = [pk for pk in ids if pk not in second]
+    one = sending.deliver_batch(first, now=frozen, plan="plan-a")
+    two = sending.deliver_batch(second, now=frozen + dt.timedelta(seconds=30), plan="plan-a")
+    assert one.builds > 0 and two.builds == 0
+    may_see = {people.dsg.email, people.admin.email}
+    for delivery in Delivery.objects.filter(status=DeliveryStatus.SENT):
+        sub = Subscription.objects.select_related("user", "deal").get(pk=delivery.subscription_id)
+        [received] = [m for m in smtp.messages if m["Message-ID"] == delivery.message_id]
+        expected = compose(
+            sub, period_start=delivery.period_start, period_end=delivery.period_end, now=frozen
+        )
+        assert expected is not None
+        assert _lines(text_of(received)) == _lines(expected.message.body)
+        assert received["To"] == sub.address
+        secret = any(word in _everything(received) for word in SECRET_WORDS)
+        assert secret is (sub.address in may_see), sub.address
+
+
+@pytest.mark.parametrize(
+    ("plan", "later"),
+    [
+        (None, dt.timedelta(seconds=30)),  # a batch on its own builds for itself
+        ("plan-b", dt.timedelta(seconds=30)),  # another tick's batches
+        ("plan-a", dt.timedelta(seconds=sending.REUSE_SECONDS + 1)),  # built too long ago
+    ],
+)
+def test_builds_are_not_reused_without_the_plan_or_once_too_old(
+    smtp: SmtpServer,
+    people: People,
+    readers: dict[str, Subscription],
+    frozen: dt.datetime,
+    plan: str | None,
+    later: dt.timedelta,
+) -> None:
+    first, second = _halves(_claim(frozen))
+    one = sending.deliver_batch(first, now=frozen, plan="plan-a")
+    two = sending.deliver_batch(second, now=frozen + later, plan=plan)
+    assert one.builds > 0 and two.builds > 0
+
+
+def test_a_build_that_failed_is_tried_again_by_the_next_batch(
+    smtp: SmtpServer,
+    people: People,
+    readers: dict[str, Subscription],
+    frozen: dt.datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefings import digest
+
+    first, second = _halves(_claim(frozen))
+    build = digest.compose_shared
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr(digest, "compose_shared", broken)
+    assert {o.status for o in sending.deliver_batch(first, now=frozen, plan="plan-c").outcomes} == {
+        sending.ERROR
+    }
+    monkeypatch.setattr(digest, "compose_shared", build)
+    two = sending.deliver_batch(second, now=frozen, plan="plan-c")
+    assert two.builds > 0
+    assert DeliveryStatus.SENT in {o.status for o in two.outcomes}
+
+
+def test_planning_keys_each_delivery_as_its_batch_will(
+    people: People, scoped: list[Subscription], frozen: dt.datetime
+) -> None:
+    """The plan reads the chosen workstreams and missions from their link tables, the batch
+    through the subscriptions: the same content key for each delivery, so the plan keeps
+    together what one build serves."""
+    ids = _claim(frozen)
+    deliveries = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
+    planned = sending.Batch(deliveries, frozen, planning=True)
+    sent = sending.Batch(deliveries, frozen)
+    keys = [planned.key_of(d) for d in deliveries]
+    assert keys == [sent.key_of(d) for d in deliveries]
+    assert len(set(keys)) > len(scoped) // 3  # scopes and readers told apart

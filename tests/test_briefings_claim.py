@@ -22,8 +22,8 @@ MONDAY = dt.date(2026, 3, 9)  # the subscriptions below are weekly, due on Monda
 SLOT = dt.datetime(2026, 3, 9, 8, 0, tzinfo=UK)
 
 
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(MONDAY, dt.time(hour, minute)).replace(tzinfo=UK)
+def at(hour: int, minute: int = 0, day: dt.date = MONDAY) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute)).replace(tzinfo=UK)
 
 
 def _subscribers(people: People, count: int) -> list[Subscription]:
@@ -109,3 +109,32 @@ def test_claiming_takes_the_same_few_queries_for_three_or_thirty(
     with django_assert_max_num_queries(12):
         ids = sending.claim_due(at(8, 1))
     assert len(ids) == count
+
+
+@pytest.mark.parametrize("groups", [sending.MOVE_ON_GROUPS, 1])
+def test_each_claimed_subscription_moves_on_to_its_own_next_slot(people, monkeypatch, groups):
+    """Subscriptions due together with different schedules each move on to their own next
+    slot, whether written one statement per next slot or, past ``MOVE_ON_GROUPS`` of them, by
+    ``bulk_update``."""
+    monkeypatch.setattr(sending, "MOVE_ON_GROUPS", groups)
+    weekly = _subscribers(people, 3)
+    earlier = [
+        subscription_create(
+            deal=people.deal,
+            acting_user=people.admin,
+            now=at(7),
+            email=f"early{n}@partners.example.org",
+            audience=Audience.PARTNER,
+            frequency=Frequency.WEEKLY,
+            day=0,
+            send_at=dt.time(7, 30 + 10 * n),
+        )
+        for n in range(2)
+    ]
+    assert len(sending.claim_due(at(8, 1))) == 5
+    for sub in weekly:
+        sub.refresh_from_db()
+        assert sub.next_due_at == SLOT + dt.timedelta(days=7)
+    for n, sub in enumerate(earlier):
+        sub.refresh_from_db()
+        assert sub.next_due_at == at(7, 30 + 10 * n, MONDAY + dt.timedelta(days=7))

@@ -289,3 +289,42 @@ def test_claiming_costs_a_few_queries_per_due_subscription(
         ids = sending.claim_due(at(8, 1))
     assert len(ids) == 10
     assert {d.kind for d in Delivery.objects.all()} == {DeliveryKind.DIGEST}
+
+
+def test_a_sent_digest_and_its_coverage_are_recorded_in_one_statement_never_moving_back(
+    smtp, subscribers
+):
+    """Each send's outcome is one statement on PostgreSQL (the batch records thousands): the
+    delivery's row as ``save()`` writes it and its subscription's coverage moved on, only ever
+    forward."""
+    from django.test.utils import CaptureQueriesContext
+
+    partner, _ = subscribers
+    [first, _] = sending.claim_due(at(8, 1))
+    with CaptureQueriesContext(connection) as queries:
+        sending.deliver(first, now=at(8, 1))
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].upper().startswith(("UPDATE", "WITH"))
+    ]
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 2)
+    delivery = Delivery.objects.get(pk=first)
+    assert (delivery.status, delivery.attempts, delivery.sent_at) == (
+        DeliveryStatus.SENT,
+        1,
+        at(8, 1),
+    )
+    assert delivery.message_id == sending.message_id_for(delivery) and delivery.subject
+    assert delivery.updated_at > delivery.created_at
+    partner.refresh_from_db()
+    assert partner.covered_until == SLOT
+
+    # An older delivery recorded late (recovered) leaves the coverage where it is.
+    later = SLOT + dt.timedelta(days=7)
+    Subscription.objects.filter(pk=partner.pk).update(covered_until=later)
+    delivery.status, delivery.sent_at = DeliveryStatus.PENDING, None
+    sending._finish(delivery, DeliveryStatus.SKIPPED, now=at(9))
+    partner.refresh_from_db()
+    assert partner.covered_until == later
+    assert Delivery.objects.get(pk=first).status == DeliveryStatus.SKIPPED
