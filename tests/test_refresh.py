@@ -21,16 +21,15 @@ from core import policy
 from core.choices import Classification, Role
 from core.models import Membership
 from tracker import freshness, services
-from tracker.choices import AskType, Direction, Rag
+from tracker.choices import AskType, Rag
 from tracker.models import Proposal, Workstream
 from tracker.selectors import dashboards
 from tracker.selectors import pipeline as pipeline_selectors
 
 from .conftest import People
+from .test_freshness import NOW, _post
 
 pytestmark = pytest.mark.django_db
-
-NOW = dt.datetime(2026, 6, 10, 9, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -64,17 +63,6 @@ def _signed_in(user: Any) -> Client:
     return client
 
 
-def _post(people: People, slug: str = "transport", rag: str = Rag.RED) -> None:
-    services.status_update_submit(
-        workstream=Workstream.objects.get(deal=people.deal, slug=slug),
-        acting_user=people.admin,
-        rag=rag,
-        direction=Direction.STABLE,
-        summary=f"{slug} is {rag}",
-        next_steps="Keep going.",
-    )
-
-
 def _in_chain(people: People) -> Proposal:
     """A proposal of the deal on its way up the governance chain."""
     proposal = services.proposal_create(
@@ -103,7 +91,7 @@ def test_an_overview_in_use_has_the_changed_row_built_before_anyone_asks_again(
     assert [kind for kind, _ in built] == ["rows"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        _post(people, "transport", Rag.RED)
+        _post(people.admin, people.deal, "transport", Rag.RED)
     assert built[1:] == [("rows", ["transport"])], "the change's own row, built by its maker"
 
     page = client.get("/dashboard/")
@@ -183,7 +171,7 @@ def test_a_sensitive_view_is_not_built_for_someone_who_may_no_longer_see_sensiti
     Membership.objects.filter(user=people.dsg, deal=people.deal).update(role=Role.PARTNER)
 
     with django_capture_on_commit_callbacks(execute=True):
-        _post(people)
+        _post(people.admin, people.deal, "transport", Rag.RED)
     assert len(built) == 1, "the DSG's full overview is not built as a partner's"
 
 
@@ -197,7 +185,7 @@ def test_a_page_no_one_has_asked_for_lately_is_not_built_again(
     _frozen.shift(dt.timedelta(seconds=freshness.IN_USE_SECONDS + 1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        _post(people)
+        _post(people.admin, people.deal, "transport", Rag.RED)
     assert len(built) == 1
 
 
@@ -206,7 +194,7 @@ def test_a_change_a_page_does_not_read_leaves_it(
 ) -> None:
     assert _signed_in(people.dsg).get("/dashboard/pipeline/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        _post(people)
+        _post(people.admin, people.deal, "transport", Rag.RED)
     assert built == [("pipeline", people.dsg.email)], "a status update is not in the pipeline"
 
 
@@ -228,7 +216,7 @@ def test_a_refresh_that_fails_is_logged_and_leaves_the_change_and_the_page(
         caplog.at_level(logging.ERROR, logger="tracker.freshness"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        _post(people, "transport", Rag.RED)
+        _post(people.admin, people.deal, "transport", Rag.RED)
     assert "Could not refresh dashboard" in caplog.text
     assert Workstream.objects.get(deal=people.deal, slug="transport").status_updates.count() == 1
     page = client.get("/dashboard/")
@@ -256,7 +244,7 @@ def test_a_web_requests_changes_are_built_again_once_its_response_has_gone(
     monkeypatch.setattr(freshness, "_state", threading.local())
     request_started.send(sender=None)
     with django_capture_on_commit_callbacks(execute=True):
-        _post(people)
+        _post(people.admin, people.deal, "transport", Rag.RED)
     assert len(built) == 1, "not while the request that made the change is answered"
     try:
         request_finished.send(sender=None)

@@ -7,6 +7,7 @@ member opens at /dashboard/shared/ to share. Reads come from ``selectors.dashboa
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -323,7 +324,7 @@ def _overview(
         )
         return everything, {i: html for i, (_, html) in found.items()}
 
-    parts = [str(deal.pk), str(int(shared)), timezone.localdate().isoformat(), *queries]
+    parts = _parts(deal, shared, queries)
     # Kept in this process only: built again from its cached rows, it is quicker than pickled.
     return freshness.cached(
         ["dashboard", *parts], build, deal=deal, reads=OVERVIEW_READS, share=False
@@ -331,6 +332,15 @@ def _overview(
 
 
 Row = tuple[dashboards.WorkstreamRow, str]
+
+
+def _parts(
+    deal: Deal, shared: bool, queries: tuple[str, str], today: dt.date | None = None
+) -> list[str]:
+    """What the overview and its rows depend on beyond the data: the deal, whether sensitive
+    material counts, the day and the links' queries."""
+    day = today or timezone.localdate()
+    return [str(deal.pk), str(int(shared)), day.isoformat(), *queries]
 
 
 def _rows(
@@ -344,7 +354,7 @@ def _rows(
     """The themes, the workstreams, and the rows of the workstreams (those in ``only``, if
     given) with their HTML, each from the cache under its own workstream's version."""
     today = timezone.localdate()
-    parts = [str(deal.pk), str(int(shared)), today.isoformat(), *queries]
+    parts = _parts(deal, shared, queries, today)
 
     def structure() -> tuple[list[Theme], list[Workstream], str]:
         """The themes and workstreams, and the versions they were read at, which every row's
