@@ -5,6 +5,7 @@
 - ``posted``: the form data of a POST, or ``None`` for an unbound form.
 - ``refusals`` and ``show_refusal``: turn a service's refusal (a ``ValidationError`` or any
   ``DomainError``) into the form's errors, where the form shows them.
+- ``render_around``: a page around content rendered before (a cached dashboard).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from . import policy
 from .errors import DomainError
@@ -41,6 +44,28 @@ def query_for_person(user: Any, slug: str, sep: str = "?") -> str:
 def deal_query(request: HttpRequest, sep: str = "?") -> str:
     """The ``?deal=`` the page was asked with, for its links."""
     return query_for_deal(request.GET.get("deal"), sep)
+
+
+# Where ``render_around`` puts the content. Text from people is escaped by the templates, so
+# the mark cannot come from them.
+_CONTENT = "<!--content-rendered-before-->"
+
+
+def render_around(
+    request: HttpRequest, template: str, context: dict[str, Any], content: bytes
+) -> HttpResponse:
+    """The page ``template`` renders with ``context``, with ``content`` (HTML rendered before,
+    as UTF-8: a cached dashboard) where the template says ``{{ body }}``.
+
+    The content goes in as bytes, never decoded: a dashboard at ten times the deal is one or
+    two megabytes, and decoding it, joining it into the page and encoding the page again took
+    longer than the rest of the page."""
+    response = render(request, template, {**context, "body": mark_safe(_CONTENT)})  # noqa: S308
+    before, mark, after = response.content.partition(_CONTENT.encode())
+    if not mark:
+        raise ValueError(f"{template} does not show {{{{ body }}}}")
+    response.content = b"".join((before, content, after))
+    return response
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

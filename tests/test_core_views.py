@@ -1,18 +1,19 @@
-"""The view glue every page shares (``core.views``): the ``?deal=`` kept on links, and a
-service's refusal shown on the form that asked for it."""
+"""The view glue every page shares (``core.views``): the ``?deal=`` kept on links, a service's
+refusal shown on the form that asked for it, and a page around content rendered before."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 
+import pytest
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from accounts.services import AccountsError
-from core.views import deal_query, posted, query_for_deal, refusals
+from core.views import deal_query, posted, query_for_deal, refusals, render_around
 from tracker.services import TrackerError
 
 GIT = shutil.which("git") or "git"
@@ -116,3 +117,34 @@ def test_a_form_that_places_the_services_errors_itself_is_asked_to() -> None:
     with refusals(form):
         raise ValidationError({"starts_at": "Too early"})
     assert form.errors == {"summary": ["Too early"]}
+
+
+PAGES = {
+    "page.html": "<h1>{{ who }}</h1>{{ body }}<p>{{ who }}, the end</p>",
+    "no-body.html": "<h1>{{ who }}</h1>",
+}
+
+
+@override_settings(
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", PAGES)]},
+        }
+    ]
+)
+def test_content_rendered_before_goes_into_the_page_as_it_was() -> None:
+    request = RequestFactory().get("/")
+    content = "<table><td>Région – 50 £m</td></table>".encode()
+    # A person's text that copies the place mark is escaped, so the content goes where the
+    # template says, once.
+    who = "<!--content-rendered-before-->"
+    response = render_around(request, "page.html", {"who": who}, content)
+    assert response.status_code == 200
+    assert response.content == (
+        b"<h1>&lt;!--content-rendered-before--&gt;</h1>"
+        + content
+        + b"<p>&lt;!--content-rendered-before--&gt;, the end</p>"
+    )
+    with pytest.raises(ValueError, match="does not show"):
+        render_around(request, "no-body.html", {"who": "Ann"}, content)

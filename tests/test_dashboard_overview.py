@@ -48,6 +48,29 @@ def _main(html: str) -> str:
     return html[html.index('<main class="govuk-main-wrapper"') : html.index("</main>")]
 
 
+def overview_row(html: str, slug: str) -> str:
+    """A workstream's row of the overview's table, as sent: a page from the cache carries no
+    context to look into."""
+    href = reverse("workstream-detail", args=[slug])
+    rows = re.findall(r'<tr class="govuk-table__row"><th scope="row".*?</tr>', html, re.S)
+    (row,) = [r for r in rows if f'href="{href}' in r]
+    return row
+
+
+def current_rag(html: str, slug: str) -> str:
+    """The label of a workstream's current RAG on the overview, as sent ("No update")."""
+    cells = re.findall(r"<td .*?</td>", overview_row(html, slug), re.S)
+    return re.search(r'<strong class="govuk-tag[^"]*">([^<]*)</strong>', cells[0]).group(1)
+
+
+def marking(html: str) -> str:
+    """The protective marking at the top of the page, as sent."""
+    found = re.search(
+        r'id="marking"><span class="govuk-visually-hidden">[^<]*</span>([^<]*)<', html
+    )
+    return found.group(1)
+
+
 def _update(people: People, slug: str, period, rag: str, **kw) -> StatusUpdate:
     ws = Workstream.objects.get(deal=people.deal, slug=slug)
     author = people.other_lead if slug == "skills" else people.lead
@@ -576,13 +599,12 @@ def test_a_cached_overview_never_reaches_someone_who_may_see_less(
     people: People, sensitive: None
 ) -> None:
     full = _client(people.dsg).get("/dashboard/")
-    assert full.context["marking"] == "OFFICIAL-SENSITIVE"
+    assert marking(full.content.decode()) == "OFFICIAL-SENSITIVE"
     for persona, url in [("partner", "/dashboard/"), ("dsg", "/dashboard/shared/")]:
-        response = _client(people.all_roles()[persona]).get(url)
-        html = response.content.decode()
-        assert response.context["marking"] == "OFFICIAL"
+        html = _client(people.all_roles()[persona]).get(url).content.decode()
+        assert marking(html) == "OFFICIAL"
         assert "top score 25" not in html
-        assert _rows([_theme(t) for t in response.context["themes"]])["transport"].open_risks == 1
+        assert ">1 open<" in overview_row(html, "transport")
     # And the other way round: the partner-safe version cached first is not the full one.
     freshness.forget_cached()
     _client(people.partner).get("/dashboard/")
@@ -593,13 +615,13 @@ def test_a_committed_change_shows_on_the_next_view(
     people: People, django_capture_on_commit_callbacks
 ) -> None:
     client = _client(people.dsg)
-    before = _rows([_theme(t) for t in client.get("/dashboard/").context["themes"]])
-    assert before["transport"].current_rag is None
+    before = client.get("/dashboard/")
+    assert _rows([_theme(t) for t in before.context["themes"]])["transport"].current_rag is None
+    assert current_rag(before.content.decode(), "transport") == "No update"
     period = deal_period(people.deal, timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
         _update(people, "transport", period, Rag.AMBER)
-    after = _rows([_theme(t) for t in client.get("/dashboard/").context["themes"]])
-    assert after["transport"].current_rag == Rag.AMBER
+    assert current_rag(client.get("/dashboard/").content.decode(), "transport") == "Amber"
 
 
 def test_the_data_version_moves_on_when_a_watched_record_changes_and_not_on_sign_in(

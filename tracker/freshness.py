@@ -88,6 +88,11 @@ EVERYTHING = "*"  # the topic that moves when every kind of record may have chan
 # and how often a process notes again that it still is.
 IN_USE_SECONDS = 24 * 60 * 60
 NOTE_EVERY_SECONDS = 60
+# The shape of the values this release keeps (``cached``, ``cached_many``), in their keys: moved
+# on when a release changes what a cached value is (the dashboards' content became bytes), so
+# that no release reads a value an earlier one kept in another shape. Those go unread, and
+# expire.
+SHAPE = "s2"
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 K = TypeVar("K")
@@ -344,7 +349,7 @@ def cached(
         version = "t" + ".".join(str(n) for n in versions(deal, reads))
     else:
         version = f"v{current_version(deal)}"
-    key = ":".join([*parts, scope, version])
+    key = ":".join([SHAPE, *parts, scope, version])
     found = _recent.get(key)
     if found is None and share:
         found = cache.get(key)
@@ -360,6 +365,7 @@ def cached_many(keys: Mapping[K, str], build: Callable[[list[K]], Mapping[K, T]]
     """Each item's value from the cache under its key (which holds its version), building the
     missing ones in one call of ``build(items)``: how a page made of rows rebuilds only the rows
     whose data changed. Reads this process's recent rows first, then the cache."""
+    keys = {item: f"{SHAPE}:{key}" for item, key in keys.items()}
     found = {key: value for key in keys.values() if (value := _recent_rows.get(key)) is not None}
     if len(found) < len(keys):
         found |= cache.get_many([key for key in keys.values() if key not in found])

@@ -8,11 +8,13 @@ member opens at /dashboard/shared/ to share. Reads come from ``selectors.dashboa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,7 +24,7 @@ from django.utils.timezone import localtime
 
 from core.choices import Classification
 from core.models import Deal
-from core.views import deal_query
+from core.views import deal_query, render_around
 from tracker import freshness, selectors
 from tracker.choices import ProposalStage, Rag
 from tracker.models import Theme, Workstream
@@ -222,7 +224,7 @@ class RowRenderer:
         )
 
 
-def _filters(request: HttpRequest, everything: list[dashboards.ThemeRow]) -> list[Filter]:
+def _filters(asked: Mapping[str, str], everything: list[dashboards.ThemeRow]) -> list[Filter]:
     options = [
         ("theme", "Theme", [(t.theme.slug, t.theme.name) for t in everything]),
         ("rag", "Current RAG", RAG_FILTER_CHOICES),
@@ -236,7 +238,7 @@ def _filters(request: HttpRequest, everything: list[dashboards.ThemeRow]) -> lis
     ]
     filters = []
     for name, label, choices in options:
-        value = request.GET.get(name, "")
+        value = asked.get(name, "")
         filters.append(
             Filter(name, label, choices, value if value in {c for c, _ in choices} else "")
         )
@@ -349,10 +351,9 @@ def _rows(
     shared: bool,
     periods: list[Period],
     queries: tuple[str, str],
-    only: frozenset[int] | None = None,
 ) -> tuple[list[Theme], list[Workstream], dict[int, Row]]:
-    """The themes, the workstreams, and the rows of the workstreams (those in ``only``, if
-    given) with their HTML, each from the cache under its own workstream's version."""
+    """The themes, the workstreams, and the rows of the workstreams with their HTML, each from
+    the cache under its own workstream's version."""
     today = timezone.localdate()
     parts = _parts(deal, shared, queries, today)
 
@@ -371,7 +372,6 @@ def _rows(
     keys = {
         w.pk: ":".join(["dashboard-row", str(w.pk), f"w{current.get(w.pk, 0)}", signature, *parts])
         for w in workstreams
-        if only is None or w.pk in only
     }
 
     def build(ids: list[int]) -> dict[int, Row]:
@@ -389,10 +389,11 @@ OVERVIEW_READS = (*OVERVIEW_STRUCTURE, *OVERVIEW_ROWS)
 
 @freshness.refresher("dashboard", OVERVIEW_READS)
 def _refresh(deal_id: int, way: dict[str, Any], change: freshness.Change) -> None:
-    """After a change, build again the rows it touched of an overview in use (all of them
-    after a change every row shows), as the person who last asked for it this way would see
-    them: the next view, in whichever process, finds them in the cache. Not for a person who
-    may no longer see the deal, nor see it this way."""
+    """After a change, build again an overview in use, as the person who last asked for it
+    this way would see it: the rows the change touched (all of them after a change every row
+    shows) and the unfiltered page's content, so that the next view, in whichever process,
+    finds it in the cache. Not for a person who may no longer see the deal, nor see it this
+    way."""
     found = dashboards.reader(deal_id, way["reader"])
     if found is None:
         return
@@ -400,21 +401,26 @@ def _refresh(deal_id: int, way: dict[str, Any], change: freshness.Change) -> Non
     shared = bool(way["shared"])
     if not shared and dashboards.is_partner_safe(user, deal):
         return
-    periods = dashboards.trend_periods(deal)
-    only = None if change.touches(OVERVIEW_STRUCTURE) else change.workstreams
-    _rows(user, deal, shared, periods, (way["query"], way["proposals"]), only)
+    _body(user, deal, shared, (way["query"], way["proposals"]))
 
 
-def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
+# The overview's filters, by the names they take in the address.
+FILTER_NAMES = ("theme", "rag", "sponsor", "overdue", "unsigned")
+
+
+def _content(
+    user: AnyUser,
+    deal: Deal,
+    shared: bool,
+    queries: tuple[str, str],
+    asked: Mapping[str, str],
+) -> dict[str, Any]:
+    """What the overview's content is rendered from: the whole overview, filtered as ``asked``
+    (the page's query string) says."""
+    query, proposal_query = queries
     periods = dashboards.trend_periods(deal)
-    query = deal_query(request)
-    # The proposals list counts what the reader may see: the shared version's links ask it for
-    # OFFICIAL proposals only, so that the numbers there match the numbers here.
-    proposal_query = query.replace("?", "&") + ("&classification=official" if shared else "")
-    everything, html = _overview(request.user, deal, shared, periods, (query, proposal_query))
-    way = {"shared": shared, "query": query, "proposals": proposal_query}
-    freshness.in_use("dashboard", deal, way, request.user.pk)
-    filters = _filters(request, everything)
+    everything, html = _overview(user, deal, shared, periods, queries)
+    filters = _filters(asked, everything)
     chosen = {f.name: f.value for f in filters if f.value}
     themes = dashboards.filter_overview(
         everything,
@@ -426,41 +432,86 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
     )
     totals = dashboards.portfolio_totals(everything)
     own_url = reverse("dashboard-shared" if shared else "dashboard")
-    return render(
+    return {
+        "deal": deal,
+        "deal_query": query,
+        # The ``?deal=`` the page was asked with, kept by the filter form.
+        "asked_deal": QueryDict(query[1:]).get("deal", ""),
+        # Links back to this page with a filter: "?deal=...&" or "?".
+        "filter_base": f"{own_url}{query}{'&' if query else '?'}",
+        "own_url": own_url,
+        "shared": shared,
+        "marking": (
+            Classification.OFFICIAL_SENSITIVE.label
+            if totals.includes_sensitive and not shared
+            else Classification.OFFICIAL.label
+        ),
+        "totals": totals,
+        "total_stages": [
+            (s.value, s.label, totals.proposals_by_stage[s.value], STAGE_TAG_CLASSES[s])
+            for s in ProposalStage
+            if totals.proposals_by_stage[s.value]
+        ],
+        "themes": _themes(themes, html),
+        "total_bar": _bar(totals.rag_counts),
+        "periods": periods,
+        "filters": filters,
+        "filtered": bool(chosen),
+        "proposal_query": proposal_query,
+        "proposals_url": reverse("proposal-list")
+        + (f"?{proposal_query[1:]}" if proposal_query else ""),
+        "deal_amp": query.replace("?", "&"),
+        "last_period": periods[-1],
+        "shown": sum(len(t.workstreams) for t in themes),
+        "other_dashboards": OTHER_DASHBOARDS,
+        "RAG_TREND_PERIODS": dashboards.RAG_TREND_PERIODS,
+    }
+
+
+BODY_TEMPLATE = "tracker/dashboards/_overview_body.html"
+
+
+def _body(
+    user: AnyUser, deal: Deal, shared: bool, queries: tuple[str, str]
+) -> tuple[bytes, dict[str, Any]]:
+    """The unfiltered overview's content, rendered (UTF-8), from the shared cache: built once for
+    everyone who sees it the same way, and again when what it reads changes (by ``_refresh``,
+    as soon as the change commits). Also gives what it was rendered from, when it was built
+    now: the page's context holds it for tests and templates that look."""
+    built: dict[str, Any] = {}
+
+    def rendered() -> bytes:
+        built.update(_content(user, deal, shared, queries, {}))
+        return render_to_string(BODY_TEMPLATE, built).encode()
+
+    # The page as a string: a megabyte at ten times the deal, one read from the cache, where
+    # its rows and figures would be many objects to unpickle and the page to render again.
+    parts = ["dashboard-body", *_parts(deal, shared, queries)]
+    return freshness.cached(parts, rendered, deal=deal, reads=OVERVIEW_READS), built
+
+
+def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
+    query = deal_query(request)
+    # The proposals list counts what the reader may see: the shared version's links ask it for
+    # OFFICIAL proposals only, so that the numbers there match the numbers here.
+    proposal_query = query.replace("?", "&") + ("&classification=official" if shared else "")
+    queries = (query, proposal_query)
+    freshness.in_use(
+        "dashboard",
+        deal,
+        {"shared": shared, "query": query, "proposals": proposal_query},
+        request.user.pk,
+    )
+    if any(request.GET.get(name) for name in FILTER_NAMES):
+        built = _content(request.user, deal, shared, queries, request.GET)
+        body = render_to_string(BODY_TEMPLATE, built).encode()
+    else:
+        body, built = _body(request.user, deal, shared, queries)
+    return render_around(
         request,
         "tracker/dashboards/overview.html",
-        {
-            "deal": deal,
-            "deal_query": query,
-            # Links back to this page with a filter: "?deal=...&" or "?".
-            "filter_base": f"{own_url}{query}{'&' if query else '?'}",
-            "own_url": own_url,
-            "shared": shared,
-            "marking": (
-                Classification.OFFICIAL_SENSITIVE.label
-                if totals.includes_sensitive and not shared
-                else Classification.OFFICIAL.label
-            ),
-            "totals": totals,
-            "total_stages": [
-                (s.value, s.label, totals.proposals_by_stage[s.value], STAGE_TAG_CLASSES[s])
-                for s in ProposalStage
-                if totals.proposals_by_stage[s.value]
-            ],
-            "themes": _themes(themes, html),
-            "total_bar": _bar(totals.rag_counts),
-            "periods": periods,
-            "filters": filters,
-            "filtered": bool(chosen),
-            "proposal_query": proposal_query,
-            "proposals_url": reverse("proposal-list")
-            + (f"?{proposal_query[1:]}" if proposal_query else ""),
-            "deal_amp": query.replace("?", "&"),
-            "last_period": periods[-1],
-            "shown": sum(len(t.workstreams) for t in themes),
-            "other_dashboards": OTHER_DASHBOARDS,
-            "RAG_TREND_PERIODS": dashboards.RAG_TREND_PERIODS,
-        },
+        {**built, "deal": deal, "deal_query": query, "shared": shared},
+        body,
     )
 
 

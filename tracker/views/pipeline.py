@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.models import Deal
-from core.views import query_for_deal
+from core.views import query_for_deal, render_around
 from tracker import freshness, selectors
 from tracker.choices import ProposalStage
 from tracker.models import Proposal, Workstream
@@ -100,9 +100,9 @@ def _body(
     reads: Sequence[str],
     key: Sequence[str] | None = (),
     **context: object,
-) -> tuple[str, dict[str, Any]]:
-    """A page's dashboard, rendered from ``build()``'s context, from the cache: for this deal,
-    what the person may see, the page's ``?deal=`` (``asked_deal``) and ``key`` (what else it
+) -> tuple[bytes, dict[str, Any]]:
+    """A page's dashboard, rendered (UTF-8) from ``build()``'s context, from the cache: for this
+    deal, what the person may see, the page's ``?deal=`` (``asked_deal``) and ``key`` (what else it
     depends on: the day...), until one of the ``reads`` changes. With ``key`` None it is built
     for this request only (a page asked for in a way of its own). Also gives what ``build()``
     gave, when it was built now."""
@@ -110,11 +110,11 @@ def _body(
     shared = dashboards.is_partner_safe(user, deal)
     built: dict[str, Any] = {}
 
-    def rendered() -> str:
+    def rendered() -> bytes:
         built.update(build())
         return render_to_string(
             f"tracker/pipeline/_{name}_body.html", {**common, **built, **context}
-        )
+        ).encode()
 
     if key is None:
         return rendered(), built
@@ -137,21 +137,17 @@ def _page(
     request: HttpRequest,
     deal: Deal,
     name: str,
-    body: tuple[str, dict[str, Any]],
+    body: tuple[bytes, dict[str, Any]],
     **context: object,
 ) -> HttpResponse:
     """The page around its dashboard (``_body``). The response's context holds what the
     dashboard was built from only when it was built for this request."""
     html, built = body
-    return render(
+    return render_around(
         request,
         f"tracker/pipeline/{name}.html",
-        {
-            **_common(deal, request.GET.get("deal"), name),
-            **built,
-            **context,
-            "body": mark_safe(html),  # noqa: S308 - a template's
-        },
+        {**_common(deal, request.GET.get("deal"), name), **built, **context},
+        html,
     )
 
 
@@ -207,7 +203,7 @@ def _pipeline_body(
     weeks: int | None,
     *,
     cache: bool = True,
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[bytes, dict[str, Any]]:
     def build() -> dict[str, Any]:
         return {
             "pipeline": pipeline_selectors.pipeline(user, deal),
@@ -289,7 +285,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return _page(request, deal, "coverage", body)
 
 
-def _coverage_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[str, dict[str, Any]]:
+def _coverage_body(
+    user: AnyUser, deal: Deal, asked_deal: str | None
+) -> tuple[bytes, dict[str, Any]]:
     def build() -> dict[str, Any]:
         found = pipeline_selectors.coverage(user, deal)
         workstream_rows, proposal_rows = _matrix_rows(found, query_for_deal(asked_deal))
@@ -341,7 +339,7 @@ def asks(request: HttpRequest) -> HttpResponse:
     return _page(request, deal, "asks", _asks_body(request.user, deal, request.GET.get("deal")))
 
 
-def _asks_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[str, dict[str, Any]]:
+def _asks_body(user: AnyUser, deal: Deal, asked_deal: str | None) -> tuple[bytes, dict[str, Any]]:
     query = query_for_deal(asked_deal)
 
     def build() -> dict[str, Any]:
