@@ -14,6 +14,8 @@ or answered with anything but 2xx/3xx), and req/s as a share of the bare view's 
 concurrency in the same run. The profiles:
 
 - ``bare``: a Django view that does nothing (bench/capacity_urls.py): the ceiling here;
+- ``bare-page``: the same with a page as large as the cached overview (970 kB): what sending
+  the overview costs by itself;
 - ``health``: ``/health/``, which asks the database and the broker;
 - ``overview``: the synthetic deal's ``/dashboard/``, signed in as a DSG member (cached);
 - ``workstreams``: ``/api/v1/workstreams/`` with a DSG member's token;
@@ -55,11 +57,12 @@ from dashboards import (  # noqa: E402 - the helpers of the dashboards' benchmar
 )
 from load import MARKER, people, prepare_database, production_env, version_gaps  # noqa: E402
 
-PROFILES = ("bare", "health", "overview", "workstreams", "updates", "mixed")
+PROFILES = ("bare", "bare-page", "health", "overview", "workstreams", "updates", "mixed")
 # A request of a profile: method, path, who asks ("session", "token" or "lead"), and whether
 # it writes.
 READS = {
     "bare": ("GET", "/bench/bare/", None),
+    "bare-page": ("GET", "/bench/bare-page/", None),
     "health": ("GET", "/health/", None),
     "overview": ("GET", "/dashboard/", "session"),
     "workstreams": ("GET", "/api/v1/workstreams/", "token"),

@@ -16,4 +16,20 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), *app_urlpatterns]
+# As many bytes as the synthetic deal's cached overview at scale 10 (measured 7 December 2026).
+OVERVIEW_BYTES = 972_091
+PAGE = b"<p>" + b"x" * (OVERVIEW_BYTES - 7) + b"</p>"
+
+
+@login_not_required
+@require_safe
+def bare_page(request: HttpRequest) -> HttpResponse:
+    """The bare view with a page as large as the overview: what sending it costs alone."""
+    return HttpResponse(PAGE)
+
+
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/bare-page/", bare_page),
+    *app_urlpatterns,
+]

@@ -14,8 +14,8 @@ After a warm-up it times ``--requests`` requests (elapsed and this process's CPU
 again under ``cProfile`` and prints, per request:
 
 - the time by where it is spent (the functions' own time, by the package they are in): the
-  database driver and the ORM, the cache, templates, DRF, the middleware's sessions, sign-in
-  and second factor, the app's own code, and waiting on a socket (PostgreSQL or Redis);
+  database driver (with its waits for PostgreSQL's answers) and the ORM, the cache, templates,
+  DRF, the middleware's sessions, sign-in and second factor, the app's own code;
 - the ``--top`` functions by their own time.
 
 The profiler slows Python down (about twice): read its figures as shares, and the first table
@@ -51,7 +51,7 @@ WARM_UP = 20
 # Where a function's own time goes, by the first of these its file's path holds (or, for
 # built-in functions, its name); the rest is "other Python".
 PLACES = (
-    ("waiting on a socket", ("<method 'poll' of", "<built-in method select.", "recv", "wait")),
+    # Its time includes waiting for PostgreSQL's answers (psycopg's ``wait``).
     ("database driver", ("/psycopg/", "/psycopg_pool/")),
     ("ORM", ("/django/db/",)),
     ("cache (Redis)", ("/redis/", "/django/core/cache/")),
@@ -134,12 +134,9 @@ def _call(handler: Any, environ: dict[str, Any]) -> tuple[str, int]:
     return answer[0], size
 
 
-def _place(filename: str, name: str) -> str:
+def _place(filename: str) -> str:
     for place, marks in PLACES:
-        if filename == "~" and place == "waiting on a socket":
-            if any(name.startswith(m) or m in name for m in marks):
-                return place
-        elif any(m in filename for m in marks):
+        if any(m in filename for m in marks):
             return place
     return "other Python"
 
@@ -149,8 +146,8 @@ def _report(
 ) -> None:
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     places: dict[str, float] = defaultdict(float)
-    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in raw.items():
-        places[_place(filename, name)] += own
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in raw.items():
+        places[_place(filename)] += own
     total = sum(places.values())
     print(f"\n{path}: {size:,} bytes; {wall:.2f} ms a request, {cpu:.2f} ms of this process's CPU")
     print(f"  under the profiler, {1000 * total / args.requests:.2f} ms a request:")
