@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -15,7 +15,6 @@ from rest_framework.settings import api_settings
 
 from core import policy
 from core.api_support import DomainErrorsMixin, NumberFilter, error_responses
-from missions.models import Indicator, Metric, Mission
 from tracker import selectors, services
 from tracker.choices import WorkstreamStatus
 from tracker.models import Theme, Workstream
@@ -39,6 +38,15 @@ class WorkstreamField(VisibleRelatedField):
 
     def visible(self, user: Any) -> QuerySet[Workstream]:
         return selectors.reporting.workstream_choices(user).select_related("deal")
+
+
+class IdsField(serializers.ListField):
+    """The ids of the records in a list the query fetched (``Prefetch(to_attr=...)``)."""
+
+    child = serializers.IntegerField()
+
+    def to_representation(self, data: list[Any]) -> list[int]:
+        return [record.pk for record in data]
 
 
 class CurrentStatusSerializer(serializers.Serializer[Any]):
@@ -68,19 +76,12 @@ class WorkstreamSerializer(serializers.ModelSerializer[Workstream]):
         allow_null=True,
         help_text="When the newest update this person may see was posted.",
     )
-    # From plain lists the query fetched (``WorkstreamViewSet.get_queryset``): read through the
-    # relations' managers, each row built three querysets of its own, which a profile showed
-    # to be a fifth of the list's time.
-    # (The queryset only tells the schema what an id is, as the fields Django would make do.)
-    missions: serializers.PrimaryKeyRelatedField[Mission] = serializers.PrimaryKeyRelatedField(
-        source="mission_list", many=True, queryset=Mission.objects.all(), required=False
-    )
-    metrics: serializers.PrimaryKeyRelatedField[Metric] = serializers.PrimaryKeyRelatedField(
-        source="metric_list", many=True, queryset=Metric.objects.all(), required=False
-    )
-    indicators: serializers.PrimaryKeyRelatedField[Indicator] = serializers.PrimaryKeyRelatedField(
-        source="indicator_list", many=True, queryset=Indicator.objects.all(), required=False
-    )
+    # From the lists the query fetched (``selectors.reporting.workstreams_listed``): read
+    # through the relations' managers, each row built three querysets of its own, which a
+    # profile showed to be a fifth of the list's time.
+    missions = IdsField(source="mission_list", required=False)
+    metrics = IdsField(source="metric_list", required=False)
+    indicators = IdsField(source="indicator_list", required=False)
     overdue = serializers.SerializerMethodField(
         help_text="The newest period whose update has fallen due has no update. Always false "
         "for a merged or ceased workstream, which no longer reports."
@@ -188,16 +189,6 @@ class WorkstreamViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet[Workstr
         qs = (
             selectors.reporting.workstreams_listed(self.request.user)
             .select_related("merged_into")
-            .prefetch_related(
-                *(
-                    Prefetch(name, queryset=model.objects.only("pk"), to_attr=f"{name[:-1]}_list")
-                    for name, model in (
-                        ("missions", Mission),
-                        ("metrics", Metric),
-                        ("indicators", Indicator),
-                    )
-                )
-            )
             .order_by("deal", "theme__position", "position")
         )
         if self.action == "list" and not self._asks_beyond_active():

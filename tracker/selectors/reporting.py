@@ -36,6 +36,7 @@ from accounts.models import User
 from core import policy
 from core.choices import OrganisationKind, Role
 from core.models import Deal, Membership, Organisation
+from missions.models import Indicator, Metric, Mission
 
 from .. import constants
 from ..choices import CLOSED_STAGES, ReviewDecision, RiskStatus, WorkstreamStatus
@@ -153,9 +154,11 @@ def workstreams_listed(user: AnyUser) -> QuerySet[Workstream]:
     """Every workstream the person may see, whatever its status, with what ``workstreams_for``
     gives a row (deal, theme, people, ``current_rag``, ``current_period_start``,
     ``last_update_at``, ``last_reported_start``) but not the current update's id or sign-off,
-    for a paged list. Each value is a subquery on its own row, with no aggregate and no join
-    that repeats a workstream: a count leaves them out (Django drops unused annotations), and
-    PostgreSQL works them out after sorting and cutting the page, for its rows only."""
+    and its missions, metrics and indicators as plain lists (``mission_list``, ``metric_list``,
+    ``indicator_list``: records with their ids only), for a paged list. Each value is a
+    subquery on its own row, with no aggregate and no join that repeats a workstream: a count
+    leaves them out (Django drops unused annotations), and PostgreSQL works them out after
+    sorting and cutting the page, for its rows only."""
     reported = (
         StatusUpdate.objects.filter(workstream=OuterRef("pk"))
         .order_by("-period_start")
@@ -164,7 +167,18 @@ def workstreams_listed(user: AnyUser) -> QuerySet[Workstream]:
     return (
         policy.visible_in_deals(Workstream.objects.all(), user, "deal")
         .select_related("deal", "theme")
-        .prefetch_related(_people_prefetch())
+        .prefetch_related(
+            _people_prefetch(),
+            # Lists, not through the relations' managers, which build a queryset a row.
+            *(
+                Prefetch(name, queryset=model.objects.only("pk"), to_attr=f"{name[:-1]}_list")
+                for name, model in (
+                    ("missions", Mission),
+                    ("metrics", Metric),
+                    ("indicators", Indicator),
+                )
+            ),
+        )
         # Whether a workstream has reported is a process fact: every update counts here.
         .annotate(**_current_status(user), last_reported_start=Subquery(reported))
     )
