@@ -9,6 +9,7 @@ import re
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.test import Client
 
@@ -137,6 +138,29 @@ def test_the_other_deals_cached_overview_is_not_built_again_and_a_change_rebuild
     page = client.get("/dashboard/")
     assert built[2:] == [(people.deal.pk, every)], "a change every row shows rebuilds them all"
     assert "Sam Sponsor-Renamed" in page.content.decode()
+
+
+def test_the_cache_keeps_the_newest_version_of_a_value_only(
+    people: People, django_capture_on_commit_callbacks
+) -> None:
+    deal = people.deal
+
+    def key(name: str, version: int) -> str:
+        return f"{freshness.SHAPE}:{name}:d{deal.pk}:v{version}"
+
+    first = freshness.current_version(deal)
+    assert freshness.cached(["a-page"], lambda: "first", deal=deal) == "first"
+    assert freshness.cached(["another-page"], lambda: "other", deal=deal) == "other"
+    assert cache.get(key("a-page", first)) == "first"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(people.admin, deal, "transport")
+    second = freshness.current_version(deal)
+    assert second > first
+    assert freshness.cached(["a-page"], lambda: "second", deal=deal) == "second"
+    assert cache.get(key("a-page", second)) == "second"
+    assert cache.get(key("a-page", first)) is None, "superseded, so dropped"
+    assert cache.get(key("another-page", first)) == "other", "another value's is kept"
 
 
 def test_deleting_a_deal_moves_every_version_and_takes_its_own_row(

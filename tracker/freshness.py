@@ -343,6 +343,10 @@ def cached(
     Reads the data version (one query), then this process's recent values, then the cache.
     ``share=False`` keeps the value in this process only: for a value quicker to build again
     from parts that are cached (rows, with ``cached_many``) than to pickle and unpickle.
+
+    The cache keeps the newest version only: storing a value drops the one it supersedes
+    (``_supersede``). A dashboard is a megabyte or two, built again after each change for each
+    way it is seen in, and each version would otherwise stay for ``CACHE_SECONDS``.
     """
     scope = f"d{_pk(deal)}" if deal is not None else "all"
     if reads and deal is not None:
@@ -357,8 +361,20 @@ def cached(
         found = build()
         if share:
             cache.set(key, found, CACHE_SECONDS)
+            _supersede(":".join([SHAPE, *parts, scope]), key)
     _recent.put(key, found)
     return found
+
+
+def _supersede(name: str, key: str) -> None:
+    """Note ``key`` as the newest value of ``name`` and drop the value it supersedes. Two
+    processes storing versions at once may drop the newer one: the next reader builds it
+    again, as after any miss."""
+    latest = f"latest:{name}"
+    previous = cache.get(latest)
+    cache.set(latest, key, CACHE_SECONDS)
+    if previous is not None and previous != key:
+        cache.delete(previous)
 
 
 def cached_many(keys: Mapping[K, str], build: Callable[[list[K]], Mapping[K, T]]) -> dict[K, T]:
