@@ -472,20 +472,28 @@ BODY_TEMPLATE = "tracker/dashboards/_overview_body.html"
 
 
 def _body(
-    user: AnyUser, deal: Deal, shared: bool, queries: tuple[str, str]
+    user: AnyUser,
+    deal: Deal,
+    shared: bool,
+    queries: tuple[str, str],
+    asked: Mapping[str, str] | None = None,
 ) -> tuple[bytes, dict[str, Any]]:
-    """The unfiltered overview's content, rendered (UTF-8), from the shared cache: built once for
-    everyone who sees it the same way, and again when what it reads changes (by ``_refresh``,
-    as soon as the change commits). Also gives what it was rendered from, when it was built
-    now: the page's context holds it for tests and templates that look."""
+    """The overview's content, rendered (UTF-8), filtered as ``asked`` (the page's query
+    string) says. Unfiltered, it comes from the shared cache: built once for everyone who sees
+    it the same way, and again when what it reads changes (by ``_refresh``, as soon as the
+    change commits); filtered, it is built for the request. Also gives what it was rendered
+    from, when it was built now: the page's context holds it for tests that look."""
+    asked = asked or {}
     built: dict[str, Any] = {}
 
     def rendered() -> bytes:
-        built.update(_content(user, deal, shared, queries, {}))
+        built.update(_content(user, deal, shared, queries, asked))
         return render_to_string(BODY_TEMPLATE, built).encode()
 
-    # The page as a string: a megabyte at ten times the deal, one read from the cache, where
-    # its rows and figures would be many objects to unpickle and the page to render again.
+    if any(asked.get(name) for name in FILTER_NAMES):
+        return rendered(), built
+    # The page as bytes: a megabyte at ten times the deal, one read from the cache, where its
+    # rows and figures would be many objects to unpickle and the page to render again.
     parts = ["dashboard-body", *_parts(deal, shared, queries)]
     return freshness.cached(parts, rendered, deal=deal, reads=OVERVIEW_READS), built
 
@@ -502,11 +510,7 @@ def _page(request: HttpRequest, deal: Deal, *, shared: bool) -> HttpResponse:
         {"shared": shared, "query": query, "proposals": proposal_query},
         request.user.pk,
     )
-    if any(request.GET.get(name) for name in FILTER_NAMES):
-        built = _content(request.user, deal, shared, queries, request.GET)
-        body = render_to_string(BODY_TEMPLATE, built).encode()
-    else:
-        body, built = _body(request.user, deal, shared, queries)
+    body, built = _body(request.user, deal, shared, queries, request.GET)
     return render_around(
         request,
         "tracker/dashboards/overview.html",
